@@ -1,0 +1,65 @@
+"""Delivery channels: one module each, one interface (channels.base.Channel)."""
+
+from __future__ import annotations
+
+from publisher.channels.base import (
+    Channel,
+    ChannelError,
+    Email,
+    Message,
+    PermanentError,
+    Post,
+    Result,
+    TextLimits,
+    TransientError,
+)
+from publisher.config import Settings
+from publisher.errors import ConfigError
+
+__all__ = [
+    "Channel",
+    "ChannelError",
+    "Email",
+    "Message",
+    "PermanentError",
+    "Post",
+    "Result",
+    "TextLimits",
+    "QUEUES",
+    "TransientError",
+    "open_channel",
+    "share_channels",
+]
+
+
+# Every queue a worker listens on by default: email, and one per share channel.
+QUEUES = ["email", "share.file", "share.x", "share.mastodon", "share.bluesky", "share.webhook"]
+
+
+def share_channels(settings: Settings) -> list[str]:
+    """The channels an article can be shared to with the current settings."""
+    return ["file"]
+
+
+def open_channel(name: str, settings: Settings) -> Channel:
+    """The channel called `name`, configured from settings."""
+    if name == "file":
+        from publisher.channels.file import FileChannel
+
+        return FileChannel(settings.outbox_dir)
+    if name == "smtp":
+        if not settings.smtp_host:
+            raise ConfigError("the smtp channel needs PUBLISHER_SMTP_HOST")
+        from publisher.channels.smtp import SmtpChannel, SmtpConfig
+
+        return SmtpChannel(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                timeout=settings.smtp_timeout,
+            )
+        )
+    raise ConfigError(f"unknown channel {name!r}; known: file, smtp")

@@ -1,0 +1,77 @@
+"""The channel interface: a finished message in, a Result (or a classified error) out.
+
+A channel never renders and never touches the database; workers own state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """What one post on a network may hold; None means no limit."""
+
+    max_length: int | None = None
+    url_length: int | None = None  # a URL counts as this many characters, whatever its length
+
+
+@dataclass(frozen=True)
+class Email:
+    """A finished email: the envelope and the complete MIME bytes."""
+
+    message_id: str
+    sender: str
+    recipient: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Post:
+    """A finished share post for one network."""
+
+    text: str
+    url: str
+    title: str
+    summary: str
+    idempotency_key: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Message = Email | Post
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the network said: a status from a fixed vocabulary and the provider's id for the message."""
+
+    status: Literal["sent", "already_sent"]
+    provider_id: str
+    url: str | None = None
+
+
+class ChannelError(Exception):
+    """A send that did not happen; the message says why, never with a secret in it."""
+
+
+class TransientError(ChannelError):
+    """Try again later: SMTP 4xx, HTTP 429/5xx, timeouts, refused connections."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ChannelError):
+    """Never retry: a mailbox that does not exist, invalid credentials, a rejected payload."""
+
+
+@runtime_checkable
+class Channel(Protocol):
+    name: str
+    limits: TextLimits
+
+    def send(self, message: Message) -> Result: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,290 @@
+"""The `publisher` command: import, subscribers, send, share, worker, status, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from publisher import campaigns, importers, library, subscribers
+from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.store import Store
+
+app = typer.Typer(
+    help="Import articles, mail digests to subscribers, share posts to social networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+article_app = typer.Typer(help="Read imported articles.", no_args_is_help=True)
+subscribers_app = typer.Typer(help="Lists and subscribers.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(article_app, name="article")
+app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Bad input ends the command with its message and exit code 2, never a traceback."""
+    try:
+        yield
+    except PublisherError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _open() -> tuple[Settings, Store]:
+    settings = Settings()
+    return settings, Store(settings.resolved_database_url)
+
+
+def _dispatcher(settings: Settings):  # noqa: ANN202 - workers is imported lazily: it loads Celery
+    from workers.dispatch import CeleryDispatcher
+
+    return CeleryDispatcher(settings)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def wait_for(
+    store: Store, campaign_id: int, *, timeout: float | None = None, label: str = "delivering"
+) -> campaigns.CampaignStatus:
+    """Show a progress bar until every outbox row of the campaign is final (or the timeout passes)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    state = campaigns.status(store, campaign_id)
+    with _progress() as progress:
+        task = progress.add_task(label, total=state.total)
+        while True:
+            state = campaigns.status(store, campaign_id)
+            progress.update(task, completed=state.total - state.pending)
+            if state.pending == 0 or state.state in ("cancelled", "paused"):
+                return state
+            if deadline is not None and time.monotonic() > deadline:
+                return state
+            time.sleep(0.25)
+
+
+@app.command("import")
+def import_articles(paths: Annotated[list[Path], typer.Argument(help="Article files (.txt).")]) -> None:
+    """Import article files; prints one article id per file. Nothing is stored if any file is bad."""
+    with _user_errors():
+        articles = [importers.load(path) for path in paths]
+        _, store = _open()
+        for (article_id, created), path in zip(library.save_articles(store, articles), paths, strict=True):
+            out.print(article_id)
+            if not created:
+                err.print(f"{path}: imported before, as article {article_id}")
+
+
+@article_app.command("show")
+def article_show(
+    article_id: int,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """Show one article."""
+    with _user_errors():
+        _, store = _open()
+        article = library.get_article(store, article_id)
+    if format is Format.json:
+        out.print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2), markup=False)
+        return
+    out.print(f"[bold]{article.title}[/]  (#{article.id}, {article.slug})")
+    for section in article.sections:
+        if section.heading:
+            out.print(f"\n[bold underline]{section.heading}[/]")
+        for paragraph in section.paragraphs:
+            out.print(f"\n{paragraph}", markup=False)
+
+
+@article_app.command("list")
+def article_list() -> None:
+    """List the newest articles."""
+    _, store = _open()
+    table = Table("id", "title", "slug")
+    for article in library.list_articles(store):
+        table.add_row(str(article.id), article.title, article.slug)
+    out.print(table)
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    emails: Annotated[list[str], typer.Argument(help="Addresses to add.")],
+    list_name: Annotated[str, typer.Option("--list", help="The list (created if needed).")] = "default",
+    name: Annotated[str, typer.Option(help="Display name for these subscribers.")] = "",
+) -> None:
+    """Add subscribers to a list; every address is checked first, and one bad address adds nothing."""
+    with _user_errors():
+        people = subscribers.parse_addresses(emails, name=name)
+        _, store = _open()
+        report = subscribers.add_to_list(store, list_name, people)
+    out.print(f"{report.added} added to {list_name!r}, {report.already} already there")
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    file: Path,
+    list_name: Annotated[str, typer.Option("--list", help="The list (created if needed).")] = "default",
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
+) -> None:
+    """Import subscribers from a CSV with an `email` column (and optional `name`)."""
+    with _user_errors():
+        if not file.is_file():
+            raise PublisherError(f"{file}: no such file")
+        report = subscribers.read_csv(file)
+        for problem in report.errors:
+            err.print(f"{file}:{problem}", markup=False)
+        if report.errors and not skip_bad:
+            raise PublisherError(f"{len(report.errors)} bad rows in {file}; nothing imported (use --skip-bad)")
+        _, store = _open()
+        with _progress() as progress:
+            task = progress.add_task("importing", total=len(report.people))
+            added = subscribers.add_to_list(
+                store,
+                list_name,
+                report.people,
+                source=f"csv:{file.name}",
+                progress=lambda n: progress.advance(task, n),
+            )
+    out.print(f"{added.added} added to {list_name!r}, {added.already} already there, {len(report.errors)} skipped")
+
+
+@app.command()
+def send(
+    article_ids: Annotated[list[int], typer.Argument(help="Articles for the digest, in order.")],
+    list_name: Annotated[str, typer.Option("--list", help="The list to mail.")] = "default",
+    subject: Annotated[str | None, typer.Option(help="Subject (default: the first title).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Show progress until every message is final.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="With --wait: give up after this many seconds.")] = None,
+) -> None:
+    """Send a digest of these articles to a list; prints the campaign id."""
+    with _user_errors():
+        settings, store = _open()
+        campaign_id = campaigns.create_email_campaign(store, settings, article_ids, list_name, subject=subject)
+        campaigns.dispatch(store, settings, _dispatcher(settings), campaign_id)
+    out.print(campaign_id)
+    if wait:
+        state = wait_for(store, campaign_id, timeout=timeout)
+        _print_counts(state)
+        raise typer.Exit(0 if state.pending == 0 and state.counts["failed"] == 0 else 1)
+
+
+@app.command()
+def share(
+    article_id: int,
+    channel: Annotated[list[str], typer.Option("--channel", "-c", help="Channel to share to (repeatable).")],
+    force: Annotated[bool, typer.Option(help="Share again even if already shared to a channel.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait and print each post's URL or error.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="With --wait: give up after this many seconds.")] = None,
+) -> None:
+    """The Share action: post the article to every chosen channel; prints the campaign id."""
+    with _user_errors():
+        settings, store = _open()
+        campaign_id = campaigns.create_share_campaign(store, settings, article_id, channel, force=force)
+        campaigns.dispatch(store, settings, _dispatcher(settings), campaign_id)
+    out.print(campaign_id)
+    if wait:
+        wait_for(store, campaign_id, timeout=timeout, label="sharing")
+        state = campaigns.status(store, campaign_id, with_deliveries=True)
+        for row in state.deliveries:
+            outcome = row["url"] if row["state"] == "sent" else f"{row['state']}: {row['error'] or ''}"
+            out.print(f"{row['channel']}: {outcome}", markup=False)
+        raise typer.Exit(0 if state.pending == 0 and state.counts["failed"] == 0 else 1)
+
+
+def _print_counts(state: campaigns.CampaignStatus) -> None:
+    counts = ", ".join(f"{n} {s}" for s, n in state.counts.items() if n)
+    err.print(f"campaign {state.id}: {state.state} ({counts or 'no rows'})")
+
+
+@app.command()
+def status(
+    campaign_id: int,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """Show a campaign's state and its outbox counts."""
+    with _user_errors():
+        _, store = _open()
+        state = campaigns.status(store, campaign_id, with_deliveries=True)
+    if format is Format.json:
+        out.print(json.dumps(state.to_dict(), ensure_ascii=False, indent=2), markup=False)
+        return
+    table = Table("state", "count", title=f"campaign {state.id} ({state.kind}): {state.state}")
+    for name, count in state.counts.items():
+        table.add_row(name, str(count))
+    out.print(table)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", help="Worker processes.")] = None,
+    loglevel: Annotated[str, typer.Option("--loglevel", "-l")] = "INFO",
+) -> None:
+    """Run a Celery worker for every queue (email and each share channel)."""
+    from workers.app import app as celery_app
+    from workers.app import worker_argv
+
+    celery_app.worker_main(worker_argv(concurrency, loglevel))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema (every command also does this when needed)."""
+    settings, store = _open()
+    out.print(f"schema is current: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def demo(
+    subscribers_count: Annotated[int, typer.Option("--subscribers")] = 1000,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the demo keeps its data (wiped first).")] = None,
+) -> None:
+    """Run the main job end to end on the embedded default: SQLite, filesystem broker, file outbox."""
+    from publisher.demo import run_demo
+
+    with _user_errors():
+        ok = run_demo(out, err, data_dir or Path.cwd() / "var" / "demo", subscribers_count)
+    raise typer.Exit(0 if ok else 1)
+
+
+def main() -> None:
+    app(prog_name="publisher")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

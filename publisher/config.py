@@ -1,0 +1,100 @@
+"""Settings, read once from environment variables prefixed PUBLISHER_ (or a .env file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything configurable; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="PUBLISHER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
+    database_url: str | None = None
+    broker_url: str | None = None
+    base_url: str = "http://localhost:8000"
+    from_: str = Field(default="Publisher <newsletter@localhost>", alias="PUBLISHER_FROM")
+    reply_to: str | None = None
+    newsletter_name: str = "Publisher digest"
+    secret_key: SecretStr | None = None
+    templates_dir: Path = PROJECT_ROOT / "templates"
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 30.0
+
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=5.0, ge=0)
+    lease_seconds: int = Field(default=600, ge=10)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("from_")
+    @classmethod
+    def _valid_from(cls, value: str) -> str:
+        if "\r" in value or "\n" in value:
+            raise ValueError("PUBLISHER_FROM must be one line")
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError(f"PUBLISHER_FROM is not an address: {value!r}")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'publisher.db'}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the file channel writes: a Maildir of .eml files and shares.jsonl."""
+        return self.data_dir / "outbox"
+
+    @property
+    def email_channel(self) -> str:
+        """The channel digests go through: SMTP when a server is configured, else the file outbox."""
+        return "smtp" if self.smtp_host else "file"
+
+    @property
+    def sender_domain(self) -> str:
+        return parseaddr(self.from_)[1].rpartition("@")[2].lower()
+
+    def signing_key(self) -> str:
+        """The key for signed links: PUBLISHER_SECRET_KEY, else one generated once into the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".secret.{secrets.token_hex(8)}")
+            tmp.write_text(secrets.token_urlsafe(32))
+            tmp.chmod(0o600)
+            try:  # link, not rename: when two processes race, the first key wins for both
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return path.read_text().strip()

@@ -1,0 +1,290 @@
+"""Delivering one batch: claim outbox rows, send them over one channel connection, record every result.
+
+Rows are claimed a chunk at a time (state "sending", with a claim time), so a worker killed mid-batch
+leaves at most one chunk in flight; a claim older than the lease is taken over by the next worker.
+Results are written only where the claim is still ours.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from publisher.articles import slugify
+from publisher.campaigns import finish_if_done
+from publisher.channels import Email, Message, PermanentError, Post, Result, TransientError, open_channel
+from publisher.config import Settings
+from publisher.render.email import RenderedDigest
+from publisher.render.mime import MessageTemplate, Recipient
+from publisher.store import Store
+from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
+from publisher.subscribers import unsubscribe_token
+
+CHUNK = 50
+MAX_CONSECUTIVE_TRANSIENT = 3
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+@dataclass
+class BatchOutcome:
+    sent: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    deferred: int = 0
+    retry_in: float | None = None  # seconds until rows of this batch may be tried again
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient_id: int
+    attempts: int
+    payload: dict[str, Any] | None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def backoff(attempts: int, base: float) -> float:
+    """Exponential backoff with ±20% jitter, capped at an hour."""
+    delay = min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF_SECONDS)
+    return delay * random.uniform(0.8, 1.2)
+
+
+def _claim(
+    store: Store, campaign_id: int, channel: str, first_id: int, last_id: int, lease: int
+) -> tuple[datetime, list[_Claimed]]:
+    now = utcnow()
+    due = or_(
+        and_(
+            OutboxRow.state == "queued",
+            or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+        ),
+        and_(OutboxRow.state == "sending", OutboxRow.claimed_at < now - timedelta(seconds=lease)),
+    )
+    ids = (
+        select(OutboxRow.id)
+        .where(
+            OutboxRow.campaign_id == campaign_id,
+            OutboxRow.channel == channel,
+            OutboxRow.id.between(first_id, last_id),
+            due,
+        )
+        .order_by(OutboxRow.id)
+        .limit(CHUNK)
+        .with_for_update(skip_locked=True)
+    )
+    with store.session() as session:
+        rows = session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids.scalar_subquery()))
+            .values(state="sending", claimed_at=now, updated_at=now)
+            .returning(OutboxRow.id, OutboxRow.recipient_id, OutboxRow.attempts, OutboxRow.payload),
+            execution_options={"synchronize_session": False},
+        ).all()
+    return now, sorted((_Claimed(*r) for r in rows), key=lambda c: c.id)
+
+
+class _EmailSource:
+    """Builds each subscriber's message from the campaign's one rendering."""
+
+    def __init__(self, session: Session, campaign: Campaign, settings: Settings) -> None:
+        digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
+        list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
+        self.list_id = campaign.list_id
+        self.secret = settings.signing_key()
+        self.template = MessageTemplate(
+            digest,
+            campaign_id=campaign.id,
+            sender=settings.from_,
+            base_url=settings.base_url,
+            list_id=f"{settings.newsletter_name} <{_list_label(list_name)}.{settings.sender_domain}>",
+            reply_to=settings.reply_to,
+        )
+
+    def messages(self, store: Store, claimed: list[_Claimed]) -> dict[int, Message | str]:
+        """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
+        by_recipient = {c.recipient_id: c.id for c in claimed}
+        with store.session() as session:
+            people = session.execute(
+                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status)
+                .join(
+                    Subscription,
+                    and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == self.list_id),
+                )
+                .where(Subscriber.id.in_(by_recipient))
+            ).all()
+        out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
+        for person in people:
+            row_id = by_recipient[person.id]
+            if person.status != "active":
+                out[row_id] = f"subscription is {person.status}"
+                continue
+            recipient = Recipient(
+                id=person.id,
+                email=person.email,
+                name=person.name,
+                token=unsubscribe_token(self.secret, person.id, self.list_id),
+            )
+            out[row_id] = Email(
+                message_id=self.template.message_id(person.id),
+                sender=self.template.envelope_from,
+                recipient=person.email,
+                raw=self.template.build(recipient),
+            )
+        return out
+
+
+def _list_label(name: str) -> str:
+    return slugify(name, max_length=40)
+
+
+def _post_messages(claimed: list[_Claimed]) -> dict[int, Message | str]:
+    return {c.id: Post(**c.payload) if c.payload else "share row without a post" for c in claimed}
+
+
+def _record(store: Store, claimed_at: datetime, updates: list[dict[str, Any]]) -> None:
+    if not updates:
+        return
+    table = OutboxRow.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.state == "sending", table.c.claimed_at == claimed_at)
+        .values(
+            state=bindparam("new_state"),
+            attempts=bindparam("new_attempts"),
+            next_attempt_at=bindparam("retry_at"),
+            provider_id=bindparam("new_provider_id"),
+            url=bindparam("new_url"),
+            error=bindparam("new_error"),
+            updated_at=bindparam("now"),
+        )
+    )
+    with store.session() as session:
+        session.connection().execute(stmt, updates)
+
+
+def _update(
+    row: _Claimed,
+    state: str,
+    *,
+    attempted: bool = True,
+    retry_at: datetime | None = None,
+    result: Result | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "row_id": row.id,
+        "new_state": state,
+        "new_attempts": row.attempts + (1 if attempted else 0),
+        "retry_at": retry_at,
+        "new_provider_id": result.provider_id if result else None,
+        "new_url": result.url if result else None,
+        "new_error": error[:2000] if error else None,
+        "now": utcnow(),
+    }
+
+
+def deliver_batch(
+    store: Store, settings: Settings, campaign_id: int, channel: str, first_id: int, last_id: int
+) -> BatchOutcome:
+    """Send every due row of (campaign, channel) with id in [first_id, last_id]; safe to run again."""
+    outcome = BatchOutcome()
+    with store.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None or campaign.state in ("cancelled", "paused", "done"):
+            return outcome
+        source = _EmailSource(session, campaign, settings) if campaign.kind == "email" else None
+    connection = open_channel(channel, settings)
+    try:
+        while True:
+            claimed_at, claimed = _claim(store, campaign_id, channel, first_id, last_id, settings.lease_seconds)
+            if not claimed:
+                break
+            messages = source.messages(store, claimed) if source else _post_messages(claimed)
+            updates, stop = _send_chunk(connection, claimed, messages, settings, outcome)
+            _record(store, claimed_at, updates)
+            if stop:
+                break
+    finally:
+        connection.close()
+    with store.session() as session:
+        finish_if_done(session, campaign_id)
+        next_due = session.scalar(
+            select(func.min(OutboxRow.next_attempt_at)).where(
+                OutboxRow.campaign_id == campaign_id,
+                OutboxRow.channel == channel,
+                OutboxRow.id.between(first_id, last_id),
+                OutboxRow.state == "queued",
+            )
+        )
+    if next_due is not None:
+        outcome.retry_in = max((_aware(next_due) - utcnow()).total_seconds(), 0.5)
+    return outcome
+
+
+def _send(connection: Any, message: Message) -> Result:
+    """connection.send, with an unexpected exception (a bug, a full disk) counted as a failed attempt."""
+    try:
+        return connection.send(message)
+    except (TransientError, PermanentError):
+        raise
+    except Exception as exc:
+        raise TransientError(f"unexpected {type(exc).__name__} in channel: {exc}") from exc
+
+
+def _send_chunk(
+    connection: Any,
+    claimed: list[_Claimed],
+    messages: dict[int, Message | str],
+    settings: Settings,
+    outcome: BatchOutcome,
+) -> tuple[list[dict[str, Any]], bool]:
+    updates: list[dict[str, Any]] = []
+    transient_in_a_row = 0
+    for index, row in enumerate(claimed):
+        message = messages[row.id]
+        if isinstance(message, str):
+            updates.append(_update(row, "suppressed", attempted=False, error=message))
+            outcome.suppressed += 1
+            continue
+        try:
+            result = _send(connection, message)
+        except TransientError as exc:
+            transient_in_a_row += 1
+            outcome.errors.append(str(exc))
+            if row.attempts + 1 >= settings.max_attempts:
+                updates.append(_update(row, "failed", error=f"gave up after {row.attempts + 1} attempts: {exc}"))
+                outcome.failed += 1
+            else:
+                delay = (
+                    exc.retry_after
+                    if exc.retry_after is not None
+                    else backoff(row.attempts + 1, settings.retry_base_seconds)
+                )
+                updates.append(_update(row, "queued", retry_at=utcnow() + timedelta(seconds=delay), error=str(exc)))
+                outcome.deferred += 1
+            if transient_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
+                # The server or network is down: put the rest back untried instead of burning attempts.
+                retry_at = utcnow() + timedelta(seconds=backoff(1, settings.retry_base_seconds))
+                for rest in claimed[index + 1 :]:
+                    updates.append(_update(rest, "queued", attempted=False, retry_at=retry_at, error=str(exc)))
+                    outcome.deferred += 1
+                return updates, True
+            continue
+        except PermanentError as exc:
+            updates.append(_update(row, "failed", error=str(exc)))
+            outcome.failed += 1
+            outcome.errors.append(str(exc))
+        else:
+            updates.append(_update(row, "sent", result=result))
+            outcome.sent += 1
+        transient_in_a_row = 0
+    return updates, False

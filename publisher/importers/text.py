@@ -1,0 +1,119 @@
+"""The plain-text article format: title on line 1, paragraphs one a line, short unpunctuated lines as subheadings.
+
+Pages copied out of a browser carry leftovers of share buttons ("Share", "Tweet", "Share on Facebook");
+a line made only of such words is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from publisher.articles import Article, Section, slugify, summarize
+from publisher.errors import ImportFailed
+
+_SHARE_WORDS = {
+    "share",
+    "shares",
+    "this",
+    "article",
+    "story",
+    "post",
+    "on",
+    "via",
+    "tweet",
+    "twitter",
+    "x",
+    "facebook",
+    "linkedin",
+    "reddit",
+    "whatsapp",
+    "telegram",
+    "pinterest",
+    "pin",
+    "it",
+    "email",
+    "print",
+    "copy",
+    "link",
+    "save",
+    "bluesky",
+    "mastodon",
+    "threads",
+}
+_SHARE_TRIGGERS = {"share", "shares", "tweet", "pin"}
+_CLOSING = (".", "!", "?", ":", ";", "…", ",", '"', "”", "’", "'", ")", "]")
+MAX_HEADING_WORDS = 12
+MAX_HEADING_CHARS = 90
+MAX_TITLE_CHARS = 300
+
+
+def is_share_residue(line: str) -> bool:
+    """True for a line made only of share-button words, like "Share" or "Share on X | Email"."""
+    words = [w for w in re.split(r"[\s|·•/,:]+", line.lower()) if w]
+    return 0 < len(words) <= 6 and set(words) <= _SHARE_WORDS and bool(set(words) & _SHARE_TRIGGERS)
+
+
+def looks_like_heading(line: str) -> bool:
+    """A short line with no closing punctuation."""
+    return len(line) <= MAX_HEADING_CHARS and len(line.split()) <= MAX_HEADING_WORDS and not line.endswith(_CLOSING)
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is allowed); binary data and other encodings are refused by name."""
+    if not data.strip():
+        raise ImportFailed(f"{source}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise ImportFailed(f"{source}: this is a binary file, not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            f"{source}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+        ) from None
+    controls = [c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f"]
+    if controls:
+        raise ImportFailed(f"{source}: contains control characters ({controls[0]!r}); is it a binary file?")
+    return unicodedata.normalize("NFC", text)
+
+
+def parse(data: bytes, source: str = "<text>") -> Article:
+    """Parse the plain-text format into an Article."""
+    text = decode(data, source)
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ImportFailed(f"{source}: the file is empty")
+    title, body = lines[0], [line for line in lines[1:] if not is_share_residue(line)]
+    if len(title) > MAX_TITLE_CHARS:
+        raise ImportFailed(f"{source}: line 1 should be the title but is {len(title)} characters long")
+    if not body:
+        raise ImportFailed(f"{source}: has a title but no body")
+
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    for index, line in enumerate(body):
+        following = body[index + 1] if index + 1 < len(body) else None
+        # A heading must open a section that has at least one paragraph.
+        if looks_like_heading(line) and following is not None and not looks_like_heading(following):
+            if paragraphs or heading is not None:
+                sections.append(Section(heading, tuple(paragraphs)))
+            heading, paragraphs = line, []
+        else:
+            paragraphs.append(line)
+    sections.append(Section(heading, tuple(paragraphs)))
+
+    first = sections[0].paragraphs[0]
+    return Article(
+        title=title,
+        slug=slugify(title),
+        summary=summarize(first),
+        sections=tuple(sections),
+        source={
+            "format": "text",
+            "name": source,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        },
+    )

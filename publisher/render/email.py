@@ -1,0 +1,98 @@
+"""The digest email, rendered once per campaign: Jinja2, then premailer to inline the CSS.
+
+Personal fields (name, address, unsubscribe token) are left as placeholders carrying a per-campaign key,
+so an article that happens to contain placeholder-like text cannot pull another subscriber's data in;
+render.mime fills them in per recipient without rendering again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from premailer import Premailer
+
+from publisher.articles import Article
+from publisher.config import Settings
+from publisher.render.templates import environment
+
+FIELDS = ("NAME", "EMAIL", "TOKEN")
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """A digest ready for personalization: HTML with CSS inlined, the text part, and the placeholder key."""
+
+    subject: str
+    html: str
+    text: str
+    key: str
+
+    def placeholder(self, field: str) -> str:
+        return placeholder(self.key, field)
+
+
+def placeholder(key: str, field: str) -> str:
+    return f"%%PUB{key}{field}%%"
+
+
+def placeholder_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(f"%%PUB{re.escape(key)}({'|'.join(FIELDS)})%%")
+
+
+def article_url(settings: Settings, article: Article) -> str:
+    return f"{settings.base_url}/articles/{article.slug}"
+
+
+def default_subject(articles: Sequence[Article]) -> str:
+    if len(articles) == 1:
+        return articles[0].title
+    return f"{articles[0].title} (+{len(articles) - 1} more)"
+
+
+def inline_css(html: str, base_url: str) -> str:
+    """premailer with the settings a newsletter wants: keep media queries, absolutize links."""
+    return Premailer(
+        html,
+        base_url=base_url + "/",
+        keep_style_tags=False,
+        include_star_selectors=False,
+        remove_classes=False,
+        strip_important=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+    ).transform()
+
+
+def render_digest(articles: Sequence[Article], settings: Settings, *, subject: str | None = None) -> RenderedDigest:
+    """Render the digest for these articles, once; the result is shared by every recipient."""
+    if not articles:
+        raise ValueError("a digest needs at least one article")
+    key = secrets.token_hex(6)
+    personal = {
+        "name": placeholder(key, "NAME"),
+        "email": placeholder(key, "EMAIL"),
+        "unsubscribe_url": f"{settings.base_url}/unsubscribe/{placeholder(key, 'TOKEN')}",
+    }
+    subject = subject or default_subject(articles)
+    context = {
+        "subject": subject,
+        "newsletter_name": settings.newsletter_name,
+        "personal": personal,
+        "articles": [
+            {
+                "title": a.title,
+                "summary": a.summary,
+                "sections": a.sections,
+                "url": article_url(settings, a),
+            }
+            for a in articles
+        ],
+    }
+    env = environment(settings.templates_dir)
+    html = env.get_template("email/digest.html.j2").render(context)
+    text = env.get_template("email/digest.txt.j2").render(context)
+    return RenderedDigest(subject=subject, html=inline_css(html, settings.base_url), text=text, key=key)

@@ -1,0 +1,220 @@
+"""Lists and subscribers: validated addresses, bulk adds, CSV import, unsubscribe tokens."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from publisher.errors import InvalidAddress, NotFound, PublisherError
+from publisher.store import Store
+from publisher.store.models import MailingList, Subscriber, Subscription
+
+_CHUNK = 1000
+
+
+def normalize_address(address: str) -> str:
+    """The address as stored (domain lowercased, IDN as ASCII); InvalidAddress names it and the reason."""
+    raw = address.strip()
+    if any(c in raw for c in "\r\n\x00"):
+        raise InvalidAddress(f"{address!r} is not a valid email address: it contains a line break")
+    try:
+        result = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise InvalidAddress(f"{raw!r} is not a valid email address: {exc}") from None
+    return result.ascii_email or result.normalized
+
+
+@dataclass(frozen=True)
+class NewSubscriber:
+    email: str
+    name: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AddReport:
+    added: int = 0
+    already: int = 0
+
+
+def get_list(session: Session, name: str) -> MailingList:
+    found = session.scalar(select(MailingList).where(MailingList.name == name))
+    if found is None:
+        raise NotFound(f"no list named {name!r}")
+    return found
+
+
+def ensure_list(session: Session, name: str) -> MailingList:
+    """The list called name, created if needed."""
+    name = name.strip()
+    if not name:
+        raise PublisherError("a list needs a name")
+    found = session.scalar(select(MailingList).where(MailingList.name == name))
+    if found is None:
+        found = MailingList(name=name)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def _insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on either SQLite or PostgreSQL."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(model).on_conflict_do_nothing(), rows)
+
+
+def add_to_list(
+    store: Store,
+    list_name: str,
+    people: Iterable[NewSubscriber],
+    *,
+    source: str = "cli",
+    progress: Callable[[int], None] | None = None,
+) -> AddReport:
+    """Add people to a list (created if needed) in one transaction; known addresses are subscribed again."""
+    report = AddReport()
+    people = list(people)
+    with store.session() as session:
+        mailing_list = ensure_list(session, list_name)
+        for start in range(0, len(people), _CHUNK):
+            chunk = {p.email: p for p in people[start : start + _CHUNK]}
+            known = select(Subscriber.email, Subscriber.id).where(Subscriber.email.in_(list(chunk)))
+            ids = dict(session.execute(known).tuples().all())
+            new = [p for email, p in chunk.items() if email not in ids]
+            if new:
+                created = session.execute(
+                    insert(Subscriber).returning(Subscriber.email, Subscriber.id, sort_by_parameter_order=True),
+                    [{"email": p.email, "name": p.name, "attributes": p.attributes} for p in new],
+                )
+                ids.update(created.tuples().all())
+            before = session.scalar(
+                select(func.count())
+                .select_from(Subscription)
+                .where(
+                    Subscription.list_id == mailing_list.id,
+                    Subscription.subscriber_id.in_(list(ids.values())),
+                )
+            )
+            _insert_ignore(
+                session,
+                Subscription,
+                [
+                    {"list_id": mailing_list.id, "subscriber_id": sid, "status": "active", "source": source}
+                    for sid in ids.values()
+                ],
+            )
+            report.already += before or 0
+            report.added += len(ids) - (before or 0)
+            if progress:
+                progress(len(chunk))
+    return report
+
+
+def parse_addresses(addresses: Sequence[str], name: str = "") -> list[NewSubscriber]:
+    """Validate every address first; InvalidAddress lists all the bad ones, so nothing is half-added."""
+    good: list[NewSubscriber] = []
+    errors: list[str] = []
+    for address in addresses:
+        try:
+            good.append(NewSubscriber(email=normalize_address(address), name=name))
+        except InvalidAddress as exc:
+            errors.append(str(exc))
+    if errors:
+        raise InvalidAddress("; ".join(errors) + " (nothing was added)")
+    return good
+
+
+@dataclass
+class CsvReport:
+    people: list[NewSubscriber]
+    errors: list[str]
+    rows: int
+
+
+def read_csv(path: Path) -> CsvReport:
+    """Read a subscriber CSV (header row with an `email` column, optional `name`, others become attributes).
+
+    Every bad row is reported with its line number; the caller decides whether to go on without them.
+    """
+    problems: dict[int, str] = {}
+    decoded: list[str] = []
+    for number, line in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
+        try:
+            decoded.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+        except UnicodeDecodeError as exc:
+            problems[number] = f"not valid UTF-8 (byte 0x{line[exc.start]:02x})"
+            decoded.append("\n")  # keeps the line numbers of the rows after it
+    reader = csv.reader(io.StringIO("".join(decoded), newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if "email" not in header:
+        raise PublisherError(f"{path}: the first line must be a header with an 'email' column")
+    email_at = header.index("email")
+    name_at = header.index("name") if "name" in header else None
+    people: dict[str, NewSubscriber] = {}
+    rows = len(problems)
+    for row in reader:
+        number = reader.line_num
+        if number in problems or not any(cell.strip() for cell in row):
+            continue
+        rows += 1
+        if len(row) != len(header):
+            problems[number] = f"expected {len(header)} columns, found {len(row)}"
+            continue
+        try:
+            email = normalize_address(row[email_at])
+        except InvalidAddress as exc:
+            problems[number] = str(exc)
+            continue
+        attributes = {
+            key: value
+            for i, (key, value) in enumerate(zip(header, row, strict=True))
+            if i not in (email_at, name_at) and key
+        }
+        name = row[name_at].strip() if name_at is not None else ""
+        people.setdefault(email, NewSubscriber(email=email, name=name, attributes=attributes))
+    errors = [f"line {number}: {problems[number]}" for number in sorted(problems)]
+    return CsvReport(people=list(people.values()), errors=errors, rows=rows)
+
+
+def list_size(store: Store, list_name: str) -> int:
+    with store.session() as session:
+        mailing_list = get_list(session, list_name)
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Subscription)
+                .where(Subscription.list_id == mailing_list.id, Subscription.status == "active")
+            )
+            or 0
+        )
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="publisher.unsubscribe")
+
+
+def unsubscribe_token(secret: str, subscriber_id: int, list_id: int) -> str:
+    """A signed token naming one subscription; it carries no address."""
+    return _serializer(secret).dumps([subscriber_id, list_id])
+
+
+def read_unsubscribe_token(secret: str, token: str) -> tuple[int, int]:
+    try:
+        subscriber_id, list_id = _serializer(secret).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise PublisherError("this unsubscribe link is not valid") from None
+    return int(subscriber_id), int(list_id)
