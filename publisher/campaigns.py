@@ -196,9 +196,9 @@ def batches(session: Session, campaign_id: int, batch_size: int, *, pending_only
         .order_by(numbered.c.channel, numbered.c.id)
     ).all()
     ends = dict(
-        session.execute(select(OutboxRow.channel, func.max(OutboxRow.id)).where(*where).group_by(OutboxRow.channel))
-        .tuples()
-        .all()
+        session.execute(
+            select(OutboxRow.channel, func.max(OutboxRow.id)).where(*where).group_by(OutboxRow.channel)
+        ).all()
     )
     out: list[Batch] = []
     for i, (channel, first) in enumerate(starts):
@@ -266,9 +266,7 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
                 select(OutboxRow.state, func.count())
                 .where(OutboxRow.campaign_id == campaign_id)
                 .group_by(OutboxRow.state)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         deliveries: list[dict[str, Any]] = []
         if with_deliveries:

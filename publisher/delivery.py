@@ -204,10 +204,12 @@ def deliver_batch(
         source = _EmailSource(session, campaign, settings) if campaign.kind == "email" else None
     connection = open_channel(channel, settings)
     try:
+        cursor = first_id  # moves forward only: a row deferred in this run waits for the task's retry
         while True:
-            claimed_at, claimed = _claim(store, campaign_id, channel, first_id, last_id, settings.lease_seconds)
+            claimed_at, claimed = _claim(store, campaign_id, channel, cursor, last_id, settings.lease_seconds)
             if not claimed:
                 break
+            cursor = claimed[-1].id + 1
             messages = source.messages(store, claimed) if source else _post_messages(claimed)
             updates, stop = _send_chunk(connection, claimed, messages, settings, outcome)
             _record(store, claimed_at, updates)

@@ -93,14 +93,14 @@ def add_to_list(
         for start in range(0, len(people), _CHUNK):
             chunk = {p.email: p for p in people[start : start + _CHUNK]}
             known = select(Subscriber.email, Subscriber.id).where(Subscriber.email.in_(list(chunk)))
-            ids = dict(session.execute(known).tuples().all())
+            ids = dict(session.execute(known).all())
             new = [p for email, p in chunk.items() if email not in ids]
             if new:
                 created = session.execute(
                     insert(Subscriber).returning(Subscriber.email, Subscriber.id, sort_by_parameter_order=True),
                     [{"email": p.email, "name": p.name, "attributes": p.attributes} for p in new],
                 )
-                ids.update(created.tuples().all())
+                ids.update(created.all())
             before = session.scalar(
                 select(func.count())
                 .select_from(Subscription)

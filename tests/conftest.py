@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from publisher.config import Settings
+from publisher.store import Store
+from tests.support.smtp import SmtpServer
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEED = PROJECT_ROOT / "examples" / "articles" / "us-rejects-netanyahu-request.txt"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No PUBLISHER_* setting leaks in from the developer's shell; each test gets its own data dir."""
+    for key in list(os.environ):
+        if key.startswith("PUBLISHER_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PUBLISHER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PUBLISHER_FROM", "The Test Desk <news@example.org>")
+    monkeypatch.setenv("PUBLISHER_BASE_URL", "https://news.example.org")
+    monkeypatch.setenv("PUBLISHER_SECRET_KEY", "test-secret-key")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    store = Store(settings.resolved_database_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    return SEED

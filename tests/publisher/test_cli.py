@@ -1,0 +1,101 @@
+"""The `publisher` command as a user runs it: a real process, exit codes, stdout and stderr."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def publisher(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, cwd=cwd, timeout=60,
+    )
+
+
+def test_import_then_show_as_json(seed_path: Path):
+    imported = publisher("import", str(seed_path))
+    assert imported.returncode == 0, imported.stderr
+    article_id = imported.stdout.strip()
+
+    shown = publisher("article", "show", article_id, "--format", "json")
+
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["id"] == int(article_id)
+    assert data["title"] == "U.S. Rejects Netanyahu’s Request to Join Direct Military Action Against Iran"
+    assert data["slug"] == "us-rejects-netanyahus-request-to-join-direct-military-action-against-iran"
+    assert [s["heading"] for s in data["sections"]] == [None, "Why Israel Made the Request", "Washington Says No"]
+    assert [len(s["paragraphs"]) for s in data["sections"]] == [3, 3, 9]
+
+
+def test_importing_the_same_file_again_returns_the_same_id(seed_path: Path):
+    first = publisher("import", str(seed_path)).stdout.strip()
+    again = publisher("import", str(seed_path))
+    assert again.stdout.strip() == first
+    assert "imported before" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
+        ("notes.pdf", b"%PDF-1.7", "unknown format '.pdf'"),
+        ("title.txt", b"Only a title\n", "no body"),
+    ],
+)
+def test_bad_files_are_refused_and_nothing_is_stored(tmp_path: Path, seed_path: Path, name, content, message):
+    bad = tmp_path / name
+    bad.write_bytes(content)
+
+    result = publisher("import", str(seed_path), str(bad))
+
+    assert result.returncode == 2
+    assert message in result.stderr and name in result.stderr
+    assert "Traceback" not in result.stderr
+    assert publisher("article", "show", "1").returncode == 2  # the good file was not stored either
+
+
+def test_unknown_article_id_is_named():
+    result = publisher("article", "show", "42")
+    assert result.returncode == 2
+    assert "no article with id 42" in result.stderr
+
+
+def test_invalid_address_is_named_and_nothing_added():
+    result = publisher("subscribers", "add", "ok@example.com", "not-an-email", "--list", "news")
+    assert result.returncode == 2
+    assert "'not-an-email' is not a valid email address" in result.stderr
+    assert "nothing was added" in result.stderr
+
+    ok = publisher("subscribers", "add", "ok@example.com", "--list", "news")
+    assert ok.returncode == 0 and "1 added to 'news'" in ok.stdout
+
+
+def test_csv_import_with_bad_rows_stores_nothing_unless_told(tmp_path: Path):
+    csv = tmp_path / "people.csv"
+    csv.write_bytes(b"email,name\ngood@example.com,Good\nnope,Bad\n")
+
+    refused = publisher("subscribers", "import", str(csv), "--list", "news")
+    assert refused.returncode == 2
+    assert "line 3: 'nope' is not a valid email address" in refused.stderr
+
+    skipped = publisher("subscribers", "import", str(csv), "--list", "news", "--skip-bad")
+    assert skipped.returncode == 0
+    assert "1 added to 'news'" in skipped.stdout and "1 skipped" in skipped.stdout
+
+
+def test_send_to_unknown_article_is_refused_before_queueing():
+    publisher("subscribers", "add", "ok@example.com", "--list", "news")
+    result = publisher("send", "7", "--list", "news")
+    assert result.returncode == 2
+    assert "no article with id 7" in result.stderr
+
+
+def test_status_of_unknown_campaign():
+    result = publisher("status", "9", "--format", "json")
+    assert result.returncode == 2 and "no campaign with id 9" in result.stderr

@@ -1,0 +1,71 @@
+"""Local services (PostgreSQL, Redis, RabbitMQ): used when they answer; under CI=true a missing one fails."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require(name: str, host: str, port: int) -> None:
+    """Skip (with the reason) when a service is down; under CI=true that is a failure instead."""
+    if port_open(host, port):
+        return
+    reason = f"{name} is not answering on {host}:{port}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI must start it (see .ci/run)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test module; dropped afterwards."""
+    require("PostgreSQL", PG_HOST, PG_PORT)
+    import psycopg
+
+    name = f"publisher_test_{secrets.token_hex(4)}"
+    admin = f"host={PG_HOST} port={PG_PORT} dbname=test user=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def redis_database() -> Iterator[str]:
+    """A Redis URL on a randomly chosen, flushed database number, so parallel runs do not share queues."""
+    require("Redis", REDIS_HOST, REDIS_PORT)
+    import redis
+
+    db = secrets.randbelow(15) + 1
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
+    client.flushdb()
+    try:
+        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+    finally:
+        client.flushdb()
+        client.close()
