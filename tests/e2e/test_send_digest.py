@@ -46,7 +46,10 @@ def env(backend_env: dict[str, str], smtp_server: SmtpServer) -> dict[str, str]:
 def run(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "publisher", *args],
-        capture_output=True, text=True, env={**os.environ, **env}, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=timeout,
     )
 
 

@@ -12,7 +12,11 @@ import pytest
 def publisher(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "publisher", *args],
-        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, cwd=cwd, timeout=60,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        cwd=cwd,
+        timeout=60,
     )
 
 

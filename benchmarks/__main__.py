@@ -1,0 +1,31 @@
+"""`make bench`: run every benchmark, print a table, write benchmarks/results.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import render
+from benchmarks.common import RESULTS
+from publisher.config import Settings
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("PUBLISHER_SECRET_KEY", "bench")
+        settings = Settings(data_dir=tmp, base_url="https://news.example.org")
+        results: dict[str, float] = {}
+        results.update(render.run(settings))
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    table = Table("figure", "value", title=f"benchmarks (written to {RESULTS})")
+    for key, value in results.items():
+        table.add_row(key, f"{value:,}")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
