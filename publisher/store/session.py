@@ -53,17 +53,17 @@ def create_store_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already)."""
+    """Bring the schema to the newest revision of every branch (a no-op when it is there already)."""
     cfg = _alembic_config()
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
     with engine.connect() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        if set(MigrationContext.configure(conn).get_current_heads()) == heads:
             return
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 class Store:
