@@ -262,6 +262,20 @@ def worker(
     celery_app.worker_main(worker_argv(concurrency, loglevel))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web app (editor pages, public pages, REST API)."""
+    import uvicorn
+
+    from publisher.web import create_app
+
+    err.print(f"serving on http://{host}:{port}/")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema (every command also does this when needed)."""

@@ -1,0 +1,31 @@
+"""What route handlers share: settings, the store, and page rendering with autoescaped templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from publisher.config import Settings
+from publisher.render.templates import environment
+from publisher.store import Store
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """Render templates/web/<template>; every value is autoescaped, so user input reaches the page inert."""
+    settings = get_settings(request)
+    html = (
+        environment(settings.templates_dir)
+        .get_template(f"web/{template}")
+        .render(request=request, settings=settings, newsletter_name=settings.newsletter_name, **context)
+    )
+    return HTMLResponse(html, status_code=status_code)
