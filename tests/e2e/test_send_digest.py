@@ -1,6 +1,6 @@
 """The whole pipeline as an operator runs it: CLI, a real Celery worker process, a real SMTP server.
 
-Runs on the embedded default (SQLite + filesystem broker) and on PostgreSQL + Redis.
+Runs on the embedded default (SQLite + filesystem broker), on PostgreSQL + Redis, and with RabbitMQ.
 """
 
 from __future__ import annotations
@@ -17,18 +17,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import postgres_database, redis_database
+from tests.support.services import postgres_database, rabbitmq_broker, redis_database
 from tests.support.smtp import SmtpServer
 from workers.process import spawn_worker, stop_worker
 
 RECIPIENTS = 200
 
 
-@pytest.fixture(params=["sqlite+filesystem", "postgresql+redis"])
+@pytest.fixture(params=["sqlite+filesystem", "postgresql+redis", "sqlite+rabbitmq"])
 def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
         if request.param == "sqlite+filesystem":
             yield {"PUBLISHER_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'publisher.db'}"}
+        elif request.param == "sqlite+rabbitmq":
+            yield {
+                "PUBLISHER_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'publisher.db'}",
+                "PUBLISHER_BROKER_URL": stack.enter_context(rabbitmq_broker()),
+            }
         else:
             yield {
                 "PUBLISHER_DATABASE_URL": stack.enter_context(postgres_database()),

@@ -12,6 +12,7 @@ import pytest
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+RABBIT_HOST, RABBIT_PORT = "127.0.0.1", 5672
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -69,3 +70,27 @@ def redis_database() -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+
+
+@contextmanager
+def rabbitmq_broker() -> Iterator[str]:
+    """The local RabbitMQ (guest/guest), with publisher's queues emptied before and after."""
+    require("RabbitMQ", RABBIT_HOST, RABBIT_PORT)
+    from kombu import Connection, Exchange, Queue
+
+    from publisher.channels import QUEUES
+
+    url = f"amqp://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}//"
+
+    def purge() -> None:
+        with Connection(url, connect_timeout=5) as conn:
+            channel = conn.default_channel
+            for name in QUEUES:
+                Queue(name, Exchange(name), routing_key=name)(channel).declare()
+                channel.queue_purge(name)
+
+    purge()
+    try:
+        yield url
+    finally:
+        purge()
