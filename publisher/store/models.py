@@ -156,4 +156,3 @@ class BounceEvent(Base):
     report_id: Mapped[str | None] = mapped_column(String(500), nullable=True)  # the report's own Message-ID
     source: Mapped[str] = mapped_column(String(200), default="")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
