@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from publisher import bounces, campaigns, consent
 from publisher.config import Settings
@@ -158,10 +159,9 @@ def signup_api(form: SignupRequest, request: Request) -> JSONResponse:
     return JSONResponse({"status": "pending", "detail": "check your inbox for the confirmation link"}, 202)
 
 
-async def _in_thread(func: Any, *args: Any) -> Any:
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(func, *args)
+async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run blocking store work off the event loop."""
+    return await run_in_threadpool(func, *args, **kwargs)
 
 
 def _message(
