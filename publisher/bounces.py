@@ -10,6 +10,9 @@ or permanent. The original send is found from the returned headers: our Message-
 A hard bounce or a complaint suppresses the address at once; soft bounces suppress once
 `soft_bounce_limit` of them arrived within `soft_bounce_window_days`. Each report is recorded once per
 recipient (keyed by the report's Message-ID, or a hash of its bytes), so ingesting a mailbox twice is safe.
+
+A mailbox may also receive mail sent to the List-Unsubscribe mailto (PUBLISHER_UNSUBSCRIBE_MAILTO): a
+message whose subject is "unsubscribe <token>" with a valid signed token unsubscribes like the https link.
 """
 
 from __future__ import annotations
@@ -261,9 +264,29 @@ def ingest_mailbox(store: Store, settings: Settings, path: Path) -> IngestReport
         for key in box.iterkeys():
             raw = box.get_bytes(key)
             outcomes = ingest_message(store, settings, raw, source=f"mailbox:{path.name}")
+            if not outcomes and _mailto_unsubscribe(store, settings, raw):
+                outcomes = ["unsubscribed"]
             if not outcomes:
                 report.not_reports += 1
             report.outcomes.update(outcomes)
     finally:
         box.close()
     return report
+
+
+_UNSUBSCRIBE_SUBJECT = re.compile(r"^\s*(?:re:\s*)?unsubscribe\s+([A-Za-z0-9_.\-]+)\s*$", re.IGNORECASE)
+
+
+def _mailto_unsubscribe(store: Store, settings: Settings, raw: bytes) -> bool:
+    """A mail sent to the List-Unsubscribe mailto (subject "unsubscribe <token>"): unsubscribe, as the URL would."""
+    from publisher.consent import LinkRefused, unsubscribe
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    match = _UNSUBSCRIBE_SUBJECT.match(str(message.get("Subject") or ""))
+    if match is None:
+        return False
+    try:
+        unsubscribe(store, settings, match.group(1))
+    except LinkRefused:
+        return False
+    return True

@@ -444,7 +444,7 @@ def subscribers_suppressions(
 def subscribers_bounces(
     path: Annotated[Path, typer.Argument(help="A Maildir folder or an mbox file of bounce reports.")],
 ) -> None:
-    """Read delivery status notifications and complaints; suppress hard bounces, count soft ones."""
+    """Read bounces, complaints and mailto unsubscribes from a mailbox; suppress hard bounces, count soft ones."""
     from publisher.bounces import ingest_mailbox
 
     with _user_errors():

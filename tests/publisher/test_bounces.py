@@ -170,3 +170,21 @@ def test_a_path_that_is_no_mailbox_is_refused(store: Store, settings: Settings, 
         bounces.ingest_mailbox(store, settings, tmp_path)
     with pytest.raises(bounces.PublisherError, match="no such Maildir or mbox"):
         bounces.ingest_mailbox(store, settings, tmp_path / "missing")
+
+
+def test_mail_to_the_unsubscribe_mailto_unsubscribes(store: Store, settings: Settings, reader, tmp_path: Path):
+    from publisher.subscribers import unsubscribe_token
+
+    sid, address = reader
+    with store.session() as session:
+        list_id = session.scalar(select(Subscription.list_id))
+    token = unsubscribe_token(settings.signing_key(), sid, list_id)
+    box = mailbox.mbox(str(tmp_path / "inbound.mbox"), create=True)
+    box.add(f"From: {address}\r\nTo: unsubscribe@example.org\r\nSubject: unsubscribe {token}\r\n\r\n".encode())
+    box.add(f"From: {address}\r\nSubject: unsubscribe {token[:-2]}xx\r\n\r\n".encode())  # forged: ignored
+    box.close()
+
+    report = bounces.ingest_mailbox(store, settings, tmp_path / "inbound.mbox")
+
+    assert dict(report.outcomes) == {"unsubscribed": 1} and report.not_reports == 1
+    assert subscription_status(store, address) == "unsubscribed"
