@@ -364,6 +364,9 @@ def subscribers_show(email: str) -> None:
 def subscribers_delete(
     email: str,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    keep_suppression: Annotated[
+        bool, typer.Option("--keep-suppression", help="Keep the address suppressed so no import brings it back.")
+    ] = False,
 ) -> None:
     """Erase an address: subscriber, subscriptions, bounces, suppression; outbox history is anonymized."""
     from publisher.privacy import erase_subscriber
@@ -372,7 +375,7 @@ def subscribers_delete(
         typer.confirm(f"Erase everything held about {email}?", abort=True, err=True)
     with _user_errors():
         _, store = _open()
-        counts = erase_subscriber(store, email)
+        counts = erase_subscriber(store, email, keep_suppression=keep_suppression)
     out.print(", ".join(f"{n} {what}" for what, n in counts.items()), markup=False)
 
 

@@ -23,7 +23,7 @@ from publisher.store.models import (
     Subscription,
     Suppression,
 )
-from publisher.suppression import canonical
+from publisher.suppression import canonical, is_suppressed, suppress
 
 
 def _iso(value: Any) -> Any:
@@ -115,8 +115,12 @@ def export_subscriber(store: Store, email: str) -> dict[str, Any]:
         return data
 
 
-def erase_subscriber(store: Store, email: str) -> dict[str, int]:
-    """Delete an address and its personal data, keeping anonymous delivery counts; how much went, per kind."""
+def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False) -> dict[str, int]:
+    """Delete an address and its personal data, keeping anonymous delivery counts; how much went, per kind.
+
+    keep_suppression keeps (or adds) the address on the suppression list, so an old import cannot bring
+    it back: the one record kept is the one that honours "never mail me again".
+    """
     address = canonical(email)
     with store.session() as session:
         person = session.scalar(select(Subscriber).where(Subscriber.email == address))
@@ -143,6 +147,11 @@ def erase_subscriber(store: Store, email: str) -> dict[str, int]:
             session.execute(delete(Subscription).where(Subscription.subscriber_id == sid))
             session.execute(delete(Subscriber).where(Subscriber.id == sid))
         counts["bounces"] = session.execute(delete(BounceEvent).where(BounceEvent.email == address)).rowcount
+        if keep_suppression:
+            if not any(counts.values()) and not is_suppressed(session, address):
+                raise NotFound(f"nothing is held about {address!r}")
+            suppress(session, address, "manual", detail="erased on request; kept so it is never mailed again")
+            return counts
         counts["suppression"] = session.execute(delete(Suppression).where(Suppression.email == address)).rowcount
         if not any(counts.values()):
             raise NotFound(f"nothing is held about {address!r}")

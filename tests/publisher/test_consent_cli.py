@@ -126,3 +126,15 @@ def test_privacy_export_then_erase_keeps_anonymous_counts(store: Store, settings
         assert sorted(session.scalars(select(Subscriber.email))) == [people[1]]
         recipients = sorted(session.scalars(select(OutboxRow.recipient_id)))
     assert recipients[0] < 0  # points at nobody
+
+
+def test_erasure_can_keep_the_address_suppressed(store: Store):
+    publisher("subscribers", "add", "ana@example.com", "--list", "news")
+    erased = publisher("subscribers", "delete", "ana@example.com", "--yes", "--keep-suppression")
+    assert erased.returncode == 0, erased.stderr
+
+    readded = publisher("subscribers", "add", "ana@example.com", "--list", "news")
+    assert "on the suppression list, not added" in readded.stderr
+    assert count(store, Subscriber) == 0
+    shown = json.loads(publisher("subscribers", "show", "ana@example.com").stdout)
+    assert shown["subscriber"] is None and shown["suppression"]["reason"] == "manual"
