@@ -28,7 +28,7 @@ from publisher.render.mime import check_header_value
 from publisher.render.templates import environment
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, Suppression, utcnow
-from publisher.subscribers import get_list, normalize_address, read_unsubscribe_token
+from publisher.subscribers import get_list, is_canonical_token, normalize_address, read_unsubscribe_token
 from publisher.suppression import is_suppressed
 
 CONFIRM_KIND = "confirm"
@@ -202,6 +202,8 @@ class ConfirmationSource:
 def _read_confirm_token(settings: Settings, token: str) -> tuple[int, int, str]:
     serializer = URLSafeTimedSerializer(settings.signing_key(), salt=_CONFIRM_SALT)
     try:
+        if not is_canonical_token(token):
+            raise BadSignature("signature is not in canonical form")
         subscriber_id, list_id, nonce = serializer.loads(token, max_age=settings.confirm_max_age_hours * 3600)
     except SignatureExpired:
         raise LinkRefused(
