@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -32,6 +33,7 @@ from publisher.subscribers import get_list, is_canonical_token, normalize_addres
 from publisher.suppression import is_suppressed
 
 CONFIRM_KIND = "confirm"
+RESEND_AFTER = timedelta(minutes=10)
 _CONFIRM_SALT = "publisher.confirm"
 
 
@@ -57,6 +59,10 @@ class Confirmation:
     list_id: int
     email: str
     list_name: str
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- signup ------------------------------------------------------------------------------------------
@@ -93,6 +99,14 @@ def request_signup(
             return SignupOutcome("already")
         if subscription is not None and subscription.status in ("bounced", "complained"):
             return SignupOutcome("blocked")
+        if (
+            subscription is not None
+            and subscription.status == "unconfirmed"
+            and _aware(subscription.updated_at) > utcnow() - RESEND_AFTER
+        ):
+            # One confirmation mail per address per RESEND_AFTER, whatever IPs the requests come from:
+            # the form cannot be used to flood someone's mailbox. The link already sent still works.
+            return SignupOutcome("pending")
         nonce = secrets.token_hex(16)
         if subscription is None:
             subscription = Subscription(list_id=mailing_list.id, subscriber_id=subscriber.id)

@@ -217,3 +217,11 @@ def test_signup_page_renders_the_form(http: httpx.Client):
     page = http.get("/subscribe", params={"list": "readers"})
     assert page.status_code == 200
     assert 'name="email"' in page.text and 'name="website"' in page.text and 'value="readers"' in page.text
+
+
+def test_repeated_signups_send_one_confirmation(http: httpx.Client, store: Store):
+    with store.session() as session:
+        subscribers.ensure_list(session, "readers")
+    for _ in range(3):
+        assert http.post("/api/subscribe", json={"email": "victim@example.com", "list": "readers"}).status_code == 202
+    assert count_campaigns(store) == 1
