@@ -393,6 +393,21 @@ def subscribers_unsubscribe(
     out.print(f"{changed} subscriptions ended")
 
 
+@subscribers_app.command("purge-unconfirmed")
+def subscribers_purge_unconfirmed(
+    older_than_days: Annotated[float, typer.Option(help="Signups left unconfirmed this long are forgotten.")] = 7.0,
+) -> None:
+    """Forget signups that were never confirmed (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from publisher.consent import purge_unconfirmed
+
+    with _user_errors():
+        _, store = _open()
+        purged = purge_unconfirmed(store, timedelta(days=older_than_days))
+    out.print(f"{purged} unconfirmed signups forgotten")
+
+
 @subscribers_app.command("suppress")
 def subscribers_suppress(
     emails: Annotated[list[str], typer.Argument(help="Addresses never to mail again.")],

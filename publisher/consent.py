@@ -19,7 +19,7 @@ from email.utils import formatdate
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from publisher.channels import Email, Message
@@ -375,3 +375,38 @@ def unsubscribe_address(store: Store, email: str, list_name: str | None = None) 
             execution_options={"synchronize_session": False},
         )
         return result.rowcount
+
+
+def purge_unconfirmed(store: Store, older_than: timedelta) -> int:
+    """Forget signups never confirmed within older_than: their subscriptions, and anyone left with none.
+
+    An unconfirmed address was never consented to; keeping it longer than the link lives has no purpose.
+    Returns how many subscriptions went.
+    """
+    from publisher.privacy import erase_subscriber
+
+    cutoff = utcnow() - older_than
+    with store.session() as session:
+        stale = session.execute(
+            select(Subscription.subscriber_id, Subscription.list_id).where(
+                Subscription.status == "unconfirmed", Subscription.updated_at < cutoff
+            )
+        ).all()
+        for subscriber_id, list_id in stale:
+            session.execute(
+                delete(Subscription).where(
+                    Subscription.subscriber_id == subscriber_id,
+                    Subscription.list_id == list_id,
+                    Subscription.status == "unconfirmed",
+                )
+            )
+        candidates = {subscriber_id for subscriber_id, _ in stale}
+        still_listed = set(
+            session.scalars(
+                select(Subscription.subscriber_id).where(Subscription.subscriber_id.in_(candidates)).distinct()
+            )
+        )
+        orphans = list(session.scalars(select(Subscriber.email).where(Subscriber.id.in_(candidates - still_listed))))
+    for address in orphans:
+        erase_subscriber(store, address, keep_suppression=False)
+    return len(stale)

@@ -225,3 +225,28 @@ def test_repeated_signups_send_one_confirmation(http: httpx.Client, store: Store
     for _ in range(3):
         assert http.post("/api/subscribe", json={"email": "victim@example.com", "list": "readers"}).status_code == 202
     assert count_campaigns(store) == 1
+
+
+def test_signups_never_confirmed_are_forgotten(http: httpx.Client, store: Store):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from publisher.consent import purge_unconfirmed
+    from publisher.store.models import utcnow
+
+    [kept] = subscribe(store, "readers", 1)
+    for address in ("late@example.com", kept):
+        assert http.post("/api/subscribe", json={"email": address, "list": "readers"}).status_code == 202
+    with store.session() as session:
+        subscribers.ensure_list(session, "weekly")
+    assert http.post("/api/subscribe", json={"email": kept, "list": "weekly"}).status_code == 202
+    with store.session() as session:
+        session.execute(update(Subscription).values(updated_at=utcnow() - timedelta(days=8)))
+
+    assert purge_unconfirmed(store, timedelta(days=7)) == 2  # late@ on readers, kept@ on weekly
+
+    with store.session() as session:
+        assert sorted(session.scalars(select(Subscriber.email))) == [kept]
+    assert status_of(store, kept) == "active"
+    assert count_campaigns(store) == 1  # late@'s confirmation email went with them; kept@'s stays
