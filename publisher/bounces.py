@@ -263,9 +263,12 @@ def ingest_mailbox(store: Store, settings: Settings, path: Path) -> IngestReport
     try:
         for key in box.iterkeys():
             raw = box.get_bytes(key)
-            outcomes = ingest_message(store, settings, raw, source=f"mailbox:{path.name}")
-            if not outcomes and _mailto_unsubscribe(store, settings, raw):
+            # A request to the unsubscribe mailto first: flufl.bounce's heuristics must not read a person's
+            # message as a bounce.
+            if _mailto_unsubscribe(store, settings, raw):
                 outcomes = ["unsubscribed"]
+            else:
+                outcomes = ingest_message(store, settings, raw, source=f"mailbox:{path.name}")
             if not outcomes:
                 report.not_reports += 1
             report.outcomes.update(outcomes)
