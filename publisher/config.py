@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     bounce_webhook_secret: SecretStr | None = None
     unsubscribe_mailto: str | None = None  # e.g. unsubscribe@example.org: adds a mailto to List-Unsubscribe
 
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _plain_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.isascii() or any(c in value for c in "<>?,; \t\r\n") or value.count("@") != 1:
+            raise ValueError(f"PUBLISHER_UNSUBSCRIBE_MAILTO must be a plain ASCII address: {value!r}")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
