@@ -37,7 +37,7 @@ class Dispatcher(Protocol):
 
 def queue_for(kind: str, channel: str) -> str:
     """One queue per channel, so a slow network never holds up email."""
-    return "email" if kind == "email" else f"share.{channel}"
+    return "email" if kind in ("email", "confirm") else f"share.{channel}"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,25 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=5.0, ge=0)
     lease_seconds: int = Field(default=600, ge=10)
 
+    # Subscribers and consent (issue 5)
+    confirm_max_age_hours: float = Field(default=72.0, gt=0)
+    signup_rate_limit: int = Field(default=5, ge=1)  # signups per client IP per window
+    signup_rate_window_seconds: int = Field(default=3600, ge=1)
+    soft_bounce_limit: int = Field(default=3, ge=1)  # soft bounces within the window that suppress
+    soft_bounce_window_days: float = Field(default=14.0, gt=0)
+    bounce_webhook_secret: SecretStr | None = None
+    unsubscribe_mailto: str | None = None  # e.g. unsubscribe@example.org: adds a mailto to List-Unsubscribe
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _plain_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.isascii() or any(c in value for c in "<>?,; \t\r\n") or value.count("@") != 1:
+            raise ValueError(f"PUBLISHER_UNSUBSCRIBE_MAILTO must be a plain ASCII address: {value!r}")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -19,10 +19,11 @@ from publisher.articles import slugify
 from publisher.campaigns import finish_if_done
 from publisher.channels import Email, Message, PermanentError, Post, Result, TransientError, open_channel
 from publisher.config import Settings
+from publisher.consent import CONFIRM_KIND, ConfirmationSource
 from publisher.render.email import RenderedDigest
 from publisher.render.mime import MessageTemplate, Recipient
 from publisher.store import Store
-from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
+from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, Suppression, utcnow
 from publisher.subscribers import unsubscribe_token
 
 CHUNK = 50
@@ -107,6 +108,7 @@ class _EmailSource:
             base_url=settings.base_url,
             list_id=f"{settings.newsletter_name} <{_list_label(list_name)}.{settings.sender_domain}>",
             reply_to=settings.reply_to,
+            unsubscribe_mailto=settings.unsubscribe_mailto,
         )
 
     def messages(self, store: Store, claimed: list[_Claimed]) -> dict[int, Message | str]:
@@ -114,16 +116,20 @@ class _EmailSource:
         by_recipient = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
             people = session.execute(
-                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status)
+                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, Suppression.reason)
                 .join(
                     Subscription,
                     and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == self.list_id),
                 )
+                .outerjoin(Suppression, Suppression.email == Subscriber.email)  # global suppression list
                 .where(Subscriber.id.in_(by_recipient))
             ).all()
         out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
         for person in people:
             row_id = by_recipient[person.id]
+            if person.reason is not None:
+                out[row_id] = f"address is suppressed ({person.reason})"
+                continue
             if person.status != "active":
                 out[row_id] = f"subscription is {person.status}"
                 continue
@@ -202,6 +208,8 @@ def deliver_batch(
         if campaign is None or campaign.state in ("cancelled", "paused", "done"):
             return outcome
         source = _EmailSource(session, campaign, settings) if campaign.kind == "email" else None
+        if campaign.kind == CONFIRM_KIND:  # double opt-in confirmation emails (publisher.consent)
+            source = ConfirmationSource(campaign, settings)
     connection = open_channel(channel, settings)
     try:
         cursor = first_id  # moves forward only: a row deferred in this run waits for the task's retry

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, insert, select
+from itsdangerous import BadData, BadSignature, URLSafeSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import InvalidAddress, NotFound, PublisherError
@@ -44,6 +45,7 @@ class NewSubscriber:
 class AddReport:
     added: int = 0
     already: int = 0
+    suppressed: list[str] = field(default_factory=list)  # left out: on the suppression list
 
 
 def get_list(session: Session, name: str) -> MailingList:
@@ -84,14 +86,29 @@ def add_to_list(
     *,
     source: str = "cli",
     progress: Callable[[int], None] | None = None,
+    allow_suppressed: bool = False,
 ) -> AddReport:
-    """Add people to a list (created if needed) in one transaction; known addresses are subscribed again."""
+    """Add people to a list (created if needed) in one transaction; known addresses are subscribed again.
+
+    Addresses on the suppression list are left out and reported, unless allow_suppressed, which adds them
+    and takes them off the suppression list.
+    """
+    from publisher.suppression import suppressed_among, unsuppress
+
     report = AddReport()
     people = list(people)
     with store.session() as session:
         mailing_list = ensure_list(session, list_name)
         for start in range(0, len(people), _CHUNK):
             chunk = {p.email: p for p in people[start : start + _CHUNK]}
+            size = len(chunk)
+            blocked = suppressed_among(session, chunk)
+            if blocked and allow_suppressed:
+                for email in blocked:
+                    unsuppress(session, email)
+            elif blocked:
+                report.suppressed.extend(sorted(blocked))
+                chunk = {email: p for email, p in chunk.items() if email not in blocked}
             known = select(Subscriber.email, Subscriber.id).where(Subscriber.email.in_(list(chunk)))
             ids = dict(session.execute(known).all())
             new = [p for email, p in chunk.items() if email not in ids]
@@ -119,8 +136,19 @@ def add_to_list(
             )
             report.already += before or 0
             report.added += len(ids) - (before or 0)
+            if blocked and allow_suppressed:  # re-added on purpose: their bounced subscription here is active again
+                session.execute(
+                    update(Subscription)
+                    .where(
+                        Subscription.list_id == mailing_list.id,
+                        Subscription.subscriber_id.in_([ids[e] for e in blocked if e in ids]),
+                        Subscription.status.in_(("bounced", "complained")),
+                    )
+                    .values(status="active"),
+                    execution_options={"synchronize_session": False},
+                )
             if progress:
-                progress(len(chunk))
+                progress(size)
     return report
 
 
@@ -203,6 +231,19 @@ def list_size(store: Store, list_name: str) -> int:
         )
 
 
+def is_canonical_token(token: str) -> bool:
+    """Whether the token's signature is written the one way its bytes encode.
+
+    itsdangerous compares decoded signatures, and base64 ignores the spare low bits of the last character,
+    so without this check a few one-character changes to a token would still be accepted.
+    """
+    signature = token.rpartition(".")[2]
+    try:
+        return base64_encode(base64_decode(signature)).decode("ascii") == signature
+    except (BadData, ValueError, UnicodeError):
+        return False
+
+
 def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt="publisher.unsubscribe")
 
@@ -214,7 +255,72 @@ def unsubscribe_token(secret: str, subscriber_id: int, list_id: int) -> str:
 
 def read_unsubscribe_token(secret: str, token: str) -> tuple[int, int]:
     try:
+        if not is_canonical_token(token):
+            raise BadSignature("signature is not in canonical form")
         subscriber_id, list_id = _serializer(secret).loads(token)
     except (BadSignature, ValueError, TypeError):
         raise PublisherError("this unsubscribe link is not valid") from None
     return int(subscriber_id), int(list_id)
+
+
+# --- Export and list overview (issue 5) ---
+
+EXPORT_COLUMNS = ("email", "name", "status", "source", "subscribed_at", "confirmed_at")
+
+
+def export_csv(store: Store, list_name: str, out: io.TextIOBase | Any, *, status: str | None = None) -> int:
+    """Write a list's subscribers as CSV (fixed columns, then one column per attribute); returns the row count.
+
+    Streams in chunks, so a large list never sits in memory whole.
+    """
+    with store.session() as session:
+        mailing_list = get_list(session, list_name)
+        where = [Subscription.list_id == mailing_list.id]
+        if status:
+            where.append(Subscription.status == status)
+        keys: set[str] = set()
+        for attributes in session.scalars(
+            select(Subscriber.attributes).join(Subscription, Subscription.subscriber_id == Subscriber.id).where(*where)
+        ):
+            keys.update(attributes or {})
+        extra = sorted(keys - set(EXPORT_COLUMNS))
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*EXPORT_COLUMNS, *extra])
+        rows = session.execute(
+            select(Subscriber, Subscription)
+            .join(Subscription, Subscription.subscriber_id == Subscriber.id)
+            .where(*where)
+            .order_by(Subscriber.id)
+            .execution_options(yield_per=_CHUNK)
+        )
+        count = 0
+        for person, sub in rows:
+            attributes = person.attributes or {}
+            writer.writerow(
+                [
+                    person.email,
+                    person.name,
+                    sub.status,
+                    sub.source,
+                    sub.created_at.isoformat(),
+                    sub.confirmed_at.isoformat() if sub.confirmed_at else "",
+                    *(attributes.get(k, "") for k in extra),
+                ]
+            )
+            count += 1
+        return count
+
+
+def list_overview(store: Store) -> list[dict[str, Any]]:
+    """Every list with its subscription counts per status."""
+    with store.session() as session:
+        lists = session.execute(select(MailingList.id, MailingList.name).order_by(MailingList.name)).all()
+        counts = session.execute(
+            select(Subscription.list_id, Subscription.status, func.count()).group_by(
+                Subscription.list_id, Subscription.status
+            )
+        ).all()
+    by_list: dict[int, dict[str, int]] = {}
+    for list_id, state, n in counts:
+        by_list.setdefault(list_id, {})[state] = n
+    return [{"id": i, "name": name, "counts": by_list.get(i, {})} for i, name in lists]

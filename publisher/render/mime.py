@@ -96,9 +96,12 @@ class MessageTemplate:
         list_id: str,
         reply_to: str | None = None,
         extra_headers: Sequence[tuple[str, str]] = (),
+        unsubscribe_mailto: str | None = None,
     ) -> None:
         self.campaign_id = campaign_id
         self.base_url = base_url
+        # RFC 2369: a mailto next to the https URL; its subject carries the same signed token.
+        self.unsubscribe_mailto = check_header_value("unsubscribe mailto", unsubscribe_mailto or "").strip()
         self.envelope_from = parseaddr(check_header_value("From", sender))[1]
         self.domain = self.envelope_from.rpartition("@")[2] or "localhost"
         self.boundary = f"=_pub_{secrets.token_hex(12)}"
@@ -147,6 +150,9 @@ class MessageTemplate:
                 b"List-Unsubscribe: <",
                 unsubscribe.encode("ascii"),
                 b">",
+                f", <mailto:{self.unsubscribe_mailto}?subject=unsubscribe%20{recipient.token}>".encode("ascii")
+                if self.unsubscribe_mailto
+                else b"",
                 CRLF,
                 CRLF,
                 b"This is a multi-part message in MIME format.",

@@ -60,6 +60,9 @@ class Subscription(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Consent (issue 5, migration 0003): the nonce a confirmation link must carry, cleared when used.
+    confirm_nonce: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Campaign(Base):
@@ -115,3 +118,41 @@ class OutboxRow(Base):
 
 
 OUTBOX_FINAL_STATES = ("sent", "failed", "suppressed")
+
+
+# --- Subscribers and consent (issue 5): global suppression list, bounce events, confirmation state ---
+
+
+class Suppression(Base):
+    """An address never mailed again, whatever list it is on: hard bounce, complaint, repeated soft bounces, manual."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    reason: Mapped[str] = mapped_column(String(50))  # hard_bounce|soft_bounce|complaint|manual
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class BounceEvent(Base):
+    """One bounce or complaint as reported (a DSN, a feedback report, a webhook call); soft ones are counted."""
+
+    __tablename__ = "bounce_events"
+    __table_args__ = (
+        # The same report ingested twice (an mbox read again, a webhook retried) counts once.
+        UniqueConstraint("report_id", "email", name="uq_bounce_report_recipient"),
+        Index("ix_bounce_events_email_received", "email", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(20))  # hard|soft|complaint
+    status: Mapped[str | None] = mapped_column(String(20), nullable=True)  # RFC 3463 code, e.g. 5.1.1
+    diagnostic: Mapped[str | None] = mapped_column(Text, nullable=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subscriber_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    report_id: Mapped[str | None] = mapped_column(String(500), nullable=True)  # the report's own Message-ID
+    source: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from publisher.web.routes import public
+from publisher.web.routes import consent, public
 
 ROUTERS: list[APIRouter] = [public.router]
+ROUTERS.append(consent.router)  # public consent pages and endpoints (issue 5)

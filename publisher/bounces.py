@@ -1,0 +1,295 @@
+"""Bounces and complaints: read delivery status notifications, map them to the send, suppress.
+
+RFC 3464 reports (multipart/report; report-type=delivery-status) are read with the standard `email`
+package: every per-recipient block gives the address, the action and the RFC 3463 status code. ARF
+complaints (report-type=feedback-report) count as complaints. Anything else is handed to flufl.bounce
+(GNU Mailman's detectors for the non-standard bounces some MTAs still send), which only says temporary
+or permanent. The original send is found from the returned headers: our Message-IDs are deterministic,
+`<publisher.c{campaign}.r{subscriber}@domain>`.
+
+A hard bounce or a complaint suppresses the address at once; soft bounces suppress once
+`soft_bounce_limit` of them arrived within `soft_bounce_window_days`. Each report is recorded once per
+recipient (keyed by the report's Message-ID, or a hash of its bytes), so ingesting a mailbox twice is safe.
+
+A mailbox may also receive mail sent to the List-Unsubscribe mailto (PUBLISHER_UNSUBSCRIBE_MAILTO): a
+message whose subject is "unsubscribe <token>" with a valid signed token unsubscribes like the https link.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import mailbox
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, HeaderParser
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.store import Store
+from publisher.store.models import BounceEvent, Subscriber, utcnow
+from publisher.suppression import canonical, suppress
+
+MESSAGE_ID = re.compile(r"<?publisher\.c(\d+)\.r(\d+)@[^>\s]+>?")
+_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+KINDS = ("hard", "soft", "complaint")
+
+
+@dataclass(frozen=True)
+class BounceReport:
+    """One recipient's outcome in one report."""
+
+    email: str
+    kind: str  # hard|soft|complaint
+    status: str | None = None
+    diagnostic: str | None = None
+    message_id: str | None = None  # of the message that bounced
+    report_id: str | None = None  # of the report itself
+    received_at: datetime | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: Counter[str] = field(default_factory=Counter)  # suppressed|counted|duplicate|ignored
+    not_reports: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def classify(status: str | None, action: str | None = None) -> str | None:
+    """hard, soft, or None when the block is not a failure (delivered, relayed, expanded, delayed)."""
+    action = (action or "").strip().lower()
+    if action and action != "failed":
+        return None  # "delayed" is a warning: the MTA is still trying
+    match = _STATUS.search(status or "")
+    if match is None:
+        return "hard" if action == "failed" else None
+    klass, subject, detail = match.groups()
+    if klass == "2":
+        return None
+    if klass == "4" or (subject, detail) == ("2", "2"):  # x.2.2 mailbox full is transient whatever the class
+        return "soft"
+    return "hard"
+
+
+def _address(value: str | None) -> str | None:
+    if not value:
+        return None
+    _, _, address = value.partition(";") if ";" in value else ("", "", value)
+    address = address.strip().strip("<>").strip()
+    return address or None
+
+
+def _report_id(message: EmailMessage, raw: bytes) -> str:
+    found = (message.get("Message-ID") or "").strip()
+    return found[:500] if found else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _report_date(message: EmailMessage) -> datetime | None:
+    try:
+        return parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _original_message_id(report: EmailMessage) -> str | None:
+    for part in report.walk():
+        kind = part.get_content_type()
+        if kind == "text/rfc822-headers":
+            payload = part.get_payload(decode=True) or b""
+            headers = BytesHeaderParser().parsebytes(payload)
+        elif kind == "message/rfc822":
+            inner = part.get_payload()
+            headers = inner[0] if isinstance(inner, list) and inner else None
+            if headers is None:
+                continue
+        else:
+            continue
+        value = headers.get("Message-ID")
+        if value:
+            return str(value).strip()
+    return None
+
+
+def parse_report(raw: bytes) -> list[BounceReport]:
+    """Every failed recipient in a bounce or complaint; [] for a message that is neither."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    report_id = _report_id(message, raw)
+    received = _report_date(message)
+    original = _original_message_id(message)
+    report_type = (message.get_param("report-type") or "") if message.get_content_type() == "multipart/report" else ""
+    report_type = str(report_type).lower()
+    out: list[BounceReport] = []
+    if report_type == "delivery-status":
+        for part in message.walk():
+            if part.get_content_type() != "message/delivery-status":
+                continue
+            blocks = part.get_payload()
+            if not isinstance(blocks, list):  # a malformed part: read its text as header blocks
+                text = part.get_payload(decode=True) or b""
+                blocks = [HeaderParser().parsestr(b) for b in text.decode("utf-8", "replace").split("\n\n")]
+            for block in blocks[1:]:
+                recipient = _address(block.get("Final-Recipient")) or _address(block.get("Original-Recipient"))
+                status = (block.get("Status") or "").strip() or None
+                kind = classify(status, block.get("Action"))
+                if recipient and kind:
+                    diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
+                    out.append(BounceReport(recipient, kind, status, diagnostic, original, report_id, received))
+        return out
+    if report_type == "feedback-report":
+        for part in message.walk():
+            if part.get_content_type() != "message/feedback-report":
+                continue
+            blocks = part.get_payload()
+            fields = blocks[0] if isinstance(blocks, list) and blocks else part
+            recipient = _address(fields.get("Original-Rcpt-To")) or _address(fields.get("Removal-Recipient"))
+            feedback = str(fields.get("Feedback-Type") or "abuse").strip()
+            if recipient or original:
+                out.append(BounceReport(recipient or "", "complaint", None, feedback, original, report_id, received))
+        return out
+    return _heuristic(message, original, report_id, received)
+
+
+def _heuristic(
+    message: EmailMessage, original: str | None, report_id: str, received: datetime | None
+) -> list[BounceReport]:
+    from flufl.bounce import all_failures
+
+    try:
+        temporary, permanent = all_failures(message)
+    except Exception:  # a detector choking on an odd message means "not a bounce we understand"
+        return []
+    out = [
+        BounceReport(a.decode("utf-8", "replace"), "hard", None, "flufl.bounce", original, report_id, received)
+        for a in sorted(permanent)
+    ]
+    out += [
+        BounceReport(a.decode("utf-8", "replace"), "soft", None, "flufl.bounce", original, report_id, received)
+        for a in sorted(temporary - permanent)
+    ]
+    return out
+
+
+def record(session: Session, settings: Settings, report: BounceReport, *, source: str) -> str:
+    """Store one bounce and apply it: "suppressed", "counted" (a soft bounce below the limit) or "duplicate"."""
+    if report.kind not in KINDS:
+        raise PublisherError(f"unknown bounce kind {report.kind!r}; use one of {', '.join(KINDS)}")
+    campaign_id = subscriber_id = None
+    address = canonical(report.email) if report.email else ""
+    match = MESSAGE_ID.fullmatch(report.message_id.strip()) if report.message_id else None
+    if match:
+        campaign_id, subscriber_id = int(match.group(1)), int(match.group(2))
+        # The send the report is about names the subscriber; Final-Recipient may be a forwarding alias.
+        known = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
+        if known is not None:
+            address = known
+        else:
+            subscriber_id = None
+    if not address:
+        return "ignored"
+    if subscriber_id is None:
+        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+    received = report.received_at or utcnow()
+    try:
+        with session.begin_nested():
+            session.add(
+                BounceEvent(
+                    email=address,
+                    kind=report.kind,
+                    status=report.status,
+                    diagnostic=(report.diagnostic or "")[:2000] or None,
+                    campaign_id=campaign_id,
+                    subscriber_id=subscriber_id,
+                    report_id=report.report_id,
+                    source=source[:200],
+                    received_at=received,
+                )
+            )
+    except IntegrityError:
+        return "duplicate"
+    detail = " ".join(filter(None, [report.status, report.diagnostic])) or None
+    if report.kind == "hard":
+        suppress(session, address, "hard_bounce", detail=detail, source=source)
+        return "suppressed"
+    if report.kind == "complaint":
+        suppress(session, address, "complaint", detail=detail, source=source)
+        return "suppressed"
+    since = utcnow() - timedelta(days=settings.soft_bounce_window_days)
+    recent = session.scalar(
+        select(func.count())
+        .select_from(BounceEvent)
+        .where(BounceEvent.email == address, BounceEvent.kind == "soft", BounceEvent.received_at >= since)
+    )
+    if (recent or 0) >= settings.soft_bounce_limit:
+        suppress(
+            session,
+            address,
+            "soft_bounce",
+            detail=f"{recent} soft bounces in {settings.soft_bounce_window_days:g} days; last: {detail or '-'}",
+            source=source,
+        )
+        return "suppressed"
+    return "counted"
+
+
+def ingest_message(store: Store, settings: Settings, raw: bytes, *, source: str) -> list[str]:
+    """Parse one message and apply every bounce in it, in one transaction; the outcome per recipient."""
+    reports = parse_report(raw)
+    with store.session() as session:
+        return [record(session, settings, report, source=source) for report in reports]
+
+
+def ingest_mailbox(store: Store, settings: Settings, path: Path) -> IngestReport:
+    """Read every message of a Maildir (a folder with cur/ new/ tmp/) or an mbox file; nothing is moved."""
+    if path.is_dir():
+        if not all((path / sub).is_dir() for sub in ("cur", "new", "tmp")):
+            raise PublisherError(f"{path}: a folder must be a Maildir (with cur/, new/ and tmp/)")
+        box: mailbox.Mailbox = mailbox.Maildir(str(path), factory=None, create=False)
+    elif path.is_file():
+        box = mailbox.mbox(str(path), create=False)
+    else:
+        raise PublisherError(f"{path}: no such Maildir or mbox file")
+    report = IngestReport()
+    try:
+        for key in box.iterkeys():
+            raw = box.get_bytes(key)
+            # A request to the unsubscribe mailto first: flufl.bounce's heuristics must not read a person's
+            # message as a bounce.
+            if _mailto_unsubscribe(store, settings, raw):
+                outcomes = ["unsubscribed"]
+            else:
+                outcomes = ingest_message(store, settings, raw, source=f"mailbox:{path.name}")
+            if not outcomes:
+                report.not_reports += 1
+            report.outcomes.update(outcomes)
+    finally:
+        box.close()
+    return report
+
+
+_UNSUBSCRIBE_SUBJECT = re.compile(r"^\s*(?:re:\s*)?unsubscribe\s+([A-Za-z0-9_.\-]+)\s*$", re.IGNORECASE)
+
+
+def _mailto_unsubscribe(store: Store, settings: Settings, raw: bytes) -> bool:
+    """A mail sent to the List-Unsubscribe mailto (subject "unsubscribe <token>"): unsubscribe, as the URL would."""
+    from publisher.consent import LinkRefused, unsubscribe
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    match = _UNSUBSCRIBE_SUBJECT.match(str(message.get("Subject") or ""))
+    if match is None:
+        return False
+    try:
+        unsubscribe(store, settings, match.group(1))
+    except LinkRefused:
+        return False
+    return True

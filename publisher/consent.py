@@ -1,0 +1,412 @@
+"""Consent: double opt-in signup, confirmation links, unsubscribe and the preference page.
+
+A signup marks the subscription `unconfirmed` with a fresh nonce and queues a confirmation email as a
+campaign of kind "confirm" with one outbox row, so it goes through the same outbox and workers as a digest.
+The confirmation link carries a signed, expiring token naming (subscriber, list, nonce); confirming clears
+the nonce in the same UPDATE that activates the subscription, so a link works once.
+
+Unsubscribe links carry the long-lived signed token of publisher.subscribers.unsubscribe_token: RFC 8058
+wants them to keep working, and the token only ever lets its bearer leave, or choose lists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.orm import Session
+
+from publisher.channels import Email, Message
+from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.render.mime import check_header_value
+from publisher.render.templates import environment
+from publisher.store import Store
+from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, Suppression, utcnow
+from publisher.subscribers import get_list, is_canonical_token, normalize_address, read_unsubscribe_token
+from publisher.suppression import is_suppressed
+
+CONFIRM_KIND = "confirm"
+RESEND_AFTER = timedelta(minutes=10)
+_CONFIRM_SALT = "publisher.confirm"
+
+
+class LinkRefused(PublisherError):
+    """A confirmation or unsubscribe link that cannot be honoured; `reason` is invalid, expired or used."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SignupOutcome:
+    """What a signup did. The public endpoints answer the same whatever it is, so nobody learns who is listed."""
+
+    status: str  # "pending" (confirmation queued) | "already" (active) | "blocked" (suppressed, bounced)
+    campaign_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    subscriber_id: int
+    list_id: int
+    email: str
+    list_name: str
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- signup ------------------------------------------------------------------------------------------
+
+
+def confirm_token(secret: str, subscriber_id: int, list_id: int, nonce: str) -> str:
+    """A signed token naming one pending subscription and its nonce; its age is checked when it is used."""
+    return URLSafeTimedSerializer(secret, salt=_CONFIRM_SALT).dumps([subscriber_id, list_id, nonce])
+
+
+def request_signup(
+    store: Store, settings: Settings, email: str, *, list_name: str, name: str = "", source: str = "web"
+) -> SignupOutcome:
+    """Record a pending subscription and queue its confirmation email (dispatching it is the caller's part).
+
+    InvalidAddress or NotFound (no such list) for bad input. Suppressed, bounced and complained addresses
+    get no mail; an active subscriber gets none either.
+    """
+    address = normalize_address(email)
+    name = check_header_value("name", name.strip())[:200]
+    with store.session() as session:
+        mailing_list = get_list(session, list_name)
+        if is_suppressed(session, address):
+            return SignupOutcome("blocked")
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+        if subscriber is None:
+            subscriber = Subscriber(email=address, name=name, attributes={})
+            session.add(subscriber)
+            session.flush()
+        elif name and not subscriber.name:
+            subscriber.name = name
+        subscription = session.get(Subscription, (mailing_list.id, subscriber.id))
+        if subscription is not None and subscription.status == "active":
+            return SignupOutcome("already")
+        if subscription is not None and subscription.status in ("bounced", "complained"):
+            return SignupOutcome("blocked")
+        if (
+            subscription is not None
+            and subscription.status == "unconfirmed"
+            and _aware(subscription.updated_at) > utcnow() - RESEND_AFTER
+        ):
+            # One confirmation mail per address per RESEND_AFTER, whatever IPs the requests come from:
+            # the form cannot be used to flood someone's mailbox. The link already sent still works.
+            return SignupOutcome("pending")
+        nonce = secrets.token_hex(16)
+        if subscription is None:
+            subscription = Subscription(list_id=mailing_list.id, subscriber_id=subscriber.id)
+            session.add(subscription)
+        subscription.status = "unconfirmed"
+        subscription.source = source[:200]
+        subscription.confirm_nonce = nonce
+        subscription.updated_at = utcnow()
+        token = confirm_token(settings.signing_key(), subscriber.id, mailing_list.id, nonce)
+        campaign = _confirmation_campaign(settings, mailing_list, subscriber, token)
+        session.add(campaign)
+        session.flush()
+        session.add(
+            OutboxRow(
+                campaign_id=campaign.id,
+                recipient_id=subscriber.id,
+                channel=settings.email_channel,
+                state="queued",
+                attempts=0,
+            )
+        )
+        return SignupOutcome("pending", campaign.id)
+
+
+def _confirmation_campaign(
+    settings: Settings, mailing_list: MailingList, subscriber: Subscriber, token: str
+) -> Campaign:
+    """The confirmation email, rendered now: it has one recipient, so there is nothing to share."""
+    context = {
+        "newsletter_name": settings.newsletter_name,
+        "list_name": mailing_list.name,
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "confirm_url": f"{settings.base_url}/confirm/{token}",
+        "max_age_hours": int(settings.confirm_max_age_hours),
+    }
+    env = environment(settings.templates_dir)
+    subject = f"Confirm your subscription to {settings.newsletter_name}"
+    check_header_value("subject", subject)
+    return Campaign(
+        kind=CONFIRM_KIND,
+        state="queued",
+        subject=subject,
+        list_id=mailing_list.id,
+        body_html=env.get_template("email/confirm.html.j2").render(context),
+        body_text=env.get_template("email/confirm.txt.j2").render(context),
+        render_key="",
+    )
+
+
+class ConfirmationSource:
+    """delivery's message source for "confirm" campaigns: checks, at send time, that the mail is still wanted."""
+
+    def __init__(self, campaign: Campaign, settings: Settings) -> None:
+        self.campaign_id = campaign.id
+        self.list_id = campaign.list_id
+        self.subject = campaign.subject
+        self.html = campaign.body_html
+        self.text = campaign.body_text
+        self.sender = settings.from_
+        self.reply_to = settings.reply_to
+        self.domain = settings.sender_domain or "localhost"
+
+    def messages(self, store: Store, claimed: list[Any]) -> dict[int, Message | str]:
+        by_recipient = {c.recipient_id: c.id for c in claimed}
+        with store.session() as session:
+            people = session.execute(
+                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, Suppression.reason)
+                .join(
+                    Subscription,
+                    and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == self.list_id),
+                )
+                .outerjoin(Suppression, Suppression.email == Subscriber.email)
+                .where(Subscriber.id.in_(by_recipient))
+            ).all()
+        out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
+        for person in people:
+            row_id = by_recipient[person.id]
+            if person.reason is not None:
+                out[row_id] = f"address is suppressed ({person.reason})"
+            elif person.status != "unconfirmed":
+                out[row_id] = f"subscription is {person.status}; no confirmation needed"
+            else:
+                out[row_id] = self._email(person.id, person.email, person.name)
+        return out
+
+    def _email(self, subscriber_id: int, address: str, name: str) -> Email:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = address
+        message["Subject"] = self.subject
+        message["Date"] = formatdate(usegmt=True)
+        message_id = f"<publisher.c{self.campaign_id}.r{subscriber_id}@{self.domain}>"
+        message["Message-ID"] = message_id
+        if self.reply_to:
+            message["Reply-To"] = self.reply_to
+        message.set_content(self.text)
+        message.add_alternative(self.html, subtype="html")
+        envelope_from = message["From"].addresses[0].addr_spec
+        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        return Email(message_id=message_id, sender=envelope_from, recipient=address, raw=raw)
+
+
+# --- confirming ----------------------------------------------------------------------------------------
+
+
+def _read_confirm_token(settings: Settings, token: str) -> tuple[int, int, str]:
+    serializer = URLSafeTimedSerializer(settings.signing_key(), salt=_CONFIRM_SALT)
+    try:
+        if not is_canonical_token(token):
+            raise BadSignature("signature is not in canonical form")
+        subscriber_id, list_id, nonce = serializer.loads(token, max_age=settings.confirm_max_age_hours * 3600)
+    except SignatureExpired:
+        raise LinkRefused(
+            "expired",
+            f"This confirmation link has expired (links work for {int(settings.confirm_max_age_hours)} hours). "
+            "Please sign up again to get a new one.",
+        ) from None
+    except (BadSignature, ValueError, TypeError):
+        raise LinkRefused("invalid", "This confirmation link is not valid. Check that it was copied whole.") from None
+    return int(subscriber_id), int(list_id), str(nonce)
+
+
+def _pending(session: Session, subscriber_id: int, list_id: int, nonce: str) -> Confirmation:
+    row = session.execute(
+        select(Subscription.status, Subscription.confirm_nonce, Subscriber.email, MailingList.name)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .join(MailingList, MailingList.id == Subscription.list_id)
+        .where(Subscription.subscriber_id == subscriber_id, Subscription.list_id == list_id)
+    ).first()
+    if row is None or row.status != "unconfirmed" or row.confirm_nonce is None:
+        raise LinkRefused("used", "This confirmation link has already been used or is no longer valid.")
+    if not secrets.compare_digest(row.confirm_nonce, nonce):
+        raise LinkRefused("used", "This confirmation link has been replaced by a newer one; use the latest email.")
+    return Confirmation(subscriber_id, list_id, row.email, row.name)
+
+
+def check_confirmation(store: Store, settings: Settings, token: str) -> Confirmation:
+    """What a confirmation link would confirm, changing nothing; LinkRefused if it cannot be used."""
+    subscriber_id, list_id, nonce = _read_confirm_token(settings, token)
+    with store.session() as session:
+        return _pending(session, subscriber_id, list_id, nonce)
+
+
+def confirm(store: Store, settings: Settings, token: str) -> Confirmation:
+    """Activate the subscription a confirmation link names; it works once (LinkRefused afterwards)."""
+    subscriber_id, list_id, nonce = _read_confirm_token(settings, token)
+    with store.session() as session:
+        found = _pending(session, subscriber_id, list_id, nonce)
+        now = utcnow()
+        done = session.execute(
+            update(Subscription)
+            .where(
+                Subscription.subscriber_id == subscriber_id,
+                Subscription.list_id == list_id,
+                Subscription.status == "unconfirmed",
+                Subscription.confirm_nonce == nonce,
+            )
+            .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if done.rowcount != 1:  # a concurrent click won
+            raise LinkRefused("used", "This confirmation link has already been used or is no longer valid.")
+        return found
+
+
+# --- unsubscribe and preferences ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListChoice:
+    list_id: int
+    name: str
+    status: str
+
+    @property
+    def subscribed(self) -> bool:
+        return self.status in ("active", "unconfirmed")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    subscriber_id: int
+    email: str
+    list_id: int  # the list the link came from
+    lists: list[ListChoice]
+
+
+def _read_link(settings: Settings, token: str) -> tuple[int, int]:
+    try:
+        return read_unsubscribe_token(settings.signing_key(), token)
+    except PublisherError:
+        raise LinkRefused("invalid", "This unsubscribe link is not valid. Check that it was copied whole.") from None
+
+
+def preferences(store: Store, settings: Settings, token: str) -> Preferences:
+    """The subscriber an unsubscribe link names and every list they have a subscription on; changes nothing."""
+    subscriber_id, list_id = _read_link(settings, token)
+    with store.session() as session:
+        email = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
+        if email is None:
+            raise LinkRefused("gone", "This address is no longer in our records; nothing will be sent to it.")
+        rows = session.execute(
+            select(MailingList.id, MailingList.name, Subscription.status)
+            .join(Subscription, Subscription.list_id == MailingList.id)
+            .where(Subscription.subscriber_id == subscriber_id)
+            .order_by(MailingList.name)
+        ).all()
+    return Preferences(subscriber_id, email, list_id, [ListChoice(*row) for row in rows])
+
+
+def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
+    """Unsubscribe the subscription an unsubscribe link names, at once; doing it again is harmless."""
+    subscriber_id, list_id = _read_link(settings, token)
+    with store.session() as session:
+        session.execute(
+            update(Subscription)
+            .where(
+                Subscription.subscriber_id == subscriber_id,
+                Subscription.list_id == list_id,
+                Subscription.status.in_(("active", "unconfirmed")),
+            )
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+    return preferences(store, settings, token)
+
+
+def set_preferences(store: Store, settings: Settings, token: str, chosen: set[int]) -> Preferences:
+    """Keep the subscriber on the chosen lists and take them off the others (lists they have a subscription on).
+
+    Choosing a list again reactivates it: the link reached the subscriber's mailbox, which is the proof of
+    consent double opt-in asks for. Bounced and complained subscriptions are left alone.
+    """
+    subscriber_id, _ = _read_link(settings, token)
+    with store.session() as session:
+        now = utcnow()
+        mine = Subscription.subscriber_id == subscriber_id
+        session.execute(
+            update(Subscription)
+            .where(mine, Subscription.list_id.in_(chosen), Subscription.status.in_(("unsubscribed", "unconfirmed")))
+            .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        session.execute(
+            update(Subscription)
+            .where(mine, Subscription.list_id.not_in(chosen), Subscription.status.in_(("active", "unconfirmed")))
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    return preferences(store, settings, token)
+
+
+def unsubscribe_address(store: Store, email: str, list_name: str | None = None) -> int:
+    """Editor side: unsubscribe an address from one list, or from every list; returns how many changed."""
+    address = normalize_address(email)
+    with store.session() as session:
+        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+        if subscriber_id is None:
+            raise PublisherError(f"{address!r} is not a subscriber")
+        where = [Subscription.subscriber_id == subscriber_id, Subscription.status.in_(("active", "unconfirmed"))]
+        if list_name is not None:
+            where.append(Subscription.list_id == get_list(session, list_name).id)
+        result = session.execute(
+            update(Subscription).where(*where).values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        return result.rowcount
+
+
+def purge_unconfirmed(store: Store, older_than: timedelta) -> int:
+    """Forget signups never confirmed within older_than: their subscriptions, and anyone left with none.
+
+    An unconfirmed address was never consented to; keeping it longer than the link lives has no purpose.
+    Returns how many subscriptions went.
+    """
+    from publisher.privacy import erase_subscriber
+
+    cutoff = utcnow() - older_than
+    with store.session() as session:
+        stale = session.execute(
+            select(Subscription.subscriber_id, Subscription.list_id).where(
+                Subscription.status == "unconfirmed", Subscription.updated_at < cutoff
+            )
+        ).all()
+        for subscriber_id, list_id in stale:
+            session.execute(
+                delete(Subscription).where(
+                    Subscription.subscriber_id == subscriber_id,
+                    Subscription.list_id == list_id,
+                    Subscription.status == "unconfirmed",
+                )
+            )
+        candidates = {subscriber_id for subscriber_id, _ in stale}
+        still_listed = set(
+            session.scalars(
+                select(Subscription.subscriber_id).where(Subscription.subscriber_id.in_(candidates)).distinct()
+            )
+        )
+        orphans = list(session.scalars(select(Subscriber.email).where(Subscriber.id.in_(candidates - still_listed))))
+    for address in orphans:
+        erase_subscriber(store, address, keep_suppression=False)
+    return len(stale)

@@ -1,0 +1,348 @@
+"""Public consent endpoints: signup (page and JSON), confirmation, unsubscribe, preferences, bounce webhook.
+
+No login and no session CSRF token here: these are reached from emails by people who have no session.
+The signed token in the URL is the protection instead: a forged cross-site POST would need the token,
+and a token only lets its bearer confirm, leave, or choose lists for the one address it names. GET never
+changes anything (mail scanners fetch every link); each change is a POST, which is also what RFC 8058
+one-click unsubscribe sends (`List-Unsubscribe=One-Click`), answered at once with no further step.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from publisher import bounces, campaigns, consent
+from publisher.config import Settings
+from publisher.errors import InvalidAddress, NotFound, PublisherError
+from publisher.store import Store
+from publisher.web.deps import get_settings, get_store, page
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+_STATUS_FOR_REFUSAL = {"invalid": 400, "expired": 410, "used": 410, "gone": 404}
+
+
+class RateLimiter:
+    """At most `limit` hits per key within `window` seconds (a sliding window, in this process's memory)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            if len(self._hits) > 100_000:  # forget idle clients rather than grow without bound
+                for idle in [k for k, v in self._hits.items() if not v]:
+                    del self._hits[idle]
+            return True
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    if getattr(state, "signup_limiter", None) is None:
+        settings = get_settings(request)
+        state.signup_limiter = RateLimiter(settings.signup_rate_limit, settings.signup_rate_window_seconds)
+    return state.signup_limiter
+
+
+def _dispatcher(request: Request) -> campaigns.Dispatcher:
+    """app.state.dispatcher when set (tests, embedding); else a Celery dispatcher made once per app."""
+    state = request.app.state
+    if getattr(state, "dispatcher", None) is None:
+        from workers.dispatch import CeleryDispatcher
+
+        state.dispatcher = CeleryDispatcher(get_settings(request))
+    return state.dispatcher
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class SignupRequest(BaseModel):
+    email: str = Field(max_length=400)
+    name: str = Field(default="", max_length=200)
+    list_name: str = Field(default="default", alias="list", max_length=200)
+    website: str = Field(default="", description="Honeypot: leave empty.")
+
+
+def _signup(request: Request, form: SignupRequest) -> consent.SignupOutcome | None:
+    """Record the signup and hand its confirmation email to the workers; None when the honeypot caught a bot."""
+    if form.website.strip():
+        log.info("signup honeypot filled from %s; ignored", _client(request))
+        return None
+    settings, store = get_settings(request), get_store(request)
+    outcome = consent.request_signup(
+        store, settings, form.email, list_name=form.list_name, name=form.name, source=f"web:{_client(request)}"
+    )
+    if outcome.campaign_id is not None:
+        try:
+            campaigns.dispatch(store, settings, _dispatcher(request), outcome.campaign_id)
+        except Exception:  # the outbox row is stored: a worker's sweep sends it when the broker is back
+            log.exception("could not dispatch confirmation campaign %s", outcome.campaign_id)
+    return outcome
+
+
+_CHECK_INBOX = (
+    "If {email} can be subscribed, a confirmation email is on its way. "
+    "Open the link in it to start receiving the newsletter."
+)
+
+
+@router.get("/subscribe", response_class=HTMLResponse)
+def signup_page(request: Request, list: str = "default") -> HTMLResponse:  # noqa: A002 - the query name
+    """The public signup form."""
+    return page(request, "consent/signup.html.j2", {"list_name": list, "email": "", "name": "", "error": None})
+
+
+@router.post("/subscribe", response_class=HTMLResponse)
+async def signup_form(request: Request) -> HTMLResponse:
+    """The signup form's POST: answers the same whether or not the address was already known."""
+    data = await request.form()
+    form = SignupRequest.model_validate(
+        {
+            "email": str(data.get("email", ""))[:400],
+            "name": str(data.get("name", ""))[:200],
+            "list": str(data.get("list", "default"))[:200],
+            "website": str(data.get("website", "")),
+        }
+    )
+    context = {"list_name": form.list_name, "email": form.email, "name": form.name}
+    if not _limiter(request).allow(_client(request)):
+        error = "Too many signups from your network; please try again later."
+        return page(request, "consent/signup.html.j2", {**context, "error": error}, status_code=429)
+    try:
+        await _in_thread(_signup, request, form)
+    except InvalidAddress as exc:
+        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, status_code=422)
+    except NotFound:
+        return _message(request, "No such list", f"There is no list called {form.list_name!r}.", 404)
+    except PublisherError as exc:
+        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, status_code=422)
+    return _message(request, "Check your inbox", _CHECK_INBOX.format(email=form.email), 200, problem=False)
+
+
+@router.post("/api/subscribe", status_code=202)
+def signup_api(form: SignupRequest, request: Request) -> JSONResponse:
+    """JSON signup: 202 {"status": "pending"} whatever the address's state, so it reveals nobody."""
+    if not _limiter(request).allow(_client(request)):
+        return JSONResponse({"error": "too many signups from this address; try again later"}, status_code=429)
+    try:
+        _signup(request, form)
+    except InvalidAddress as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    except NotFound as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    except PublisherError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    return JSONResponse({"status": "pending", "detail": "check your inbox for the confirmation link"}, 202)
+
+
+async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run blocking store work off the event loop."""
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+def _message(
+    request: Request, heading: str, message: str, status_code: int, *, problem: bool = True, link: Any = None
+) -> HTMLResponse:
+    return page(
+        request,
+        "consent/message.html.j2",
+        {"heading": heading, "message": message, "problem": problem, "link": link},
+        status_code=status_code,
+    )
+
+
+def _refused(request: Request, exc: consent.LinkRefused, heading: str) -> HTMLResponse:
+    link = {"url": "/subscribe", "label": "Sign up again"} if exc.reason in ("expired", "used") else None
+    return _message(request, heading, str(exc), _STATUS_FOR_REFUSAL.get(exc.reason, 400), link=link)
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+def confirm_page(
+    token: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: Store = Depends(get_store),
+) -> HTMLResponse:
+    """What the confirmation link opens: a page with one button; opening it confirms nothing."""
+    try:
+        found = consent.check_confirmation(store, settings, token)
+    except consent.LinkRefused as exc:
+        return _refused(request, exc, "This link cannot be used")
+    return page(
+        request, "consent/confirm.html.j2", {"email": found.email, "list_name": found.list_name, "token": token}
+    )
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse)
+def confirm_post(
+    token: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: Store = Depends(get_store),
+) -> HTMLResponse:
+    """The button on the confirmation page: activates the subscription, once."""
+    try:
+        found = consent.confirm(store, settings, token)
+    except consent.LinkRefused as exc:
+        return _refused(request, exc, "This link cannot be used")
+    message = f"{found.email} is now subscribed to \u201c{found.list_name}\u201d. Thank you!"
+    return _message(request, "Subscription confirmed", message, 200, problem=False)
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(
+    token: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: Store = Depends(get_store),
+) -> HTMLResponse:
+    """A page with one Unsubscribe button; fetching it unsubscribes nobody."""
+    try:
+        prefs = consent.preferences(store, settings, token)
+    except consent.LinkRefused as exc:
+        return _refused(request, exc, "This link cannot be used")
+    current = next((c for c in prefs.lists if c.list_id == prefs.list_id), None)
+    return page(request, "consent/unsubscribe.html.j2", {"prefs": prefs, "current": current, "token": token})
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_post(
+    token: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: Store = Depends(get_store),
+) -> HTMLResponse:
+    """RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and the page's button: unsubscribed at once."""
+    try:
+        prefs = consent.unsubscribe(store, settings, token)
+    except consent.LinkRefused as exc:
+        if exc.reason == "gone":  # erased already: nothing will be sent, which is what was asked
+            return _message(request, "Unsubscribed", str(exc), 200, problem=False)
+        return _refused(request, exc, "This link cannot be used")
+    current = next((c for c in prefs.lists if c.list_id == prefs.list_id), None)
+    what = f"\u201c{current.name}\u201d" if current else "this list"
+    return _message(
+        request,
+        "Unsubscribed",
+        f"{prefs.email} will get no more emails from {what}.",
+        200,
+        problem=False,
+        link={"url": f"/preferences/{token}", "label": "Manage your other subscriptions"},
+    )
+
+
+@router.get("/preferences/{token}", response_class=HTMLResponse)
+def preferences_page(
+    token: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: Store = Depends(get_store),
+) -> HTMLResponse:
+    """The lists this subscriber is on, as checkboxes."""
+    try:
+        prefs = consent.preferences(store, settings, token)
+    except consent.LinkRefused as exc:
+        return _refused(request, exc, "This link cannot be used")
+    return page(request, "consent/preferences.html.j2", {"prefs": prefs, "token": token, "saved": False})
+
+
+@router.post("/preferences/{token}", response_class=HTMLResponse)
+async def preferences_post(token: str, request: Request) -> HTMLResponse:
+    """Save the chosen lists: checked ones stay (or come back), unchecked ones are unsubscribed."""
+    data = await request.form()
+    try:
+        chosen = {int(v) for v in data.getlist("list")}
+    except ValueError:
+        return _message(request, "Not saved", "The form was not understood; please try again.", 400)
+    settings, store = get_settings(request), get_store(request)
+    try:
+        prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen)
+    except consent.LinkRefused as exc:
+        return _refused(request, exc, "This link cannot be used")
+    return page(request, "consent/preferences.html.j2", {"prefs": prefs, "token": token, "saved": True})
+
+
+# --- bounce webhook -----------------------------------------------------------------------------------
+
+
+def _authorized(request: Request, settings: Settings) -> bool:
+    secret = settings.bounce_webhook_secret.get_secret_value() if settings.bounce_webhook_secret else ""
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    return bool(secret) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), secret)
+
+
+@router.post("/webhooks/bounces")
+async def bounce_webhook(request: Request) -> Response:
+    """Bounces pushed by an MTA or provider: a raw DSN / ARF message, or JSON {email, kind, status, ...}.
+
+    Needs `Authorization: Bearer $PUBLISHER_BOUNCE_WEBHOOK_SECRET`; without that setting the endpoint is off.
+    """
+    settings, store = get_settings(request), get_store(request)
+    if settings.bounce_webhook_secret is None:
+        return JSONResponse({"error": "the bounce webhook is not enabled"}, status_code=404)
+    if not _authorized(request, settings):
+        return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+    body = await request.body()
+    if len(body) > 10_000_000:
+        return JSONResponse({"error": "report too large"}, status_code=413)
+    source = f"webhook:{_client(request)}"
+    if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+        try:
+            reports = _json_reports(body)
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"bad bounce JSON: {exc}"}, status_code=422)
+        outcomes = await _in_thread(_record_all, store, settings, reports, source)
+    else:
+        outcomes = await _in_thread(bounces.ingest_message, store, settings, body, source=source)
+    return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes})
+
+
+def _json_reports(body: bytes) -> list[bounces.BounceReport]:
+    data = json.loads(body)
+    items = data if isinstance(data, list) else [data]
+    out = []
+    for item in items:
+        kind = str(item["kind"])
+        if kind not in bounces.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(bounces.KINDS)}, not {kind!r}")
+        out.append(
+            bounces.BounceReport(
+                email=str(item["email"]),
+                kind=kind,
+                status=item.get("status"),
+                diagnostic=item.get("diagnostic"),
+                message_id=item.get("message_id"),
+                report_id=str(item["id"]) if item.get("id") is not None else None,
+            )
+        )
+    return out
+
+
+def _record_all(store: Store, settings: Settings, reports: list[bounces.BounceReport], source: str) -> list[str]:
+    with store.session() as session:
+        return [bounces.record(session, settings, r, source=source) for r in reports]

@@ -1,0 +1,68 @@
+"""The bounce webhook through the real HTTP app: bearer secret, raw DSN, JSON."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from publisher.config import Settings
+from publisher.store import Store
+from publisher.store.models import Suppression
+from publisher.web import create_app
+from tests.support.dsn import postfix_dsn
+from tests.support.factories import subscribe
+from tests.support.web import LiveServer
+
+SECRET = "webhook-secret-123"
+
+
+@pytest.fixture
+def http(monkeypatch: pytest.MonkeyPatch, store: Store) -> Iterator[httpx.Client]:
+    monkeypatch.setenv("PUBLISHER_BOUNCE_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("PUBLISHER_SOFT_BOUNCE_LIMIT", "2")
+    server = LiveServer(create_app(Settings(), store)).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def suppressed(store: Store) -> dict[str, str]:
+    with store.session() as session:
+        return dict(session.execute(select(Suppression.email, Suppression.reason)).all())
+
+
+def test_webhook_needs_the_secret(http: httpx.Client, store: Store):
+    raw = postfix_dsn("x@example.com", "5.1.1", "550 5.1.1 User unknown")
+    assert http.post("/webhooks/bounces", content=raw).status_code == 401
+    wrong = http.post("/webhooks/bounces", content=raw, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert suppressed(store) == {}
+
+
+def test_webhook_takes_a_raw_dsn_and_json(http: httpx.Client, store: Store):
+    people = subscribe(store, "readers", 2)
+    auth = {"Authorization": f"Bearer {SECRET}"}
+
+    raw = postfix_dsn(people[0], "5.1.1", "550 5.1.1 User unknown")
+    answer = http.post("/webhooks/bounces", content=raw, headers={**auth, "Content-Type": "message/rfc822"})
+    assert answer.status_code == 200 and answer.json()["outcomes"] == ["suppressed"]
+
+    soft = [{"email": people[1], "kind": "soft", "status": "4.2.2", "id": f"esp-{i}"} for i in range(2)]
+    answer = http.post("/webhooks/bounces", json=soft, headers=auth)
+    assert answer.json()["outcomes"] == ["counted", "suppressed"]
+    assert suppressed(store) == {people[0]: "hard_bounce", people[1]: "soft_bounce"}
+
+    bad = http.post("/webhooks/bounces", json={"email": "x@example.com", "kind": "angry"}, headers=auth)
+    assert bad.status_code == 422 and "kind must be one of" in bad.json()["error"]
+
+
+def test_webhook_is_off_without_a_secret(monkeypatch: pytest.MonkeyPatch, store: Store):
+    server = LiveServer(create_app(Settings(), store)).start()
+    try:
+        answer = httpx.post(f"{server.url}/webhooks/bounces", content=b"x", headers={"Authorization": "Bearer x"})
+    finally:
+        server.stop()
+    assert answer.status_code == 404
