@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=5.0, ge=0)
     lease_seconds: int = Field(default=600, ge=10)
 
+    # Delivery (issue 4): campaign control, rate limits, headers and DKIM.
+    pause_after_failures: int = Field(default=10, ge=1)  # consecutive connection failures that pause a campaign
+    sweep_seconds: float = Field(default=60.0, gt=0)  # how often each worker looks for stalled work
+    rate_limits: dict[str, float] = Field(default_factory=dict)  # messages per second per channel, all workers
+    unsubscribe_mailto: str | None = None  # List-Unsubscribe mailto address; default: the From address
+    precedence_bulk: bool = False
+    dkim_key_path: Path | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None  # default: the From address's domain
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -53,6 +63,14 @@ class Settings(BaseSettings):
             raise ValueError("PUBLISHER_FROM must be one line")
         if "@" not in parseaddr(value)[1]:
             raise ValueError(f"PUBLISHER_FROM is not an address: {value!r}")
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [name for name, rate in value.items() if rate <= 0]
+        if bad:
+            raise ValueError(f"PUBLISHER_RATE_LIMITS must be positive messages per second: {', '.join(bad)}")
         return value
 
     @property

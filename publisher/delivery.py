@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
@@ -17,17 +18,32 @@ from sqlalchemy.orm import Session
 
 from publisher.articles import slugify
 from publisher.campaigns import finish_if_done
-from publisher.channels import Email, Message, PermanentError, Post, Result, TransientError, open_channel
+from publisher.channels import (
+    ConnectionFailed,
+    Email,
+    Message,
+    PermanentError,
+    Post,
+    RecipientRejected,
+    Result,
+    TransientError,
+    open_channel,
+)
 from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.ratelimit import RateLimiter, rate_limiter
+from publisher.render.dkim import dkim_signer
 from publisher.render.email import RenderedDigest
 from publisher.render.mime import MessageTemplate, Recipient
 from publisher.store import Store
-from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
+from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, Suppression, utcnow
 from publisher.subscribers import unsubscribe_token
+from publisher.suppressions import suppress
 
 CHUNK = 50
 MAX_CONSECUTIVE_TRANSIENT = 3
 MAX_BACKOFF_SECONDS = 3600.0
+PROGRESS_EVERY_SECONDS = 5.0  # how stale campaigns.progress_at may get before a chunk refreshes it
 
 
 @dataclass
@@ -38,6 +54,17 @@ class BatchOutcome:
     deferred: int = 0
     retry_in: float | None = None  # seconds until rows of this batch may be tried again
     errors: list[str] = field(default_factory=list)
+    paused: str | None = None  # why the campaign was paused during this batch
+
+
+@dataclass
+class _ChunkHealth:
+    """What one chunk says about the server: connection failures since the last answer, and whether it answered."""
+
+    connection_failures: int = 0
+    answered: bool = False
+    last_error: str = ""
+    suppress: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,33 +119,43 @@ def _claim(
     return now, sorted((_Claimed(*r) for r in rows), key=lambda c: c.id)
 
 
+def message_template(session: Session, campaign: Campaign, settings: Settings) -> MessageTemplate:
+    """The campaign's MessageTemplate: every header value is checked for line breaks here."""
+    digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
+    list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
+    extra: list[tuple[str, str]] = [("Precedence", "bulk")] if settings.precedence_bulk else []
+    return MessageTemplate(
+        digest,
+        campaign_id=campaign.id,
+        sender=settings.from_,
+        base_url=settings.base_url,
+        list_id=f"{settings.newsletter_name} <{_list_label(list_name)}.{settings.sender_domain}>",
+        reply_to=settings.reply_to,
+        unsubscribe_mailto=settings.unsubscribe_mailto or parseaddr(settings.from_)[1],
+        extra_headers=extra,
+        signer=dkim_signer(settings),
+    )
+
+
 class _EmailSource:
     """Builds each subscriber's message from the campaign's one rendering."""
 
     def __init__(self, session: Session, campaign: Campaign, settings: Settings) -> None:
-        digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
-        list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
         self.list_id = campaign.list_id
         self.secret = settings.signing_key()
-        self.template = MessageTemplate(
-            digest,
-            campaign_id=campaign.id,
-            sender=settings.from_,
-            base_url=settings.base_url,
-            list_id=f"{settings.newsletter_name} <{_list_label(list_name)}.{settings.sender_domain}>",
-            reply_to=settings.reply_to,
-        )
+        self.template = message_template(session, campaign, settings)
 
     def messages(self, store: Store, claimed: list[_Claimed]) -> dict[int, Message | str]:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
             people = session.execute(
-                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status)
+                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, Suppression.reason)
                 .join(
                     Subscription,
                     and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == self.list_id),
                 )
+                .outerjoin(Suppression, Suppression.email == Subscriber.email)
                 .where(Subscriber.id.in_(by_recipient))
             ).all()
         out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
@@ -127,19 +164,31 @@ class _EmailSource:
             if person.status != "active":
                 out[row_id] = f"subscription is {person.status}"
                 continue
+            if person.reason is not None:
+                out[row_id] = f"address is suppressed: {person.reason}"
+                continue
             recipient = Recipient(
                 id=person.id,
                 email=person.email,
                 name=person.name,
                 token=unsubscribe_token(self.secret, person.id, self.list_id),
             )
+            try:
+                raw = self.template.build(recipient)
+            except PublisherError as exc:  # e.g. a name with a line break that predates the checks
+                out[row_id] = _Unsendable(str(exc))
+                continue
             out[row_id] = Email(
                 message_id=self.template.message_id(person.id),
                 sender=self.template.envelope_from,
                 recipient=person.email,
-                raw=self.template.build(recipient),
+                raw=raw,
             )
         return out
+
+
+class _Unsendable(str):
+    """A row that cannot be sent because its data is bad: failed, not suppressed."""
 
 
 def _list_label(name: str) -> str:
@@ -150,9 +199,18 @@ def _post_messages(claimed: list[_Claimed]) -> dict[int, Message | str]:
     return {c.id: Post(**c.payload) if c.payload else "share row without a post" for c in claimed}
 
 
-def _record(store: Store, claimed_at: datetime, updates: list[dict[str, Any]]) -> None:
-    if not updates:
-        return
+def _record(
+    store: Store,
+    settings: Settings,
+    campaign_id: int,
+    claimed_at: datetime,
+    updates: list[dict[str, Any]],
+    health: _ChunkHealth,
+) -> str | None:
+    """Write a chunk's results, suppressions and the campaign's health in one transaction.
+
+    Returns the reason when this chunk paused the campaign.
+    """
     table = OutboxRow.__table__
     stmt = (
         update(table)
@@ -168,7 +226,43 @@ def _record(store: Store, claimed_at: datetime, updates: list[dict[str, Any]]) -
         )
     )
     with store.session() as session:
-        session.connection().execute(stmt, updates)
+        if updates:
+            session.connection().execute(stmt, updates)
+        suppress(session, health.suppress)
+        return _campaign_health(session, settings, campaign_id, health)
+
+
+def _campaign_health(session: Session, settings: Settings, campaign_id: int, health: _ChunkHealth) -> str | None:
+    """Track consecutive connection failures across workers; pause the campaign when there are too many."""
+    now = utcnow()
+    row = session.execute(
+        select(Campaign.state, Campaign.failure_streak, Campaign.progress_at).where(Campaign.id == campaign_id)
+    ).first()
+    if row is None:
+        return None
+    streak = health.connection_failures + (0 if health.answered else row.failure_streak)
+    values: dict[str, Any] = {}
+    if streak != row.failure_streak:
+        values["failure_streak"] = streak
+    if health.answered and (
+        row.progress_at is None or (now - _aware(row.progress_at)).total_seconds() > PROGRESS_EVERY_SECONDS
+    ):
+        values["progress_at"] = now
+    reason = None
+    if streak >= settings.pause_after_failures and row.state in ("queued", "sending"):
+        reason = f"paused after {streak} consecutive connection failures; last: {health.last_error}"[:2000]
+        values.update(state="paused", pause_reason=reason)
+    if values:
+        session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+    return reason
+
+
+def _campaign_state(store: Store, campaign_id: int) -> str | None:
+    with store.session() as session:
+        return session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
 
 
 def _update(
@@ -203,17 +297,24 @@ def deliver_batch(
             return outcome
         source = _EmailSource(session, campaign, settings) if campaign.kind == "email" else None
     connection = open_channel(channel, settings)
+    limiter = rate_limiter(settings, channel, store)
     try:
         cursor = first_id  # moves forward only: a row deferred in this run waits for the task's retry
+        first = True
         while True:
+            # Pause and cancel take effect between chunks: at most one chunk is in flight when they land.
+            if not first and _campaign_state(store, campaign_id) not in ("queued", "sending"):
+                break
+            first = False
             claimed_at, claimed = _claim(store, campaign_id, channel, cursor, last_id, settings.lease_seconds)
             if not claimed:
                 break
             cursor = claimed[-1].id + 1
             messages = source.messages(store, claimed) if source else _post_messages(claimed)
-            updates, stop = _send_chunk(connection, claimed, messages, settings, outcome)
-            _record(store, claimed_at, updates)
-            if stop:
+            health = _ChunkHealth()
+            updates, stop = _send_chunk(connection, claimed, messages, settings, outcome, health, limiter)
+            outcome.paused = _record(store, settings, campaign_id, claimed_at, updates, health) or outcome.paused
+            if stop or outcome.paused:
                 break
     finally:
         connection.close()
@@ -227,7 +328,7 @@ def deliver_batch(
                 OutboxRow.state == "queued",
             )
         )
-    if next_due is not None:
+    if next_due is not None and outcome.paused is None:
         outcome.retry_in = max((_aware(next_due) - utcnow()).total_seconds(), 0.5)
     return outcome
 
@@ -248,20 +349,33 @@ def _send_chunk(
     messages: dict[int, Message | str],
     settings: Settings,
     outcome: BatchOutcome,
+    health: _ChunkHealth,
+    limiter: RateLimiter | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     updates: list[dict[str, Any]] = []
     transient_in_a_row = 0
     for index, row in enumerate(claimed):
         message = messages[row.id]
+        if isinstance(message, _Unsendable):
+            updates.append(_update(row, "failed", attempted=False, error=message))
+            outcome.failed += 1
+            continue
         if isinstance(message, str):
             updates.append(_update(row, "suppressed", attempted=False, error=message))
             outcome.suppressed += 1
             continue
+        if limiter is not None:
+            limiter.acquire()
         try:
             result = _send(connection, message)
         except TransientError as exc:
             transient_in_a_row += 1
             outcome.errors.append(str(exc))
+            if isinstance(exc, ConnectionFailed):
+                health.connection_failures += 1
+                health.last_error = str(exc)
+            else:
+                health.answered, health.connection_failures = True, 0
             if row.attempts + 1 >= settings.max_attempts:
                 updates.append(_update(row, "failed", error=f"gave up after {row.attempts + 1} attempts: {exc}"))
                 outcome.failed += 1
@@ -285,8 +399,11 @@ def _send_chunk(
             updates.append(_update(row, "failed", error=str(exc)))
             outcome.failed += 1
             outcome.errors.append(str(exc))
+            if isinstance(exc, RecipientRejected):
+                health.suppress.append((exc.recipient, str(exc)))
         else:
             updates.append(_update(row, "sent", result=result))
             outcome.sent += 1
+        health.answered, health.connection_failures = True, 0
         transient_in_a_row = 0
     return updates, False

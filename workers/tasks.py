@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from functools import cache
 
 from celery import Task
@@ -37,13 +39,30 @@ def _fresh_connections(**_: object) -> None:
 
 @worker_ready.connect
 def _sweep_on_start(sender: object = None, **_: object) -> None:
-    """Re-dispatch whatever a previous worker left pending, so a restart resumes where the outbox says."""
+    """Re-dispatch whatever a previous worker left pending, so a restart resumes where the outbox says.
+
+    Then keep sweeping every PUBLISHER_SWEEP_SECONDS for stalled campaigns (stale claims, lost broker
+    messages), so those are picked up without a restart.
+    """
+    _sweep_once(stalled_only=False)
+    threading.Thread(target=_sweep_forever, name="publisher-sweeper", daemon=True).start()
+
+
+def _sweep_once(*, stalled_only: bool) -> None:
     try:
-        count = campaigns.sweep(_store(), _settings(), CeleryDispatcher(_settings(), app))
+        count = campaigns.sweep(_store(), _settings(), CeleryDispatcher(_settings(), app), stalled_only=stalled_only)
         if count:
             log.info("re-dispatched %d pending batches", count)
-    except Exception:  # a sweep failure must not stop the worker; the next start or sweep tries again
-        log.exception("sweep at worker start failed")
+    except Exception:  # a sweep failure must not stop the worker; the next sweep tries again
+        log.exception("sweep failed")
+
+
+def _sweep_forever() -> None:
+    # In the worker's main process, beside the pool: the equivalent of an embedded beat with one entry,
+    # without beat's schedule file (several workers sharing a data dir would fight over it).
+    while True:
+        time.sleep(_settings().sweep_seconds)
+        _sweep_once(stalled_only=True)
 
 
 # An exception here is the store or broker failing (channel errors are recorded as row outcomes):
