@@ -8,17 +8,19 @@ Results are written only where the claim is still ours.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from publisher.articles import slugify
 from publisher.campaigns import finish_if_done
 from publisher.channels import (
+    ChannelError,
     ConnectionFailed,
     Email,
     Message,
@@ -40,7 +42,9 @@ from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber,
 from publisher.subscribers import unsubscribe_token
 from publisher.suppressions import suppress
 
-CHUNK = 50
+# Rows claimed and recorded together: bigger chunks spread the three database round trips of a chunk over
+# more messages; a worker killed mid-chunk leaves at most this many rows in flight.
+CHUNK = 200
 MAX_CONSECUTIVE_TRANSIENT = 3
 MAX_BACKOFF_SECONDS = 3600.0
 PROGRESS_EVERY_SECONDS = 5.0  # how stale campaigns.progress_at may get before a chunk refreshes it
@@ -103,6 +107,8 @@ def _claim(
             OutboxRow.channel == channel,
             OutboxRow.id.between(first_id, last_id),
             due,
+            # Pause and cancel take effect here, between chunks: at most one chunk is in flight when they land.
+            exists().where(Campaign.id == campaign_id, Campaign.state.in_(("queued", "sending"))),
         )
         .order_by(OutboxRow.id)
         .limit(CHUNK)
@@ -260,11 +266,6 @@ def _campaign_health(session: Session, settings: Settings, campaign_id: int, hea
     return reason
 
 
-def _campaign_state(store: Store, campaign_id: int) -> str | None:
-    with store.session() as session:
-        return session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
-
-
 def _update(
     row: _Claimed,
     state: str,
@@ -300,12 +301,7 @@ def deliver_batch(
     limiter = rate_limiter(settings, channel, store)
     try:
         cursor = first_id  # moves forward only: a row deferred in this run waits for the task's retry
-        first = True
         while True:
-            # Pause and cancel take effect between chunks: at most one chunk is in flight when they land.
-            if not first and _campaign_state(store, campaign_id) not in ("queued", "sending"):
-                break
-            first = False
             claimed_at, claimed = _claim(store, campaign_id, channel, cursor, last_id, settings.lease_seconds)
             if not claimed:
                 break
@@ -333,14 +329,16 @@ def deliver_batch(
     return outcome
 
 
-def _send(connection: Any, message: Message) -> Result:
-    """connection.send, with an unexpected exception (a bug, a full disk) counted as a failed attempt."""
-    try:
-        return connection.send(message)
-    except (TransientError, PermanentError):
-        raise
-    except Exception as exc:
-        raise TransientError(f"unexpected {type(exc).__name__} in channel: {exc}") from exc
+def _outcomes(connection: Any, messages: Iterable[Message]) -> Iterator[Result | ChannelError]:
+    """One outcome per message: the channel's send_many where it has one (SMTP pipelining), else send."""
+    if hasattr(connection, "send_many"):
+        yield from connection.send_many(messages)
+        return
+    for message in messages:
+        try:
+            yield connection.send(message)
+        except ChannelError as exc:
+            yield exc
 
 
 def _send_chunk(
@@ -353,57 +351,84 @@ def _send_chunk(
     limiter: RateLimiter | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     updates: list[dict[str, Any]] = []
-    transient_in_a_row = 0
-    for index, row in enumerate(claimed):
+    sendable: list[tuple[_Claimed, Message]] = []
+    for row in claimed:
         message = messages[row.id]
         if isinstance(message, _Unsendable):
             updates.append(_update(row, "failed", attempted=False, error=message))
             outcome.failed += 1
-            continue
-        if isinstance(message, str):
+        elif isinstance(message, str):
             updates.append(_update(row, "suppressed", attempted=False, error=message))
             outcome.suppressed += 1
-            continue
-        if limiter is not None:
-            limiter.acquire()
-        try:
-            result = _send(connection, message)
-        except TransientError as exc:
-            transient_in_a_row += 1
-            outcome.errors.append(str(exc))
-            if isinstance(exc, ConnectionFailed):
-                health.connection_failures += 1
-                health.last_error = str(exc)
-            else:
-                health.answered, health.connection_failures = True, 0
-            if row.attempts + 1 >= settings.max_attempts:
-                updates.append(_update(row, "failed", error=f"gave up after {row.attempts + 1} attempts: {exc}"))
-                outcome.failed += 1
-            else:
-                delay = (
-                    exc.retry_after
-                    if exc.retry_after is not None
-                    else backoff(row.attempts + 1, settings.retry_base_seconds)
-                )
-                updates.append(_update(row, "queued", retry_at=utcnow() + timedelta(seconds=delay), error=str(exc)))
-                outcome.deferred += 1
-            if transient_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
-                # The server or network is down: put the rest back untried instead of burning attempts.
-                retry_at = utcnow() + timedelta(seconds=backoff(1, settings.retry_base_seconds))
-                for rest in claimed[index + 1 :]:
-                    updates.append(_update(rest, "queued", attempted=False, retry_at=retry_at, error=str(exc)))
-                    outcome.deferred += 1
-                return updates, True
-            continue
-        except PermanentError as exc:
-            updates.append(_update(row, "failed", error=str(exc)))
-            outcome.failed += 1
-            outcome.errors.append(str(exc))
-            if isinstance(exc, RecipientRejected):
-                health.suppress.append((exc.recipient, str(exc)))
         else:
-            updates.append(_update(row, "sent", result=result))
-            outcome.sent += 1
-        health.answered, health.connection_failures = True, 0
-        transient_in_a_row = 0
+            sendable.append((row, message))
+
+    def feed() -> Iterator[Message]:
+        for _, message in sendable:
+            if limiter is not None:
+                limiter.acquire()
+            yield message
+
+    results = _outcomes(connection, feed())
+    transient_in_a_row = 0
+    done = 0
+    try:
+        for row, _ in sendable:
+            try:
+                result = next(results)
+            except StopIteration:
+                result = TransientError("the channel returned no outcome for this message")
+            except Exception as exc:  # a bug or a full disk in the channel: counted as a failed attempt
+                result = TransientError(f"unexpected {type(exc).__name__} in channel: {exc}")
+                results = _outcomes(connection, iter(()))  # the broken iterator is done; the rest is deferred
+                transient_in_a_row = MAX_CONSECUTIVE_TRANSIENT - 1
+            done += 1
+            if isinstance(result, ChannelError) and not isinstance(result, (TransientError, PermanentError)):
+                result = TransientError(str(result))
+            if isinstance(result, TransientError):
+                transient_in_a_row += 1
+                outcome.errors.append(str(result))
+                if isinstance(result, ConnectionFailed):
+                    health.connection_failures += 1
+                    health.last_error = str(result)
+                else:
+                    health.answered, health.connection_failures = True, 0
+                if row.attempts + 1 >= settings.max_attempts:
+                    error = f"gave up after {row.attempts + 1} attempts: {result}"
+                    updates.append(_update(row, "failed", error=error))
+                    outcome.failed += 1
+                else:
+                    delay = (
+                        result.retry_after
+                        if result.retry_after is not None
+                        else backoff(row.attempts + 1, settings.retry_base_seconds)
+                    )
+                    retry_at = utcnow() + timedelta(seconds=delay)
+                    updates.append(_update(row, "queued", retry_at=retry_at, error=str(result)))
+                    outcome.deferred += 1
+                if transient_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
+                    # The server or network is down: put the rest back untried instead of burning attempts.
+                    retry_at = utcnow() + timedelta(seconds=backoff(1, settings.retry_base_seconds))
+                    for rest, _ in sendable[done:]:
+                        updates.append(_update(rest, "queued", attempted=False, retry_at=retry_at, error=str(result)))
+                        outcome.deferred += 1
+                    return updates, True
+                continue
+            if isinstance(result, PermanentError):
+                updates.append(_update(row, "failed", error=str(result)))
+                outcome.failed += 1
+                outcome.errors.append(str(result))
+                if isinstance(result, RecipientRejected):
+                    health.suppress.append((result.recipient, str(result)))
+            elif isinstance(result, Result):
+                updates.append(_update(row, "sent", result=result))
+                outcome.sent += 1
+            else:
+                raise TypeError(f"channel outcome must be a Result or ChannelError, not {type(result).__name__}")
+            health.answered, health.connection_failures = True, 0
+            transient_in_a_row = 0
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
     return updates, False

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from publisher.channels.base import (
+    ChannelError,
     ConnectionFailed,
     Email,
     Message,
@@ -139,6 +140,109 @@ class SmtpChannel:
             raise ConnectionFailed(f"connection to {self.config.host}:{self.config.port} lost: {exc}") from None
         return Result(status="sent", provider_id=message.message_id)
 
+    def send_many(self, messages: Iterable[Message]) -> Iterator[Result | ChannelError]:
+        """One outcome per message, in order, as a Result or a ChannelError (yielded, not raised).
+
+        With PIPELINING, the body of one message goes out in the same write as the next one's MAIL, RCPT and
+        DATA (RFC 2920 allows message content first in a group), so a message costs one round trip. Messages
+        are read lazily; closing the iterator early drops the connection, so a message whose body was not
+        sent is never delivered.
+        """
+        pending: _Pending | None = None
+        try:
+            for message in messages:
+                problem = self._envelope_problem(message)
+                if problem is not None or self._conn is None or not self._conn.has_extn("pipelining"):
+                    if pending is not None:
+                        yield self._finish(pending)
+                        pending = None
+                    yield problem if problem is not None else self._send_one(message)
+                    continue
+                assert isinstance(message, Email)
+                outcome, pending = self._pipeline_step(pending, message)
+                yield from outcome
+            if pending is not None:
+                yield self._finish(pending)
+                pending = None
+        finally:
+            if pending is not None:  # closed early with a body unsent: the server must not deliver half a message
+                self._drop()
+
+    def _envelope_problem(self, message: Message) -> PermanentError | None:
+        if not isinstance(message, Email):
+            return PermanentError("the smtp channel sends emails, not share posts")
+        if any(c in message.sender + message.recipient for c in "\r\n\x00<>"):
+            return PermanentError(f"refusing an envelope address with a line break or bracket: {message.recipient!r}")
+        return None
+
+    def _send_one(self, message: Message) -> Result | ChannelError:
+        try:
+            return self.send(message)
+        except ChannelError as exc:
+            return exc
+
+    def _lost(self, exc: Exception) -> ConnectionFailed:
+        self._drop()
+        return ConnectionFailed(f"connection to {self.config.host}:{self.config.port} lost: {exc}")
+
+    def _pipeline_step(
+        self, pending: _Pending | None, message: Email
+    ) -> tuple[list[Result | ChannelError], _Pending | None]:
+        """Send the pending body (if any) with this message's envelope; outcomes known so far, and the new pending."""
+        conn = self._conn
+        assert conn is not None
+        group = b""
+        if pending is not None:
+            group += pending.body + b".\r\n"
+            if pending.reset_after:
+                group += b"RSET\r\n"
+        group += f"MAIL FROM:<{message.sender}>\r\nRCPT TO:<{message.recipient}>\r\nDATA\r\n".encode("ascii")
+        outcomes: list[Result | ChannelError] = []
+        try:
+            conn.send(group)
+            if pending is not None:
+                outcomes.append(pending.outcome(conn.getreply()))
+                if pending.reset_after:
+                    conn.getreply()
+            mail, rcpt, data = conn.getreply(), conn.getreply(), conn.getreply()
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            lost = self._lost(exc)
+            return [*outcomes, *([lost] if pending is not None and not outcomes else []), lost], None
+        if 421 in (mail[0], rcpt[0], data[0]):
+            self._drop()
+            reply = next(r for r in (mail, rcpt, data) if r[0] == 421)
+            return [*outcomes, _classify(421, reply[1], "server")], None
+        error: ChannelError | None = None
+        if mail[0] != 250:
+            error = _classify(mail[0], mail[1], f"sender {message.sender}")
+        elif rcpt[0] not in (250, 251):
+            error = _refused_recipient(rcpt[0], rcpt[1], message.recipient)
+        if data[0] == 354:
+            if error is None:
+                return outcomes, _Pending(message, _body(message.raw), None)
+            # A server must not accept DATA without a recipient; if it does, end an empty message.
+            return outcomes, _Pending(message, b"", error, reset_after=True)
+        if error is None:
+            error = _classify(data[0], data[1], f"message to {message.recipient}")
+        try:
+            conn.send(b"RSET\r\n")
+            conn.getreply()
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError):
+            self._drop()
+        return [*outcomes, error], None
+
+    def _finish(self, pending: _Pending) -> Result | ChannelError:
+        conn = self._conn
+        assert conn is not None
+        try:
+            conn.send(pending.body + b".\r\n")
+            reply = conn.getreply()
+            if pending.reset_after:
+                self._reset()
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            return self._lost(exc)
+        return pending.outcome(reply)
+
     def _send_plain(self, conn: smtplib.SMTP, message: Email) -> None:
         try:
             refused = conn.sendmail(message.sender, [message.recipient], message.raw)
@@ -167,9 +271,7 @@ class SmtpChannel:
             if rcpt[0] not in (250, 251):
                 raise _refused_recipient(rcpt[0], rcpt[1], message.recipient)
             raise _classify(data[0], data[1], f"message to {message.recipient}")
-        body = _LEADING_DOT.sub(b"..", message.raw)
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
+        body = _body(message.raw)
         if mail[0] != 250 or rcpt[0] not in (250, 251):
             # A server must not accept DATA without a recipient; if it does, send it an empty message.
             conn.send(b".\r\n")
@@ -207,6 +309,30 @@ class SmtpChannel:
             conn.quit()
         except (smtplib.SMTPException, OSError):
             conn.close()
+
+
+def _body(raw: bytes) -> bytes:
+    """Message bytes ready for DATA: leading dots doubled, ending in CRLF (the "." line is added on sending)."""
+    body = _LEADING_DOT.sub(b"..", raw) if raw.startswith(b".") or b"\n." in raw else raw
+    return body if body.endswith(b"\r\n") else body + b"\r\n"
+
+
+@dataclass
+class _Pending:
+    """A message the server said 354 to, whose body goes out with the next write."""
+
+    message: Email
+    body: bytes
+    error: ChannelError | None  # set when MAIL or RCPT failed but the server still said 354
+    reset_after: bool = False
+
+    def outcome(self, reply: tuple[int, bytes]) -> Result | ChannelError:
+        if self.error is not None:
+            return self.error
+        code, text = reply
+        if code == 250:
+            return Result(status="sent", provider_id=self.message.message_id)
+        return _classify(code, text, f"message to {self.message.recipient}")
 
 
 def parse_servers(spec: str, default_port: int) -> list[tuple[str, int]]:

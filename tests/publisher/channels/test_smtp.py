@@ -141,3 +141,38 @@ def test_server_lists_are_parsed_in_failover_order(spec: str, servers):
 def test_bad_server_lists_are_refused(spec: str):
     with pytest.raises(ValueError):
         parse_servers(spec, 25)
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "plain"])
+def test_send_many_yields_one_outcome_per_message_in_order(smtp_server: SmtpServer, pipelining: bool):
+    smtp_server.handler.pipelining = pipelining
+    smtp_server.handler.reject["gone@example.com"] = "550 5.1.1 user unknown"
+    smtp_server.handler.reject["busy@example.com"] = "451 4.3.0 try again later"
+    to = ["a@example.com", "gone@example.com", "b@example.com", "busy@example.com", "c@example.com"]
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+
+    outcomes = list(channel.send_many(message(address, n) for n, address in enumerate(to)))
+    outcomes += list(channel.send_many([Post(text="t", url="u", title="t", summary="s", idempotency_key="k")]))
+    channel.close()
+
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == ["Result", "RecipientRejected", "Result", "TransientError", "Result", "PermanentError"]
+    assert [o.provider_id for o in outcomes if hasattr(o, "provider_id")] == [
+        "<m0@example.org>",
+        "<m2@example.org>",
+        "<m4@example.org>",
+    ]
+    assert [m.rcpt_tos for m in smtp_server.wait_for(3)] == [["a@example.com"], ["b@example.com"], ["c@example.com"]]
+
+
+def test_closing_send_many_early_never_delivers_a_half_sent_message(smtp_server: SmtpServer):
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+    outcomes = channel.send_many(message(f"r{i}@example.com", i) for i in range(5))
+
+    first, second = next(outcomes), next(outcomes)
+    outcomes.close()  # the third message's envelope is accepted, its body never sent
+    channel.close()
+
+    assert first.status == second.status == "sent"
+    time.sleep(0.2)  # let the server finish reading what it has
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["r0@example.com"], ["r1@example.com"]]
