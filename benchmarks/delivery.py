@@ -6,7 +6,6 @@ smtp-sink, real Celery worker processes. All of it is stopped and dropped at the
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import secrets
@@ -37,6 +36,7 @@ PIPELINE_RECIPIENTS = 20_000
 ENQUEUE_RECIPIENTS = 1_000_000
 NAIVE_RECIPIENTS = 300
 WORKER_CONCURRENCY = 2
+STAMP = "2026-01-01T00:00:00Z"
 PG_ADMIN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 
 
@@ -129,19 +129,25 @@ def seed_list(store: Store, name: str, count: int, offset: int) -> None:
         cursor = raw.cursor()
         cursor.execute("SELECT coalesce(max(id), 0) FROM subscribers")
         first = cursor.fetchone()[0] + 1
-        people = io.StringIO()
-        links = io.StringIO()
-        for i in range(count):
-            sid = first + i
-            people.write(f"{sid}\treader{offset + i}@example.com\tReader {offset + i}\t{{}}\t2026-01-01T00:00:00Z\n")
-            links.write(f"{list_id}\t{sid}\tactive\tbench\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n")
+        step = 100_000  # COPY in slices, so seeding a million rows stays small in memory
         with cursor.copy("COPY subscribers (id, email, name, attributes, created_at) FROM STDIN") as copy:
-            copy.write(people.getvalue())
-        del people
+            for low in range(0, count, step):
+                copy.write(
+                    "".join(
+                        f"{first + i}\treader{offset + i}@example.com\tReader {offset + i}\t{{}}\t{STAMP}\n"
+                        for i in range(low, min(low + step, count))
+                    )
+                )
         with cursor.copy(
             "COPY subscriptions (list_id, subscriber_id, status, source, created_at, updated_at) FROM STDIN"
         ) as copy:
-            copy.write(links.getvalue())
+            for low in range(0, count, step):
+                copy.write(
+                    "".join(
+                        f"{list_id}\t{first + i}\tactive\tbench\t{STAMP}\t{STAMP}\n"
+                        for i in range(low, min(low + step, count))
+                    )
+                )
         cursor.execute("SELECT setval('subscribers_id_seq', (SELECT max(id) FROM subscribers))")
         cursor.execute("ANALYZE subscribers")
         cursor.execute("ANALYZE subscriptions")
