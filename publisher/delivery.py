@@ -8,6 +8,7 @@ Results are written only where the claim is still ours.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ CHUNK = 200
 MAX_CONSECUTIVE_TRANSIENT = 3
 MAX_BACKOFF_SECONDS = 3600.0
 PROGRESS_EVERY_SECONDS = 5.0  # how stale campaigns.progress_at may get before a chunk refreshes it
+RATE_LIMITED_CHUNK_SECONDS = 30  # under a rate limit, a chunk holds about this many seconds of sending
 
 
 @dataclass
@@ -90,7 +92,7 @@ def backoff(attempts: int, base: float) -> float:
 
 
 def _claim(
-    store: Store, campaign_id: int, channel: str, first_id: int, last_id: int, lease: int
+    store: Store, campaign_id: int, channel: str, first_id: int, last_id: int, lease: int, chunk: int = CHUNK
 ) -> tuple[datetime, list[_Claimed]]:
     now = utcnow()
     due = or_(
@@ -111,7 +113,7 @@ def _claim(
             exists().where(Campaign.id == campaign_id, Campaign.state.in_(("queued", "sending"))),
         )
         .order_by(OutboxRow.id)
-        .limit(CHUNK)
+        .limit(chunk)
         .with_for_update(skip_locked=True)
     )
     with store.session() as session:
@@ -288,10 +290,23 @@ def _update(
 
 
 def deliver_batch(
-    store: Store, settings: Settings, campaign_id: int, channel: str, first_id: int, last_id: int
+    store: Store,
+    settings: Settings,
+    campaign_id: int,
+    channel: str,
+    first_id: int,
+    last_id: int,
+    *,
+    time_budget: float | None = None,
 ) -> BatchOutcome:
-    """Send every due row of (campaign, channel) with id in [first_id, last_id]; safe to run again."""
+    """Send every due row of (campaign, channel) with id in [first_id, last_id]; safe to run again.
+
+    With a time budget, no new chunk is claimed once it is spent, and retry_in says to come back at once:
+    a task stays well inside the broker's redelivery window even when a rate limit slows it down.
+    """
+    started = time.monotonic()
     outcome = BatchOutcome()
+    more = False
     with store.session() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.state in ("cancelled", "paused", "done"):
@@ -299,10 +314,15 @@ def deliver_batch(
         source = _EmailSource(session, campaign, settings) if campaign.kind == "email" else None
     connection = open_channel(channel, settings)
     limiter = rate_limiter(settings, channel, store)
+    rate = settings.rate_limits.get(channel)
+    chunk = CHUNK if not rate else max(1, min(CHUNK, int(rate * RATE_LIMITED_CHUNK_SECONDS)))
     try:
         cursor = first_id  # moves forward only: a row deferred in this run waits for the task's retry
         while True:
-            claimed_at, claimed = _claim(store, campaign_id, channel, cursor, last_id, settings.lease_seconds)
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                more = True
+                break
+            claimed_at, claimed = _claim(store, campaign_id, channel, cursor, last_id, settings.lease_seconds, chunk)
             if not claimed:
                 break
             cursor = claimed[-1].id + 1
@@ -324,8 +344,11 @@ def deliver_batch(
                 OutboxRow.state == "queued",
             )
         )
-    if next_due is not None and outcome.paused is None:
-        outcome.retry_in = max((_aware(next_due) - utcnow()).total_seconds(), 0.5)
+    if outcome.paused is None:
+        if more:
+            outcome.retry_in = 0.0
+        elif next_due is not None:
+            outcome.retry_in = max((_aware(next_due) - utcnow()).total_seconds(), 0.5)
     return outcome
 
 

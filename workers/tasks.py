@@ -13,11 +13,14 @@ from celery.signals import worker_process_init, worker_ready
 from publisher import campaigns, delivery
 from publisher.config import Settings
 from publisher.store import Store
-from workers.app import app
+from workers.app import TASK_TIME_LIMIT, app
 from workers.dispatch import CeleryDispatcher
 
 log = logging.getLogger(__name__)
 MAX_COUNTDOWN = 300.0
+# Stop claiming after this long and continue in a fresh task: far below task_time_limit, so a slow batch
+# (a rate limit, a slow server) is never killed mid-chunk.
+BATCH_TIME_BUDGET = TASK_TIME_LIMIT / 3
 
 
 @cache
@@ -78,7 +81,9 @@ def _sweep_forever() -> None:
 )
 def deliver_batch(self: Task, campaign_id: int, channel: str, first_id: int, last_id: int) -> None:
     """Deliver one batch; rows waiting for a retry bring the task back after their backoff."""
-    outcome = delivery.deliver_batch(_store(), _settings(), campaign_id, channel, first_id, last_id)
+    outcome = delivery.deliver_batch(
+        _store(), _settings(), campaign_id, channel, first_id, last_id, time_budget=BATCH_TIME_BUDGET
+    )
     log.info(
         "campaign %s %s [%s..%s]: sent %s failed %s suppressed %s deferred %s",
         campaign_id,

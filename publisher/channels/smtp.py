@@ -94,7 +94,9 @@ class SmtpChannel:
             if cfg.username:
                 conn.login(cfg.username, cfg.password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentError(f"SMTP login as {cfg.username!r} refused by {cfg.host}: {exc.smtp_code}") from None
+            # Says nothing about the message: a failure of the server connection, so that a run of them
+            # pauses the campaign rather than failing every row.
+            raise ConnectionFailed(f"SMTP login as {cfg.username!r} refused by {cfg.host}: {exc.smtp_code}") from None
         except smtplib.SMTPResponseException as exc:
             error = _classify(exc.smtp_code, exc.smtp_error, f"connecting to {cfg.host}:{cfg.port}")
             if isinstance(error, TransientError) and not isinstance(error, ConnectionFailed):

@@ -189,3 +189,30 @@ def test_status_reports_throughput(store, smtp_settings, seed_path):
     assert data["counts"]["sent"] == 30
     assert data["throughput_per_s"] == round(30 / campaigns.THROUGHPUT_WINDOW_SECONDS, 1)
     assert data["average_per_s"] > 0
+
+
+def test_a_spent_time_budget_stops_claiming_and_asks_to_continue(store, smtp_settings, smtp_server, seed_path):
+    campaign_id, _ = new_campaign(store, smtp_settings, seed_path, 5)
+    with store.session() as session:
+        [batch] = campaigns.batches(session, campaign_id, 10_000)
+
+    first = delivery.deliver_batch(
+        store, smtp_settings, campaign_id, batch.channel, batch.first_id, batch.last_id, time_budget=0
+    )
+    assert (first.sent, first.retry_in) == (0, 0.0)
+    second = delivery.deliver_batch(store, smtp_settings, campaign_id, batch.channel, batch.first_id, batch.last_id)
+    assert (second.sent, second.retry_in) == (5, None)
+
+
+def test_rate_limited_delivery_goes_through_the_shared_bucket(store, smtp_settings, smtp_server, seed_path):
+    smtp_settings.rate_limits = {"smtp": 1000}
+    campaign_id, _ = new_campaign(store, smtp_settings, seed_path, 12)
+
+    outcome = run_all(store, smtp_settings, campaign_id)
+
+    assert outcome.sent == 12
+    with store.session() as session:
+        from publisher.store.models import RateBucket
+
+        [bucket] = session.scalars(select(RateBucket)).all()
+    assert bucket.channel == "smtp" and bucket.tokens < 1000  # every message took a token
