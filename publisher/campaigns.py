@@ -257,6 +257,13 @@ def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_o
         quiet = or_(Campaign.progress_at.is_(None), Campaign.progress_at < stale)
         condition = or_(stale_claims, and_(quiet, due))
     with store.session() as session:
+        # A worker that died between recording the last rows and marking the campaign done leaves it "sending".
+        session.execute(
+            update(Campaign)
+            .where(Campaign.state.in_(("queued", "sending")), ~pending)
+            .values(state="done", finished_at=now),
+            execution_options={"synchronize_session": False},
+        )
         unfinished = session.scalars(
             select(Campaign.id).where(Campaign.state.in_(("queued", "sending")), condition)
         ).all()

@@ -67,7 +67,11 @@ def wait_until(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
 
 
 def wait_done(store: Store, campaign_id: int, timeout: float) -> campaigns.CampaignStatus:
-    wait_until(lambda: campaigns.status(store, campaign_id).pending == 0, timeout, f"campaign {campaign_id}")
+    def finished() -> bool:
+        status = campaigns.status(store, campaign_id)
+        return status.pending == 0 and status.state == "done"
+
+    wait_until(finished, timeout, f"campaign {campaign_id} to be done")
     return campaigns.status(store, campaign_id)
 
 

@@ -216,3 +216,16 @@ def test_rate_limited_delivery_goes_through_the_shared_bucket(store, smtp_settin
 
         [bucket] = session.scalars(select(RateBucket)).all()
     assert bucket.channel == "smtp" and bucket.tokens < 1000  # every message took a token
+
+
+def test_sweep_finishes_a_campaign_whose_worker_died_before_marking_it_done(store, smtp_settings, seed_path):
+    campaign_id, _ = new_campaign(store, smtp_settings, seed_path, 2)
+    campaigns.dispatch(store, smtp_settings, RecordingDispatcher(), campaign_id)
+    with store.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.campaign_id == campaign_id).values(state="sent"))
+    assert campaigns.status(store, campaign_id).state == "sending"
+
+    dispatcher = RecordingDispatcher()
+    campaigns.sweep(store, smtp_settings, dispatcher, stalled_only=True)
+
+    assert campaigns.status(store, campaign_id).state == "done" and dispatcher.calls == []
