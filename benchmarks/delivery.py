@@ -35,7 +35,9 @@ from workers.process import spawn_worker, stop_worker
 PIPELINE_RECIPIENTS = 20_000
 ENQUEUE_RECIPIENTS = 1_000_000
 NAIVE_RECIPIENTS = 300
-WORKER_CONCURRENCY = 2
+# Worker processes in the pipeline, and smtp-source's parallel sessions for the transport limit: the same, so
+# both sides get as many SMTP connections. BENCH_CONCURRENCY overrides it.
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "2"))
 STAMP = "2026-01-01T00:00:00Z"
 PG_ADMIN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 
