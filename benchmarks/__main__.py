@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import render
+from benchmarks import delivery, render
 from benchmarks.common import RESULTS
 from publisher.config import Settings
 
 
 def main() -> None:
+    console = Console(stderr=True)
+    try:
+        delivery.check_tools()
+    except delivery.Missing as exc:
+        console.print(f"[bold red]cannot run the delivery benchmark:[/] {exc}")
+        sys.exit(2)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("PUBLISHER_SECRET_KEY", "bench")
         settings = Settings(data_dir=tmp, base_url="https://news.example.org")
         results: dict[str, float] = {}
+        console.print("per-recipient MIME build vs the naive render ...")
         results.update(render.run(settings))
+        results.update(delivery.run(settings, int(results["digest_bytes"]), log=console.print))
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     table = Table("figure", "value", title=f"benchmarks (written to {RESULTS})")
     for key, value in results.items():

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from publisher.channels import open_channel
@@ -26,7 +26,8 @@ from publisher.store.models import Campaign, CampaignArticle, OutboxRow, Subscri
 from publisher.subscribers import get_list
 
 PENDING_STATES = ("queued", "sending")
-STATES = ("queued", "sending", "sent", "failed", "suppressed")
+STATES = ("queued", "sending", "sent", "failed", "suppressed", "cancelled")
+THROUGHPUT_WINDOW_SECONDS = 60
 
 
 class Dispatcher(Protocol):
@@ -57,6 +58,10 @@ class CampaignStatus:
     created_at: datetime
     finished_at: datetime | None
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    pause_reason: str | None = None
+    # Rows finished (sent, failed or suppressed) per second: over the last minute, and since the first one.
+    throughput_per_s: float = 0.0
+    average_per_s: float = 0.0
 
     @property
     def total(self) -> int:
@@ -105,6 +110,7 @@ def create_email_campaign(
         )
         session.add(campaign)
         session.flush()
+        _check_headers(session, campaign, settings)
         _link_articles(session, campaign.id, article_ids)
         active = select(
             literal(campaign.id), Subscription.subscriber_id, literal(channel), literal("queued"), literal(0)
@@ -221,6 +227,7 @@ def dispatch(
         work = batches(session, campaign_id, settings.batch_size, pending_only=pending_only)
         if campaign.state == "queued":
             campaign.state = "sending"
+        campaign.progress_at = utcnow()  # the sweeper waits a lease before dispatching this campaign again
     for batch in work:
         dispatcher.deliver(
             campaign_id, batch.channel, batch.first_id, batch.last_id, queue_for(campaign.kind, batch.channel)
@@ -228,14 +235,37 @@ def dispatch(
     return len(work)
 
 
-def sweep(store: Store, settings: Settings, dispatcher: Dispatcher) -> int:
-    """Dispatch again what is still pending in unfinished campaigns: a lost broker message costs only latency."""
+def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_only: bool = False) -> int:
+    """Dispatch again what is still pending in unfinished campaigns: a lost broker message costs only latency.
+
+    With stalled_only (the periodic sweep), only campaigns that need it: rows claimed longer ago than the
+    lease, or rows due while no worker has recorded progress for a lease.
+    """
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.lease_seconds)
+    pending = exists().where(OutboxRow.campaign_id == Campaign.id, OutboxRow.state.in_(PENDING_STATES))
+    condition = pending
+    if stalled_only:
+        stale_claims = exists().where(
+            OutboxRow.campaign_id == Campaign.id, OutboxRow.state == "sending", OutboxRow.claimed_at < stale
+        )
+        due = exists().where(
+            OutboxRow.campaign_id == Campaign.id,
+            OutboxRow.state == "queued",
+            or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+        )
+        quiet = or_(Campaign.progress_at.is_(None), Campaign.progress_at < stale)
+        condition = or_(stale_claims, and_(quiet, due))
     with store.session() as session:
+        # A worker that died between recording the last rows and marking the campaign done leaves it "sending".
+        session.execute(
+            update(Campaign)
+            .where(Campaign.state.in_(("queued", "sending")), ~pending)
+            .values(state="done", finished_at=now),
+            execution_options={"synchronize_session": False},
+        )
         unfinished = session.scalars(
-            select(Campaign.id).where(
-                Campaign.state.in_(("queued", "sending")),
-                exists().where(OutboxRow.campaign_id == Campaign.id, OutboxRow.state.in_(PENDING_STATES)),
-            )
+            select(Campaign.id).where(Campaign.state.in_(("queued", "sending")), condition)
         ).all()
     return sum(dispatch(store, settings, dispatcher, cid, pending_only=True) for cid in unfinished)
 
@@ -286,4 +316,90 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
             created_at=campaign.created_at,
             finished_at=campaign.finished_at,
             deliveries=deliveries,
+            pause_reason=campaign.pause_reason,
+            **_throughput(session, campaign_id),
         )
+
+
+# Campaign control (issue 4): pause, resume, cancel, and the checks and figures they rely on.
+
+
+def _check_headers(session: Session, campaign: Campaign, settings: Settings) -> None:
+    """Build the campaign's message template now: a bad header value or DKIM key is refused before queueing."""
+    from publisher.delivery import message_template  # delivery imports this module
+
+    message_template(session, campaign, settings)
+
+
+def _get(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None:
+        raise NotFound(f"no campaign with id {campaign_id}")
+    return campaign
+
+
+def pause(store: Store, campaign_id: int, reason: str = "paused by an operator") -> None:
+    """Stop handing out rows; a chunk already being sent finishes and is recorded."""
+    with store.session() as session:
+        campaign = _get(session, campaign_id)
+        if campaign.state == "paused":
+            return
+        if campaign.state not in ("queued", "sending"):
+            raise PublisherError(f"campaign {campaign_id} is {campaign.state}; only a queued or sending one can pause")
+        campaign.state = "paused"
+        campaign.pause_reason = reason
+
+
+def resume(store: Store, settings: Settings, dispatcher: Dispatcher, campaign_id: int) -> int:
+    """Continue a paused campaign where its outbox says; returns how many batches were dispatched."""
+    with store.session() as session:
+        campaign = _get(session, campaign_id)
+        if campaign.state != "paused":
+            raise PublisherError(f"campaign {campaign_id} is {campaign.state}, not paused")
+        campaign.state = "sending"
+        campaign.pause_reason = None
+        campaign.failure_streak = 0
+    with store.session() as session:
+        finish_if_done(session, campaign_id)
+    return dispatch(store, settings, dispatcher, campaign_id, pending_only=True)
+
+
+def cancel(store: Store, campaign_id: int) -> int:
+    """Cancel a campaign: rows not yet sent become "cancelled"; returns how many. Rows in flight finish."""
+    with store.session() as session:
+        campaign = _get(session, campaign_id)
+        if campaign.state not in ("queued", "sending", "paused"):
+            raise PublisherError(f"campaign {campaign_id} is {campaign.state}; it cannot be cancelled")
+        campaign.state = "cancelled"
+        campaign.finished_at = utcnow()
+        result = session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.campaign_id == campaign_id, OutboxRow.state == "queued")
+            .values(state="cancelled", updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        return result.rowcount or 0
+
+
+def _throughput(session: Session, campaign_id: int) -> dict[str, float]:
+    """Finished rows per second over the last minute, and on average since the first one finished."""
+    since = utcnow() - timedelta(seconds=THROUGHPUT_WINDOW_SECONDS)
+    finished = OutboxRow.state.in_(("sent", "failed", "suppressed"))
+    row = session.execute(
+        select(
+            func.count(),
+            func.sum(case((OutboxRow.updated_at >= since, 1), else_=0)),
+            func.min(OutboxRow.updated_at),
+            func.max(OutboxRow.updated_at),
+        ).where(OutboxRow.campaign_id == campaign_id, finished)
+    ).one()
+    total, recent, first, last = row[0] or 0, row[1] or 0, row[2], row[3]
+    average = 0.0
+    if total and first is not None and last is not None:
+        span = (_aware(last) - _aware(first)).total_seconds()
+        average = total / span if span > 0 else float(total)
+    return {"throughput_per_s": round(recent / THROUGHPUT_WINDOW_SECONDS, 1), "average_per_s": round(average, 1)}
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -56,6 +57,10 @@ def _user_errors() -> Iterator[None]:
         yield
     except PublisherError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    except ValidationError as exc:  # a PUBLISHER_* setting that is not valid (issue 4: e.g. a From with CR/LF)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors())
+        err.print(f"error: invalid setting: {problems}", markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -257,6 +262,11 @@ def status(
     for name, count in state.counts.items():
         table.add_row(name, str(count))
     out.print(table)
+    out.print(
+        f"throughput: {state.throughput_per_s:,} msg/s over the last minute, {state.average_per_s:,} msg/s on average"
+    )
+    if state.pause_reason:
+        out.print(f"paused: {state.pause_reason}", markup=False)
 
 
 @app.command()
@@ -470,6 +480,38 @@ def subscribers_bounces(
         report = ingest_mailbox(store, settings, path)
     outcomes = ", ".join(f"{n} {what}" for what, n in sorted(report.outcomes.items())) or "no bounces"
     out.print(f"{outcomes}; {report.not_reports} messages were not bounce reports", markup=False)
+
+
+# Campaign control (issue 4): pause, resume, cancel.
+campaign_app = typer.Typer(help="Control a campaign: pause, resume, cancel.", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
+
+
+@campaign_app.command("pause")
+def campaign_pause(campaign_id: int) -> None:
+    """Pause a campaign: workers stop after the chunk they are sending."""
+    with _user_errors():
+        _, store = _open()
+        campaigns.pause(store, campaign_id)
+    out.print(f"campaign {campaign_id} paused")
+
+
+@campaign_app.command("resume")
+def campaign_resume(campaign_id: int) -> None:
+    """Resume a paused campaign (after an operator's pause or too many connection failures)."""
+    with _user_errors():
+        settings, store = _open()
+        count = campaigns.resume(store, settings, _dispatcher(settings), campaign_id)
+    out.print(f"campaign {campaign_id} resumed: {count} batches dispatched")
+
+
+@campaign_app.command("cancel")
+def campaign_cancel(campaign_id: int) -> None:
+    """Cancel a campaign: nothing more is sent; rows already in flight finish."""
+    with _user_errors():
+        _, store = _open()
+        count = campaigns.cancel(store, campaign_id)
+    out.print(f"campaign {campaign_id} cancelled: {count} messages will not be sent")
 
 
 def main() -> None:

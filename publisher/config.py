@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     soft_bounce_limit: int = Field(default=3, ge=1)  # soft bounces within the window that suppress
     soft_bounce_window_days: float = Field(default=14.0, gt=0)
     bounce_webhook_secret: SecretStr | None = None
-    unsubscribe_mailto: str | None = None  # e.g. unsubscribe@example.org: adds a mailto to List-Unsubscribe
+    unsubscribe_mailto: str | None = None  # List-Unsubscribe mailto; default: the From address
 
     @field_validator("unsubscribe_mailto")
     @classmethod
@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         if not value.isascii() or any(c in value for c in "<>?,; \t\r\n") or value.count("@") != 1:
             raise ValueError(f"PUBLISHER_UNSUBSCRIBE_MAILTO must be a plain ASCII address: {value!r}")
         return value
+
+    # Delivery (issue 4): campaign control, rate limits, headers and DKIM.
+    pause_after_failures: int = Field(default=10, ge=1)  # consecutive connection failures that pause a campaign
+    sweep_seconds: float = Field(default=60.0, gt=0)  # how often each worker looks for stalled work
+    rate_limits: dict[str, float] = Field(default_factory=dict)  # messages per second per channel, all workers
+    precedence_bulk: bool = False
+    dkim_key_path: Path | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None  # default: the From address's domain
 
     @field_validator("base_url")
     @classmethod
@@ -72,6 +81,14 @@ class Settings(BaseSettings):
             raise ValueError("PUBLISHER_FROM must be one line")
         if "@" not in parseaddr(value)[1]:
             raise ValueError(f"PUBLISHER_FROM is not an address: {value!r}")
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [name for name, rate in value.items() if rate <= 0]
+        if bad:
+            raise ValueError(f"PUBLISHER_RATE_LIMITS must be positive messages per second: {', '.join(bad)}")
         return value
 
     @property

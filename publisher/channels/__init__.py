@@ -5,10 +5,12 @@ from __future__ import annotations
 from publisher.channels.base import (
     Channel,
     ChannelError,
+    ConnectionFailed,
     Email,
     Message,
     PermanentError,
     Post,
+    RecipientRejected,
     Result,
     TextLimits,
     TransientError,
@@ -19,10 +21,12 @@ from publisher.errors import ConfigError
 __all__ = [
     "Channel",
     "ChannelError",
+    "ConnectionFailed",
     "Email",
     "Message",
     "PermanentError",
     "Post",
+    "RecipientRejected",
     "Result",
     "TextLimits",
     "QUEUES",
@@ -50,16 +54,23 @@ def open_channel(name: str, settings: Settings) -> Channel:
     if name == "smtp":
         if not settings.smtp_host:
             raise ConfigError("the smtp channel needs PUBLISHER_SMTP_HOST")
-        from publisher.channels.smtp import SmtpChannel, SmtpConfig
+        from publisher.channels.smtp import SmtpChannel, SmtpConfig, parse_servers
 
+        try:
+            servers = parse_servers(settings.smtp_host, settings.smtp_port)
+        except ValueError as exc:
+            raise ConfigError(f"PUBLISHER_SMTP_HOST: {exc}") from None
         return SmtpChannel(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                security=settings.smtp_security,
-                username=settings.smtp_username,
-                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-                timeout=settings.smtp_timeout,
-            )
+            [
+                SmtpConfig(
+                    host=host,
+                    port=port,
+                    security=settings.smtp_security,
+                    username=settings.smtp_username,
+                    password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                    timeout=settings.smtp_timeout,
+                )
+                for host, port in servers
+            ]
         )
     raise ConfigError(f"unknown channel {name!r}; known: file, smtp")

@@ -67,6 +67,22 @@ class PermanentError(ChannelError):
     """Never retry: a mailbox that does not exist, invalid credentials, a rejected payload."""
 
 
+# Delivery (issue 4): the two failures workers treat specially.
+class ConnectionFailed(TransientError):
+    """The server could not be reached or dropped us (refused, timeout, 421): says nothing about the message.
+
+    A run of these pauses the campaign instead of burning every row's attempts.
+    """
+
+
+class RecipientRejected(PermanentError):
+    """The server refused this recipient's mailbox for good (SMTP 5xx to RCPT): the address gets suppressed."""
+
+    def __init__(self, message: str, *, recipient: str) -> None:
+        super().__init__(message)
+        self.recipient = recipient
+
+
 @runtime_checkable
 class Channel(Protocol):
     name: str

@@ -11,7 +11,7 @@ import binascii
 import html
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
@@ -97,11 +97,17 @@ class MessageTemplate:
         reply_to: str | None = None,
         extra_headers: Sequence[tuple[str, str]] = (),
         unsubscribe_mailto: str | None = None,
+        signer: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.campaign_id = campaign_id
-        self.base_url = base_url
-        # RFC 2369: a mailto next to the https URL; its subject carries the same signed token.
-        self.unsubscribe_mailto = check_header_value("unsubscribe mailto", unsubscribe_mailto or "").strip()
+        self.base_url = check_header_value("base URL", base_url)
+        self.signer = signer
+        self.unsubscribe_mailto = None
+        if unsubscribe_mailto:
+            address = parseaddr(check_header_value("unsubscribe mailto", unsubscribe_mailto))[1]
+            if "@" not in address or any(c in address for c in "<>?, "):
+                raise HeaderInjection(f"unsubscribe mailto is not a plain address: {unsubscribe_mailto!r}")
+            self.unsubscribe_mailto = address
         self.envelope_from = parseaddr(check_header_value("From", sender))[1]
         self.domain = self.envelope_from.rpartition("@")[2] or "localhost"
         self.boundary = f"=_pub_{secrets.token_hex(12)}"
@@ -134,8 +140,10 @@ class MessageTemplate:
         name = check_header_value("recipient name", recipient.name)
         check_header_value("recipient address", recipient.email)
         values = {"NAME": name or "there", "EMAIL": recipient.email, "TOKEN": recipient.token}
-        unsubscribe = f"{self.base_url}/unsubscribe/{recipient.token}"
-        return b"".join(
+        unsubscribe = f"<{self.base_url}/unsubscribe/{recipient.token}>"
+        if self.unsubscribe_mailto:
+            unsubscribe += f", <mailto:{self.unsubscribe_mailto}?subject=unsubscribe%20{recipient.token}>"
+        message = b"".join(
             (
                 self.static_headers,
                 b"To: ",
@@ -147,12 +155,8 @@ class MessageTemplate:
                 b"Message-ID: ",
                 self.message_id(recipient.id).encode("ascii"),
                 CRLF,
-                b"List-Unsubscribe: <",
+                b"List-Unsubscribe: ",
                 unsubscribe.encode("ascii"),
-                b">",
-                f", <mailto:{self.unsubscribe_mailto}?subject=unsubscribe%20{recipient.token}>".encode("ascii")
-                if self.unsubscribe_mailto
-                else b"",
                 CRLF,
                 CRLF,
                 b"This is a multi-part message in MIME format.",
@@ -164,3 +168,4 @@ class MessageTemplate:
                 self.tail,
             )
         )
+        return self.signer(message) + message if self.signer else message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -72,7 +72,7 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|sending|done|cancelled
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|sending|paused|done|cancelled
     subject: Mapped[str] = mapped_column(String(500), default="")
     list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="SET NULL"))
     # The digest with its CSS inlined, personal fields left as placeholders (see render.email).
@@ -81,6 +81,11 @@ class Campaign(Base):
     render_key: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # Delivery control (issue 4): why a campaign was paused, the run of connection failures that pauses
+    # it, and when a worker last recorded progress (the sweeper re-dispatches a campaign that stalled).
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_at: Mapped[datetime | None] = mapped_column()
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
 
@@ -106,7 +111,7 @@ class OutboxRow(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(100))
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|sending|sent|failed|suppressed
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|sending|sent|failed|suppressed|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     claimed_at: Mapped[datetime | None] = mapped_column()
@@ -117,7 +122,7 @@ class OutboxRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column()
 
 
-OUTBOX_FINAL_STATES = ("sent", "failed", "suppressed")
+OUTBOX_FINAL_STATES = ("sent", "failed", "suppressed", "cancelled")
 
 
 # --- Subscribers and consent (issue 5): global suppression list, bounce events, confirmation state ---
@@ -156,3 +161,12 @@ class BounceEvent(Base):
     report_id: Mapped[str | None] = mapped_column(String(500), nullable=True)  # the report's own Message-ID
     source: Mapped[str] = mapped_column(String(200), default="")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Delivery (issue 4): the database token bucket behind PUBLISHER_RATE_LIMITS when the broker is not Redis.
+class RateBucket(Base):
+    __tablename__ = "rate_buckets"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)  # unix time: the bucket only needs differences

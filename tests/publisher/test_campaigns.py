@@ -24,7 +24,7 @@ def test_send_queues_one_row_per_active_subscriber(store: Store, settings: Setti
 
     state = campaigns.status(store, campaign_id)
     assert state.kind == "email"
-    assert state.counts == {"queued": 25, "sending": 0, "sent": 0, "failed": 0, "suppressed": 0}
+    assert state.counts == {"queued": 25, "sending": 0, "sent": 0, "failed": 0, "suppressed": 0, "cancelled": 0}
     with store.session() as session:
         campaign = session.get(Campaign, campaign_id)
         assert "%%PUB" in campaign.body_html and 'style="' in campaign.body_html  # rendered once, CSS inlined

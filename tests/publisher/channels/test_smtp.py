@@ -1,12 +1,13 @@
 import email
 import email.policy
+import time
 
 import pytest
 
-from publisher.channels import Email, PermanentError, Post, TransientError
-from publisher.channels.smtp import SmtpChannel, SmtpConfig
+from publisher.channels import ConnectionFailed, Email, PermanentError, Post, RecipientRejected, TransientError
+from publisher.channels.smtp import SmtpChannel, SmtpConfig, parse_servers
 from tests.support.services import free_port
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import FlakySmtpServer, SmtpServer
 
 
 def message(to: str, n: int = 1) -> Email:
@@ -56,3 +57,122 @@ def test_share_posts_are_not_for_smtp():
     channel = SmtpChannel(SmtpConfig(host="127.0.0.1", port=free_port()))
     with pytest.raises(PermanentError):
         channel.send(Post(text="t", url="u", title="t", summary="s", idempotency_key="k"))
+
+
+# Delivery (issue 4): pipelining, failover, classification of refusals.
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "plain"])
+def test_replies_are_classified_the_same_with_and_without_pipelining(smtp_server: SmtpServer, pipelining: bool):
+    smtp_server.handler.pipelining = pipelining
+    smtp_server.handler.reject["gone@example.com"] = "550 5.1.1 user unknown"
+    smtp_server.handler.reject["busy@example.com"] = "451 4.3.0 try again later"
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+
+    with pytest.raises(RecipientRejected, match="550 5.1.1") as rejected:
+        channel.send(message("gone@example.com", 1))
+    with pytest.raises(TransientError, match="451") as busy:
+        channel.send(message("busy@example.com", 2))
+    results = [channel.send(message(f"ok{i}@example.com", 10 + i)) for i in range(3)]
+    channel.close()
+
+    assert rejected.value.recipient == "gone@example.com"
+    assert not isinstance(busy.value, ConnectionFailed)
+    assert [r.provider_id for r in results] == [f"<m{10 + i}@example.org>" for i in range(3)]
+    received = smtp_server.wait_for(3)
+    assert [m.rcpt_tos for m in received] == [[f"ok{i}@example.com"] for i in range(3)]
+    parsed = email.message_from_bytes(received[0].data, policy=email.policy.default)
+    assert parsed.get_content().startswith(".dot line")
+
+
+def test_a_pool_fails_over_and_stays_on_the_server_that_works(smtp_server: SmtpServer):
+    dead = SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2)
+    channel = SmtpChannel([dead, SmtpConfig(host=smtp_server.host, port=smtp_server.port)])
+
+    channel.send(message("a@example.com", 1))
+    channel.send(message("b@example.com", 2))
+    channel.close()
+
+    assert channel.config.port == smtp_server.port
+    assert len(smtp_server.wait_for(2)) == 2
+
+
+def test_a_pool_with_every_server_down_is_a_connection_failure():
+    channel = SmtpChannel([SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2) for _ in range(2)])
+    with pytest.raises(ConnectionFailed, match="cannot reach SMTP server .*; cannot reach SMTP server"):
+        channel.send(message("a@example.com"))
+
+
+def test_421_greeting_is_a_connection_failure():
+    flaky = FlakySmtpServer(refusals=1).start()
+    try:
+        channel = SmtpChannel(SmtpConfig(host=flaky.host, port=flaky.port))
+        with pytest.raises(ConnectionFailed, match="421 4.3.2"):
+            channel.send(message("a@example.com"))
+        flaky.server.wait_for(0)
+        for _ in range(50):  # the server comes up on the same port a moment later
+            try:
+                channel.send(message("a@example.com", 2))
+                break
+            except ConnectionFailed:
+                time.sleep(0.05)
+        channel.close()
+        assert [m.rcpt_tos for m in flaky.server.wait_for(1)] == [["a@example.com"]]
+    finally:
+        flaky.stop()
+
+
+def test_the_password_never_shows_in_the_config_repr():
+    assert "s3cret" not in repr(SmtpConfig(host="h", username="u", password="s3cret"))
+
+
+@pytest.mark.parametrize(
+    ("spec", "servers"),
+    [
+        ("mx1.example.org", [("mx1.example.org", 25)]),
+        ("mx1:2525, mx2", [("mx1", 2525), ("mx2", 25)]),
+    ],
+)
+def test_server_lists_are_parsed_in_failover_order(spec: str, servers):
+    assert parse_servers(spec, 25) == servers
+
+
+@pytest.mark.parametrize("spec", ["", "mx1:port", ":25"])
+def test_bad_server_lists_are_refused(spec: str):
+    with pytest.raises(ValueError):
+        parse_servers(spec, 25)
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "plain"])
+def test_send_many_yields_one_outcome_per_message_in_order(smtp_server: SmtpServer, pipelining: bool):
+    smtp_server.handler.pipelining = pipelining
+    smtp_server.handler.reject["gone@example.com"] = "550 5.1.1 user unknown"
+    smtp_server.handler.reject["busy@example.com"] = "451 4.3.0 try again later"
+    to = ["a@example.com", "gone@example.com", "b@example.com", "busy@example.com", "c@example.com"]
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+
+    outcomes = list(channel.send_many(message(address, n) for n, address in enumerate(to)))
+    outcomes += list(channel.send_many([Post(text="t", url="u", title="t", summary="s", idempotency_key="k")]))
+    channel.close()
+
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == ["Result", "RecipientRejected", "Result", "TransientError", "Result", "PermanentError"]
+    assert [o.provider_id for o in outcomes if hasattr(o, "provider_id")] == [
+        "<m0@example.org>",
+        "<m2@example.org>",
+        "<m4@example.org>",
+    ]
+    assert [m.rcpt_tos for m in smtp_server.wait_for(3)] == [["a@example.com"], ["b@example.com"], ["c@example.com"]]
+
+
+def test_closing_send_many_early_never_delivers_a_half_sent_message(smtp_server: SmtpServer):
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+    outcomes = channel.send_many(message(f"r{i}@example.com", i) for i in range(5))
+
+    first, second = next(outcomes), next(outcomes)
+    outcomes.close()  # the third message's envelope is accepted, its body never sent
+    channel.close()
+
+    assert first.status == second.status == "sent"
+    time.sleep(0.2)  # let the server finish reading what it has
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["r0@example.com"], ["r1@example.com"]]
