@@ -37,7 +37,8 @@ class Dispatcher(Protocol):
 
 def queue_for(kind: str, channel: str) -> str:
     """One queue per channel, so a slow network never holds up email."""
-    return "email" if kind == "email" else f"share.{channel}"
+    # Route by network, not account: `x:work` shares the `share.x` queue the workers listen on.
+    return "email" if kind == "email" else f"share.{channel.split(':', 1)[0]}"
 
 
 @dataclass(frozen=True)
