@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from publisher.accounts import parse_account
+from publisher.channels.base import Post
+from tests.support.fakes import FakeBluesky, FakeMastodon, FakeWebhook, FakeX, running
+
+X_KEYS = ("ck-123", "cs-secret-456", "at-789", "as-secret-012")
+MASTODON_TOKEN = "mastodon-token-secret"
+BLUESKY = ("editor.example.org", "abcd-efgh-ijkl-mnop")
+WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMTIzNDU2Nzg5MA=="
+
+
+def make_post(text: str = "A title\n\nA summary.\n\nhttps://news.example.org/articles/a", **extra) -> Post:
+    return Post(
+        text=text,
+        url="https://news.example.org/articles/a",
+        title="A title",
+        summary="A summary.",
+        idempotency_key="k" * 32,
+        extra=extra,
+    )
+
+
+@pytest.fixture
+def fake_x() -> Iterator[FakeX]:
+    with running(FakeX(*X_KEYS)) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_mastodon() -> Iterator[FakeMastodon]:
+    with running(FakeMastodon(MASTODON_TOKEN)) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_bluesky() -> Iterator[FakeBluesky]:
+    with running(FakeBluesky(*BLUESKY)) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_webhook() -> Iterator[FakeWebhook]:
+    with running(FakeWebhook(WEBHOOK_SECRET)) as server:
+        yield server
+
+
+def x_account(server: FakeX, name: str = "x", keys: tuple[str, ...] = X_KEYS):
+    ck, cs, at, as_ = keys
+    return parse_account(name, f"x://{ck}:{cs}@{at}:{as_}?api={server.base_url}")
+
+
+def mastodon_account(server: FakeMastodon, token: str = MASTODON_TOKEN):
+    return parse_account("mastodon", f"mastodon+http://{token}@127.0.0.1:{server.port}")
+
+
+def bluesky_account(server: FakeBluesky, password: str = BLUESKY[1]):
+    return parse_account("bluesky", f"bluesky+http://{BLUESKY[0]}:{password}@127.0.0.1:{server.port}")
+
+
+def webhook_account(server: FakeWebhook, variant: str = "", secret: str = WEBHOOK_SECRET):
+    scheme = f"webhook+{variant}+http" if variant else "webhook+http"
+    return parse_account(
+        f"webhook:{variant or 'std'}", f"{scheme}://127.0.0.1:{server.port}/hooks/T1/B2?secret={secret}"
+    )
