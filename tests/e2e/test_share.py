@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.publisher.channels.conftest import BLUESKY, MASTODON_TOKEN, WEBHOOK_SECRET, X_KEYS
 from tests.support.fakes import FakeBluesky, FakeMastodon, FakeWebhook, FakeX, running
+from tests.support.social import BLUESKY, MASTODON_TOKEN, WEBHOOK_SECRET, X_KEYS
 from workers.process import spawn_worker, stop_worker
 
 CHANNELS = ["x", "mastodon:social", "bluesky", "webhook:slack"]

@@ -7,7 +7,7 @@ import pytest
 from publisher.channels.base import PermanentError, TransientError
 from publisher.channels.bluesky import BlueskyChannel
 from publisher.render.share import bluesky_facets
-from tests.publisher.channels.conftest import BLUESKY, bluesky_account, make_post
+from tests.support.social import BLUESKY, bluesky_account, make_post
 
 URL = "https://news.example.org/articles/a"
 

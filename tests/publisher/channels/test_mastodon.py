@@ -6,7 +6,7 @@ import pytest
 
 from publisher.channels.base import PermanentError, TransientError
 from publisher.channels.mastodon import MastodonChannel
-from tests.publisher.channels.conftest import make_post, mastodon_account
+from tests.support.social import make_post, mastodon_account
 
 
 def test_a_status_is_posted_with_the_idempotency_key(fake_mastodon):

@@ -7,7 +7,7 @@ import pytest
 
 from publisher.channels.base import PermanentError, TransientError
 from publisher.channels.webhook import WebhookChannel, sign
-from tests.publisher.channels.conftest import make_post, webhook_account
+from tests.support.social import make_post, webhook_account
 
 
 def test_a_signed_event_carries_title_summary_url_text_and_html(fake_webhook):

@@ -6,7 +6,7 @@ import pytest
 
 from publisher.channels.base import PermanentError, TransientError
 from publisher.channels.x import XChannel
-from tests.publisher.channels.conftest import X_KEYS, make_post, x_account
+from tests.support.social import X_KEYS, make_post, x_account
 
 
 def test_a_post_is_signed_and_its_id_and_url_recorded(fake_x):

@@ -1,12 +1,10 @@
+"""Credentials, accounts and posts for tests against the fake social networks."""
+
 from __future__ import annotations
-
-from collections.abc import Iterator
-
-import pytest
 
 from publisher.accounts import parse_account
 from publisher.channels.base import Post
-from tests.support.fakes import FakeBluesky, FakeMastodon, FakeWebhook, FakeX, running
+from tests.support.fakes import FakeBluesky, FakeMastodon, FakeWebhook, FakeX
 
 X_KEYS = ("ck-123", "cs-secret-456", "at-789", "as-secret-012")
 MASTODON_TOKEN = "mastodon-token-secret"
@@ -23,30 +21,6 @@ def make_post(text: str = "A title\n\nA summary.\n\nhttps://news.example.org/art
         idempotency_key="k" * 32,
         extra=extra,
     )
-
-
-@pytest.fixture
-def fake_x() -> Iterator[FakeX]:
-    with running(FakeX(*X_KEYS)) as server:
-        yield server
-
-
-@pytest.fixture
-def fake_mastodon() -> Iterator[FakeMastodon]:
-    with running(FakeMastodon(MASTODON_TOKEN)) as server:
-        yield server
-
-
-@pytest.fixture
-def fake_bluesky() -> Iterator[FakeBluesky]:
-    with running(FakeBluesky(*BLUESKY)) as server:
-        yield server
-
-
-@pytest.fixture
-def fake_webhook() -> Iterator[FakeWebhook]:
-    with running(FakeWebhook(WEBHOOK_SECRET)) as server:
-        yield server
 
 
 def x_account(server: FakeX, name: str = "x", keys: tuple[str, ...] = X_KEYS):
