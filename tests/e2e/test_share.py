@@ -13,10 +13,23 @@ from pathlib import Path
 import pytest
 
 from tests.support.fakes import FakeBluesky, FakeMastodon, FakeWebhook, FakeX, running
+from tests.support.services import postgres_database, redis_database
 from tests.support.social import BLUESKY, MASTODON_TOKEN, WEBHOOK_SECRET, X_KEYS
 from workers.process import spawn_worker, stop_worker
 
 CHANNELS = ["x", "mastodon:social", "bluesky", "webhook:slack"]
+
+
+@pytest.fixture(params=["sqlite+filesystem", "postgresql+redis"])
+def backend_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    with ExitStack() as stack:
+        if request.param == "sqlite+filesystem":
+            yield {}
+        else:
+            yield {
+                "PUBLISHER_DATABASE_URL": stack.enter_context(postgres_database()),
+                "PUBLISHER_BROKER_URL": stack.enter_context(redis_database()),
+            }
 
 
 @pytest.fixture
@@ -54,8 +67,10 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_one_command_shares_to_every_network_once_and_a_second_share_is_refused(fakes, seed_path: Path, tmp_path):
-    env = {"PUBLISHER_ACCOUNTS": accounts(fakes), "PUBLISHER_RETRY_BASE_SECONDS": "0.5"}
+def test_one_command_shares_to_every_network_once_and_a_second_share_is_refused(
+    backend_env, fakes, seed_path: Path, tmp_path
+):
+    env = {**backend_env, "PUBLISHER_ACCOUNTS": accounts(fakes), "PUBLISHER_RETRY_BASE_SECONDS": "0.5"}
     # The networks misbehave first: the workers must wait out X's rate limit and retry Mastodon's 500.
     fakes["x"].rate_limit_wait = 2
     fakes["x"].script("rate_limit")
