@@ -247,6 +247,8 @@ def _print_previews(previews: list) -> None:  # noqa: ANN001 - list[sharing.Shar
         head = f"── {item.channel} ({item.network}): {item.length}{limit}" + (", shortened" if item.shortened else "")
         out.print(head, markup=False)
         out.print(item.text if item.error is None else f"cannot share: {item.error}", markup=False)
+        if item.already_shared:
+            out.print(f"(already shared at {item.already_shared}; --force to share again)", markup=False)
         out.print()
 
 

@@ -39,6 +39,7 @@ class SharePreview:
     shortened: bool
     url: str
     error: str | None = None
+    already_shared: str | None = None  # where it was shared before: sharing again needs force
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,12 +59,15 @@ def preview(store: Store, settings: Settings, article_id: int, channels: Sequenc
             channel.close()
         network = network_of(name)
         url = share_url(article, network, settings)
+        earlier = campaigns.earlier_share(store, article_id, name)
         try:
             fitted = fit_post(article, name, limits, settings)
         except ValueError as exc:  # textrules.TextTooLong
-            out.append(SharePreview(name, network, "", 0, limits.max_length, False, url, error=str(exc)))
+            out.append(SharePreview(name, network, "", 0, limits.max_length, False, url, str(exc), earlier))
             continue
-        out.append(SharePreview(name, network, fitted.text, fitted.length, fitted.limit, fitted.shortened, url))
+        out.append(
+            SharePreview(name, network, fitted.text, fitted.length, fitted.limit, fitted.shortened, url, None, earlier)
+        )
     return out
 
 

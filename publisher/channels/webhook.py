@@ -116,6 +116,8 @@ class WebhookChannel:
             raise TransientError(f"{who}: timed out") from None
         except httpx.TransportError as exc:
             raise TransientError(f"{who}: {type(exc).__name__}") from None
+        except httpx.InvalidURL:
+            raise PermanentError(f"{who}: the account's URL is not a valid URL") from None
         status = response.status_code
         if 200 <= status < 300:
             return Result(status="sent", provider_id=msg_id, url=_url_in(response))

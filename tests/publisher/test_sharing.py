@@ -69,6 +69,7 @@ def test_share_queues_one_task_per_channel_on_its_network_queue(social, social_s
         ("x:work", "share.x"),
     ]
     assert all(call[0] == campaign_id for call in dispatcher.calls)
+    assert sharing.preview(social_store, social, article_id, ["x:work"])[0].already_shared == "(still queued)"
     with pytest.raises(PublisherError, match="already shared to x:work at \\(still queued\\)"):
         sharing.share(social_store, social, dispatcher, article_id, ["x:work"])
     # Another account on the same network is a different channel: allowed.
