@@ -116,14 +116,14 @@ def auto_share_article(
 def _auto_share(
     store: Store, settings: Settings, dispatcher: campaigns.Dispatcher, article_id: int, channels: list[str]
 ) -> int | None:
-    todo = []
-    for name in channels:
-        if campaigns.earlier_share(store, article_id, name) is None:
-            todo.append(name)
-    if not todo:
-        return None
     try:
+        todo = [name for name in channels if campaigns.earlier_share(store, article_id, name) is None]
+        if not todo:
+            return None
         return share(store, settings, dispatcher, article_id, todo)
     except PublisherError as exc:
-        log.warning("auto-share of article %s to %s failed: %s", article_id, ", ".join(todo), exc)
+        log.warning("auto-share of article %s to %s failed: %s", article_id, ", ".join(channels), exc)
+        return None
+    except Exception:  # the digest (or import) it rides on has happened: never fail it over a share
+        log.exception("auto-share of article %s to %s failed", article_id, ", ".join(channels))
         return None

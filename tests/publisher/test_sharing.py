@@ -100,3 +100,15 @@ def test_a_digest_send_shares_its_articles_once_when_configured(monkeypatch, soc
 def test_queue_routing_is_by_network():
     assert campaigns.queue_for("share", "x:work") == "share.x"
     assert campaigns.queue_for("share", "file") == "share.file"
+
+
+def test_a_broken_auto_share_never_stops_the_digest(monkeypatch, social_store, seed_path, caplog):
+    monkeypatch.setenv("PUBLISHER_SHARE_ON_DIGEST", "x:nowhere")
+    settings = Settings()
+    article_id = seed_article(social_store, seed_path)
+    subscribe(social_store, "readers", 2)
+    dispatcher = RecordingDispatcher()
+    campaign_id = campaigns.create_email_campaign(social_store, settings, [article_id], "readers")
+    assert campaigns.dispatch(social_store, settings, dispatcher, campaign_id) == 1
+    assert [call[4] for call in dispatcher.calls] == ["email"]
+    assert "auto-share of article 1 to x:nowhere failed: unknown channel 'x:nowhere'" in caplog.text
