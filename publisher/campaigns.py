@@ -38,7 +38,8 @@ class Dispatcher(Protocol):
 
 def queue_for(kind: str, channel: str) -> str:
     """One queue per channel, so a slow network never holds up email."""
-    return "email" if kind in ("email", "confirm") else f"share.{channel}"
+    # Route by network, not account: `x:work` shares the `share.x` queue the workers listen on.
+    return "email" if kind in ("email", "confirm") else f"share.{channel.split(':', 1)[0]}"
 
 
 @dataclass(frozen=True)
@@ -142,19 +143,8 @@ def create_share_campaign(
         article = get_articles(session, [article_id])[0]
         if not force:
             for name in opened:
-                earlier = session.execute(
-                    select(OutboxRow.url, OutboxRow.provider_id)
-                    .join(Campaign, Campaign.id == OutboxRow.campaign_id)
-                    .join(CampaignArticle, CampaignArticle.campaign_id == Campaign.id)
-                    .where(
-                        Campaign.kind == "share",
-                        CampaignArticle.article_id == article_id,
-                        OutboxRow.channel == name,
-                        OutboxRow.state.in_(("queued", "sending", "sent")),
-                    )
-                ).first()
-                if earlier is not None:
-                    where = earlier.url or "(still queued)"
+                where = _earlier_share(session, article_id, name)
+                if where is not None:
                     raise PublisherError(
                         f"article {article_id} is already shared to {name} at {where}; use --force to share again"
                     )
@@ -174,6 +164,33 @@ def create_share_campaign(
                 )
             )
         return campaign.id
+
+
+def _earlier_share(session: Session, article_id: int, channel: str) -> str | None:
+    """Where the article was shared to this channel (account) before, or None."""
+    earlier = session.execute(
+        select(OutboxRow.url, OutboxRow.provider_id, OutboxRow.state)
+        .join(Campaign, Campaign.id == OutboxRow.campaign_id)
+        .join(CampaignArticle, CampaignArticle.campaign_id == Campaign.id)
+        .where(
+            Campaign.kind == "share",
+            CampaignArticle.article_id == article_id,
+            OutboxRow.channel == channel,
+            OutboxRow.state.in_(("queued", "sending", "sent")),
+        )
+        .order_by(OutboxRow.id.desc())
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.url:
+        return earlier.url
+    return "(still queued)" if earlier.state != "sent" else f"(posted, id {earlier.provider_id})"
+
+
+def earlier_share(store: Store, article_id: int, channel: str) -> str | None:
+    """Where the article was shared to this channel (account) before, or None."""
+    with store.session() as session:
+        return _earlier_share(session, article_id, channel)
 
 
 def _link_articles(session: Session, campaign_id: int, article_ids: Sequence[int]) -> None:
@@ -225,6 +242,7 @@ def dispatch(
         if campaign.state in ("cancelled", "paused"):
             return 0
         work = batches(session, campaign_id, settings.batch_size, pending_only=pending_only)
+        first_dispatch = campaign.state == "queued"
         if campaign.state == "queued":
             campaign.state = "sending"
         campaign.progress_at = utcnow()  # the sweeper waits a lease before dispatching this campaign again
@@ -232,6 +250,11 @@ def dispatch(
         dispatcher.deliver(
             campaign_id, batch.channel, batch.first_id, batch.last_id, queue_for(campaign.kind, batch.channel)
         )
+    # Auto-share (issue 6): when a digest goes out for the first time, share its articles if configured.
+    if first_dispatch and campaign.kind == "email" and settings.share_on_digest_channels:
+        from publisher.sharing import auto_share_digest
+
+        auto_share_digest(store, settings, dispatcher, campaign_id)
     return len(work)
 
 

@@ -110,11 +110,19 @@ def import_articles(paths: Annotated[list[Path], typer.Argument(help="Article fi
     """Import article files; prints one article id per file. Nothing is stored if any file is bad."""
     with _user_errors():
         articles = [importers.load(path) for path in paths]
-        _, store = _open()
-        for (article_id, created), path in zip(library.save_articles(store, articles), paths, strict=True):
+        settings, store = _open()
+        saved = library.save_articles(store, articles)
+        for (article_id, created), path in zip(saved, paths, strict=True):
             out.print(article_id)
             if not created:
                 err.print(f"{path}: imported before, as article {article_id}")
+        # Auto-share (issue 6): PUBLISHER_SHARE_ON_IMPORT shares each newly imported article.
+        if settings.share_on_import_channels:
+            from publisher.sharing import auto_share_article
+
+            for article_id, created in saved:
+                if created:
+                    auto_share_article(store, settings, _dispatcher(settings), article_id)
 
 
 @article_app.command("show")
@@ -225,20 +233,37 @@ def share(
     force: Annotated[bool, typer.Option(help="Share again even if already shared to a channel.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait and print each post's URL or error.")] = False,
     timeout: Annotated[float | None, typer.Option(help="With --wait: give up after this many seconds.")] = None,
+    preview: Annotated[bool, typer.Option("--preview", help="Show each post and its length; send nothing.")] = False,
 ) -> None:
     """The Share action: post the article to every chosen channel; prints the campaign id."""
+    from publisher import sharing
+
     with _user_errors():
         settings, store = _open()
-        campaign_id = campaigns.create_share_campaign(store, settings, article_id, channel, force=force)
-        campaigns.dispatch(store, settings, _dispatcher(settings), campaign_id)
+        if preview:
+            _print_previews(sharing.preview(store, settings, article_id, channel))
+            return
+        campaign_id = sharing.share(store, settings, _dispatcher(settings), article_id, channel, force=force)
     out.print(campaign_id)
     if wait:
         wait_for(store, campaign_id, timeout=timeout, label="sharing")
         state = campaigns.status(store, campaign_id, with_deliveries=True)
         for row in state.deliveries:
-            outcome = row["url"] if row["state"] == "sent" else f"{row['state']}: {row['error'] or ''}"
+            sent = row["url"] or f"posted (id {row['provider_id']})"
+            outcome = sent if row["state"] == "sent" else f"{row['state']}: {row['error'] or ''}"
             out.print(f"{row['channel']}: {outcome}", markup=False)
         raise typer.Exit(0 if state.pending == 0 and state.counts["failed"] == 0 else 1)
+
+
+def _print_previews(previews: list) -> None:  # noqa: ANN001 - list[sharing.SharePreview]
+    for item in previews:
+        limit = f"/{item.limit}" if item.limit is not None else " (no limit)"
+        head = f"── {item.channel} ({item.network}): {item.length}{limit}" + (", shortened" if item.shortened else "")
+        out.print(head, markup=False)
+        out.print(item.text if item.error is None else f"cannot share: {item.error}", markup=False)
+        if item.already_shared:
+            out.print(f"(already shared at {item.already_shared}; --force to share again)", markup=False)
+        out.print()
 
 
 def _print_counts(state: campaigns.CampaignStatus) -> None:

@@ -69,6 +69,31 @@ class Settings(BaseSettings):
     dkim_selector: str | None = None
     dkim_domain: str | None = None  # default: the From address's domain
 
+    # --- social share (issue 6): accounts as URLs, post options, auto-share ---
+    accounts: SecretStr | None = None  # PUBLISHER_ACCOUNTS: JSON object, account name -> URL (publisher/accounts.py)
+    accounts_file: Path | None = None  # PUBLISHER_ACCOUNTS_FILE: TOML with an [accounts] table
+    share_hashtags: str = ""  # comma-separated, added to every post where they fit
+    share_utm: bool = False  # add utm_source=<network>&utm_medium=social&utm_campaign=<slug> to shared links
+    share_on_digest: str = ""  # comma-separated channels: share each digest's articles when it is sent
+    share_on_import: str = ""  # comma-separated channels: share each newly imported (published) article
+    share_timeout: float = Field(default=20.0, gt=0)  # seconds per social network request
+
+    @staticmethod
+    def _names(value: str) -> list[str]:
+        return [n.strip() for n in value.split(",") if n.strip()]
+
+    @property
+    def share_hashtag_list(self) -> list[str]:
+        return self._names(self.share_hashtags)
+
+    @property
+    def share_on_digest_channels(self) -> list[str]:
+        return self._names(self.share_on_digest)
+
+    @property
+    def share_on_import_channels(self) -> list[str]:
+        return self._names(self.share_on_import)
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

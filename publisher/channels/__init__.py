@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from publisher.accounts import Account, load_accounts
 from publisher.channels.base import (
     Channel,
     ChannelError,
@@ -33,6 +34,7 @@ __all__ = [
     "TransientError",
     "open_channel",
     "share_channels",
+    "social_accounts",
 ]
 
 
@@ -42,7 +44,7 @@ QUEUES = ["email", "share.file", "share.x", "share.mastodon", "share.bluesky", "
 
 def share_channels(settings: Settings) -> list[str]:
     """The channels an article can be shared to with the current settings."""
-    return ["file"]
+    return ["file", *social_accounts(settings)]
 
 
 def open_channel(name: str, settings: Settings) -> Channel:
@@ -73,4 +75,33 @@ def open_channel(name: str, settings: Settings) -> Channel:
                 for host, port in servers
             ]
         )
-    raise ConfigError(f"unknown channel {name!r}; known: file, smtp")
+    # --- social accounts (issue 6): x, mastodon, bluesky, webhook; the channel name is the account name ---
+    accounts = social_accounts(settings)
+    if name in accounts:
+        return _open_social(accounts[name], settings)
+    known = ", ".join(["file", "smtp", *accounts])
+    raise ConfigError(f"unknown channel {name!r}; known: {known}")
+
+
+def social_accounts(settings: Settings) -> dict[str, Account]:
+    """The configured social accounts by channel name (PUBLISHER_ACCOUNTS / PUBLISHER_ACCOUNTS_FILE)."""
+    return load_accounts(settings.accounts, settings.accounts_file)
+
+
+def _open_social(account: Account, settings: Settings) -> Channel:
+    timeout = settings.share_timeout
+    if account.network == "x":
+        from publisher.channels.x import XChannel
+
+        return XChannel(account, timeout=timeout)
+    if account.network == "mastodon":
+        from publisher.channels.mastodon import MastodonChannel
+
+        return MastodonChannel(account, timeout=timeout)
+    if account.network == "bluesky":
+        from publisher.channels.bluesky import BlueskyChannel
+
+        return BlueskyChannel(account, timeout=timeout)
+    from publisher.channels.webhook import WebhookChannel
+
+    return WebhookChannel(account, timeout=timeout)

@@ -17,6 +17,7 @@ from premailer import Premailer
 
 from publisher.articles import Article
 from publisher.config import Settings
+from publisher.render.links import share_links
 from publisher.render.templates import environment
 
 FIELDS = ("NAME", "EMAIL", "TOKEN")
@@ -88,6 +89,7 @@ def render_digest(articles: Sequence[Article], settings: Settings, *, subject: s
                 "summary": a.summary,
                 "sections": a.sections,
                 "url": article_url(settings, a),
+                "share_links": share_links(article_url(settings, a), a.title, a.summary),  # issue 6
             }
             for a in articles
         ],

@@ -1,43 +1,107 @@
-"""Share posts: one per channel, from templates/share/, fitted to the channel's limits."""
+"""Share posts: one per channel, from templates/share/, fitted to the network's rules by publisher.textrules.
+
+Template lookup: `share/<network>.txt.j2`, else `share/post.txt.j2`; each gets title, summary, url and
+hashtags. Everything a channel needs is finished here: Bluesky's link facets and embed card, the
+webhook's html; channels only translate to their API.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from markupsafe import escape
+
+from publisher import textrules
+from publisher.accounts import network_of
 from publisher.articles import Article
 from publisher.channels.base import Post, TextLimits
 from publisher.config import Settings
+from publisher.errors import PublisherError
 from publisher.render.email import article_url
 from publisher.render.templates import environment
 
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
-def _template_for(settings: Settings, channel: str) -> str:
-    specific = f"share/{channel}.txt.j2"
+
+def _template_for(settings: Settings, network: str) -> str:
+    specific = f"share/{network}.txt.j2"
     return specific if (settings.templates_dir / specific).exists() else "share/post.txt.j2"
 
 
-def _length(text: str, url: str, limits: TextLimits) -> int:
-    if limits.url_length is None:
-        return len(text)
-    return len(text) - len(url) + limits.url_length
+def with_utm(url: str, source: str, campaign: str, medium: str = "social") -> str:
+    """The URL with utm_source/utm_medium/utm_campaign set (replacing any already there)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
+    query += [("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def share_url(article: Article, network: str, settings: Settings) -> str:
+    """The article's link as posted to a network (with UTM parameters when PUBLISHER_SHARE_UTM is on)."""
+    url = article_url(settings, article)
+    return with_utm(url, network, article.slug) if settings.share_utm else url
+
+
+def bluesky_facets(text: str, url: str) -> list[dict[str, object]]:
+    """A link facet over each occurrence of `url`, with UTF-8 byte offsets as the lexicon requires."""
+    facets: list[dict[str, object]] = []
+    start = text.find(url)
+    while start != -1:
+        byte_start = len(text[:start].encode("utf-8"))
+        facets.append({"byteStart": byte_start, "byteEnd": byte_start + len(url.encode("utf-8")), "uri": url})
+        start = text.find(url, start + len(url))
+    return facets
+
+
+def article_html(article: Article) -> str:
+    """The article body as plain HTML (escaped headings and paragraphs), for webhook receivers."""
+    out = [f"<h1>{escape(article.title)}</h1>"]
+    for section in article.sections:
+        if section.heading:
+            out.append(f"<h2>{escape(section.heading)}</h2>")
+        out.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)
+    return "\n".join(out)
+
+
+def fit_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> textrules.Fitted:
+    """The text for one channel and its length as that network counts it."""
+    network = network_of(channel)
+    url = share_url(article, network, settings)
+    template = environment(settings.templates_dir).get_template(_template_for(settings, network))
+
+    def render(title: str, summary: str, hashtags: object) -> str:
+        text = template.render(title=title, summary=summary, url=url, hashtags=list(hashtags))  # type: ignore[call-overload]
+        return _BLANK_RUNS.sub("\n\n", text).strip()
+
+    counted = network if network in textrules.NETWORKS else None
+    return textrules.fit(
+        counted,
+        article.title,
+        article.summary,
+        url,
+        hashtags=settings.share_hashtag_list,
+        render=render,
+        limit=limits.max_length if counted else None,
+    )
 
 
 def compose_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> Post:
     """The post for one channel; the summary is shortened at a word boundary if needed, never the link."""
-    url = article_url(settings, article)
-    template = environment(settings.templates_dir).get_template(_template_for(settings, channel))
-    summary = article.summary
-
-    def render(summary: str) -> str:
-        return template.render(title=article.title, summary=summary, url=url).strip()
-
-    text = render(summary)
-    if limits.max_length is not None:
-        words = summary.split()
-        while _length(text, url, limits) > limits.max_length and words:
-            words.pop()
-            text = render(" ".join(words).rstrip(",;:—–") + "…" if words else "")
-        if _length(text, url, limits) > limits.max_length:
-            raise ValueError(f"the title alone is too long for {channel} ({limits.max_length} characters)")
-    key = hashlib.sha256(f"{channel}\0{article.slug}\0{text}".encode()).hexdigest()[:32]
-    return Post(text=text, url=url, title=article.title, summary=article.summary, idempotency_key=key)
+    network = network_of(channel)
+    url = share_url(article, network, settings)
+    try:
+        fitted = fit_post(article, channel, limits, settings)
+    except textrules.TextTooLong as exc:
+        raise PublisherError(f"cannot share to {channel}: {exc}") from None
+    extra: dict[str, object] = {"network": network, "length": fitted.length}
+    if network == "bluesky":
+        extra["facets"] = bluesky_facets(fitted.text, url)
+        extra["embed"] = {"uri": url, "title": article.title, "description": article.summary}
+    if network == "webhook":
+        extra["html"] = article_html(article)
+    key = hashlib.sha256(f"{channel}\0{article.slug}\0{fitted.text}".encode()).hexdigest()[:32]
+    return Post(
+        text=fitted.text, url=url, title=article.title, summary=article.summary, idempotency_key=key, extra=extra
+    )

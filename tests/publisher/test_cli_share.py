@@ -1,0 +1,67 @@
+"""`publisher share` and auto-share on import, as a user runs them (a real process; no worker needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from publisher import campaigns
+from publisher.config import Settings
+from publisher.store import Store
+from publisher.store.models import Campaign
+
+ACCOUNTS = json.dumps({"x:work": "x://CKEY:CSECRET@ATOKEN:ASECRET", "bluesky": "bluesky://me.example:APPPW@"})
+
+
+def publisher(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "PUBLISHER_ACCOUNTS": ACCOUNTS, **env},
+        timeout=60,
+    )
+
+
+def test_preview_prints_each_post_with_its_counted_length(seed_path: Path):
+    article_id = publisher("import", str(seed_path)).stdout.strip()
+    shown = publisher("share", article_id, "--channel", "x:work", "--channel", "bluesky", "--preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "── x:work (x): " in shown.stdout and "/280" in shown.stdout
+    assert "── bluesky (bluesky): " in shown.stdout and "/300" in shown.stdout
+    assert shown.stdout.count("https://news.example.org/articles/us-rejects") == 2
+    assert "CSECRET" not in shown.stdout + shown.stderr
+
+
+def test_an_unknown_account_is_refused_naming_the_known_ones(seed_path: Path):
+    article_id = publisher("import", str(seed_path)).stdout.strip()
+    refused = publisher("share", article_id, "--channel", "mastodon", "--preview")
+    assert refused.returncode == 2
+    assert "unknown channel 'mastodon'; known: file, smtp, x:work, bluesky" in refused.stderr
+
+
+def test_bad_account_configuration_is_a_clear_error_without_the_secret(seed_path: Path):
+    article_id = publisher("import", str(seed_path)).stdout.strip()
+    bad = publisher("share", article_id, "--channel", "x", "--preview", PUBLISHER_ACCOUNTS='{"x": "x://CSECRET"}')
+    assert bad.returncode == 2 and "an X URL is x://CONSUMER_KEY" in bad.stderr
+    assert "CSECRET" not in bad.stderr
+
+
+def test_import_shares_new_articles_when_configured(seed_path: Path):
+    imported = publisher("import", str(seed_path), PUBLISHER_SHARE_ON_IMPORT="x:work")
+    assert imported.returncode == 0, imported.stderr
+    again = publisher("import", str(seed_path), PUBLISHER_SHARE_ON_IMPORT="x:work")
+    assert again.returncode == 0
+    store = Store(Settings().resolved_database_url)
+    try:
+        assert campaigns.earlier_share(store, int(imported.stdout), "x:work") == "(still queued)"
+        assert campaigns.earlier_share(store, int(imported.stdout), "bluesky") is None
+        with store.session() as session:  # imported before: not shared a second time
+            assert session.scalar(select(func.count()).select_from(Campaign)) == 1
+    finally:
+        store.dispose()
