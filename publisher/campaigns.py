@@ -287,3 +287,34 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
             finished_at=campaign.finished_at,
             deliveries=deliveries,
         )
+
+
+# --- campaign control (minimal; the delivery engine may replace) ---
+
+
+def _set_state(store: Store, campaign_id: int, new_state: str, allowed_from: tuple[str, ...]) -> None:
+    with store.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFound(f"no campaign with id {campaign_id}")
+        if campaign.state not in allowed_from:
+            raise PublisherError(f"campaign {campaign_id} is {campaign.state}; it cannot be {new_state}")
+        campaign.state = new_state
+
+
+def pause(store: Store, campaign_id: int) -> None:
+    """Stop handing out this campaign's rows; workers skip a paused campaign, rows stay queued."""
+    _set_state(store, campaign_id, "paused", ("queued", "sending"))
+
+
+def resume(store: Store, settings: Settings, dispatcher: Dispatcher, campaign_id: int) -> None:
+    """Back to sending, and hand the still-pending batches to the workers again."""
+    _set_state(store, campaign_id, "sending", ("paused",))
+    dispatch(store, settings, dispatcher, campaign_id, pending_only=True)
+    with store.session() as session:  # nothing was left: done now, not never
+        finish_if_done(session, campaign_id)
+
+
+def cancel(store: Store, campaign_id: int) -> None:
+    """Give up on what is not yet sent; rows already sent stay sent."""
+    _set_state(store, campaign_id, "cancelled", ("queued", "sending", "paused"))

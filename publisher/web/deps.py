@@ -29,3 +29,12 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
         .render(request=request, settings=settings, newsletter_name=settings.newsletter_name, **context)
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def get_dispatcher(request: Request) -> Any:  # noqa: ANN401 - a campaigns.Dispatcher
+    """The Celery dispatcher, created on first use (it loads Celery); tests may put their own in app.state."""
+    if request.app.state.dispatcher is None:
+        from workers.dispatch import CeleryDispatcher
+
+        request.app.state.dispatcher = CeleryDispatcher(get_settings(request))
+    return request.app.state.dispatcher

@@ -2,6 +2,13 @@
 
 from fastapi import APIRouter
 
-from publisher.web.routes import public
+from publisher.web.routes import api, auth, editor_articles, editor_campaigns, editor_people, public
 
-ROUTERS: list[APIRouter] = [public.router]
+ROUTERS: list[APIRouter] = [
+    public.router,
+    auth.router,
+    editor_people.router,
+    editor_articles.router,
+    editor_campaigns.router,
+    api.router,
+]
