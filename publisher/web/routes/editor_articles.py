@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from publisher import campaigns, editing, library
 from publisher.channels import share_channels
@@ -140,7 +140,14 @@ def send_form(article_id: int, request: Request, ctx: EditorContext = Depends(re
     return page(
         request,
         "editor/send.html.j2",
-        {"ctx": ctx, "article": article, "lists": editing.lists_with_sizes(store), "error": "", "confirm": None},
+        {
+            "ctx": ctx,
+            "article": article,
+            "lists": editing.lists_with_sizes(store),
+            "error": "",
+            "confirm": None,
+            "subject": None,
+        },
     )
 
 
