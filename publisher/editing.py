@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -19,6 +19,7 @@ from publisher.articles import Article, Section, summarize
 from publisher.channels import open_channel, share_channels
 from publisher.config import Settings
 from publisher.errors import ImportFailed, NotFound, PublisherError
+from publisher.render.email import RenderedDigest, placeholder_pattern, render_digest
 from publisher.render.share import compose_post
 from publisher.store import Store
 from publisher.store.models import (
@@ -301,3 +302,17 @@ def public_articles(store: Store, limit: int = 50) -> list[Article]:
             .limit(limit)
         ).all()
         return library.get_articles(session, list(ids))
+
+
+PREVIEW_VALUES = {"NAME": "Alex Reader", "EMAIL": "alex@example.com", "TOKEN": "preview"}
+
+
+def preview_digest(article: Article, settings: Settings) -> RenderedDigest:
+    """The digest as one sample reader would get it: personal fields filled with sample values."""
+    digest = render_digest([article], settings)
+    pattern = placeholder_pattern(digest.key)
+
+    def fill(text: str) -> str:
+        return pattern.sub(lambda m: PREVIEW_VALUES[m.group(1)], text)
+
+    return replace(digest, html=fill(digest.html), text=fill(digest.text))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from publisher import accounts, campaigns, editing, library, subscribers
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
-from publisher.render.email import article_url, render_digest
+from publisher.render.email import article_url
 from publisher.web.deps import get_dispatcher, get_settings, get_store
 from publisher.web.security import require_token
 
@@ -218,7 +218,7 @@ def api_unpublish(request: Request, article_id: Id) -> ArticleOut:
 def api_preview(request: Request, article_id: Id) -> PreviewOut:
     settings = get_settings(request)
     article = library.get_article(get_store(request), article_id)
-    digest = render_digest([article], settings)
+    digest = editing.preview_digest(article, settings)
     shares = [
         SharePreviewOut(
             channel=s.channel, text=s.text, length=s.length, max_length=s.max_length, over=s.over, error=s.error

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 from publisher import campaigns, editing, library
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
-from publisher.render.email import article_url, render_digest
+from publisher.render.email import article_url
 from publisher.web.deps import get_dispatcher, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
@@ -117,7 +117,7 @@ def publish_article(article_id: int, request: Request, form: FormData = Depends(
 def preview(article_id: int, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
     settings = get_settings(request)
     article = library.get_article(get_store(request), article_id)
-    digest = render_digest([article], settings)
+    digest = editing.preview_digest(article, settings)
     return page(
         request,
         "editor/preview.html.j2",

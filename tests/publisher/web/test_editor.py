@@ -122,7 +122,8 @@ def test_preview_shows_the_digest_at_two_widths_and_each_share_post_with_its_len
     article_id = seed_article(store, seed_path)
     page = editor.get(f"/editor/articles/{article_id}/preview").text
 
-    assert 'width="700"' in page and 'width="375"' in page
+    assert 'width="640"' in page and 'width="375"' in page
+    assert "Hello Alex Reader" in page and "%%PUB" not in page
     assert page.count('sandbox=""') == 2
     posts = editing.share_previews(library.get_article(store, article_id), settings)
     assert [p.channel for p in posts] == ["file"]
