@@ -7,11 +7,11 @@ API tokens page). Errors come back as {"detail": "..."} naming the problem: 401 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from publisher import accounts, campaigns, editing, library, subscribers
 from publisher.channels import share_channels
@@ -28,6 +28,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_token)], responses=ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def _utc(value: Any) -> Any:  # noqa: ANN401
+    # SQLite hands timestamps back without their zone; they were written in UTC.
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_utc)]
 
 
 class SectionIn(BaseModel):
@@ -47,8 +55,8 @@ class ArticleOut(BaseModel):
     summary: str
     url: str
     sections: list[SectionOut]
-    published_at: datetime | None
-    created_at: datetime
+    published_at: Timestamp | None
+    created_at: Timestamp
 
 
 class ArticleImport(BaseModel):
@@ -127,8 +135,8 @@ class CampaignOut(BaseModel):
     counts: dict[str, int]
     total: int
     percent: int
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: Timestamp
+    finished_at: Timestamp | None
 
 
 class CampaignSummary(BaseModel):
@@ -136,7 +144,7 @@ class CampaignSummary(BaseModel):
     kind: str
     state: str
     subject: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ChannelOut(BaseModel):
