@@ -151,10 +151,68 @@ def test_the_editors_day(
         expect(page.locator("#percent")).to_have_text("100%", timeout=PROGRESS_TIMEOUT_MS)
         expect(page.locator("#state")).to_have_text("done")
         shot(page, "11-campaign-resumed-done")
+        campaign_path = page.url.removeprefix(server.url).split("?")[0]
         assert eml_count(settings) == 2 * READERS
 
         page.goto(f"{server.url}/editor")
         shot(page, "12-dashboard-after")
+
+        # On a phone: the same pages, one column, nothing cut off sideways.
+        phone = context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        try:
+            mobile = phone.new_page()
+            mobile.goto(f"{server.url}/login")
+            mobile.get_by_label("Username").fill("editor")
+            mobile.get_by_label("Password").fill("correct horse battery")
+            mobile.get_by_role("button", name="Log in").click()
+            for path, name in [("/editor", "13-phone-dashboard"), (campaign_path, "14-phone-campaign")]:
+                mobile.goto(f"{server.url}{path}")
+                assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, name
+                shot(mobile, name)
+        finally:
+            phone.close()
     finally:
         context.close()
         stop_worker(worker)
+
+
+def test_hostile_article_text_runs_no_script_in_the_browser(browser, server: LiveServer, store: Store):
+    from publisher import editing, library
+    from publisher.articles import Article, Section
+
+    hostile = Article(
+        title='<script>alert("title")</script>',
+        slug="hostile",
+        summary='<img src=x onerror="alert(1)">',
+        sections=(Section(None, ('<a href="javascript:alert(2)">click me</a>', "<svg onload=alert(3)>")),),
+        source={"sha256": "hostile"},
+    )
+    [(article_id, _)] = library.save_articles(store, [hostile])
+    editing.set_published(store, article_id, True)
+    accounts.add_user(store, "editor", "correct horse battery")
+    context = browser.new_context()
+    dialogs: list[str] = []
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        page.goto(f"{server.url}/articles/hostile")
+        expect(page.get_by_role("heading", level=1)).to_have_text('<script>alert("title")</script>')
+        page.get_by_text('<a href="javascript:alert(2)">click me</a>').click()  # text, not a link
+        shot(page, "20-hostile-public")
+        page.goto(f"{server.url}/login")
+        page.get_by_label("Username").fill("editor")
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Log in").click()
+        for path in [
+            "/editor",
+            "/editor/articles",
+            f"/editor/articles/{article_id}",
+            f"/editor/articles/{article_id}/preview",
+        ]:
+            page.goto(f"{server.url}{path}")
+            page.wait_for_load_state("load")
+        shot(page, "21-hostile-preview")
+        assert page.locator("a[href^='javascript:']").count() == 0
+    finally:
+        context.close()
+    assert dialogs == []

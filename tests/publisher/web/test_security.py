@@ -182,3 +182,15 @@ def test_the_api_with_a_wrong_token_is_401(http: httpx.Client):
 
 def test_a_session_cookie_does_not_open_the_api(editor: httpx.Client):
     assert editor.get("/api/articles").status_code == 401
+
+
+def test_over_https_the_session_cookie_is_secure(settings, store: Store, editor_user: str):
+    from fastapi.testclient import TestClient
+
+    from publisher.web import create_app
+
+    with TestClient(create_app(settings, store), base_url="https://testserver", follow_redirects=False) as client:
+        response = log_in(client)
+
+    assert response.status_code == 303
+    assert "Secure" in response.headers["set-cookie"] and "HttpOnly" in response.headers["set-cookie"]
