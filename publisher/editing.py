@@ -316,3 +316,30 @@ def preview_digest(article: Article, settings: Settings) -> RenderedDigest:
         return pattern.sub(lambda m: PREVIEW_VALUES[m.group(1)], text)
 
     return replace(digest, html=fill(digest.html), text=fill(digest.text))
+
+
+@dataclass
+class SentDigest:
+    id: int
+    subject: str
+    sent_at: datetime
+    articles: list[Article]
+
+
+def sent_digests(store: Store, limit: int = 50, campaign_id: int | None = None) -> list[SentDigest]:
+    """Digests that went out in full (campaign done), newest first, with their articles in order."""
+    stmt = (
+        select(Campaign)
+        .where(Campaign.kind == "email", Campaign.state == "done")
+        .order_by(Campaign.id.desc())
+        .limit(limit)
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(Campaign.id == campaign_id)
+    with store.session() as session:
+        out: list[SentDigest] = []
+        for campaign in session.scalars(stmt):
+            ids = [link.article_id for link in campaign.articles]
+            articles = library.get_articles(session, ids) if ids else []
+            out.append(SentDigest(campaign.id, campaign.subject, campaign.finished_at or campaign.created_at, articles))
+        return out

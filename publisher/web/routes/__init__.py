@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from publisher.web.routes import api, auth, editor_articles, editor_campaigns, editor_people, public
+from publisher.web.routes import api, archive, auth, editor_articles, editor_campaigns, editor_people, public
 
 ROUTERS: list[APIRouter] = [
     public.router,
+    archive.router,
     auth.router,
     editor_people.router,
     editor_articles.router,

@@ -67,3 +67,28 @@ def test_article_page_has_open_graph_and_share_links(http: httpx.Client, store: 
     assert '<meta property="og:title" content="U.S. Rejects Netanyahu’s Request' in page
     assert '<meta name="twitter:card" content="summary">' in page
     assert "https://twitter.com/intent/tweet?text=U.S.%20Rejects" in page
+
+
+def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, seed_path: Path):
+    from publisher import campaigns
+    from tests.support.factories import RecordingDispatcher, subscribe
+
+    article_id = seed_article(store, seed_path)
+    subscribe(store, "readers", 2)
+    done = campaigns.create_email_campaign(store, settings, [article_id], "readers", subject="Done digest")
+    unfinished = campaigns.create_email_campaign(store, settings, [article_id], "readers", subject="Queued digest")
+    campaigns.dispatch(store, settings, RecordingDispatcher(), done)
+    with store.session() as session:
+        from sqlalchemy import update
+
+        from publisher.store.models import OutboxRow
+
+        session.execute(update(OutboxRow).where(OutboxRow.campaign_id == done).values(state="sent"))
+        campaigns.finish_if_done(session, done)
+
+    archive = http.get("/digests").text
+    assert f'<a href="/digests/{done}">Done digest</a>' in archive and "Queued digest" not in archive
+    page = http.get(f"/digests/{done}").text
+    assert 'href="/articles/us-rejects-netanyahus-request' in page
+    assert http.get(f"/digests/{unfinished}").status_code == 404
+    assert http.get("/digests/99999999999").status_code in (404, 422)
