@@ -130,6 +130,8 @@ def login(store: Store, username: str, password: str, address: str) -> LoginSess
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or user is None:
+            # Old failures count for nothing; dropping them here keeps the table small under a guessing attack.
+            session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - FAILURE_WINDOW))
             session.add(LoginAttempt(username=username, address=address))
             return None
         if _hasher.check_needs_rehash(user.password_hash):

@@ -256,10 +256,13 @@ def export_csv(store: Store, list_name: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["email", "name", "status", "subscribed_at"])
     for email, name, state, created in rows:
-        # A leading = + - @ would be a formula to a spreadsheet: quote it as text.
-        safe_name = "'" + name if name[:1] in ("=", "+", "-", "@") else name
-        writer.writerow([email, safe_name, state, created.isoformat() if created else ""])
+        writer.writerow([_cell(email), _cell(name), state, created.isoformat() if created else ""])
     return buffer.getvalue()
+
+
+def _cell(value: str) -> str:
+    """A leading = + - @ would make a formula in a spreadsheet: quote it as text (OWASP's advice)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def read_csv_bytes(data: bytes, filename: str = "upload.csv") -> CsvReport:

@@ -268,3 +268,11 @@ def test_dashboard_shows_campaigns_and_list_sizes(
     page = editor.get("/editor").text
     assert "readers</a>: 7 active" in page
     assert json.dumps("U.S. Rejects")[1:-1] in page
+
+
+def test_export_quotes_what_a_spreadsheet_would_run_as_a_formula(editor: httpx.Client, store: Store):
+    from publisher import subscribers
+
+    subscribers.add_to_list(store, "news", [subscribers.NewSubscriber("=cmd@example.com", "=HYPERLINK(1)")])
+    export = editor.get("/editor/subscribers/export", params={"list": "news"}).text
+    assert export.splitlines()[1].startswith("'=cmd@example.com,'=HYPERLINK(1),active,")
