@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
 
 from publisher.config import Settings
 from publisher.render.templates import environment
 from publisher.store import Store
+
+# A database id in a URL: bounded so a huge number is a 404/422, not an integer overflow in the driver.
+DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def get_settings(request: Request) -> Settings:

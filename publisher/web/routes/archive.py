@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from publisher import editing
 from publisher.store import Store
-from publisher.web.deps import get_store, page
+from publisher.web.deps import DbId, get_store, page
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,9 +18,7 @@ def digests(request: Request, store: Store = Depends(get_store)) -> Response:
 
 
 @router.get("/digests/{campaign_id}", response_class=HTMLResponse)
-def digest(
-    request: Request, campaign_id: int = Path(ge=1, le=2_147_483_647), store: Store = Depends(get_store)
-) -> Response:
+def digest(request: Request, campaign_id: DbId, store: Store = Depends(get_store)) -> Response:
     found = editing.sent_digests(store, limit=1, campaign_id=campaign_id)
     if not found:
         return page(request, "not_found.html.j2", {"what": "digest"}, status_code=404)

@@ -13,7 +13,7 @@ from publisher import campaigns, editing, library
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
-from publisher.web.deps import get_dispatcher, get_settings, get_store, page
+from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -65,7 +65,7 @@ async def import_article(
 
 
 def _edit_page(
-    request: Request, ctx: EditorContext, article_id: int, error: str = "", status_code: int = 200
+    request: Request, ctx: EditorContext, article_id: DbId, error: str = "", status_code: int = 200
 ) -> Response:
     info = editing.article_info(get_store(request), article_id)
     return page(
@@ -84,13 +84,13 @@ def _edit_page(
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def edit_article(article_id: int, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
     return _edit_page(request, ctx, article_id)
 
 
 @router.post("/articles/{article_id}")
 def save_article(
-    article_id: int,
+    article_id: DbId,
     request: Request,
     form: FormData = Depends(checked_form),
     ctx: EditorContext = Depends(require_editor),
@@ -106,7 +106,7 @@ def save_article(
 
 
 @router.post("/articles/{article_id}/publish")
-def publish_article(article_id: int, request: Request, form: FormData = Depends(checked_form)) -> Response:
+def publish_article(article_id: DbId, request: Request, form: FormData = Depends(checked_form)) -> Response:
     published = form.get("action") != "unpublish"
     editing.set_published(get_store(request), article_id, published)
     done = "published" if published else "unpublished"
@@ -114,7 +114,7 @@ def publish_article(article_id: int, request: Request, form: FormData = Depends(
 
 
 @router.get("/articles/{article_id}/preview", response_class=HTMLResponse)
-def preview(article_id: int, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def preview(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
     settings = get_settings(request)
     article = library.get_article(get_store(request), article_id)
     digest = editing.preview_digest(article, settings)
@@ -134,7 +134,7 @@ def preview(article_id: int, request: Request, ctx: EditorContext = Depends(requ
 
 
 @router.get("/articles/{article_id}/send", response_class=HTMLResponse)
-def send_form(article_id: int, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def send_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
     store = get_store(request)
     article = library.get_article(store, article_id)
     return page(
@@ -153,7 +153,7 @@ def send_form(article_id: int, request: Request, ctx: EditorContext = Depends(re
 
 @router.post("/articles/{article_id}/send")
 def send(
-    article_id: int,
+    article_id: DbId,
     request: Request,
     form: FormData = Depends(checked_form),
     ctx: EditorContext = Depends(require_editor),
@@ -183,7 +183,7 @@ def send(
 # --- Share: choose channels, confirm, go ----------------------------------------------------------------------
 
 
-def _share_context(request: Request, ctx: EditorContext, article_id: int) -> dict[str, object]:
+def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> dict[str, object]:
     settings = get_settings(request)
     article = library.get_article(get_store(request), article_id)
     return {
@@ -197,13 +197,13 @@ def _share_context(request: Request, ctx: EditorContext, article_id: int) -> dic
 
 
 @router.get("/articles/{article_id}/share", response_class=HTMLResponse)
-def share_form(article_id: int, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def share_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
     return page(request, "editor/share.html.j2", _share_context(request, ctx, article_id))
 
 
 @router.post("/articles/{article_id}/share")
 def share(
-    article_id: int,
+    article_id: DbId,
     request: Request,
     form: FormData = Depends(checked_form),
     ctx: EditorContext = Depends(require_editor),

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from publisher import campaigns, editing
-from publisher.web.deps import get_dispatcher, get_settings, get_store, page
+from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -41,7 +41,7 @@ def campaign_list(request: Request, ctx: EditorContext = Depends(require_editor)
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def campaign_page(campaign_id: int, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def campaign_page(campaign_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
     state = campaigns.status(get_store(request), campaign_id, with_deliveries=True)
     return page(
         request,
@@ -51,13 +51,13 @@ def campaign_page(campaign_id: int, request: Request, ctx: EditorContext = Depen
 
 
 @router.get("/campaigns/{campaign_id}/progress")
-def campaign_progress(campaign_id: int, request: Request) -> Response:
+def campaign_progress(campaign_id: DbId, request: Request) -> Response:
     """Polled by the campaign page every second while the campaign runs."""
     return JSONResponse(progress(campaigns.status(get_store(request), campaign_id)))
 
 
 @router.post("/campaigns/{campaign_id}/{action}")
-def control(campaign_id: int, action: str, request: Request, form: FormData = Depends(checked_form)) -> Response:
+def control(campaign_id: DbId, action: str, request: Request, form: FormData = Depends(checked_form)) -> Response:
     store = get_store(request)
     if action == "pause":
         campaigns.pause(store, campaign_id)

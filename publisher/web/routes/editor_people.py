@@ -9,7 +9,7 @@ from starlette.datastructures import FormData, UploadFile
 from publisher import accounts, editing, subscribers
 from publisher.channels import open_channel, share_channels
 from publisher.errors import PublisherError
-from publisher.web.deps import get_settings, get_store, page
+from publisher.web.deps import DbId, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -182,7 +182,7 @@ def create_token(
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int,
+    token_id: DbId,
     request: Request,
     form: FormData = Depends(checked_form),
     ctx: EditorContext = Depends(require_editor),

@@ -194,3 +194,22 @@ def test_over_https_the_session_cookie_is_secure(settings, store: Store, editor_
 
     assert response.status_code == 303
     assert "Secure" in response.headers["set-cookie"] and "HttpOnly" in response.headers["set-cookie"]
+
+
+def test_odd_urls_are_404_pages_not_errors(editor: httpx.Client, http: httpx.Client):
+    huge = "99999999999999999999"
+    for path in [
+        f"/editor/articles/{huge}",
+        f"/editor/articles/{huge}/preview",
+        f"/editor/campaigns/{huge}",
+        f"/editor/campaigns/{huge}/progress",
+        "/editor/articles/0",
+        "/editor/articles/abc",
+        "/editor/articles/5/send",
+        f"/digests/{huge}",
+    ]:
+        response = editor.get(path)
+        assert response.status_code == 404, path
+        assert "Not found" in response.text or "no article with id 5" in response.text, path
+    assert editor.get("/editor/subscribers/export", params={"list": "nope"}).status_code == 404
+    assert editor.get("/editor/subscribers", params={"q": "\x00%_"}).status_code == 200
