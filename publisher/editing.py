@@ -39,7 +39,7 @@ MAX_HEADING = 200
 
 def import_bytes(store: Store, filename: str, data: bytes) -> tuple[int, bool]:
     """Import one uploaded or pasted article, choosing the importer by the file name's suffix."""
-    name = PurePath(filename or "pasted.txt").name or "pasted.txt"
+    name = PurePath((filename or "").replace("\x00", "")).name or "pasted.txt"
     if len(data) > importers.MAX_BYTES:
         raise ImportFailed(f"{name}: larger than {importers.MAX_BYTES // (1024 * 1024)} MiB")
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,6 +87,8 @@ def list_article_infos(store: Store, limit: int = 200) -> list[ArticleInfo]:
 def clean_sections(raw: list[dict[str, Any]]) -> list[Section]:
     """Sections from edited fields: blank paragraphs dropped, empty sections removed; bad shapes refused."""
     sections: list[Section] = []
+    if any("\x00" in (item.get("heading") or "") + "".join(item.get("paragraphs") or []) for item in raw):
+        raise PublisherError("the text contains a NUL character; paste it again as plain text")
     for number, item in enumerate(raw, start=1):
         heading = (item.get("heading") or "").strip() or None
         paragraphs = tuple(p.strip() for p in item.get("paragraphs") or [] if p and p.strip())
@@ -105,6 +107,8 @@ def clean_sections(raw: list[dict[str, Any]]) -> list[Section]:
 def update_article(store: Store, article_id: int, title: str, sections: list[Section]) -> Article:
     """Change the title and sections; the slug (the public URL) stays, the summary follows the first paragraph."""
     title = " ".join(title.split())
+    if "\x00" in title:
+        raise PublisherError("the title contains a NUL character")
     if not title:
         raise PublisherError("the title cannot be empty")
     if len(title) > MAX_TITLE:
@@ -213,7 +217,7 @@ class SubscriberInfo:
 def search_subscribers(store: Store, query: str = "", list_name: str = "", limit: int = 100) -> list[SubscriberInfo]:
     """Subscribers whose address or name contains query, optionally only those on one list."""
     stmt = select(Subscriber).order_by(Subscriber.id).limit(max(1, min(limit, 1000)))
-    query = query.strip()
+    query, list_name = query.replace("\x00", "").strip(), list_name.replace("\x00", "")
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
@@ -243,7 +247,7 @@ def search_subscribers(store: Store, query: str = "", list_name: str = "", limit
 def export_csv(store: Store, list_name: str) -> str:
     """A list's subscribers as CSV (email, name, status, subscribed_at), importable again."""
     with store.session() as session:
-        mailing_list = session.scalar(select(MailingList).where(MailingList.name == list_name))
+        mailing_list = session.scalar(select(MailingList).where(MailingList.name == list_name.replace("\x00", "")))
         if mailing_list is None:
             raise NotFound(f"no list named {list_name!r}")
         rows = session.execute(
@@ -267,7 +271,7 @@ def _cell(value: str) -> str:
 
 def read_csv_bytes(data: bytes, filename: str = "upload.csv") -> CsvReport:
     """publisher.subscribers.read_csv on uploaded bytes; errors name lines, not a temporary path."""
-    name = PurePath(filename or "upload.csv").name or "upload.csv"
+    name = PurePath((filename or "").replace("\x00", "")).name or "upload.csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
@@ -346,3 +350,9 @@ def sent_digests(store: Store, limit: int = 50, campaign_id: int | None = None) 
             articles = library.get_articles(session, ids) if ids else []
             out.append(SentDigest(campaign.id, campaign.subject, campaign.finished_at or campaign.created_at, articles))
         return out
+
+
+def check_send_input(list_name: str, subject: str | None) -> None:
+    """Refuse a NUL character, which no database text column can hold, before it reaches one."""
+    if "\x00" in list_name or (subject and "\x00" in subject):
+        raise PublisherError("the list name or subject contains a NUL character")

@@ -254,8 +254,9 @@ def api_subscribers(
 
 @router.post("/subscribers", summary="Add subscribers to a list (created if new); one bad address adds nothing")
 def api_add_subscribers(request: Request, body: SubscribersAdd) -> AddResult:
-    people = subscribers.parse_addresses(body.emails, name=body.name.strip())
-    report = subscribers.add_to_list(get_store(request), body.list_name, people, source="api")
+    people = subscribers.parse_addresses(body.emails, name=body.name.replace("\x00", "").strip())
+    list_name = body.list_name.replace("\x00", "")
+    report = subscribers.add_to_list(get_store(request), list_name, people, source="api")
     return AddResult(added=report.added, already=report.already)
 
 
@@ -267,6 +268,7 @@ def api_campaigns(request: Request, limit: Annotated[int, Query(ge=1, le=500)] =
 @router.post("/campaigns/send", status_code=201, summary="Send a digest of these articles to a list, now")
 def api_send(request: Request, body: SendIn) -> CampaignOut:
     store, settings = get_store(request), get_settings(request)
+    editing.check_send_input(body.list_name, body.subject)
     campaign_id = campaigns.create_email_campaign(
         store, settings, body.article_ids, body.list_name, subject=body.subject
     )

@@ -172,6 +172,7 @@ def send(
         context["confirm"] = chosen
         return page(request, "editor/send.html.j2", context)
     try:
+        editing.check_send_input(list_name, subject)
         campaign_id = campaigns.create_email_campaign(store, settings, [article_id], list_name, subject=subject)
     except PublisherError as exc:
         context["error"] = str(exc)

@@ -66,11 +66,13 @@ def add_subscribers(
     request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
     addresses = [a for a in str(form.get("emails") or "").replace(",", "\n").splitlines() if a.strip()]
-    list_name = str(form.get("list") or "").strip()
+    list_name = str(form.get("list") or "").replace("\x00", "").strip()
     try:
         if not addresses:
             raise PublisherError("enter at least one address")
-        people = subscribers.parse_addresses(addresses, name=str(form.get("name") or "").strip()[:200])
+        people = subscribers.parse_addresses(
+            addresses, name=str(form.get("name") or "").replace("\x00", "").strip()[:200]
+        )
         report = subscribers.add_to_list(get_store(request), list_name, people, source="web")
     except PublisherError as exc:
         return _subscribers_page(request, ctx, errors=[str(exc)], status_code=422)
@@ -84,7 +86,7 @@ async def import_subscribers(
     request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
     upload = form.get("file")
-    list_name = str(form.get("list") or "").strip()
+    list_name = str(form.get("list") or "").replace("\x00", "").strip()
     skip_bad = form.get("skip_bad") == "yes"
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
