@@ -13,6 +13,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
 
 from publisher import importers, library
 from publisher.articles import Article, Section, summarize
@@ -66,6 +67,17 @@ class ArticleInfo:
     article: Article
     published_at: datetime | None
     created_at: datetime
+    went_out: bool = False  # it was in a digest or a share post, so readers can open it
+
+    @property
+    def public(self) -> bool:
+        return self.published_at is not None or self.went_out
+
+
+def _went_out(session: Session, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(CampaignArticle.article_id).where(CampaignArticle.article_id.in_(ids))))
 
 
 def article_info(store: Store, article_id: int) -> ArticleInfo:
@@ -74,14 +86,15 @@ def article_info(store: Store, article_id: int) -> ArticleInfo:
         if row is None:
             raise NotFound(f"no article with id {article_id}")
         [article] = library.get_articles(session, [article_id])
-        return ArticleInfo(article, row.published_at, row.created_at)
+        return ArticleInfo(article, row.published_at, row.created_at, bool(_went_out(session, [article_id])))
 
 
 def list_article_infos(store: Store, limit: int = 200) -> list[ArticleInfo]:
     with store.session() as session:
         rows = session.scalars(select(ArticleRow).order_by(ArticleRow.id.desc()).limit(limit)).all()
         articles = library.get_articles(session, [r.id for r in rows])
-        return [ArticleInfo(a, r.published_at, r.created_at) for a, r in zip(articles, rows, strict=True)]
+        sent = _went_out(session, [r.id for r in rows])
+        return [ArticleInfo(a, r.published_at, r.created_at, r.id in sent) for a, r in zip(articles, rows, strict=True)]
 
 
 def clean_sections(raw: list[dict[str, Any]]) -> list[Section]:

@@ -156,6 +156,19 @@ def test_the_editors_day(
 
         page.goto(f"{server.url}/editor")
         shot(page, "12-dashboard-after")
+        for path, name in [
+            ("/editor/campaigns", "15-campaigns"),
+            ("/editor/subscribers?q=reader0000", "16-subscribers"),
+            ("/editor/channels", "17-channels"),
+            ("/editor/tokens", "18-tokens"),
+            ("/digests", "19-public-digests"),
+        ]:
+            page.goto(f"{server.url}{path}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            shot(page, name)
+        page.goto(f"{server.url}/editor/channels")
+        page.get_by_role("button", name="Test connection").first.click()
+        expect(page.get_by_role("status")).to_contain_text("configured correctly")
 
         # On a phone: the same pages, one column, nothing cut off sideways.
         phone = context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
