@@ -22,6 +22,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check publisher workers tests benchmarks
 
+# The web app on http://127.0.0.1:8000/ (editor at /editor; create an account with `publisher users add`).
+serve: $(STAMP)
+	$(BIN)/publisher serve --host 127.0.0.1 --port $(or $(PORT),8000)
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 

@@ -539,6 +539,77 @@ def campaign_cancel(campaign_id: int) -> None:
     out.print(f"campaign {campaign_id} cancelled: {count} messages will not be sent")
 
 
+# --- editor accounts for the web app (issue 7) ---
+
+users_app = typer.Typer(help="Editor accounts for the web app, and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+) -> None:
+    """Create an editor who can log in to the web app (the password is asked for, or read from stdin)."""
+    from publisher import editors
+
+    with _user_errors():
+        editors.check_username(username)
+        password = _read_password(password_stdin)
+        _, store = _open()
+        editors.add_user(store, username, password)
+    out.print(f"user {username!r} created")
+
+
+@users_app.command("password")
+def users_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+) -> None:
+    """Set a new password (every session of that user ends)."""
+    from publisher import editors
+
+    with _user_errors():
+        password = _read_password(password_stdin)
+        _, store = _open()
+        editors.set_password(store, username, password)
+    out.print(f"password of {username!r} changed")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List editor editors."""
+    from publisher import editors
+
+    _, store = _open()
+    for editor in editors.list_users(store):
+        out.print(editor.username, markup=False)
+
+
+@users_app.command("token")
+def users_token(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "cli",
+) -> None:
+    """Create an API token for the REST API; it is printed once and only its hash is kept."""
+    from publisher import editors
+
+    with _user_errors():
+        _, store = _open()
+        token = editors.create_token(store, username, name)
+    out.print(token, markup=False)
+
+
 def main() -> None:
     app(prog_name="publisher")
 

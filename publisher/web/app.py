@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from publisher import __version__
 from publisher.config import Settings
+from publisher.errors import NotFound, PublisherError
 from publisher.store import Store
+from publisher.web.deps import page
 from publisher.web.routes import ROUTERS
+from publisher.web.security import SECURITY_HEADERS, CsrfRefused, LoginRequired, login_redirect
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -21,7 +27,51 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = FastAPI(title="publisher", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.store = store or Store(settings.resolved_database_url)
+    app.state.dispatcher = None  # created on first use (deps.get_dispatcher); tests may set their own
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    _install_security(app)
     return app
+
+
+def _install_security(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        return page(
+            request,
+            "error.html.j2",
+            {
+                "title": "Form refused",
+                "message": "This form is missing its security token or it has expired. "
+                "Go back, reload the page and try again.",
+            },
+            status_code=403,
+        )
+
+    @app.exception_handler(PublisherError)
+    async def _user_error(request: Request, exc: PublisherError) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 422
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        return page(request, "error.html.j2", {"title": "That did not work", "message": str(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return page(request, "not_found.html.j2", {"what": "page"}, status_code=404)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        response = await call_next(request)
+        if request.url.path != "/api/docs":  # Swagger UI loads its script from a CDN
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/editor", "/login", "/api/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -2,7 +2,24 @@
 
 from fastapi import APIRouter
 
-from publisher.web.routes import consent, public
+from publisher.web.routes import (
+    api,
+    archive,
+    auth,
+    consent,
+    editor_articles,
+    editor_campaigns,
+    editor_people,
+    public,
+)
 
-ROUTERS: list[APIRouter] = [public.router]
-ROUTERS.append(consent.router)  # public consent pages and endpoints (issue 5)
+ROUTERS: list[APIRouter] = [
+    public.router,
+    archive.router,
+    consent.router,  # public consent pages and endpoints (issue 5)
+    auth.router,
+    editor_people.router,
+    editor_articles.router,
+    editor_campaigns.router,
+    api.router,
+]

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from publisher.library import get_article, list_articles
+from publisher import editing
+from publisher.library import get_article
 from publisher.render.email import article_url
 from publisher.store import Store
 from publisher.store.models import ArticleRow
@@ -23,7 +24,7 @@ def healthz() -> dict[str, str]:
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
     """The archive: newest articles first."""
-    return page(request, "index.html.j2", {"articles": list_articles(store, limit=50)})
+    return page(request, "index.html.j2", {"articles": editing.public_articles(store, limit=50)})
 
 
 @router.get("/articles/{slug}", response_class=HTMLResponse)
@@ -31,7 +32,7 @@ def article_page(slug: str, request: Request, store: Store = Depends(get_store))
     """One article at its stable URL."""
     with store.session() as session:
         article_id = session.scalar(select(ArticleRow.id).where(ArticleRow.slug == slug))
-    if article_id is None:
+    if article_id is None or not editing.is_public(store, article_id):  # a draft is not there for readers
         return page(request, "not_found.html.j2", {"what": "article"}, status_code=404)
     article = get_article(store, article_id)
     return page(request, "article.html.j2", {"article": article, "url": article_url(get_settings(request), article)})

@@ -2,14 +2,14 @@ from pathlib import Path
 
 import httpx
 
-from publisher import library
+from publisher import editing, library
 from publisher.articles import Article, Section
 from publisher.store import Store
 from tests.support.factories import seed_article
 
 
 def test_article_page_at_its_stable_url(http: httpx.Client, store: Store, seed_path: Path):
-    seed_article(store, seed_path)
+    editing.set_published(store, seed_article(store, seed_path), True)
 
     response = http.get("/articles/us-rejects-netanyahus-request-to-join-direct-military-action-against-iran")
 
@@ -20,7 +20,7 @@ def test_article_page_at_its_stable_url(http: httpx.Client, store: Store, seed_p
 
 
 def test_archive_lists_articles(http: httpx.Client, store: Store, seed_path: Path):
-    seed_article(store, seed_path)
+    editing.set_published(store, seed_article(store, seed_path), True)
     response = http.get("/")
     assert response.status_code == 200
     assert 'href="/articles/us-rejects-netanyahus-request' in response.text
@@ -40,9 +40,55 @@ def test_article_text_is_escaped(http: httpx.Client, store: Store):
         sections=(Section("<b>h</b>", ('<a href="javascript:alert(1)">x</a>',)),),
         source={"sha256": "h"},
     )
-    library.save_articles(store, [hostile])
+    [(article_id, _)] = library.save_articles(store, [hostile])
+    editing.set_published(store, article_id, True)
 
     page = http.get("/articles/hostile").text
 
     assert "<script>alert" not in page and "<img" not in page and '<a href="javascript' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_draft_is_not_shown_to_readers(http: httpx.Client, store: Store, seed_path: Path):
+    seed_article(store, seed_path)
+
+    assert (
+        http.get("/articles/us-rejects-netanyahus-request-to-join-direct-military-action-against-iran").status_code
+        == 404
+    )
+    assert "us-rejects" not in http.get("/").text
+
+
+def test_article_page_has_open_graph_and_share_links(http: httpx.Client, store: Store, seed_path: Path):
+    editing.set_published(store, seed_article(store, seed_path), True)
+
+    page = http.get("/articles/us-rejects-netanyahus-request-to-join-direct-military-action-against-iran").text
+
+    assert '<meta property="og:title" content="U.S. Rejects Netanyahu’s Request' in page
+    assert '<meta name="twitter:card" content="summary">' in page
+    assert "https://twitter.com/intent/tweet?text=U.S.%20Rejects" in page
+
+
+def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, seed_path: Path):
+    from publisher import campaigns
+    from tests.support.factories import RecordingDispatcher, subscribe
+
+    article_id = seed_article(store, seed_path)
+    subscribe(store, "readers", 2)
+    done = campaigns.create_email_campaign(store, settings, [article_id], "readers", subject="Done digest")
+    unfinished = campaigns.create_email_campaign(store, settings, [article_id], "readers", subject="Queued digest")
+    campaigns.dispatch(store, settings, RecordingDispatcher(), done)
+    with store.session() as session:
+        from sqlalchemy import update
+
+        from publisher.store.models import OutboxRow
+
+        session.execute(update(OutboxRow).where(OutboxRow.campaign_id == done).values(state="sent"))
+        campaigns.finish_if_done(session, done)
+
+    archive = http.get("/digests").text
+    assert f'<a href="/digests/{done}">Done digest</a>' in archive and "Queued digest" not in archive
+    page = http.get(f"/digests/{done}").text
+    assert 'href="/articles/us-rejects-netanyahus-request' in page
+    assert http.get(f"/digests/{unfinished}").status_code == 404
+    assert http.get("/digests/99999999999").status_code in (404, 422)

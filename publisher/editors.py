@@ -1,0 +1,223 @@
+"""Editor accounts: argon2 password hashes, login sessions, API tokens and the login rate limit.
+
+Session ids and API tokens are random secrets handed to the client once; the database keeps only their
+SHA-256, so a leaked database copy logs nobody in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+
+from publisher.errors import NotFound, PublisherError
+from publisher.store import Store
+from publisher.store.models import ApiToken, LoginAttempt, User, WebSession, utcnow
+
+SESSION_LIFETIME = timedelta(days=14)
+# A username, or one client address, gets this many failed logins per window; then logins wait.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the answer's timing the same.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class Editor:
+    id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    token: str  # goes into the cookie; never stored
+    csrf_token: str
+    editor: Editor
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def check_username(username: str) -> str:
+    if not _USERNAME.match(username):
+        raise PublisherError(
+            f"{username!r} is not a valid username: use up to 100 letters, digits and . _ @ -, starting with a letter"
+        )
+    return username
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PublisherError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def add_user(store: Store, username: str, password: str) -> int:
+    """Create an editor; the password is stored as an argon2id hash."""
+    check_username(username)
+    check_password(password)
+    with store.session() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise PublisherError(f"there is already a user named {username!r}")
+        user = User(username=username, password_hash=_hasher.hash(password))
+        session.add(user)
+        session.flush()
+        return user.id
+
+
+def set_password(store: Store, username: str, password: str) -> None:
+    """Change a password and end every session of that user."""
+    check_password(password)
+    with store.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user named {username!r}")
+        user.password_hash = _hasher.hash(password)
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def list_users(store: Store) -> list[Editor]:
+    with store.session() as session:
+        return [Editor(u.id, u.username) for u in session.scalars(select(User).order_by(User.username))]
+
+
+class LoginThrottled(PublisherError):
+    """Too many failed logins for this username or address; try again later."""
+
+
+def _recent_failures(store: Store, username: str, address: str) -> tuple[int, int]:
+    since = utcnow() - FAILURE_WINDOW
+    with store.session() as session:
+        by_user = session.scalar(select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at > since))
+        by_address = session.scalar(
+            select(func.count()).where(LoginAttempt.address == address, LoginAttempt.at > since)
+        )
+    return by_user or 0, by_address or 0
+
+
+def login(store: Store, username: str, password: str, address: str) -> LoginSession | None:
+    """A new session when the password is right; None when it is wrong; LoginThrottled after too many failures.
+
+    The limit is checked before the password, so a guesser learns nothing once throttled.
+    """
+    username = username.strip()[:100]
+    address = address[:100]
+    by_user, by_address = _recent_failures(store, username, address)
+    if by_user >= MAX_FAILURES or by_address >= MAX_FAILURES * 4:
+        raise LoginThrottled(
+            f"too many failed logins; try again in {int(FAILURE_WINDOW.total_seconds() // 60)} minutes"
+        )
+    with store.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = user is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if not ok or user is None:
+            # Old failures count for nothing; dropping them here keeps the table small under a guessing attack.
+            session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - FAILURE_WINDOW))
+            session.add(LoginAttempt(username=username, address=address))
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+        session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        session.add(
+            WebSession(
+                token_hash=_digest(token), user_id=user.id, csrf_token=csrf, expires_at=utcnow() + SESSION_LIFETIME
+            )
+        )
+        return LoginSession(token=token, csrf_token=csrf, editor=Editor(user.id, user.username))
+
+
+def session_for(store: Store, token: str) -> tuple[Editor, str] | None:
+    """The editor and CSRF token of a live session, or None."""
+    if not token:
+        return None
+    with store.session() as session:
+        row = session.execute(
+            select(WebSession, User.username)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.token_hash == _digest(token))
+        ).first()
+        if row is None:
+            return None
+        web_session, username = row
+        if _aware(web_session.expires_at) < utcnow():
+            session.delete(web_session)
+            return None
+        return Editor(web_session.user_id, username), web_session.csrf_token
+
+
+def logout(store: Store, token: str) -> None:
+    with store.session() as session:
+        session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+
+
+def create_token(store: Store, username: str, name: str) -> str:
+    """A new API token for this user; it is returned once and only its hash is stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise PublisherError("an API token needs a name of 1 to 100 characters")
+    token = "pub_" + secrets.token_urlsafe(32)
+    with store.session() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise NotFound(f"no user named {username!r}")
+        session.add(ApiToken(user_id=user_id, name=name, token_hash=_digest(token)))
+    return token
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def list_tokens(store: Store, user_id: int) -> list[TokenInfo]:
+    with store.session() as session:
+        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
+        return [TokenInfo(t.id, t.name, t.created_at, t.last_used_at) for t in rows]
+
+
+def revoke_token(store: Store, user_id: int, token_id: int) -> None:
+    with store.session() as session:
+        gone = session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
+        if not gone.rowcount:
+            raise NotFound(f"no API token with id {token_id}")
+
+
+def editor_for_token(store: Store, token: str) -> Editor | None:
+    """The editor an API token belongs to, or None for an unknown token."""
+    if not token:
+        return None
+    with store.session() as session:
+        row = session.execute(
+            select(ApiToken, User.username)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _digest(token))
+        ).first()
+        if row is None:
+            return None
+        api_token, username = row
+        api_token.last_used_at = utcnow()
+        return Editor(api_token.user_id, username)

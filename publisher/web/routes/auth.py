@@ -1,0 +1,79 @@
+"""Logging in and out of the editor."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from publisher import editors
+from publisher.web.deps import get_store, page
+from publisher.web.security import (
+    SESSION_COOKIE,
+    CsrfRefused,
+    login_csrf_token,
+    require_editor,
+    set_login_csrf_cookie,
+    set_session_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: '//evil.example' and 'https://…' would be open redirects."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/editor"
+    return target
+
+
+def _login_page(request: Request, next_path: str, error: str = "", status_code: int = 200) -> Response:
+    token = login_csrf_token(request)
+    response = page(
+        request,
+        "login.html.j2",
+        {"csrf_token": token, "next": _safe_next(next_path), "error": error},
+        status_code=status_code,
+    )
+    set_login_csrf_cookie(request, response, token)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/editor") -> Response:
+    return _login_page(request, next)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    sent, expected = str(form.get("csrf_token") or ""), request.cookies.get("publisher_login_csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfRefused()
+    next_path = _safe_next(str(form.get("next") or ""))
+    address = request.client.host if request.client else "unknown"
+    try:
+        session = editors.login(
+            get_store(request), str(form.get("username") or ""), str(form.get("password") or ""), address
+        )
+    except editors.LoginThrottled as exc:
+        return _login_page(request, next_path, str(exc), status_code=429)
+    if session is None:
+        return _login_page(request, next_path, "Wrong username or password.", status_code=401)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(request, response, session.token)
+    response.delete_cookie("publisher_login_csrf", path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    ctx = require_editor(request)
+    form = await request.form()
+    if not hmac.compare_digest(str(form.get("csrf_token") or "").encode(), ctx.csrf_token.encode()):
+        raise CsrfRefused()
+    editors.logout(get_store(request), request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

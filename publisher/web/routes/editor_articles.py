@@ -1,0 +1,230 @@
+"""Editor pages for articles: list, import (upload or paste), edit, publish, preview, and the Send and Share
+actions with their confirmation step."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from publisher import campaigns, editing, library
+from publisher.channels import share_channels
+from publisher.errors import PublisherError
+from publisher.render.email import article_url
+from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
+from publisher.web.security import EditorContext, checked_form, require_editor
+
+router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs are separated by blank lines in the editor's text box."""
+    return [" ".join(p.split()) for p in _BLANK_LINES.split(text.replace("\r\n", "\n")) if p.strip()]
+
+
+def _sections_from_form(form: FormData) -> list[dict[str, object]]:
+    count = min(int(str(form.get("section_count") or "0") or 0), 200)
+    return [
+        {"heading": str(form.get(f"heading_{i}") or ""), "paragraphs": _paragraphs(str(form.get(f"body_{i}") or ""))}
+        for i in range(count + 1)  # +1: the empty "new section" fields
+    ]
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def articles(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    infos = editing.list_article_infos(get_store(request))
+    return page(request, "editor/articles.html.j2", {"ctx": ctx, "infos": infos, "error": ""})
+
+
+@router.post("/articles/import")
+async def import_article(
+    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
+) -> Response:
+    upload = form.get("file")
+    pasted = str(form.get("text") or "")
+    store = get_store(request)
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read()
+            article_id, created = editing.import_bytes(store, upload.filename, data)
+        elif pasted.strip():
+            article_id, created = editing.import_bytes(store, "pasted.txt", pasted.encode("utf-8"))
+        else:
+            raise PublisherError("choose a file to upload or paste the article's text")
+    except PublisherError as exc:
+        infos = editing.list_article_infos(store)
+        return page(
+            request, "editor/articles.html.j2", {"ctx": ctx, "infos": infos, "error": str(exc)}, status_code=422
+        )
+    flash = "imported" if created else "already-imported"
+    return RedirectResponse(f"/editor/articles/{article_id}?done={flash}", status_code=303)
+
+
+def _edit_page(
+    request: Request, ctx: EditorContext, article_id: DbId, error: str = "", status_code: int = 200
+) -> Response:
+    info = editing.article_info(get_store(request), article_id)
+    return page(
+        request,
+        "editor/article_edit.html.j2",
+        {
+            "ctx": ctx,
+            "info": info,
+            "article": info.article,
+            "url": article_url(get_settings(request), info.article),
+            "error": error,
+            "done": request.query_params.get("done", ""),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    return _edit_page(request, ctx, article_id)
+
+
+@router.post("/articles/{article_id}")
+def save_article(
+    article_id: DbId,
+    request: Request,
+    form: FormData = Depends(checked_form),
+    ctx: EditorContext = Depends(require_editor),
+) -> Response:
+    try:
+        sections = editing.clean_sections(_sections_from_form(form))
+        editing.update_article(get_store(request), article_id, str(form.get("title") or ""), sections)
+    except PublisherError as exc:
+        if "no article" in str(exc):
+            raise
+        return _edit_page(request, ctx, article_id, str(exc), status_code=422)
+    return RedirectResponse(f"/editor/articles/{article_id}?done=saved", status_code=303)
+
+
+@router.post("/articles/{article_id}/publish")
+def publish_article(article_id: DbId, request: Request, form: FormData = Depends(checked_form)) -> Response:
+    published = form.get("action") != "unpublish"
+    editing.set_published(get_store(request), article_id, published)
+    done = "published" if published else "unpublished"
+    return RedirectResponse(f"/editor/articles/{article_id}?done={done}", status_code=303)
+
+
+@router.get("/articles/{article_id}/preview", response_class=HTMLResponse)
+def preview(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    settings = get_settings(request)
+    article = library.get_article(get_store(request), article_id)
+    digest = editing.preview_digest(article, settings)
+    return page(
+        request,
+        "editor/preview.html.j2",
+        {
+            "ctx": ctx,
+            "article": article,
+            "digest": digest,
+            "shares": editing.share_previews(article, settings),
+        },
+    )
+
+
+# --- Send: choose a list, confirm, go -------------------------------------------------------------------------
+
+
+@router.get("/articles/{article_id}/send", response_class=HTMLResponse)
+def send_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    store = get_store(request)
+    article = library.get_article(store, article_id)
+    return page(
+        request,
+        "editor/send.html.j2",
+        {
+            "ctx": ctx,
+            "article": article,
+            "lists": editing.lists_with_sizes(store),
+            "error": "",
+            "confirm": None,
+            "subject": None,
+        },
+    )
+
+
+@router.post("/articles/{article_id}/send")
+def send(
+    article_id: DbId,
+    request: Request,
+    form: FormData = Depends(checked_form),
+    ctx: EditorContext = Depends(require_editor),
+) -> Response:
+    store, settings = get_store(request), get_settings(request)
+    article = library.get_article(store, article_id)
+    lists = editing.lists_with_sizes(store)
+    list_name = str(form.get("list") or "")
+    subject = str(form.get("subject") or "").strip() or None
+    chosen = next((item for item in lists if item.name == list_name), None)
+    context = {"ctx": ctx, "article": article, "lists": lists, "error": "", "confirm": None, "subject": subject}
+    if chosen is None:
+        context["error"] = "Choose the list to send to."
+        return page(request, "editor/send.html.j2", context, status_code=422)
+    if form.get("confirm") != "yes":
+        context["confirm"] = chosen
+        return page(request, "editor/send.html.j2", context)
+    try:
+        editing.check_send_input(list_name, subject)
+        campaign_id = campaigns.create_email_campaign(store, settings, [article_id], list_name, subject=subject)
+    except PublisherError as exc:
+        context["error"] = str(exc)
+        return page(request, "editor/send.html.j2", context, status_code=422)
+    campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
+    return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)
+
+
+# --- Share: choose channels, confirm, go ----------------------------------------------------------------------
+
+
+def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> dict[str, object]:
+    settings = get_settings(request)
+    article = library.get_article(get_store(request), article_id)
+    return {
+        "ctx": ctx,
+        "article": article,
+        "shares": editing.share_previews(article, settings),
+        "error": "",
+        "confirm": None,
+        "force": False,
+    }
+
+
+@router.get("/articles/{article_id}/share", response_class=HTMLResponse)
+def share_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    return page(request, "editor/share.html.j2", _share_context(request, ctx, article_id))
+
+
+@router.post("/articles/{article_id}/share")
+def share(
+    article_id: DbId,
+    request: Request,
+    form: FormData = Depends(checked_form),
+    ctx: EditorContext = Depends(require_editor),
+) -> Response:
+    store, settings = get_store(request), get_settings(request)
+    context = _share_context(request, ctx, article_id)
+    known = share_channels(settings)
+    chosen = [c for c in form.getlist("channel") if isinstance(c, str) and c in known]
+    force = form.get("force") == "yes"
+    context["force"] = force
+    if not chosen:
+        context["error"] = "Choose at least one channel."
+        return page(request, "editor/share.html.j2", context, status_code=422)
+    if form.get("confirm") != "yes":
+        context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
+        return page(request, "editor/share.html.j2", context)
+    try:
+        campaign_id = campaigns.create_share_campaign(store, settings, article_id, chosen, force=force)
+    except PublisherError as exc:
+        context["error"] = str(exc).replace("use --force", "tick “share again”")
+        return page(request, "editor/share.html.j2", context, status_code=422)
+    campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
+    return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)

@@ -1,0 +1,193 @@
+"""Editor pages: the dashboard, subscribers (search, add, CSV import, export), channels, API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from publisher import editing, editors, subscribers
+from publisher.channels import open_channel, share_channels
+from publisher.errors import PublisherError
+from publisher.web.deps import DbId, get_settings, get_store, page
+from publisher.web.security import EditorContext, checked_form, require_editor
+
+router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    store = get_store(request)
+    return page(
+        request,
+        "editor/dashboard.html.j2",
+        {
+            "ctx": ctx,
+            "sends": editing.recent_campaigns(store, "email", limit=8),
+            "shares": editing.recent_campaigns(store, "share", limit=8),
+            "lists": editing.lists_with_sizes(store),
+            "articles": editing.list_article_infos(store, limit=5),
+        },
+    )
+
+
+# --- subscribers ------------------------------------------------------------------------------------------
+
+
+def _subscribers_page(
+    request: Request, ctx: EditorContext, *, message: str = "", errors: list[str] | None = None, status_code: int = 200
+) -> Response:
+    store = get_store(request)
+    query = request.query_params.get("q", "")[:200]
+    list_name = request.query_params.get("list", "")[:200]
+    return page(
+        request,
+        "editor/subscribers.html.j2",
+        {
+            "ctx": ctx,
+            "q": query,
+            "list_name": list_name,
+            "people": editing.search_subscribers(store, query, list_name),
+            "lists": editing.lists_with_sizes(store),
+            "message": message,
+            "errors": errors or [],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/subscribers", response_class=HTMLResponse)
+def subscribers_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    return _subscribers_page(request, ctx)
+
+
+@router.post("/subscribers/add")
+def add_subscribers(
+    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
+) -> Response:
+    addresses = [a for a in str(form.get("emails") or "").replace(",", "\n").splitlines() if a.strip()]
+    list_name = str(form.get("list") or "").replace("\x00", "").strip()
+    try:
+        if not addresses:
+            raise PublisherError("enter at least one address")
+        people = subscribers.parse_addresses(
+            addresses, name=str(form.get("name") or "").replace("\x00", "").strip()[:200]
+        )
+        report = subscribers.add_to_list(get_store(request), list_name, people, source="web")
+    except PublisherError as exc:
+        return _subscribers_page(request, ctx, errors=[str(exc)], status_code=422)
+    return _subscribers_page(
+        request, ctx, message=f"{report.added} added to {list_name}, {report.already} already there"
+    )
+
+
+@router.post("/subscribers/import")
+async def import_subscribers(
+    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
+) -> Response:
+    upload = form.get("file")
+    list_name = str(form.get("list") or "").replace("\x00", "").strip()
+    skip_bad = form.get("skip_bad") == "yes"
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise PublisherError("choose a CSV file to import")
+        report = editing.read_csv_bytes(await upload.read(), upload.filename)
+        if report.errors and not skip_bad:
+            return _subscribers_page(
+                request,
+                ctx,
+                errors=[f"{len(report.errors)} bad rows; nothing imported (tick “skip bad rows” to import the rest)"]
+                + report.errors,
+                status_code=422,
+            )
+        added = subscribers.add_to_list(get_store(request), list_name, report.people, source=f"csv:{upload.filename}")
+    except PublisherError as exc:
+        return _subscribers_page(request, ctx, errors=[str(exc)], status_code=422)
+    message = f"{added.added} added to {list_name}, {added.already} already there, {len(report.errors)} skipped"
+    return _subscribers_page(request, ctx, message=message, errors=report.errors)
+
+
+@router.get("/subscribers/export")
+def export_subscribers(request: Request, list: str) -> Response:  # noqa: A002 - the query parameter's name
+    body = editing.export_csv(get_store(request), list)
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in list)[:60] or "list"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'},
+    )
+
+
+# --- channels ---------------------------------------------------------------------------------------------
+
+
+def _channel_rows(request: Request) -> list[dict[str, str]]:
+    settings = get_settings(request)
+    rows = [{"name": settings.email_channel, "use": "email digests"}]
+    rows += [{"name": name, "use": "share posts"} for name in share_channels(settings) if name != rows[0]["name"]]
+    if rows[0]["name"] in share_channels(settings):
+        rows[0]["use"] = "email digests and share posts"
+    return rows
+
+
+@router.get("/channels", response_class=HTMLResponse)
+def channels_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": None})
+
+
+@router.post("/channels/{name}/test")
+def test_channel(
+    name: str, request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
+) -> Response:
+    """Open the channel with the current settings and close it again: a bad configuration shows here."""
+    known = {row["name"] for row in _channel_rows(request)}
+    if name not in known:
+        return page(request, "not_found.html.j2", {"what": "channel"}, status_code=404)
+    try:
+        open_channel(name, get_settings(request)).close()
+        result = {"name": name, "ok": True, "message": "configured correctly: opened and closed without error"}
+    except PublisherError as exc:
+        result = {"name": name, "ok": False, "message": str(exc)}
+    except OSError as exc:
+        result = {"name": name, "ok": False, "message": f"could not connect: {exc.strerror or exc}"}
+    return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": result})
+
+
+# --- API tokens -------------------------------------------------------------------------------------------
+
+
+def _tokens_page(request: Request, ctx: EditorContext, new_token: str = "", error: str = "") -> Response:
+    tokens = editors.list_tokens(get_store(request), ctx.editor.id)
+    return page(
+        request,
+        "editor/tokens.html.j2",
+        {"ctx": ctx, "tokens": tokens, "new_token": new_token, "error": error},
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+    return _tokens_page(request, ctx)
+
+
+@router.post("/tokens")
+def create_token(
+    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
+) -> Response:
+    try:
+        token = editors.create_token(get_store(request), ctx.editor.username, str(form.get("name") or ""))
+    except PublisherError as exc:
+        return _tokens_page(request, ctx, error=str(exc))
+    return _tokens_page(request, ctx, new_token=token)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(
+    token_id: DbId,
+    request: Request,
+    form: FormData = Depends(checked_form),
+    ctx: EditorContext = Depends(require_editor),
+) -> Response:
+    editors.revoke_token(get_store(request), ctx.editor.id, token_id)
+    return RedirectResponse("/editor/tokens", status_code=303)

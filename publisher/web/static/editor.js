@@ -1,0 +1,35 @@
+// The campaign page's live progress: poll the progress URL every second until the campaign is final.
+(function () {
+  "use strict";
+  var box = document.getElementById("progress");
+  if (!box) return;
+  var url = box.getAttribute("data-progress-url");
+  function show(p) {
+    document.getElementById("bar").value = p.percent;
+    document.getElementById("percent").textContent = p.percent + "%";
+    document.getElementById("finished").textContent = p.finished;
+    document.getElementById("total").textContent = p.total;
+    var state = document.getElementById("state");
+    state.textContent = p.state;
+    state.className = "badge state-" + p.state;
+    Object.keys(p.counts).forEach(function (name) {
+      var cell = document.getElementById("count-" + name);
+      if (cell) cell.textContent = p.counts[name];
+    });
+    var enabled = { pause: p.can_pause, resume: p.can_resume, cancel: p.can_cancel };
+    box.querySelectorAll("form[data-action]").forEach(function (form) {
+      form.hidden = !enabled[form.getAttribute("data-action")];
+    });
+    box.setAttribute("data-final", p.final ? "yes" : "no");
+  }
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (p) {
+        if (p) show(p);
+        if (!p || !p.final) setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  poll();
+})();
