@@ -93,4 +93,11 @@ def run_demo(out: Console, err: Console, data_dir: Path, count: int) -> bool:
     ok = sent.counts["sent"] == count == files and shared.counts["sent"] == 1 and len(posts) == 1
     if not ok:
         err.print(f"[red]demo incomplete: see {log_path}[/]")
+        return ok
+    out.print(
+        f"\nbrowse the result in the web app: PUBLISHER_DATA_DIR={data_dir} make serve\n"
+        "  then http://127.0.0.1:8000/ (public pages) and http://127.0.0.1:8000/editor "
+        "(after `publisher users add NAME` with the same PUBLISHER_DATA_DIR)",
+        markup=False,
+    )
     return ok
