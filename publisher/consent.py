@@ -19,7 +19,7 @@ from email.utils import formatdate
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from publisher.channels import Email, Message
@@ -28,8 +28,8 @@ from publisher.errors import PublisherError
 from publisher.render.mime import check_header_value
 from publisher.render.templates import environment
 from publisher.store import Store
-from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, Suppression, utcnow
-from publisher.subscribers import get_list, is_canonical_token, normalize_address, read_unsubscribe_token
+from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
+from publisher.subscribers import get_list, is_canonical_token, normalize_address, read_unsubscribe_token, recipients
 from publisher.suppression import is_suppressed
 
 CONFIRM_KIND = "confirm"
@@ -173,20 +173,12 @@ class ConfirmationSource:
     def messages(self, store: Store, claimed: list[Any]) -> dict[int, Message | str]:
         by_recipient = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
-            people = session.execute(
-                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, Suppression.reason)
-                .join(
-                    Subscription,
-                    and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == self.list_id),
-                )
-                .outerjoin(Suppression, Suppression.email == Subscriber.email)
-                .where(Subscriber.id.in_(by_recipient))
-            ).all()
+            people = recipients(session, self.list_id, by_recipient)
         out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
         for person in people:
             row_id = by_recipient[person.id]
-            if person.reason is not None:
-                out[row_id] = f"address is suppressed ({person.reason})"
+            if person.suppressed is not None:
+                out[row_id] = f"address is suppressed ({person.suppressed})"
             elif person.status != "unconfirmed":
                 out[row_id] = f"subscription is {person.status}; no confirmation needed"
             else:

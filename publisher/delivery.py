@@ -40,8 +40,8 @@ from publisher.render.dkim import dkim_signer
 from publisher.render.email import RenderedDigest
 from publisher.render.mime import MessageTemplate, Recipient
 from publisher.store import Store
-from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, Suppression, utcnow
-from publisher.subscribers import unsubscribe_token
+from publisher.store.models import Campaign, MailingList, OutboxRow, utcnow
+from publisher.subscribers import recipients, unsubscribe_token
 from publisher.suppression import suppress
 
 # Rows claimed and recorded together: bigger chunks spread the three database round trips of a chunk over
@@ -158,20 +158,12 @@ class _EmailSource:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
-            people = session.execute(
-                select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, Suppression.reason)
-                .join(
-                    Subscription,
-                    and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == self.list_id),
-                )
-                .outerjoin(Suppression, Suppression.email == Subscriber.email)  # global suppression list
-                .where(Subscriber.id.in_(by_recipient))
-            ).all()
+            people = recipients(session, self.list_id, by_recipient)
         out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
         for person in people:
             row_id = by_recipient[person.id]
-            if person.reason is not None:
-                out[row_id] = f"address is suppressed ({person.reason})"
+            if person.suppressed is not None:
+                out[row_id] = f"address is suppressed ({person.suppressed})"
                 continue
             if person.status != "active":
                 out[row_id] = f"subscription is {person.status}"

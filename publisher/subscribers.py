@@ -12,12 +12,12 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadData, BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.store import Store
-from publisher.store.models import MailingList, Subscriber, Subscription
+from publisher.store.models import MailingList, Subscriber, Subscription, Suppression
 
 _CHUNK = 1000
 
@@ -324,3 +324,22 @@ def list_overview(store: Store) -> list[dict[str, Any]]:
     for list_id, state, n in counts:
         by_list.setdefault(list_id, {})[state] = n
     return [{"id": i, "name": name, "counts": by_list.get(i, {})} for i, name in lists]
+
+
+def recipients(session: Session, list_id: int | None, subscriber_ids: Iterable[int]) -> list[Row[Any]]:
+    """Subscribers of one list as delivery sees them at send time: id, email, name, the subscription's
+    status and, when the address is on the global suppression list, its reason (`suppressed`)."""
+    return list(
+        session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.email,
+                Subscriber.name,
+                Subscription.status,
+                Suppression.reason.label("suppressed"),
+            )
+            .join(Subscription, and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == list_id))
+            .outerjoin(Suppression, Suppression.email == Subscriber.email)
+            .where(Subscriber.id.in_(list(subscriber_ids)))
+        ).all()
+    )
