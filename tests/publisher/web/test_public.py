@@ -66,7 +66,17 @@ def test_article_page_has_open_graph_and_share_links(http: httpx.Client, store: 
 
     assert '<meta property="og:title" content="U.S. Rejects Netanyahu’s Request' in page
     assert '<meta name="twitter:card" content="summary">' in page
-    assert "https://twitter.com/intent/tweet?text=U.S.%20Rejects" in page
+    assert page.count('property="og:title"') == 1  # the partial's tags, not a second hand-written set
+    url = "https%3A%2F%2Fnews.example.org%2Farticles%2Fus-rejects-netanyahus-request"
+    for network, start in [
+        ("x", "https://x.com/intent/post?text=U.S.%20Rejects"),
+        ("mastodon", "https://mastodonshare.com/?text=U.S.%20Rejects"),
+        ("bluesky", "https://bsky.app/intent/compose?text=U.S.%20Rejects"),
+        ("linkedin", f"https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        ("facebook", f"https://www.facebook.com/sharer/sharer.php?u={url}"),
+        ("email", "mailto:?subject=U.S.%20Rejects"),
+    ]:
+        assert f'<li class="share-{network}"><a href="{start}' in page
 
 
 def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, seed_path: Path):
