@@ -102,3 +102,14 @@ def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, see
     assert 'href="/articles/us-rejects-netanyahus-request' in page
     assert http.get(f"/digests/{unfinished}").status_code == 404
     assert http.get("/digests/99999999999").status_code in (404, 422)
+
+
+def test_public_pages_link_to_the_signup_form(http: httpx.Client, store: Store, seed_path: Path):
+    editing.set_published(store, seed_article(store, seed_path), True)
+    pages = ["/", "/digests", "/articles/us-rejects-netanyahus-request-to-join-direct-military-action-against-iran"]
+
+    for path in pages:
+        footer = http.get(path).text.split('<footer class="site-footer">', 1)[1]
+        assert '<a href="/subscribe">Subscribe by email</a>' in footer, path
+    form = http.get("/subscribe")
+    assert form.status_code == 200 and 'name="email"' in form.text
