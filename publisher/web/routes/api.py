@@ -287,9 +287,14 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
     unknown = [c for c in body.channels if c not in known]
     if unknown:
         raise PublisherError(f"unknown channel {unknown[0]!r}; configured: {', '.join(known)}")
-    campaign_id = sharing.share(
-        store, settings, get_dispatcher(request), body.article_id, body.channels, force=body.force
-    )
+    try:
+        campaign_id = sharing.share(
+            store, settings, get_dispatcher(request), body.article_id, body.channels, force=body.force
+        )
+    except PublisherError as exc:
+        if "use --force" not in str(exc):
+            raise
+        raise PublisherError(str(exc).replace("use --force", 'send "force": true')) from None
     return _campaign_out(campaigns.status(store, campaign_id))
 
 

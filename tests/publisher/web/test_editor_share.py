@@ -146,7 +146,8 @@ def test_api_publish_auto_shares_and_api_share_refuses_a_second_share_unless_for
     assert preview["mastodon:social"]["already_shared"] == POSTED_AT
 
     refused = api.post("/api/campaigns/share", json={"article_id": article_id, "channels": ["mastodon:social"]})
-    assert refused.status_code == 422 and POSTED_AT in refused.json()["detail"]
+    assert refused.status_code == 422
+    assert refused.json()["detail"].endswith(f'at {POSTED_AT}; send "force": true to share again')
     shared = api.post("/api/campaigns/share", json={"article_id": article_id, "channels": ["x:work", "file"]})
     assert shared.status_code == 201
     forced = api.post(
