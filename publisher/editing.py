@@ -15,13 +15,15 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from publisher import importers, library
+from publisher import importers, library, sharing
+from publisher.accounts import network_of
 from publisher.articles import Article, Section, summarize
-from publisher.channels import open_channel, share_channels
+from publisher.channels import share_channels
 from publisher.config import Settings
+from publisher.consent import CONFIRM_KIND
 from publisher.errors import ImportFailed, NotFound, PublisherError
 from publisher.render.email import RenderedDigest, placeholder_pattern, render_digest
-from publisher.render.share import compose_post
+from publisher.sharing import SharePreview
 from publisher.store import Store
 from publisher.store.models import (
     ArticleRow,
@@ -163,38 +165,20 @@ def is_public(store: Store, article_id: int) -> bool:
         return bool(session.scalar(select(exists().where(CampaignArticle.article_id == article_id))))
 
 
-@dataclass
-class SharePreview:
-    channel: str
-    text: str
-    length: int
-    max_length: int | None
-    error: str | None = None
+def share_previews(store: Store, settings: Settings, article_id: int) -> list[SharePreview]:
+    """publisher.sharing.preview for every configured share channel, one channel's problem shown on its own.
 
-    @property
-    def over(self) -> bool:
-        return self.max_length is not None and self.length > self.max_length
-
-
-def share_previews(article: Article, settings: Settings) -> list[SharePreview]:
-    """The post each configured channel would get, with its counted length and the channel's limit."""
+    Each item carries the post as the network counts it (weighted X length, Bluesky graphemes, URLs as the
+    network counts them), the limit, whether the text was shortened to fit, and where the article was
+    already shared to that account.
+    """
+    library.get_article(store, article_id)  # an unknown article is a 404, not one error per channel
     out: list[SharePreview] = []
     for name in share_channels(settings):
         try:
-            channel = open_channel(name, settings)
+            out.extend(sharing.preview(store, settings, article_id, [name]))
         except PublisherError as exc:
-            out.append(SharePreview(name, "", 0, None, error=str(exc)))
-            continue
-        try:
-            limits = channel.limits
-            try:
-                post = compose_post(article, name, limits, settings)
-            except ValueError as exc:
-                out.append(SharePreview(name, "", 0, limits.max_length, error=str(exc)))
-                continue
-            out.append(SharePreview(name, post.text, len(post.text), limits.max_length))
-        finally:
-            channel.close()
+            out.append(SharePreview(name, network_of(name), "", 0, None, False, "", error=str(exc)))
     return out
 
 
@@ -304,9 +288,12 @@ class CampaignRow:
 
 
 def recent_campaigns(store: Store, kind: str | None = None, limit: int = 20) -> list[CampaignRow]:
+    """Digests and shares, newest first; the one-mail "confirm" campaigns of double opt-in are left out."""
     stmt = select(Campaign).order_by(Campaign.id.desc()).limit(limit)
     if kind:
         stmt = stmt.where(Campaign.kind == kind)
+    else:
+        stmt = stmt.where(Campaign.kind != CONFIRM_KIND)
     with store.session() as session:
         return [CampaignRow(c.id, c.kind, c.state, c.subject, c.created_at) for c in session.scalars(stmt)]
 

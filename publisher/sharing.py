@@ -41,6 +41,11 @@ class SharePreview:
     error: str | None = None
     already_shared: str | None = None  # where it was shared before: sharing again needs force
 
+    @property
+    def over(self) -> bool:
+        """True when the post cannot go out as shown: too long for the network, or no post at all."""
+        return self.error is not None or (self.limit is not None and self.length > self.limit)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -86,6 +86,22 @@ class BlueskyChannel:
             status="sent", provider_id=created.uri, url=f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
         )
 
+    def verify(self) -> str:
+        """Check the handle and app password without posting (createSession); the account's handle."""
+        try:
+            profile = self.client.login(self.account.user, self.account.secret("password"))
+        except at.UnauthorizedError as exc:
+            status = exc.response.status_code if exc.response else "?"
+            raise PermanentError(f"{self._who()}: refused ({status}): {_detail(exc)}") from None
+        except at.NetworkError as exc:
+            kind = "timed out" if isinstance(exc, at.InvokeTimeoutError) else f"network error {_detail(exc)}"
+            raise TransientError(f"{self._who()}: {kind}") from None
+        except at.RequestErrorBase as exc:
+            status = exc.response.status_code if exc.response else 0
+            raise PermanentError(f"{self._who()}: sign-in refused ({status}): {_detail(exc)}") from None
+        self._logged_in = True
+        return f"@{getattr(profile, 'handle', None) or self.account.user}"
+
     def close(self) -> None:
         self.client.request.close()
 

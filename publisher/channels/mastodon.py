@@ -66,6 +66,20 @@ class MastodonChannel:
             raise TransientError(f"{who}: {kind}") from None
         return Result(status="sent", provider_id=str(status["id"]), url=status.get("url") or status.get("uri"))
 
+    def verify(self) -> str:
+        """Check the access token without posting (GET /api/v1/accounts/verify_credentials); the account's handle."""
+        who = f"Mastodon account {self.name!r} on {self.account.host}"
+        try:
+            me = self.api.account_verify_credentials()
+        except MastodonUnauthorizedError:
+            raise PermanentError(f"{who}: access token refused (401)") from None
+        except MastodonNetworkError as exc:
+            kind = "timed out" if "timed out" in str(exc).lower() else "network error"
+            raise TransientError(f"{who}: {kind}") from None
+        except MastodonAPIError as exc:  # also rate limits and server errors
+            raise PermanentError(f"{who}: credentials check refused ({_status(exc)}): {_detail(exc)}") from None
+        return f"@{me.get('acct') or me.get('username')}"
+
     def close(self) -> None:
         self.api.session.close()
 

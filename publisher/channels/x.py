@@ -85,6 +85,21 @@ class XChannel:
             raise PermanentError(f"{who}: the API answered without a post id")
         return Result(status="sent", provider_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
 
+    def verify(self) -> str:
+        """Check the four keys without posting (GET /2/users/me, signed like a post); the account's handle."""
+        who = f"X account {self.name!r}"
+        try:
+            response = self.client.get_me(user_auth=True)
+        except tweepy.Unauthorized as exc:
+            raise PermanentError(f"{who}: credentials refused (401): {_messages(exc)}") from None
+        except tweepy.HTTPException as exc:
+            raise PermanentError(f"{who}: credentials check refused ({exc.response.status_code})") from None
+        except requests.RequestException as exc:
+            raise TransientError(f"{who}: {type(exc).__name__} talking to the X API") from None
+        data = response.data
+        username = getattr(data, "username", None) or (data.get("username") if isinstance(data, dict) else None)
+        return f"@{username}" if username else "an account without a username"
+
     def close(self) -> None:
         self.client.session.close()
 

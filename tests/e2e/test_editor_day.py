@@ -1,6 +1,7 @@
 """The editor's day in a real browser (Debian's Chromium, headless, driven by Playwright) against the app
 served by uvicorn and a real Celery worker process: log in, import the seed article, preview it, Share it to
-the file channel, Send it to a list of 100 and watch progress reach 100%, pause and resume a campaign.
+the file channel and a Mastodon account (a local fake instance that checks the token and counts the
+characters), Send it to a list of 100 and watch progress reach 100%, pause and resume a campaign.
 A screenshot of each page goes to test-artifacts/editor-day/.
 """
 
@@ -19,6 +20,8 @@ from publisher.store import Store
 from publisher.web import create_app
 from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.support.factories import subscribe
+from tests.support.fakes import FakeMastodon, running
+from tests.support.social import MASTODON_TOKEN
 from tests.support.web import LiveServer
 from workers.process import spawn_worker, stop_worker
 
@@ -29,6 +32,7 @@ SHOTS = ARTIFACTS / "editor-day"
 READERS = 100
 SLUG = "us-rejects-netanyahus-request-to-join-direct-military-action-against-iran"
 PROGRESS_TIMEOUT_MS = 90_000
+MASTODON = "mastodon:social"  # the social account the editor shares to, besides the file channel
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +43,20 @@ def browser() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def mastodon() -> Iterator[FakeMastodon]:
+    with running(FakeMastodon(MASTODON_TOKEN)) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch, mastodon: FakeMastodon) -> Settings:
+    """The test settings plus one Mastodon account on the fake instance, for the app and the worker alike."""
+    account = f"mastodon+http://{MASTODON_TOKEN}@127.0.0.1:{mastodon.port}"
+    monkeypatch.setenv("PUBLISHER_ACCOUNTS", json.dumps({MASTODON: account}))
+    return Settings()
 
 
 @pytest.fixture
@@ -68,7 +86,14 @@ def eml_count(settings: Settings) -> int:
 
 
 def test_the_editors_day(
-    browser, server: LiveServer, store: Store, settings: Settings, app_env, seed_path: Path, tmp_path
+    browser,
+    server: LiveServer,
+    store: Store,
+    settings: Settings,
+    app_env,
+    seed_path: Path,
+    tmp_path,
+    mastodon: FakeMastodon,
 ):
     editors.add_user(store, "editor", "correct horse battery")
     subscribe(store, "readers", READERS)
@@ -102,19 +127,29 @@ def test_the_editors_day(
         page.get_by_role("link", name="Preview").click()
         expect(page.frame_locator("iframe[title='Digest at phone width']").locator("body")).to_contain_text("Netanyahu")
         expect(page.locator(".post[data-channel=file] .count")).to_contain_text("characters")
+        expect(page.locator(f".post[data-channel='{MASTODON}'] .count")).to_contain_text(
+            "/ 500 characters, as mastodon counts them"
+        )
         shot(page, "04-preview")
 
-        # Share to the file channel, through the confirmation step.
+        # Share to the file channel and the Mastodon account, through the confirmation step.
         page.get_by_role("link", name="Share…").first.click()
-        page.get_by_label("file").check()
+        page.get_by_label("file", exact=True).check()
+        page.get_by_label(MASTODON).check()
         page.get_by_role("button", name="Review and share…").click()
         expect(page.get_by_role("heading", name="Confirm")).to_be_visible()
         shot(page, "05-share-confirm")
         page.get_by_role("button", name="Yes, post it").click()
         expect(page.locator("#state")).to_have_text("done", timeout=PROGRESS_TIMEOUT_MS)
-        shot(page, "06-share-campaign")
         shares = [json.loads(line) for line in (settings.outbox_dir / "shares.jsonl").read_text().splitlines()]
         assert [s["url"] for s in shares] == [f"https://news.example.org/articles/{SLUG}"]
+        [toot] = mastodon.posts  # exactly one post reached the instance, with the article's link in it
+        assert f"https://news.example.org/articles/{SLUG}" in toot["text"] and mastodon.rejections == []
+        # The page reloads itself once the campaign is done and lists where the post went.
+        toot_url = f"https://social.example/@editor/{toot['id']}"
+        expect(page.get_by_role("link", name=toot_url)).to_have_attribute("href", toot_url)
+        expect(page.get_by_role("row", name=f"{MASTODON} sent {toot_url}")).to_be_visible()
+        shot(page, "06-share-campaign")
 
         # The public article page, as readers see it now that it was shared.
         page.goto(f"{server.url}/articles/{SLUG}")
@@ -169,6 +204,9 @@ def test_the_editors_day(
         page.goto(f"{server.url}/editor/channels")
         page.get_by_role("button", name="Test connection").first.click()
         expect(page.get_by_role("status")).to_contain_text("configured correctly")
+        page.locator(f"tr[data-channel='{MASTODON}']").get_by_role("button", name="Test connection").click()
+        expect(page.get_by_role("status")).to_contain_text("signed in as @editor; nothing was posted")
+        assert len(mastodon.posts) == 1 and mastodon.credential_checks == 1
 
         # On a phone: the same pages, one column, nothing cut off sideways.
         phone = context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)

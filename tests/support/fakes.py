@@ -160,7 +160,7 @@ def _pct(value: str) -> str:
 
 
 class FakeX(FakeServer):
-    """POST /2/tweets with OAuth 1.0a (HMAC-SHA1) user context, verified against the public API URL.
+    """POST /2/tweets (and GET /2/users/me) with OAuth 1.0a (HMAC-SHA1) user context, checked against the public URL.
 
     Checks: the signature over method, https://api.twitter.com/2/tweets and the oauth_* parameters, with
     the consumer secret and token secret; the consumer key and access token; a timestamp within 5 minutes;
@@ -173,6 +173,7 @@ class FakeX(FakeServer):
         self.keys = (consumer_key, consumer_secret, access_token, access_secret)
         self._nonces: set[str] = set()
         self._next_id = 1790000000000000000
+        self.credential_checks = 0
 
     def _verify_oauth(self, method: str, path: str, query: dict[str, str], headers: Any) -> None:
         auth = headers.get("Authorization", "")
@@ -206,6 +207,10 @@ class FakeX(FakeServer):
             raise Reply(401, {"title": "Unauthorized", "detail": "bad OAuth signature", "status": 401})
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
+        if (method, path) == ("GET", "/2/users/me"):  # the credentials check: signed like a post, posts nothing
+            self._verify_oauth(method, path, query, headers)
+            self.credential_checks += 1
+            return {"data": {"id": "2244994945", "name": "The Test Desk", "username": "testdesk"}}
         if (method, path) != ("POST", "/2/tweets"):
             raise Reply(404, {"title": "Not Found"})
         self._verify_oauth(method, path, query, headers)
@@ -248,7 +253,7 @@ def _unquote(value: str) -> str:
 
 
 class FakeMastodon(FakeServer):
-    """POST /api/v1/statuses with a bearer token.
+    """POST /api/v1/statuses (and GET /api/v1/accounts/verify_credentials) with a bearer token.
 
     Checks: the bearer token; a status of at most 500 characters (graphemes, URLs as 23); an
     Idempotency-Key, and a repeated key returns the first status without posting again (as Mastodon
@@ -261,10 +266,14 @@ class FakeMastodon(FakeServer):
         self.host = host
         self.idempotency_keys: list[str | None] = []
         self._by_key: dict[str, dict[str, Any]] = {}
+        self.credential_checks = 0
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
         if headers.get("Authorization") != f"Bearer {self.token}":
             raise Reply(401, {"error": "The access token is invalid"})
+        if (method, path) == ("GET", "/api/v1/accounts/verify_credentials"):
+            self.credential_checks += 1
+            return {"id": "1", "username": "editor", "acct": "editor", "url": f"https://{self.host}/@editor"}
         if (method, path) != ("POST", "/api/v1/statuses"):
             raise Reply(404, {"error": "Record not found"})
         mode = self.scripted()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, Field
 
-from publisher import campaigns, editing, editors, library, subscribers
+from publisher import campaigns, editing, editors, library, sharing, subscribers
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
@@ -76,11 +76,15 @@ class ArticleUpdate(BaseModel):
 
 class SharePreviewOut(BaseModel):
     channel: str
+    network: str
     text: str
-    length: int
-    max_length: int | None
-    over: bool
+    length: int = Field(description="The post's length as the network counts it (X weights, URLs, graphemes)")
+    limit: int | None = Field(description="The network's limit; null when it has none")
+    shortened: bool = Field(description="The summary was cut to fit the limit")
+    over: bool = Field(description="The post cannot go out as shown")
+    url: str
     error: str | None
+    already_shared: str | None = Field(description="Where the article was shared to this account before")
 
 
 class PreviewOut(BaseModel):
@@ -210,9 +214,14 @@ def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> Article
     return _article_out(request, editing.article_info(store, article_id))
 
 
-@router.post("/articles/{article_id}/publish", summary="Publish: the article appears in the public archive")
+@router.post(
+    "/articles/{article_id}/publish",
+    summary="Publish: the article appears in the public archive (and is shared to PUBLISHER_SHARE_ON_IMPORT)",
+)
 def api_publish(request: Request, article_id: Id) -> ArticleOut:
-    editing.set_published(get_store(request), article_id, True)
+    store = get_store(request)
+    editing.set_published(store, article_id, True)
+    sharing.auto_share_article(store, get_settings(request), get_dispatcher(request), article_id)
     return _article_out(request, editing.article_info(get_store(request), article_id))
 
 
@@ -224,15 +233,10 @@ def api_unpublish(request: Request, article_id: Id) -> ArticleOut:
 
 @router.get("/articles/{article_id}/preview", summary="The digest and each channel's share post")
 def api_preview(request: Request, article_id: Id) -> PreviewOut:
-    settings = get_settings(request)
-    article = library.get_article(get_store(request), article_id)
+    settings, store = get_settings(request), get_store(request)
+    article = library.get_article(store, article_id)
     digest = editing.preview_digest(article, settings)
-    shares = [
-        SharePreviewOut(
-            channel=s.channel, text=s.text, length=s.length, max_length=s.max_length, over=s.over, error=s.error
-        )
-        for s in editing.share_previews(article, settings)
-    ]
+    shares = [SharePreviewOut(**s.to_dict(), over=s.over) for s in editing.share_previews(store, settings, article_id)]
     return PreviewOut(subject=digest.subject, html=digest.html, text=digest.text, shares=shares)
 
 
@@ -283,8 +287,14 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
     unknown = [c for c in body.channels if c not in known]
     if unknown:
         raise PublisherError(f"unknown channel {unknown[0]!r}; configured: {', '.join(known)}")
-    campaign_id = campaigns.create_share_campaign(store, settings, body.article_id, body.channels, force=body.force)
-    campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
+    try:
+        campaign_id = sharing.share(
+            store, settings, get_dispatcher(request), body.article_id, body.channels, force=body.force
+        )
+    except PublisherError as exc:
+        if "use --force" not in str(exc):
+            raise
+        raise PublisherError(str(exc).replace("use --force", 'send "force": true')) from None
     return _campaign_out(campaigns.status(store, campaign_id))
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from publisher import campaigns, editing, library
+from publisher import campaigns, editing, library, sharing
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
@@ -108,15 +108,18 @@ def save_article(
 @router.post("/articles/{article_id}/publish")
 def publish_article(article_id: DbId, request: Request, form: FormData = Depends(checked_form)) -> Response:
     published = form.get("action") != "unpublish"
-    editing.set_published(get_store(request), article_id, published)
+    store = get_store(request)
+    editing.set_published(store, article_id, published)
+    if published:  # as `publisher import` does: PUBLISHER_SHARE_ON_IMPORT shares it, skipping earlier shares
+        sharing.auto_share_article(store, get_settings(request), get_dispatcher(request), article_id)
     done = "published" if published else "unpublished"
     return RedirectResponse(f"/editor/articles/{article_id}?done={done}", status_code=303)
 
 
 @router.get("/articles/{article_id}/preview", response_class=HTMLResponse)
 def preview(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
-    settings = get_settings(request)
-    article = library.get_article(get_store(request), article_id)
+    settings, store = get_settings(request), get_store(request)
+    article = library.get_article(store, article_id)
     digest = editing.preview_digest(article, settings)
     return page(
         request,
@@ -125,7 +128,7 @@ def preview(article_id: DbId, request: Request, ctx: EditorContext = Depends(req
             "ctx": ctx,
             "article": article,
             "digest": digest,
-            "shares": editing.share_previews(article, settings),
+            "shares": editing.share_previews(store, settings, article_id),
         },
     )
 
@@ -185,12 +188,12 @@ def send(
 
 
 def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> dict[str, object]:
-    settings = get_settings(request)
-    article = library.get_article(get_store(request), article_id)
+    settings, store = get_settings(request), get_store(request)
+    article = library.get_article(store, article_id)
     return {
         "ctx": ctx,
         "article": article,
-        "shares": editing.share_previews(article, settings),
+        "shares": editing.share_previews(store, settings, article_id),
         "error": "",
         "confirm": None,
         "force": False,
@@ -222,9 +225,9 @@ def share(
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
     try:
-        campaign_id = campaigns.create_share_campaign(store, settings, article_id, chosen, force=force)
+        campaign_id = sharing.share(store, settings, get_dispatcher(request), article_id, chosen, force=force)
     except PublisherError as exc:
         context["error"] = str(exc).replace("use --force", "tick “share again”")
+        context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context, status_code=422)
-    campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
     return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)

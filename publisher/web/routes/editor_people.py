@@ -7,7 +7,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from publisher import editing, editors, subscribers
-from publisher.channels import open_channel, share_channels
+from publisher.accounts import Account
+from publisher.channels import share_channels, social_accounts
+from publisher.channels.check import check_channel
+from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.web.deps import DbId, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
@@ -122,12 +125,44 @@ def export_subscribers(request: Request, list: str) -> Response:  # noqa: A002 -
 
 
 def _channel_rows(request: Request) -> list[dict[str, str]]:
+    """Every channel with what it is for; social accounts with their network and where they post.
+
+    Built from the parsed accounts' public parts only (network, host, Bluesky handle): never a secret.
+    """
     settings = get_settings(request)
-    rows = [{"name": settings.email_channel, "use": "email digests"}]
-    rows += [{"name": name, "use": "share posts"} for name in share_channels(settings) if name != rows[0]["name"]]
-    if rows[0]["name"] in share_channels(settings):
-        rows[0]["use"] = "email digests and share posts"
+    rows = [{"name": settings.email_channel, "use": "email digests", "network": "", "where": "", "check": ""}]
+    accounts = _accounts(settings)
+    for name in share_channels(settings):
+        if name == rows[0]["name"]:
+            rows[0]["use"] = "email digests and share posts"
+            continue
+        account = accounts.get(name)
+        row = {"name": name, "use": "share posts", "network": name, "where": "", "check": "opens and closes"}
+        if account is not None:
+            row["network"] = account.network
+            row["where"] = _where(account)
+            row["check"] = "opens and closes" if account.network == "webhook" else "signs in, posts nothing"
+        rows.append(row)
+    if not rows[0]["check"]:
+        rows[0]["check"] = "opens and closes"
     return rows
+
+
+def _accounts(settings: Settings) -> dict[str, Account]:
+    try:
+        return social_accounts(settings)
+    except PublisherError:  # a bad PUBLISHER_ACCOUNTS: share_channels would have raised first; be safe
+        return {}
+
+
+def _where(account: Account) -> str:
+    if account.network == "x":
+        return "X (api.twitter.com)" if "api" not in account.options else "X API at a custom URL"
+    if account.network == "bluesky":
+        return f"{account.user} on {account.host}"
+    if account.network == "webhook":
+        return f"{account.variant} webhook on {account.host}" if account.host else f"{account.variant} webhook"
+    return account.host
 
 
 @router.get("/channels", response_class=HTMLResponse)
@@ -139,17 +174,11 @@ def channels_page(request: Request, ctx: EditorContext = Depends(require_editor)
 def test_channel(
     name: str, request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
-    """Open the channel with the current settings and close it again: a bad configuration shows here."""
+    """Check the channel (publisher.channels.check): social accounts sign in without posting."""
     known = {row["name"] for row in _channel_rows(request)}
     if name not in known:
         return page(request, "not_found.html.j2", {"what": "channel"}, status_code=404)
-    try:
-        open_channel(name, get_settings(request)).close()
-        result = {"name": name, "ok": True, "message": "configured correctly: opened and closed without error"}
-    except PublisherError as exc:
-        result = {"name": name, "ok": False, "message": str(exc)}
-    except OSError as exc:
-        result = {"name": name, "ok": False, "message": f"could not connect: {exc.strerror or exc}"}
+    result = check_channel(name, get_settings(request))
     return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": result})
 
 

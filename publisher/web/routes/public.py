@@ -9,6 +9,7 @@ from sqlalchemy import select
 from publisher import editing
 from publisher.library import get_article
 from publisher.render.email import article_url
+from publisher.render.links import page_share_context
 from publisher.store import Store
 from publisher.store.models import ArticleRow
 from publisher.web.deps import get_settings, get_store, page
@@ -35,4 +36,6 @@ def article_page(slug: str, request: Request, store: Store = Depends(get_store))
     if article_id is None or not editing.is_public(store, article_id):  # a draft is not there for readers
         return page(request, "not_found.html.j2", {"what": "article"}, status_code=404)
     article = get_article(store, article_id)
-    return page(request, "article.html.j2", {"article": article, "url": article_url(get_settings(request), article)})
+    settings = get_settings(request)
+    context = {"article": article, "url": article_url(settings, article), **page_share_context(article, settings)}
+    return page(request, "article.html.j2", context)

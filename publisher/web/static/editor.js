@@ -4,6 +4,9 @@
   var box = document.getElementById("progress");
   if (!box) return;
   var url = box.getAttribute("data-progress-url");
+  // A share campaign's table of posts (and their URLs) is drawn by the server: once the campaign that was
+  // running when the page loaded is final, load the page again to show where each post went.
+  var reloadWhenFinal = box.getAttribute("data-final") !== "yes" && document.getElementById("posts") !== null;
   function show(p) {
     document.getElementById("bar").value = p.percent;
     document.getElementById("percent").textContent = p.percent + "%";
@@ -27,7 +30,8 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (p) {
         if (p) show(p);
-        if (!p || !p.final) setTimeout(poll, 1000);
+        if (p && p.final && reloadWhenFinal) window.location.reload();
+        else if (!p || !p.final) setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 3000); });
   }

