@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
+    # SMTP security (extra-tls): a PEM bundle of CAs trusted instead of the system's, e.g. a private CA
+    smtp_ca_file: Path | None = None
 
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_attempts: int = Field(default=5, ge=1)

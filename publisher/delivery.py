@@ -29,6 +29,7 @@ from publisher.channels import (
     Post,
     RecipientRejected,
     Result,
+    SetupFailed,
     TransientError,
     open_channel,
 )
@@ -72,6 +73,7 @@ class _ChunkHealth:
     answered: bool = False
     last_error: str = ""
     suppress: list[tuple[str, str]] = field(default_factory=list)
+    setup_failed: str | None = None  # SMTP security (extra-tls): the channel cannot work as configured
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,10 @@ def _campaign_health(session: Session, settings: Settings, campaign_id: int, hea
     ):
         values["progress_at"] = now
     reason = None
-    if streak >= settings.pause_after_failures and row.state in ("queued", "sending"):
+    if health.setup_failed is not None and row.state in ("queued", "sending"):  # SMTP security (extra-tls)
+        reason = f"paused: the channel cannot work as configured: {health.setup_failed}"[:2000]
+        values.update(state="paused", pause_reason=reason)
+    elif streak >= settings.pause_after_failures and row.state in ("queued", "sending"):
         reason = f"paused after {streak} consecutive connection failures; last: {health.last_error}"[:2000]
         values.update(state="paused", pause_reason=reason)
     if values:
@@ -404,6 +409,15 @@ def _send_chunk(
             done += 1
             if isinstance(result, ChannelError) and not isinstance(result, (TransientError, PermanentError)):
                 result = TransientError(str(result))
+            if isinstance(result, SetupFailed):  # SMTP security (extra-tls): no message is at fault
+                # A bad certificate or password fails every message alike: put them all back untried and
+                # pause the campaign with the reason, so fixing the setting and resuming loses nothing.
+                outcome.errors.append(str(result))
+                health.setup_failed = str(result)
+                for rest, _ in sendable[done - 1 :]:
+                    updates.append(_update(rest, "queued", attempted=False, error=str(result)))
+                    outcome.deferred += 1
+                return updates, True
             if isinstance(result, TransientError):
                 transient_in_a_row += 1
                 outcome.errors.append(str(result))

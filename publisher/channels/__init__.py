@@ -13,6 +13,7 @@ from publisher.channels.base import (
     Post,
     RecipientRejected,
     Result,
+    SetupFailed,
     TextLimits,
     TransientError,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Post",
     "RecipientRejected",
     "Result",
+    "SetupFailed",
     "TextLimits",
     "QUEUES",
     "TransientError",
@@ -71,6 +73,7 @@ def open_channel(name: str, settings: Settings) -> Channel:
                     username=settings.smtp_username,
                     password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
                     timeout=settings.smtp_timeout,
+                    ca_file=settings.smtp_ca_file,
                 )
                 for host, port in servers
             ]

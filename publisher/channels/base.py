@@ -75,6 +75,15 @@ class ConnectionFailed(TransientError):
     """
 
 
+# SMTP security (extra-tls): a failure of the channel's setup, not of any message.
+class SetupFailed(PermanentError):
+    """The server cannot be used as configured (certificate not trusted, login refused, STARTTLS not offered).
+
+    Retrying will not help and no message is at fault: workers pause the campaign with this reason, leaving
+    its rows queued with their attempts untouched, instead of failing them one by one.
+    """
+
+
 class RecipientRejected(PermanentError):
     """The server refused this recipient's mailbox for good (SMTP 5xx to RCPT): the address gets suppressed."""
 

@@ -2,8 +2,9 @@
 
 Mastodon, X and Bluesky channels have `verify()`: an authenticated request that posts nothing (Mastodon's
 verify_credentials, X's /2/users/me, Bluesky's createSession) and answers with the account's handle. The
-other channels are only opened and closed, which checks their settings, not the far end: a webhook's only
-request is a post, and the SMTP channel connects lazily, on its first send.
+SMTP channel's `verify()` connects to each configured server (EHLO, STARTTLS or implicit TLS with the
+certificate checked, login when configured, QUIT) and names who answered. The other channels are only
+opened and closed, which checks their settings, not the far end: a webhook's only request is a post.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def check_channel(name: str, settings: Settings) -> ChannelCheck:
                 name, True, "configured correctly: opened and closed without error (no credentials check exists)"
             )
         who = verify()
+        if getattr(channel, "name", "") == "smtp":  # SMTP security (extra-tls)
+            return ChannelCheck(name, True, f"connected to {who}; nothing was sent", True)
         return ChannelCheck(name, True, f"credentials accepted: signed in as {who}; nothing was posted", True)
     except ChannelError as exc:
         return ChannelCheck(name, False, str(exc))

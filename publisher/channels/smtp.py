@@ -7,11 +7,13 @@ one write, so a message costs two round trips instead of four.
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from publisher.channels.base import (
     ChannelError,
@@ -21,9 +23,13 @@ from publisher.channels.base import (
     PermanentError,
     RecipientRejected,
     Result,
+    SetupFailed,
     TextLimits,
     TransientError,
 )
+from publisher.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -37,6 +43,7 @@ class SmtpConfig:
     password: str | None = None
     timeout: float = 30.0
     local_hostname: str | None = None
+    ca_file: str | Path | None = None  # PEM CAs trusted instead of the system's (starttls and ssl)
 
     def __repr__(self) -> str:  # never show the password
         return f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r})"
@@ -69,57 +76,111 @@ class SmtpChannel:
             raise ValueError("the smtp channel needs at least one server")
         self._current = 0
         self._conn: smtplib.SMTP | None = None
+        self._contexts: dict[str | None, ssl.SSLContext] = {}
+        for cfg in self.servers:
+            if cfg.security not in ("none", "starttls", "ssl"):
+                raise ConfigError(f"PUBLISHER_SMTP_SECURITY must be none, starttls or ssl, not {cfg.security!r}")
+            if cfg.security != "none":
+                self._tls_context(cfg)  # a missing or unreadable CA file is a configuration error, now
 
     @property
     def config(self) -> SmtpConfig:
         """The server in use (or to be tried first)."""
         return self.servers[self._current]
 
-    def _connect_one(self, cfg: SmtpConfig) -> smtplib.SMTP:
+    def _tls_context(self, cfg: SmtpConfig) -> ssl.SSLContext:
+        """Certificate and hostname verification always on; the CA bundle is the system's or PUBLISHER_SMTP_CA_FILE."""
+        key = str(cfg.ca_file) if cfg.ca_file else None
+        if key not in self._contexts:
+            try:
+                self._contexts[key] = ssl.create_default_context(cafile=key)
+            except (OSError, ssl.SSLError) as exc:  # missing file, or no certificate in it
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise ConfigError(f"PUBLISHER_SMTP_CA_FILE: cannot load CA certificates from {key}: {reason}") from None
+        return self._contexts[key]
+
+    def _open(self, cfg: SmtpConfig) -> tuple[smtplib.SMTP, str]:
+        """A connection, after EHLO, TLS and login as configured, and the server's greeting."""
+        where = f"{cfg.host}:{cfg.port}"
+        conn: smtplib.SMTP | None = None
         try:
             if cfg.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host,
-                    cfg.port,
-                    timeout=cfg.timeout,
-                    local_hostname=cfg.local_hostname,
-                    context=ssl.create_default_context(),
+                conn = smtplib.SMTP_SSL(
+                    timeout=cfg.timeout, local_hostname=cfg.local_hostname, context=self._tls_context(cfg)
                 )
             else:
-                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout, local_hostname=cfg.local_hostname)
+                conn = smtplib.SMTP(timeout=cfg.timeout, local_hostname=cfg.local_hostname)
+            # Connecting after construction keeps the greeting; smtplib checks the certificate against _host,
+            # which only its constructor sets.
+            conn._host = cfg.host
+            code, greeting = conn.connect(cfg.host, cfg.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, greeting)
             conn.ehlo()
             if cfg.security == "starttls":
-                conn.starttls(context=ssl.create_default_context())
+                if not conn.has_extn("starttls"):
+                    raise SetupFailed(
+                        f"SMTP server {where} does not offer STARTTLS, which PUBLISHER_SMTP_SECURITY=starttls "
+                        "requires; nothing was sent"
+                    )
+                conn.starttls(context=self._tls_context(cfg))
                 conn.ehlo()
             if cfg.username:
+                if not conn.has_extn("auth"):
+                    hint = " (servers often offer it only over TLS: see PUBLISHER_SMTP_SECURITY)"
+                    raise SetupFailed(
+                        f"SMTP server {where} does not offer AUTH, so cannot log in as {cfg.username!r}"
+                        + (hint if cfg.security == "none" else "")
+                    )
                 conn.login(cfg.username, cfg.password or "")
-        except smtplib.SMTPAuthenticationError as exc:
-            # Says nothing about the message: a failure of the server connection, so that a run of them
-            # pauses the campaign rather than failing every row.
-            raise ConnectionFailed(f"SMTP login as {cfg.username!r} refused by {cfg.host}: {exc.smtp_code}") from None
-        except smtplib.SMTPResponseException as exc:
-            error = _classify(exc.smtp_code, exc.smtp_error, f"connecting to {cfg.host}:{cfg.port}")
-            if isinstance(error, TransientError) and not isinstance(error, ConnectionFailed):
-                error = ConnectionFailed(str(error))
-            raise error from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise ConnectionFailed(f"cannot reach SMTP server {cfg.host}:{cfg.port}: {exc}") from None
-        return conn
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            raise _connect_error(exc, cfg) from None
+        return conn, greeting.decode("utf-8", "replace")
+
+    def _connect_one(self, cfg: SmtpConfig) -> smtplib.SMTP:
+        return self._open(cfg)[0]
 
     def _connect(self) -> smtplib.SMTP:
-        """A connection to the current server, else to the next ones in turn; the last failure is raised."""
+        """A connection to the current server, else to the next ones in turn.
+
+        When none can be used, the failures of all are raised together: as SetupFailed if any server refused
+        the configuration (certificate, STARTTLS, login), which retrying will not fix, else as ConnectionFailed.
+        """
         failures: list[str] = []
+        setup_failed = False
         for step in range(len(self.servers)):
             index = (self._current + step) % len(self.servers)
             try:
                 conn = self._connect_one(self.servers[index])
-            except ConnectionFailed as exc:
+            except (ConnectionFailed, SetupFailed) as exc:
                 failures.append(str(exc))
+                setup_failed = setup_failed or isinstance(exc, SetupFailed)
+                if isinstance(exc, SetupFailed) and len(self.servers) > 1:
+                    log.warning("skipping an SMTP server: %s", exc)
                 continue
             self._current = index
             return conn
         self._current = (self._current + 1) % len(self.servers)  # next time, start with another server
-        raise ConnectionFailed("; ".join(failures))
+        raise (SetupFailed if setup_failed else ConnectionFailed)("; ".join(failures))
+
+    def verify(self) -> str:
+        """Connect to every server (EHLO, TLS, login as configured), say QUIT, send nothing; who answered.
+
+        Raises the first server's ChannelError otherwise. The channels page's "Test connection".
+        """
+        seen: list[str] = []
+        for cfg in self.servers:
+            conn, greeting = self._open(cfg)
+            try:
+                seen.append(_describe(cfg, conn, greeting))
+            finally:
+                try:
+                    conn.quit()
+                except (smtplib.SMTPException, OSError):
+                    conn.close()
+        return "; ".join(seen)
 
     def send(self, message: Message) -> Result:
         if not isinstance(message, Email):
@@ -311,6 +372,58 @@ class SmtpChannel:
             conn.quit()
         except (smtplib.SMTPException, OSError):
             conn.close()
+
+
+# SMTP security (extra-tls): what a failed connection means, in words that never hold the password.
+def _connect_error(exc: BaseException, cfg: SmtpConfig) -> BaseException:
+    where = f"{cfg.host}:{cfg.port}"
+    if isinstance(exc, ChannelError):
+        error: BaseException = exc
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        detail = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        message = f"SMTP login as {cfg.username!r} refused by {where}: {exc.smtp_code} {detail}".strip()
+        # 454 and friends: the server's authentication backend is down, which may pass
+        error = ConnectionFailed(message) if 400 <= exc.smtp_code < 500 else SetupFailed(message)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        error = _classify(exc.smtp_code, exc.smtp_error, f"connecting to {where}")
+        if isinstance(error, TransientError) and not isinstance(error, ConnectionFailed):
+            error = ConnectionFailed(str(error))
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        trusted = f"the CAs in {cfg.ca_file}" if cfg.ca_file else "the system's CAs (PUBLISHER_SMTP_CA_FILE is unset)"
+        error = SetupFailed(
+            f"the TLS certificate of SMTP server {where} failed verification: "
+            f"{exc.verify_message or exc.reason}; trusted: {trusted}"
+        )
+    elif isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        error = ConnectionFailed(f"SMTP server {where} closed the connection during the TLS handshake")
+    elif isinstance(exc, ssl.SSLError):
+        hint = {
+            "ssl": "; PUBLISHER_SMTP_SECURITY=ssl is for implicit-TLS ports such as 465, starttls for 587",
+            "starttls": "",
+            "none": "",
+        }.get(cfg.security, "")
+        error = SetupFailed(f"TLS handshake with SMTP server {where} failed: {exc.reason or exc}{hint}")
+    elif isinstance(exc, smtplib.SMTPNotSupportedError):
+        error = SetupFailed(f"SMTP server {where}: {exc}")
+    elif isinstance(exc, (OSError, smtplib.SMTPException)):
+        error = ConnectionFailed(f"cannot reach SMTP server {where}: {exc}")
+    else:
+        return exc  # KeyboardInterrupt, bugs: not ours to reword
+    if cfg.password and cfg.password in str(error):  # a server that echoes what it was sent
+        error = type(error)(str(error).replace(cfg.password, "***"))
+    return error
+
+
+def _describe(cfg: SmtpConfig, conn: smtplib.SMTP, greeting: str) -> str:
+    """`mx.example.org at host:port (STARTTLS TLSv1.3, logged in as 'user'; greeting: ...)`."""
+    ehlo = (conn.ehlo_resp or b"").decode("utf-8", "replace").splitlines()
+    name = ehlo[0].split()[0] if ehlo and ehlo[0].split() else "(no EHLO name)"
+    sock = conn.sock
+    tls = sock.version() if isinstance(sock, ssl.SSLSocket) else None
+    parts = [f"{'STARTTLS' if cfg.security == 'starttls' else 'implicit TLS'} {tls}" if tls else "no TLS"]
+    parts.append(f"logged in as {cfg.username!r}" if cfg.username else "no login")
+    first = greeting.splitlines()[0] if greeting else ""
+    return f"{name} at {cfg.host}:{cfg.port} ({', '.join(parts)}; greeting: {first[:120]!r})"
 
 
 def _body(raw: bytes) -> bytes:

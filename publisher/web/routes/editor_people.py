@@ -145,6 +145,9 @@ def _channel_rows(request: Request) -> list[dict[str, str]]:
         rows.append(row)
     if not rows[0]["check"]:
         rows[0]["check"] = "opens and closes"
+    if rows[0]["name"] == "smtp":  # SMTP security (extra-tls): the check really connects
+        rows[0]["check"] = "connects, TLS and login as configured, sends nothing"
+        rows[0]["where"] = f"{settings.smtp_host} ({settings.smtp_security})"
     return rows
 
 
