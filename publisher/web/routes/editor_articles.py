@@ -19,6 +19,8 @@ from publisher.web.security import EditorContext, checked_form, require_editor
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
+# The paste box's format choice -> the file name the pasted text is imported under (its suffix picks the importer).
+PASTE_FORMATS = {"text": "pasted.txt", "markdown": "pasted.md", "html": "pasted.html"}
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -52,7 +54,10 @@ async def import_article(
             data = await upload.read()
             article_id, created = editing.import_bytes(store, upload.filename, data)
         elif pasted.strip():
-            article_id, created = editing.import_bytes(store, "pasted.txt", pasted.encode("utf-8"))
+            paste_format = str(form.get("format") or "text")
+            if paste_format not in PASTE_FORMATS:
+                raise PublisherError(f"unknown format {paste_format[:40]!r}; choose text, markdown or html")
+            article_id, created = editing.import_bytes(store, PASTE_FORMATS[paste_format], pasted.encode("utf-8"))
         else:
             raise PublisherError("choose a file to upload or paste the article's text")
     except PublisherError as exc:
