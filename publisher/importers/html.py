@@ -95,6 +95,12 @@ DROPPED_WITH_CONTENT = frozenset(
     }
 )
 
+MAX_DEPTH = 1000  # nh3 takes time quadratic in nesting depth: 1,000 levels cost milliseconds, 100,000 a minute
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*)>")
+# Elements that never hold others open: void ones, and those the HTML parser closes by itself.
+_NO_DEPTH = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track"}
+_NO_DEPTH |= {"wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot"}
+_NO_DEPTH |= {"caption", "colgroup", "rb", "rt", "rp", "html", "head", "body"}
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 # The WHATWG Encoding Standard reads these labels as windows-1252.
 _WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"}
@@ -115,6 +121,20 @@ def sanitize(markup: str) -> str:
         strip_comments=True,
         link_rel=None,
     )
+
+
+def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
+    """How deep elements nest (a linear estimate from the tags alone), counting no further than limit + 1."""
+    depth = deepest = 0
+    for match in _TAG.finditer(markup):
+        closing, name, rest = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _NO_DEPTH or rest.rstrip().endswith("/"):
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+    return deepest
 
 
 def decode(data: bytes, source: str) -> str:
@@ -229,11 +249,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.replace(_BR, " ").split())
 
 
-def read_blocks(markup: str) -> list[tuple[str, str]]:
+def read_blocks(markup: str, source: str) -> list[tuple[str, str]]:
     """Sanitize markup, then read it into (kind, text) blocks, each text one line of plain text.
 
     kind is "title" (the <title>), "h1", "heading" (<h2> to <h6>) or "paragraph"; empty blocks are left out.
+    Markup nested deeper than MAX_DEPTH elements is refused rather than left to take minutes.
     """
+    if nesting_depth(markup) > MAX_DEPTH:
+        raise ImportFailed(f"{source}: elements nest more than {MAX_DEPTH} levels deep; is this an article?")
     reader = _Reader()
     reader.feed(sanitize(markup))
     reader.close()
@@ -271,7 +294,7 @@ def assemble(title: str, body: list[tuple[str, str]], data: bytes, source: str, 
 
 def parse(data: bytes, source: str = "<html>") -> Article:
     """Parse an HTML page or fragment into an Article, sanitizing it with nh3 first."""
-    blocks = read_blocks(decode(data, source))
+    blocks = read_blocks(decode(data, source), source)
     if not blocks:
         raise ImportFailed(f"{source}: no text in the page (only markup, scripts, images or comments)")
     first_h1 = next((i for i, (kind, _) in enumerate(blocks) if kind == "h1"), None)

@@ -41,7 +41,7 @@ def parse(data: bytes, source: str = "<markdown>") -> Article:
     text = decode(data, source).replace("\r\n", "\n").replace("\r", "\n")
     text = _FRONT_MATTER.sub("", text, count=1)
     md = _renderer()
-    blocks = html.read_blocks(md.render(text))
+    blocks = html.read_blocks(md.render(text), source)
     if not blocks:
         raise ImportFailed(f"{source}: no text in the file (only markup, images or comments)")
 
@@ -51,8 +51,8 @@ def parse(data: bytes, source: str = "<markdown>") -> Article:
     else:
         lines = text.split("\n")
         number = next(i for i, line in enumerate(lines) if line.strip())
-        title = " ".join(text for _, text in html.read_blocks(md.render(lines[number].strip())))
-        body = html.read_blocks(md.render("\n".join(lines[number + 1 :])))
+        title = " ".join(text for _, text in html.read_blocks(md.render(lines[number].strip()), source))
+        body = html.read_blocks(md.render("\n".join(lines[number + 1 :])), source)
     if not title:
         raise ImportFailed(f"{source}: no title; start the file with a `# Title` line")
     return html.assemble(title, body, data, source, "markdown")

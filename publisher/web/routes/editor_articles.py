@@ -7,6 +7,7 @@ import re
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from publisher import campaigns, editing, library, sharing
@@ -52,12 +53,15 @@ async def import_article(
     try:
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read()
-            article_id, created = editing.import_bytes(store, upload.filename, data)
+            # Parsing a large Markdown or HTML file takes seconds: not on the event loop.
+            article_id, created = await run_in_threadpool(editing.import_bytes, store, upload.filename, data)
         elif pasted.strip():
             paste_format = str(form.get("format") or "text")
             if paste_format not in PASTE_FORMATS:
                 raise PublisherError(f"unknown format {paste_format[:40]!r}; choose text, markdown or html")
-            article_id, created = editing.import_bytes(store, PASTE_FORMATS[paste_format], pasted.encode("utf-8"))
+            article_id, created = await run_in_threadpool(
+                editing.import_bytes, store, PASTE_FORMATS[paste_format], pasted.encode("utf-8")
+            )
         else:
             raise PublisherError("choose a file to upload or paste the article's text")
     except PublisherError as exc:

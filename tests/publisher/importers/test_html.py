@@ -229,12 +229,19 @@ def test_declared_charset_is_honoured(data: bytes, paragraph: str):
         (b"<h1>Title only</h1>", "has a title but no body"),
         (b"<h1>T</h1><p>Share</p><script>x</script>", "has a title but no body"),
         (b"<title>T</title>", "has a title but no body"),
+        (b"<h1>T</h1>" + b"<div>" * 1001 + b"x", "elements nest more than 1000 levels deep"),
         (("<h1>" + "long " * 100 + "</h1><p>x</p>").encode(), "the title is 499 characters long; at most 300"),
     ],
 )
 def test_bad_files_are_refused_with_a_clear_error(data: bytes, message: str):
     with pytest.raises(ImportFailed, match=f"^bad.html: (.* )?{message}"):
         parse(data, "bad.html")
+
+
+def test_nesting_up_to_the_limit_is_read():
+    assert parse(b"<h1>T</h1>" + b"<div>" * 1000 + b"deep" + b"</div>" * 1000).paragraphs == ["deep"]
+    # closed siblings and tags the parser closes by itself do not add up
+    assert parse(b"<h1>T</h1>" + b"<div><p>x</div>" * 5000 + b"<li>y" * 5000).paragraphs == ["x"] * 5000 + ["y"] * 5000
 
 
 def test_load_picks_the_html_importer_by_suffix(tmp_path: Path):

@@ -156,6 +156,7 @@ def test_code_about_html_is_kept_as_text():
         (b"<!-- a comment -->\n\n---\n", "no text in the file"),
         (b"![image](x.png)\n\nThen text.\n", r"no title; start the file with a `# Title` line"),
         (b"# Title only\n", "has a title but no body"),
+        (b"# T\n\n<div>\n" + b"<div>" * 1001 + b"\n\nx\n", "elements nest more than 1000 levels deep"),
         (b"# T\n\n## Heading only\n", "has a title but no body"),
         (b"# T\n\nShare\n\n![x](y.png)\n", "has a title but no body"),
         (("# " + "long " * 100 + "\n\nx\n").encode(), "the title is 499 characters long; at most 300"),
