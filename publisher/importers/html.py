@@ -13,8 +13,8 @@ reads the cleaned markup into the Article model, which holds plain text:
 - inline markup is flattened to its text; links keep their text and lose their URL; images are dropped;
 - a paragraph made only of share-button words ("Share", "Tweet | Email") is dropped, as in the text format.
 
-Bytes are decoded as UTF-8 (a BOM is allowed) unless the page declares another charset in a `<meta>` tag
-near its start.
+Bytes are decoded as UTF-8 (a BOM is allowed); bytes that are not valid UTF-8 are decoded in the charset a
+`<meta>` tag near the start declares, if any. Markup nested more than MAX_DEPTH elements deep is refused.
 """
 
 from __future__ import annotations
@@ -138,35 +138,51 @@ def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
 
 
 def decode(data: bytes, source: str) -> str:
-    """The page as text: UTF-8 (BOM allowed) unless a <meta charset> near the start says otherwise."""
+    """The page as text: UTF-8 (BOM allowed); bytes that are not UTF-8 in the charset a <meta> declares.
+
+    Valid UTF-8 wins over a declaration: pasted or API-posted HTML reaches us as UTF-8 whatever its <meta>
+    says, and text in a single-byte charset with accented letters is practically never valid UTF-8.
+    """
     if not data.strip():
         raise ImportFailed(f"{source}: the file is empty")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ImportFailed(f"{source}: the file is UTF-16; save it as UTF-8")
-    if data.startswith(codecs.BOM_UTF8):
-        encoding, label = "utf-8-sig", "UTF-8"
-    else:
-        declared = _META_CHARSET.search(data[:4096])
-        label = declared.group(1).decode("ascii").lower() if declared else "UTF-8"
-        try:
-            encoding = codecs.lookup("cp1252" if label in _WINDOWS_1252 else label).name  # "UTF-8" -> "utf-8"
-        except LookupError:
-            raise ImportFailed(f"{source}: declares charset {label!r}, which is not a known encoding") from None
-        if encoding.startswith("utf-16") or encoding.startswith("utf-32"):
-            encoding, label = "utf-8", "UTF-8"  # a page that could declare it in ASCII is not UTF-16
     if b"\x00" in data[:8192]:
         raise ImportFailed(f"{source}: this is a binary file, not an HTML article")
     try:
-        text = data.decode(encoding)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        hint = "save the file as UTF-8" if encoding == "utf-8" else "fix its <meta charset> or save it as UTF-8"
-        raise ImportFailed(
-            f"{source}: not valid {label} (byte 0x{data[exc.start]:02x} at offset {exc.start}); {hint}"
-        ) from None
+        text = _decode_declared(data, source, exc)
     controls = [c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f"]
     if controls:
         raise ImportFailed(f"{source}: contains control characters ({controls[0]!r}); is it a binary file?")
     return unicodedata.normalize("NFC", text)
+
+
+def _decode_declared(data: bytes, source: str, utf8_error: UnicodeDecodeError) -> str:
+    declared = _META_CHARSET.search(data[:4096])
+    label = declared.group(1).decode("ascii").lower() if declared else ""
+    if not label or data.startswith(codecs.BOM_UTF8):
+        raise ImportFailed(
+            f"{source}: not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) and no "
+            "<meta charset> declares another encoding; save the file as UTF-8"
+        )
+    try:
+        encoding = codecs.lookup("cp1252" if label in _WINDOWS_1252 else label).name
+    except LookupError:
+        raise ImportFailed(f"{source}: declares charset {label!r}, which is not a known encoding") from None
+    if encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"):
+        raise ImportFailed(
+            f"{source}: declares {label} but is not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset "
+            f"{utf8_error.start}); save the file as UTF-8"
+        )
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            f"{source}: not valid {label} as its <meta charset> declares (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); fix the declaration or save the file as UTF-8"
+        ) from None
 
 
 class _Reader(HTMLParser):

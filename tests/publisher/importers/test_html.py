@@ -211,6 +211,12 @@ def test_declared_charset_is_honoured(data: bytes, paragraph: str):
     assert parse(data).paragraphs == [paragraph]
 
 
+def test_valid_utf8_wins_over_a_declared_charset():
+    # HTML pasted into the editor or posted to the API arrives as UTF-8 whatever its <meta> says
+    pasted = '<meta charset="iso-8859-1"><h1>T</h1><p>Café “x”</p>'.encode()
+    assert parse(pasted).paragraphs == ["Café “x”"]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -220,9 +226,11 @@ def test_declared_charset_is_honoured(data: bytes, paragraph: str):
         ("<h1>T</h1><p>\ufeffx</p>".encode("utf-16"), "UTF-16; save it as UTF-8"),
         (
             "<h1>Café</h1><p>x</p>".encode("latin-1"),
-            r"not valid UTF-8 \(byte 0xe9 at offset 7\); save the file as UTF-8",
+            r"not valid UTF-8 \(byte 0xe9 at offset 7\) and no <meta charset> declares another encoding",
         ),
-        (b'<meta charset="klingon"><h1>T</h1><p>x</p>', "declares charset 'klingon'"),
+        ('<meta charset="klingon"><h1>T</h1><p>é</p>'.encode("latin-1"), "declares charset 'klingon'"),
+        ('<meta charset="utf-8"><h1>T</h1><p>é</p>'.encode("latin-1"), "declares utf-8 but is not valid UTF-8"),
+        (b'<meta charset="windows-1252"><h1>T</h1><p>\x81</p>', "not valid windows-1252 as its <meta charset>"),
         (b"<h1>T</h1><p>a \x07 bell</p>", "control characters"),
         (b"<!-- only a comment --><script>alert(1)</script>", "no text in the page"),
         (b"<p>A paragraph but no heading.</p>", r"no title; the page needs an <h1> or a <title>"),

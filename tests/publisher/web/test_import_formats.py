@@ -62,6 +62,7 @@ def test_upload_a_markdown_file(editor: httpx.Client, store: Store):
     ("paste_format", "text", "paragraphs"),
     [
         ("html", "<h1>Pasted page</h1><p>One <b>bold</b> line.</p>", ["One bold line."]),
+        ("html", '<meta charset="iso-8859-1"><h1>Pasted page</h1><p>Café “x”.</p>', ["Café “x”."]),
         ("markdown", "# Pasted page\n\nOne **bold** line.\n", ["One bold line."]),
         ("text", "Pasted page\nOne plain line.\n", ["One plain line."]),
     ],
