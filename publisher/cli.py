@@ -106,7 +106,7 @@ def wait_for(
 
 
 @app.command("import")
-def import_articles(paths: Annotated[list[Path], typer.Argument(help="Article files (.txt).")]) -> None:
+def import_articles(paths: Annotated[list[Path], typer.Argument(help="Article files: .txt, .md or .html.")]) -> None:
     """Import article files; prints one article id per file. Nothing is stored if any file is bad."""
     with _user_errors():
         articles = [importers.load(path) for path in paths]

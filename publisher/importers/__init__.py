@@ -7,12 +7,16 @@ from pathlib import Path
 
 from publisher.articles import Article
 from publisher.errors import ImportFailed
-from publisher.importers import text
+from publisher.importers import html, markdown, text
 
 # suffix -> parser(data, source_name)
 _PARSERS: dict[str, Callable[[bytes, str], Article]] = {
     ".txt": text.parse,
     ".text": text.parse,
+    ".md": markdown.parse,
+    ".markdown": markdown.parse,
+    ".html": html.parse,
+    ".htm": html.parse,
 }
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -103,3 +103,37 @@ def test_send_to_unknown_article_is_refused_before_queueing():
 def test_status_of_unknown_campaign():
     result = publisher("status", "9", "--format", "json")
     assert result.returncode == 2 and "no campaign with id 9" in result.stderr
+
+
+# --- Markdown and HTML article files ---
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"
+
+
+def test_import_markdown_and_html_files():
+    md, page = EXAMPLES / "library-opens-late.md", EXAMPLES / "harbour-bridge-repairs.html"
+
+    imported = publisher("import", str(md), str(page))
+
+    assert imported.returncode == 0, imported.stderr
+    ids = imported.stdout.split()
+    assert len(ids) == 2
+    shown = [json.loads(publisher("article", "show", i, "--format", "json").stdout) for i in ids]
+    assert shown[0]["title"] == "City Library Extends Its Opening Hours to Ten at Night"
+    assert shown[0]["source"]["format"] == "markdown"
+    assert [s["heading"] for s in shown[0]["sections"]] == [None, "What changes", "Why now"]
+    assert shown[1]["title"] == "Harbour Bridge to Close at Night for Three Weeks of Repairs"
+    assert shown[1]["source"]["format"] == "html"
+    assert [s["heading"] for s in shown[1]["sections"]] == [None, "Detours", "Why the work is needed"]
+
+
+def test_a_bad_html_file_stores_nothing_from_the_same_run(tmp_path: Path):
+    bad = tmp_path / "no-title.html"
+    bad.write_bytes(b"<p>A paragraph.</p><script>alert(1)</script>")
+
+    result = publisher("import", str(EXAMPLES / "library-opens-late.md"), str(bad))
+
+    assert result.returncode == 2
+    assert "no-title.html: no title; the page needs an <h1> or a <title>" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert publisher("article", "show", "1").returncode == 2

@@ -60,8 +60,15 @@ class ArticleOut(BaseModel):
 
 
 class ArticleImport(BaseModel):
-    text: str = Field(description="The article in the plain-text format (title on line 1)", max_length=5_000_000)
-    filename: str = Field(default="pasted.txt", max_length=200, description="Its name; the suffix picks the importer")
+    text: str = Field(
+        description="The article: plain text (title on line 1), Markdown or HTML, as the filename's suffix says",
+        max_length=5_000_000,
+    )
+    filename: str = Field(
+        default="pasted.txt",
+        max_length=200,
+        description="Its name; the suffix picks the importer: .txt/.text, .md/.markdown or .html/.htm",
+    )
 
 
 class ImportResult(BaseModel):

@@ -7,6 +7,7 @@ import re
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from publisher import campaigns, editing, library, sharing
@@ -19,6 +20,8 @@ from publisher.web.security import EditorContext, checked_form, require_editor
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
+# The paste box's format choice -> the file name the pasted text is imported under (its suffix picks the importer).
+PASTE_FORMATS = {"text": "pasted.txt", "markdown": "pasted.md", "html": "pasted.html"}
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -50,9 +53,15 @@ async def import_article(
     try:
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read()
-            article_id, created = editing.import_bytes(store, upload.filename, data)
+            # Parsing a large Markdown or HTML file takes seconds: not on the event loop.
+            article_id, created = await run_in_threadpool(editing.import_bytes, store, upload.filename, data)
         elif pasted.strip():
-            article_id, created = editing.import_bytes(store, "pasted.txt", pasted.encode("utf-8"))
+            paste_format = str(form.get("format") or "text")
+            if paste_format not in PASTE_FORMATS:
+                raise PublisherError(f"unknown format {paste_format[:40]!r}; choose text, markdown or html")
+            article_id, created = await run_in_threadpool(
+                editing.import_bytes, store, PASTE_FORMATS[paste_format], pasted.encode("utf-8")
+            )
         else:
             raise PublisherError("choose a file to upload or paste the article's text")
     except PublisherError as exc:
