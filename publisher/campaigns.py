@@ -274,7 +274,7 @@ def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_o
     lease, or rows due while no worker has recorded progress for a lease.
     """
     now = utcnow()
-    start_due(store, settings, dispatcher, now=now)  # scheduled sends whose time has come (issue 7)
+    started = start_due(store, settings, dispatcher, now=now)  # scheduled sends whose time has come (issue 7)
     stale = now - timedelta(seconds=settings.lease_seconds)
     pending = exists().where(OutboxRow.campaign_id == Campaign.id, OutboxRow.state.in_(PENDING_STATES))
     condition = pending
@@ -298,7 +298,7 @@ def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_o
             execution_options={"synchronize_session": False},
         )
         unfinished = session.scalars(
-            select(Campaign.id).where(Campaign.state.in_(("queued", "sending")), condition)
+            select(Campaign.id).where(Campaign.state.in_(("queued", "sending")), condition, Campaign.id.not_in(started))
         ).all()
     return sum(dispatch(store, settings, dispatcher, cid, pending_only=True) for cid in unfinished)
 

@@ -236,3 +236,13 @@ def test_a_scheduled_digest_keeps_an_unpublished_article_private_until_it_goes_o
     campaigns.sweep(store, settings, RecordingDispatcher())
     assert editing.is_public(store, article_id)
     assert [a.id for a in editing.public_articles(store)] == [article_id]
+
+
+def test_a_workers_start_up_sweep_dispatches_a_campaign_it_starts_once(store, settings, seed_path):
+    campaign_id = schedule(store, settings, seed_path, count=2)
+    make_due(store, campaign_id)
+    dispatcher = RecordingDispatcher()
+
+    campaigns.sweep(store, settings, dispatcher)  # stalled_only=False: re-dispatches every pending campaign
+
+    assert [call[0] for call in dispatcher.calls] == [campaign_id]
