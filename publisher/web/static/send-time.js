@@ -18,10 +18,12 @@
     }
   }
   select.addEventListener("change", function () { auto = false; });
-  input.addEventListener("change", function () {
+  function chosen() {
     fill();
     var later = document.querySelector('input[name="when"][value="later"]');
     if (later && input.value) later.checked = true;
-  });
+  }
+  input.addEventListener("input", chosen);
+  input.addEventListener("change", chosen);
   fill();
 })();
