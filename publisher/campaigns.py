@@ -63,6 +63,7 @@ class CampaignStatus:
     # Rows finished (sent, failed or suppressed) per second: over the last minute, and since the first one.
     throughput_per_s: float = 0.0
     average_per_s: float = 0.0
+    scheduled_at: datetime | None = None  # when a scheduled send starts (or started), in UTC
 
     @property
     def total(self) -> int:
@@ -76,6 +77,7 @@ class CampaignStatus:
         data = asdict(self)
         data["created_at"] = self.created_at.isoformat()
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        data["scheduled_at"] = self.scheduled_at.isoformat() if self.scheduled_at else None
         data["total"] = self.total
         return data
 
@@ -87,8 +89,14 @@ def create_email_campaign(
     list_name: str,
     *,
     subject: str | None = None,
+    send_at: datetime | None = None,
 ) -> int:
-    """Render the digest once and queue one outbox row per active subscriber of the list."""
+    """Render the digest once and queue one outbox row per active subscriber of the list.
+
+    With send_at (timezone-aware, in the future) the campaign is "scheduled": the periodic sweep starts it
+    when the time comes (see start_due); until then nothing is dispatched.
+    """
+    when = check_send_at(send_at) if send_at is not None else None
     if not article_ids:
         raise PublisherError("name at least one article to send")
     if subject is not None:
@@ -102,7 +110,8 @@ def create_email_campaign(
         check_header_value("subject", digest.subject)
         campaign = Campaign(
             kind="email",
-            state="queued",
+            state="scheduled" if when else "queued",
+            scheduled_at=when,
             subject=digest.subject,
             list_id=mailing_list.id,
             body_html=digest.html,
@@ -239,7 +248,7 @@ def dispatch(
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise NotFound(f"no campaign with id {campaign_id}")
-        if campaign.state in ("cancelled", "paused"):
+        if campaign.state in ("cancelled", "paused", "scheduled"):
             return 0
         work = batches(session, campaign_id, settings.batch_size, pending_only=pending_only)
         first_dispatch = campaign.state == "queued"
@@ -265,6 +274,7 @@ def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_o
     lease, or rows due while no worker has recorded progress for a lease.
     """
     now = utcnow()
+    started = start_due(store, settings, dispatcher, now=now)  # scheduled sends whose time has come (issue 7)
     stale = now - timedelta(seconds=settings.lease_seconds)
     pending = exists().where(OutboxRow.campaign_id == Campaign.id, OutboxRow.state.in_(PENDING_STATES))
     condition = pending
@@ -288,7 +298,7 @@ def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_o
             execution_options={"synchronize_session": False},
         )
         unfinished = session.scalars(
-            select(Campaign.id).where(Campaign.state.in_(("queued", "sending")), condition)
+            select(Campaign.id).where(Campaign.state.in_(("queued", "sending")), condition, Campaign.id.not_in(started))
         ).all()
     return sum(dispatch(store, settings, dispatcher, cid, pending_only=True) for cid in unfinished)
 
@@ -341,6 +351,7 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
             deliveries=deliveries,
             pause_reason=campaign.pause_reason,
             **_throughput(session, campaign_id),
+            scheduled_at=_aware(campaign.scheduled_at) if campaign.scheduled_at else None,
         )
 
 
@@ -391,7 +402,7 @@ def cancel(store: Store, campaign_id: int) -> int:
     """Cancel a campaign: rows not yet sent become "cancelled"; returns how many. Rows in flight finish."""
     with store.session() as session:
         campaign = _get(session, campaign_id)
-        if campaign.state not in ("queued", "sending", "paused"):
+        if campaign.state not in ("scheduled", "queued", "sending", "paused"):
             raise PublisherError(f"campaign {campaign_id} is {campaign.state}; it cannot be cancelled")
         campaign.state = "cancelled"
         campaign.finished_at = utcnow()
@@ -426,3 +437,118 @@ def _throughput(session: Session, campaign_id: int) -> dict[str, float]:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# Scheduled sends (issue 7): the time lives in the database and the periodic sweep starts what is due;
+# no long ETA/countdown Celery task (brokers redeliver or drop those; see DESIGN.md).
+
+MAX_SCHEDULE_AHEAD = timedelta(days=366)  # further ahead is far more likely a typo in the year than a plan
+SEND_AT_EXAMPLE = "2026-12-01T09:00:00+01:00"
+
+
+def parse_send_at(text: str) -> datetime:
+    """Read an ISO 8601 send time with its UTC offset ("Z" for UTC); check_send_at does the other checks."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise PublisherError(
+            f"send time {text!r} is not an ISO 8601 date and time, such as {SEND_AT_EXAMPLE}"
+        ) from None
+    return value
+
+
+def check_send_at(send_at: datetime, now: datetime | None = None) -> datetime:
+    """The send time in UTC; a time without a UTC offset, in the past, or over a year ahead is refused."""
+    if send_at.tzinfo is None or send_at.utcoffset() is None:
+        raise PublisherError(
+            f"send time {send_at.isoformat()} has no UTC offset, so it could mean any time zone; "
+            f"add one, such as {SEND_AT_EXAMPLE} (or Z for UTC)"
+        )
+    now = now or utcnow()
+    try:
+        when = send_at.astimezone(UTC)
+    except OverflowError:
+        raise PublisherError(f"send time {send_at.isoformat()} is out of range") from None
+    if when <= now:
+        raise PublisherError(
+            f"send time {when:%Y-%m-%d %H:%M:%S} UTC is in the past (it is now {now:%Y-%m-%d %H:%M:%S} UTC); "
+            "send now, or choose a later time"
+        )
+    if when - now > MAX_SCHEDULE_AHEAD:
+        raise PublisherError(f"send time {when:%Y-%m-%d %H:%M} UTC is more than a year ahead; check the year")
+    return when
+
+
+def start_due(store: Store, settings: Settings, dispatcher: Dispatcher, *, now: datetime | None = None) -> list[int]:
+    """Start the scheduled campaigns whose time has come; returns their ids.
+
+    Every worker sweeps, so each campaign is claimed with a conditional UPDATE (state "scheduled" ->
+    "sending"): whichever sweeper changes the row dispatches it, the others change nothing.
+    """
+    now = now or utcnow()
+    with store.session() as session:
+        due = session.scalars(
+            select(Campaign.id)
+            .where(Campaign.state == "scheduled", Campaign.scheduled_at <= now)
+            .order_by(Campaign.scheduled_at, Campaign.id)
+        ).all()
+    started = [campaign_id for campaign_id in due if _start_scheduled(store, campaign_id, now)]
+    for campaign_id in started:
+        dispatch(store, settings, dispatcher, campaign_id)
+        if settings.share_on_digest_channels:  # dispatch shares on a first dispatch from "queued" only
+            from publisher.sharing import auto_share_digest
+
+            auto_share_digest(store, settings, dispatcher, campaign_id)
+    return started
+
+
+def _start_scheduled(store: Store, campaign_id: int, now: datetime) -> bool:
+    """Claim one due campaign for this sweeper; adds the subscribers who joined since it was scheduled."""
+    with store.session() as session:
+        claimed = session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.state == "scheduled", Campaign.scheduled_at <= now)
+            # progress_at now: the stalled-campaign sweep of other workers leaves it alone for a lease.
+            .values(state="sending", progress_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if claimed.rowcount != 1:
+            return False
+        _add_joiners(session, campaign_id)
+        return True
+
+
+def _add_joiners(session: Session, campaign_id: int) -> int:
+    """Queue subscribers who became active after the campaign was scheduled: the list as it is at send time.
+
+    Those who left are already handled when each message is built (delivery checks the subscription).
+    """
+    campaign = session.get(Campaign, campaign_id)
+    channel = session.scalar(select(OutboxRow.channel).where(OutboxRow.campaign_id == campaign_id).limit(1))
+    if campaign is None or campaign.kind != "email" or campaign.list_id is None or channel is None:
+        return 0
+    already = exists().where(
+        OutboxRow.campaign_id == campaign_id,
+        OutboxRow.recipient_id == Subscription.subscriber_id,
+        OutboxRow.channel == channel,
+    )
+    joined = select(
+        literal(campaign_id), Subscription.subscriber_id, literal(channel), literal("queued"), literal(0)
+    ).where(Subscription.list_id == campaign.list_id, Subscription.status == "active", ~already)
+    result = session.execute(
+        insert(OutboxRow).from_select(["campaign_id", "recipient_id", "channel", "state", "attempts"], joined)
+    )
+    return result.rowcount or 0
+
+
+def reschedule(store: Store, campaign_id: int, send_at: datetime) -> datetime:
+    """Move a scheduled campaign to another time (checked like a new one); returns the time in UTC."""
+    when = check_send_at(send_at)
+    with store.session() as session:
+        campaign = _get(session, campaign_id)  # locked: a sweeper starting it waits, then sees the new time
+        if campaign.state != "scheduled":
+            raise PublisherError(
+                f"campaign {campaign_id} is {campaign.state}; only a scheduled campaign can be rescheduled"
+            )
+        campaign.scheduled_at = when
+    return when

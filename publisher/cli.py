@@ -213,13 +213,24 @@ def send(
     subject: Annotated[str | None, typer.Option(help="Subject (default: the first title).")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Show progress until every message is final.")] = False,
     timeout: Annotated[float | None, typer.Option(help="With --wait: give up after this many seconds.")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Send later: an ISO 8601 time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00."),
+    ] = None,
 ) -> None:
-    """Send a digest of these articles to a list; prints the campaign id."""
+    """Send a digest of these articles to a list, now or --at a time; prints the campaign id."""
     with _user_errors():
         settings, store = _open()
-        campaign_id = campaigns.create_email_campaign(store, settings, article_ids, list_name, subject=subject)
-        campaigns.dispatch(store, settings, _dispatcher(settings), campaign_id)
+        send_at = campaigns.parse_send_at(at) if at is not None else None
+        campaign_id = campaigns.create_email_campaign(
+            store, settings, article_ids, list_name, subject=subject, send_at=send_at
+        )
+        if send_at is None:
+            campaigns.dispatch(store, settings, _dispatcher(settings), campaign_id)
     out.print(campaign_id)
+    if send_at is not None:
+        scheduled = campaigns.status(store, campaign_id).scheduled_at
+        err.print(f"scheduled for {scheduled:%Y-%m-%d %H:%M:%S} UTC; a worker's sweep sends it then", markup=False)
     if wait:
         state = wait_for(store, campaign_id, timeout=timeout)
         _print_counts(state)
@@ -292,6 +303,9 @@ def status(
     )
     if state.pause_reason:
         out.print(f"paused: {state.pause_reason}", markup=False)
+    if state.scheduled_at:
+        verb = "scheduled for" if state.state == "scheduled" else "was scheduled for"
+        out.print(f"{verb} {state.scheduled_at:%Y-%m-%d %H:%M:%S} UTC", markup=False)
 
 
 @app.command()
@@ -537,6 +551,18 @@ def campaign_cancel(campaign_id: int) -> None:
         _, store = _open()
         count = campaigns.cancel(store, campaign_id)
     out.print(f"campaign {campaign_id} cancelled: {count} messages will not be sent")
+
+
+@campaign_app.command("reschedule")
+def campaign_reschedule(
+    campaign_id: int,
+    at: Annotated[str, typer.Option("--at", help="The new time, ISO 8601 with its UTC offset.")],
+) -> None:
+    """Move a scheduled send to another time (before it has started)."""
+    with _user_errors():
+        _, store = _open()
+        when = campaigns.reschedule(store, campaign_id, campaigns.parse_send_at(at))
+    out.print(f"campaign {campaign_id} scheduled for {when:%Y-%m-%d %H:%M:%S} UTC")
 
 
 # --- editor accounts for the web app (issue 7) ---

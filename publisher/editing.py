@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from publisher import importers, library, sharing
@@ -79,7 +79,21 @@ class ArticleInfo:
 def _went_out(session: Session, ids: list[int]) -> set[int]:
     if not ids:
         return set()
-    return set(session.scalars(select(CampaignArticle.article_id).where(CampaignArticle.article_id.in_(ids))))
+    return set(
+        session.scalars(
+            select(CampaignArticle.article_id).where(CampaignArticle.article_id.in_(ids), _campaign_went_out())
+        )
+    )
+
+
+def _campaign_went_out() -> ColumnElement[bool]:
+    """The CampaignArticle's campaign started (issue 7): a scheduled send, or one cancelled before its
+    time, has not gone out, so its articles stay private until then."""
+    return exists().where(
+        Campaign.id == CampaignArticle.campaign_id,
+        Campaign.state != "scheduled",
+        ~and_(Campaign.state == "cancelled", Campaign.scheduled_at.is_not(None), Campaign.progress_at.is_(None)),
+    )
 
 
 def article_info(store: Store, article_id: int) -> ArticleInfo:
@@ -162,7 +176,9 @@ def is_public(store: Store, article_id: int) -> bool:
             return False
         if row.published_at is not None:
             return True
-        return bool(session.scalar(select(exists().where(CampaignArticle.article_id == article_id))))
+        return bool(
+            session.scalar(select(exists().where(CampaignArticle.article_id == article_id, _campaign_went_out())))
+        )
 
 
 def share_previews(store: Store, settings: Settings, article_id: int) -> list[SharePreview]:
@@ -300,7 +316,7 @@ def recent_campaigns(store: Store, kind: str | None = None, limit: int = 20) -> 
 
 def public_articles(store: Store, limit: int = 50) -> list[Article]:
     """What readers see in the archive: published articles, and those that went out, newest first."""
-    sent = exists().where(CampaignArticle.article_id == ArticleRow.id)
+    sent = exists().where(CampaignArticle.article_id == ArticleRow.id, _campaign_went_out())
     with store.session() as session:
         ids = session.scalars(
             select(ArticleRow.id)

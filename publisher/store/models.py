@@ -73,7 +73,7 @@ class Campaign(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|sending|paused|done|cancelled
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # scheduled|queued|sending|paused|done|cancelled
     subject: Mapped[str] = mapped_column(String(500), default="")
     list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="SET NULL"))
     # The digest with its CSS inlined, personal fields left as placeholders (see render.email).
@@ -87,6 +87,8 @@ class Campaign(Base):
     pause_reason: Mapped[str | None] = mapped_column(Text)
     failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress_at: Mapped[datetime | None] = mapped_column()
+    # Scheduled sends (issue 7): state "scheduled" until the sweeper starts the campaign at this time (UTC).
+    scheduled_at: Mapped[datetime | None] = mapped_column()
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
 

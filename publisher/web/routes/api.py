@@ -130,6 +130,10 @@ class SendIn(BaseModel):
     article_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(min_length=1, max_length=50)
     list_name: str = Field(min_length=1, max_length=200)
     subject: str | None = Field(default=None, max_length=300)
+    send_at: datetime | None = Field(
+        default=None,
+        description="Send later, at this ISO 8601 time with its UTC offset (within a year); omit to send now",
+    )
 
 
 class ShareIn(BaseModel):
@@ -148,6 +152,11 @@ class CampaignOut(BaseModel):
     percent: int
     created_at: Timestamp
     finished_at: Timestamp | None
+    scheduled_at: Timestamp | None = Field(default=None, description="When a scheduled send starts (UTC)")
+
+
+class RescheduleIn(BaseModel):
+    send_at: datetime = Field(description="The new time, ISO 8601 with its UTC offset (within a year)")
 
 
 class CampaignSummary(BaseModel):
@@ -189,6 +198,7 @@ def _campaign_out(state: campaigns.CampaignStatus) -> CampaignOut:
         percent=100 if state.total == 0 else finished * 100 // state.total,
         created_at=state.created_at,
         finished_at=state.finished_at,
+        scheduled_at=state.scheduled_at,
     )
 
 
@@ -276,14 +286,15 @@ def api_campaigns(request: Request, limit: Annotated[int, Query(ge=1, le=500)] =
     return [CampaignSummary(**vars(c)) for c in editing.recent_campaigns(get_store(request), limit=limit)]
 
 
-@router.post("/campaigns/send", status_code=201, summary="Send a digest of these articles to a list, now")
+@router.post("/campaigns/send", status_code=201, summary="Send a digest of these articles to a list, now or at send_at")
 def api_send(request: Request, body: SendIn) -> CampaignOut:
     store, settings = get_store(request), get_settings(request)
     editing.check_send_input(body.list_name, body.subject)
     campaign_id = campaigns.create_email_campaign(
-        store, settings, body.article_ids, body.list_name, subject=body.subject
+        store, settings, body.article_ids, body.list_name, subject=body.subject, send_at=body.send_at
     )
-    campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
+    if body.send_at is None:
+        campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
     return _campaign_out(campaigns.status(store, campaign_id))
 
 
@@ -326,6 +337,12 @@ def api_resume(request: Request, campaign_id: Id) -> CampaignOut:
 @router.post("/campaigns/{campaign_id}/cancel", summary="Cancel what is not yet sent")
 def api_cancel(request: Request, campaign_id: Id) -> CampaignOut:
     campaigns.cancel(get_store(request), campaign_id)
+    return _campaign_out(campaigns.status(get_store(request), campaign_id))
+
+
+@router.post("/campaigns/{campaign_id}/reschedule", summary="Move a scheduled send to another time")
+def api_reschedule(request: Request, campaign_id: Id, body: RescheduleIn) -> CampaignOut:
+    campaigns.reschedule(get_store(request), campaign_id, body.send_at)
     return _campaign_out(campaigns.status(get_store(request), campaign_id))
 
 

@@ -16,6 +16,7 @@ from publisher.errors import PublisherError
 from publisher.render.email import article_url
 from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
+from publisher.web.send_time import OFFSETS, SendTime, read_send_time
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -159,6 +160,8 @@ def send_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(r
             "error": "",
             "confirm": None,
             "subject": None,
+            "send_time": SendTime(),
+            "offsets": OFFSETS,
         },
     )
 
@@ -177,19 +180,28 @@ def send(
     subject = str(form.get("subject") or "").strip() or None
     chosen = next((item for item in lists if item.name == list_name), None)
     context = {"ctx": ctx, "article": article, "lists": lists, "error": "", "confirm": None, "subject": subject}
+    # Now or at a time (issue 7): a scheduled send is started by the workers' sweep when the time comes.
+    send_time, problem = read_send_time(form)
+    context.update(send_time=send_time, offsets=OFFSETS)
     if chosen is None:
         context["error"] = "Choose the list to send to."
+        return page(request, "editor/send.html.j2", context, status_code=422)
+    if problem:
+        context["error"] = problem
         return page(request, "editor/send.html.j2", context, status_code=422)
     if form.get("confirm") != "yes":
         context["confirm"] = chosen
         return page(request, "editor/send.html.j2", context)
     try:
         editing.check_send_input(list_name, subject)
-        campaign_id = campaigns.create_email_campaign(store, settings, [article_id], list_name, subject=subject)
+        campaign_id = campaigns.create_email_campaign(
+            store, settings, [article_id], list_name, subject=subject, send_at=send_time.at
+        )
     except PublisherError as exc:
         context["error"] = str(exc)
         return page(request, "editor/send.html.j2", context, status_code=422)
-    campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
+    if send_time.at is None:
+        campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
     return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)
 
 

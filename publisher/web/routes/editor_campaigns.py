@@ -29,8 +29,9 @@ def progress(state: campaigns.CampaignStatus) -> dict[str, object]:
         "percent": 100 if state.total == 0 else int(finished * 100 / state.total),
         "can_pause": state.state in ("queued", "sending") and state.pending > 0,
         "can_resume": state.state == "paused",
-        "can_cancel": state.state in ("queued", "sending", "paused") and state.pending > 0,
+        "can_cancel": state.state in ("scheduled", "queued", "sending", "paused") and state.pending > 0,
         "final": state.state in FINAL,
+        "scheduled_at": state.scheduled_at.isoformat() if state.scheduled_at else None,  # issue 7
     }
 
 
