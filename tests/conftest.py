@@ -8,6 +8,7 @@ import pytest
 
 from publisher.config import Settings
 from publisher.store import Store
+from tests.support.services import postgres_database
 from tests.support.smtp import SmtpServer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +49,17 @@ def smtp_server() -> Iterator[SmtpServer]:
 @pytest.fixture
 def seed_path() -> Path:
     return SEED
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
+    """The test's SQLite store, then a fresh PostgreSQL one (which refuses some text SQLite takes, a NUL for one)."""
+    if request.param == "sqlite":
+        yield store
+        return
+    with postgres_database() as url:
+        pg = Store(url)
+        try:
+            yield pg
+        finally:
+            pg.dispose()

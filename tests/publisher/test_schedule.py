@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,21 +15,7 @@ from publisher.errors import PublisherError
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, Subscription, utcnow
 from tests.support.factories import RecordingDispatcher, seed_article, subscribe
-from tests.support.services import postgres_database
 from tests.support.smtp import SmtpServer
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
-    if request.param == "sqlite":
-        yield store
-        return
-    with postgres_database() as url:
-        pg = Store(url)
-        try:
-            yield pg
-        finally:
-            pg.dispose()
 
 
 def schedule(store: Store, settings: Settings, seed_path: Path, count: int = 3, ahead: float = 3600) -> int:

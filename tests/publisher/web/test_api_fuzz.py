@@ -3,7 +3,6 @@ and every answer matches the documented schema."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,26 +16,11 @@ from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import create_app
 from tests.support.factories import RecordingDispatcher, seed_article, subscribe
-from tests.support.services import postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fuzz_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
-    """SQLite, and PostgreSQL, which refuses some text SQLite takes (a NUL character, for one)."""
-    if request.param == "sqlite":
-        yield store
-        return
-    with postgres_database() as url:
-        pg = Store(url)
-        try:
-            yield pg
-        finally:
-            pg.dispose()
 
 
 @pytest.fixture
-def api_app(settings: Settings, fuzz_store: Store, seed_path: Path):
-    store = fuzz_store
+def api_app(settings: Settings, any_store: Store, seed_path: Path):
+    store = any_store
     editors.add_user(store, "robot", "a long enough password")
     seed_article(store, seed_path)
     subscribe(store, "readers", 3)
