@@ -1,4 +1,11 @@
-"""The errors publisher raises for bad input; each message names the problem."""
+"""The errors publisher raises for bad input; each message names the problem.
+
+Interfaces word them: the CLI prints the message and exits 2, the API answers 422 for a PublisherError,
+404 for NotFound and 409 for a Conflict. A message never names an interface's option (such as `--force`):
+each interface adds its own hint from the error's fields.
+"""
+
+from __future__ import annotations
 
 
 class PublisherError(Exception):
@@ -23,3 +30,21 @@ class HeaderInjection(PublisherError):
 
 class ConfigError(PublisherError):
     """The settings are inconsistent or incomplete."""
+
+
+class Conflict(PublisherError):
+    """The request clashes with what already exists or is happening; it may be forced or retried."""
+
+
+class AlreadyShared(Conflict):
+    """The article was shared to this channel (account) before; sharing again needs force."""
+
+    def __init__(self, article_id: int, channel: str, where: str) -> None:
+        super().__init__(f"article {article_id} is already shared to {channel} at {where}")
+        self.article_id = article_id
+        self.channel = channel
+        self.where = where
+
+
+class TextTooLong(PublisherError):
+    """A post cannot be made to fit its network's limit, even shortened."""
