@@ -12,13 +12,11 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from publisher.articles import slugify
 from publisher.campaigns import finish_if_done
 from publisher.channels import (
     ChannelError,
@@ -37,8 +35,8 @@ from publisher.config import Settings
 from publisher.consent import CONFIRM_KIND, ConfirmationSource
 from publisher.errors import PublisherError
 from publisher.ratelimit import RateLimiter, rate_limiter
-from publisher.render.dkim import dkim_signer
 from publisher.render.email import RenderedDigest
+from publisher.render.message import message_template
 from publisher.render.mime import MessageTemplate, Recipient
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList, OutboxRow, utcnow
@@ -130,22 +128,11 @@ def _claim(
     return now, sorted((_Claimed(*r) for r in rows), key=lambda c: c.id)
 
 
-def message_template(session: Session, campaign: Campaign, settings: Settings) -> MessageTemplate:
-    """The campaign's MessageTemplate: every header value is checked for line breaks here."""
+def campaign_template(session: Session, campaign: Campaign, settings: Settings) -> MessageTemplate:
+    """The campaign's MessageTemplate (render.message builds it; this looks up the list's name)."""
     digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
     list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
-    extra: list[tuple[str, str]] = [("Precedence", "bulk")] if settings.precedence_bulk else []
-    return MessageTemplate(
-        digest,
-        campaign_id=campaign.id,
-        sender=settings.from_,
-        base_url=settings.base_url,
-        list_id=f"{settings.newsletter_name} <{_list_label(list_name)}.{settings.sender_domain}>",
-        reply_to=settings.reply_to,
-        unsubscribe_mailto=settings.unsubscribe_mailto or parseaddr(settings.from_)[1],
-        extra_headers=extra,
-        signer=dkim_signer(settings),
-    )
+    return message_template(settings, campaign.id, digest, list_name)
 
 
 class _EmailSource:
@@ -154,7 +141,7 @@ class _EmailSource:
     def __init__(self, session: Session, campaign: Campaign, settings: Settings) -> None:
         self.list_id = campaign.list_id
         self.secret = settings.signing_key()
-        self.template = message_template(session, campaign, settings)
+        self.template = campaign_template(session, campaign, settings)
 
     def messages(self, store: Store, claimed: list[_Claimed]) -> dict[int, Message | str]:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
@@ -192,10 +179,6 @@ class _EmailSource:
 
 class _Unsendable(str):
     """A row that cannot be sent because its data is bad: failed, not suppressed."""
-
-
-def _list_label(name: str) -> str:
-    return slugify(name, max_length=40)
 
 
 def _post_messages(claimed: list[_Claimed]) -> dict[int, Message | str]:

@@ -6,7 +6,8 @@ Creating a campaign writes its outbox rows with one set-based statement; dispatc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -355,14 +356,30 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
         )
 
 
+def watch(
+    store: Store, campaign_id: int, *, timeout: float | None = None, interval: float = 0.25
+) -> Iterator[CampaignStatus]:
+    """Yield the campaign's status every interval until no row is pending, it pauses or is cancelled, or
+    the timeout passes; the last status yielded is the final word. Interfaces draw progress from it."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        state = status(store, campaign_id)
+        yield state
+        if state.pending == 0 or state.state in ("cancelled", "paused"):
+            return
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        time.sleep(interval)
+
+
 # Campaign control (issue 4): pause, resume, cancel, and the checks and figures they rely on.
 
 
 def _check_headers(session: Session, campaign: Campaign, settings: Settings) -> None:
     """Build the campaign's message template now: a bad header value or DKIM key is refused before queueing."""
-    from publisher.delivery import message_template  # delivery imports this module
+    from publisher.delivery import campaign_template  # delivery imports this module
 
-    message_template(session, campaign, settings)
+    campaign_template(session, campaign, settings)
 
 
 def _get(session: Session, campaign_id: int) -> Campaign:

@@ -37,3 +37,10 @@ def share(services: Services, article_id: int, channels: Sequence[str], *, force
     campaign_id = campaigns.create_share_campaign(s.store, s.settings, article_id, channels, force=force)
     campaigns.dispatch(s.store, s.settings, s.dispatcher, campaign_id)
     return campaign_id
+
+
+def auto_share_article(services: Services, article_id: int) -> int | None:
+    """Share a newly published article to PUBLISHER_SHARE_ON_IMPORT's channels (skipping earlier shares)."""
+    from publisher import sharing  # to be folded in here (issue 10)
+
+    return sharing.auto_share_article(services.store, services.settings, services.dispatcher, article_id)

@@ -5,8 +5,9 @@ A channel never renders and never touches the database; workers own state.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,32 @@ class RecipientRejected(PermanentError):
         self.recipient = recipient
 
 
-@runtime_checkable
-class Channel(Protocol):
+class Channel:
+    """The contract every delivery target keeps: one module, one subclass, this surface.
+
+    `network` names the kind of network ("smtp", "x", "mastodon", ...); `name` is the channel (account)
+    name outbox rows carry. send_many defaults to send in a loop; a channel that can do better (SMTP
+    pipelining) overrides it. verify checks the configuration and credentials without sending anything.
+    """
+
+    network: ClassVar[str]
+    limits: ClassVar[TextLimits] = TextLimits()
     name: str
-    limits: TextLimits
 
-    def send(self, message: Message) -> Result: ...
+    def send(self, message: Message) -> Result:
+        raise NotImplementedError
 
-    def close(self) -> None: ...
+    def send_many(self, messages: Iterable[Message]) -> Iterator[Result | ChannelError]:
+        """One outcome per message, in order: a Result, or the ChannelError that message met."""
+        for message in messages:
+            try:
+                yield self.send(message)
+            except ChannelError as exc:
+                yield exc
+
+    def verify(self) -> str:
+        """Check the settings (and credentials where the network has a check); returns what was checked."""
+        return "configured correctly: opened and closed without error (no credentials check exists)"
+
+    def close(self) -> None:
+        """Release connections; the channel is not used again."""

@@ -14,7 +14,7 @@ from atproto_client import exceptions as at
 from atproto_client.request import Request
 
 from publisher.accounts import Account
-from publisher.channels.base import Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
 
 
 def _facets(extra: dict[str, Any]) -> list[models.AppBskyRichtextFacet.Main] | None:
@@ -39,9 +39,10 @@ def _embed(extra: dict[str, Any]) -> models.AppBskyEmbedExternal.Main | None:
     )
 
 
-class BlueskyChannel:
+class BlueskyChannel(Channel):
     """Posts for one account; one session (createSession) per channel instance, i.e. per batch."""
 
+    network = "bluesky"
     name = "bluesky"
     network = "bluesky"
     limits = TextLimits(max_length=300)

@@ -9,12 +9,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from publisher.channels.base import Email, Message, Post, Result, TextLimits
+from publisher.channels.base import Channel, Email, Message, Post, Result, TextLimits
 
 
-class FileChannel:
+class FileChannel(Channel):
     """Writes each email as an .eml in `<dir>/maildir/new` and each post as a line of `<dir>/shares.jsonl`."""
 
+    network = "file"
     name = "file"
     limits = TextLimits()
 

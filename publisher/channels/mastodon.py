@@ -18,12 +18,13 @@ from mastodon import (
 )
 
 from publisher.accounts import Account
-from publisher.channels.base import Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
 
 
-class MastodonChannel:
+class MastodonChannel(Channel):
     """Posts statuses for one account on one instance (`?max_characters=` for instances above 500)."""
 
+    network = "mastodon"
     name = "mastodon"
     network = "mastodon"
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.channels.base import (
+    Channel,
     ChannelError,
     ConnectionFailed,
     Email,
@@ -64,9 +65,10 @@ def _refused_recipient(code: int, text: bytes | str, recipient: str) -> Transien
     return error
 
 
-class SmtpChannel:
+class SmtpChannel(Channel):
     """Sends Email messages through a pool of SMTP servers (failover in order); not for share posts."""
 
+    network = "smtp"
     name = "smtp"
     limits = TextLimits()
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from publisher.accounts import Account
-from publisher.channels.base import Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
 
 SECRET_PREFIX = "whsec_"
 
@@ -86,9 +86,10 @@ def _retry_after(response: httpx.Response) -> float | None:
             return None
 
 
-class WebhookChannel:
+class WebhookChannel(Channel):
     """POSTs each post to one URL; 2xx is sent, 429/5xx/timeouts retry, other answers fail."""
 
+    network = "webhook"
     name = "webhook"
     network = "webhook"
     limits = TextLimits()

@@ -15,7 +15,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from publisher.accounts import Account
-from publisher.channels.base import Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
 
 API_HOST = "https://api.twitter.com"
 DUPLICATE = "duplicate content"
@@ -38,9 +38,10 @@ class _ApiAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-class XChannel:
+class XChannel(Channel):
     """Posts tweets for one account; 403 duplicate counts as already posted, 429 waits for the reset."""
 
+    network = "x"
     name = "x"
     network = "x"
     limits = TextLimits(max_length=280, url_length=23)

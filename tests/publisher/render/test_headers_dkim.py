@@ -10,7 +10,7 @@ import pytest
 
 from publisher import campaigns
 from publisher.config import Settings
-from publisher.delivery import message_template
+from publisher.delivery import campaign_template
 from publisher.errors import ConfigError, HeaderInjection
 from publisher.render.mime import Recipient
 from publisher.store import Store
@@ -23,7 +23,7 @@ def build(store: Store, settings: Settings, seed_path: Path) -> bytes:
     subscribe(store, "Weekly Readers", 1)
     campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "Weekly Readers")
     with store.session() as session:
-        template = message_template(session, session.get(Campaign, campaign_id), settings)
+        template = campaign_template(session, session.get(Campaign, campaign_id), settings)
     return template.build(Recipient(id=42, email="zoe@example.com", name="Zoë", token="TOK"))
 
 
