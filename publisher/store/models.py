@@ -93,6 +93,7 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column()
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
+    mailing_list: Mapped[MailingList | None] = relationship()
 
 
 class CampaignArticle(Base):
