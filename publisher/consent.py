@@ -14,10 +14,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from publisher.addresses import normalize_address
@@ -191,7 +191,7 @@ def _read_confirm_token(settings: Settings, token: str) -> tuple[int, int, str]:
     try:
         if not is_canonical_token(token):
             raise BadSignature("signature is not in canonical form")
-        subscriber_id, list_id, nonce = serializer.loads(token, max_age=settings.confirm_max_age_hours * 3600)
+        subscriber_id, list_id, nonce = serializer.loads(token, max_age=round(settings.confirm_max_age_hours * 3600))
     except SignatureExpired:
         raise LinkRefused(
             "expired",
@@ -241,7 +241,7 @@ def confirm(store: Store, settings: Settings, token: str) -> Confirmation:
             .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
             execution_options={"synchronize_session": False},
         )
-        if done.rowcount != 1:  # a concurrent click won
+        if cast(CursorResult[Any], done).rowcount != 1:  # a concurrent click won
             raise LinkRefused("used", "This confirmation link has already been used or is no longer valid.")
         return found
 
@@ -347,7 +347,7 @@ def unsubscribe_address(store: Store, email: str, list_name: str | None = None) 
             update(Subscription).where(*where).values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
             execution_options={"synchronize_session": False},
         )
-        return result.rowcount
+        return cast(CursorResult[Any], result).rowcount
 
 
 def purge_unconfirmed(store: Store, older_than: timedelta) -> int:

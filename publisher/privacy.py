@@ -7,9 +7,9 @@ not change) but no longer point at anyone, and errors that may quote the address
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from publisher.addresses import canonical_address
 from publisher.errors import NotFound
@@ -144,16 +144,18 @@ def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False
                 .values(recipient_id=-OutboxRow.id, provider_id=None, error=None, payload=None),
                 execution_options={"synchronize_session": False},
             )
-            counts["deliveries_anonymized"] = anonymized.rowcount
+            counts["deliveries_anonymized"] = cast(CursorResult[Any], anonymized).rowcount
             session.execute(delete(Subscription).where(Subscription.subscriber_id == sid))
             session.execute(delete(Subscriber).where(Subscriber.id == sid))
-        counts["bounces"] = session.execute(delete(BounceEvent).where(BounceEvent.email == address)).rowcount
+        bounces = session.execute(delete(BounceEvent).where(BounceEvent.email == address))
+        counts["bounces"] = cast(CursorResult[Any], bounces).rowcount
         if keep_suppression:
             if not any(counts.values()) and not is_suppressed(session, address):
                 raise NotFound(f"nothing is held about {address!r}")
             suppress(session, address, "manual", detail="erased on request; kept so it is never mailed again")
             return counts
-        counts["suppression"] = session.execute(delete(Suppression).where(Suppression.email == address)).rowcount
+        unlisted = session.execute(delete(Suppression).where(Suppression.email == address))
+        counts["suppression"] = cast(CursorResult[Any], unlisted).rowcount
         if not any(counts.values()):
             raise NotFound(f"nothing is held about {address!r}")
         return counts

@@ -314,23 +314,18 @@ def list_overview(store: Store) -> list[dict[str, Any]]:
     return [{"id": i, "name": name, "counts": by_list.get(i, {})} for i, name in lists]
 
 
-def recipients(session: Session, list_id: int | None, subscriber_ids: Iterable[int]) -> list[Row[Any]]:
+def recipients(
+    session: Session, list_id: int | None, subscriber_ids: Iterable[int]
+) -> Sequence[Row[int, str, str, str, str | None]]:
     """Subscribers of one list as delivery sees them at send time: id, email, name, the subscription's
     status and, when the address is on the global suppression list, its reason (`suppressed`)."""
-    return list(
-        session.execute(
-            select(
-                Subscriber.id,
-                Subscriber.email,
-                Subscriber.name,
-                Subscription.status,
-                Suppression.reason.label("suppressed"),
-            )
-            .join(Subscription, and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == list_id))
-            .outerjoin(Suppression, Suppression.email == Subscriber.email)
-            .where(Subscriber.id.in_(list(subscriber_ids)))
-        ).all()
-    )
+    suppressed = Suppression.reason.label("suppressed")
+    return session.execute(
+        select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, suppressed)
+        .join(Subscription, and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == list_id))
+        .outerjoin(Suppression, Suppression.email == Subscriber.email)
+        .where(Subscriber.id.in_(list(subscriber_ids)))
+    ).all()
 
 
 def mail_recipients(

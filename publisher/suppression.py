@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,7 +97,7 @@ def suppress(
 def unsuppress(session: Session, email: str) -> bool:
     """Take an address off the suppression list (its subscriptions stay as they are); True if it was on it."""
     result = session.execute(delete(Suppression).where(Suppression.email == canonical_address(email)))
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def get_suppression(session: Session, email: str) -> SuppressionEntry | None:
