@@ -1,5 +1,5 @@
-"""The shape of the code, checked: layers only look down (no import cycles in publisher/), only the
-composition root imports workers/, and no file in publisher/ or workers/ grows past 400 lines.
+"""The shape of the code, checked: layers only look down and there are no import cycles in publisher/,
+only the composition root imports workers/, and no file in publisher/ or workers/ grows past 400 lines.
 
 The import graph is read from the source (tests.support.imports): module-level and function-level
 imports alike, so a cycle cannot hide behind an import inside a function.
@@ -18,11 +18,90 @@ WORKERS = ROOT / "workers"
 MAX_LINES = 400
 COMPOSITION_ROOT = frozenset({"publisher.runtime"})
 
+# The layers of README's "Architecture" section, bottom up; a module belongs to the longest prefix listed.
+LAYERS: list[tuple[str, list[str]]] = [
+    (
+        "foundations",
+        [
+            "publisher",
+            "publisher.config",
+            "publisher.errors",
+            "publisher.states",
+            "publisher.clock",
+            "publisher.addresses",
+        ],
+    ),
+    ("store", ["publisher.store"]),
+    ("articles", ["publisher.articles", "publisher.library"]),
+    ("importers", ["publisher.importers"]),
+    ("channels", ["publisher.channels", "publisher.accounts", "publisher.textrules"]),
+    ("render", ["publisher.render"]),
+    (
+        "subscribers",
+        [
+            "publisher.subscribers",
+            "publisher.consent",
+            "publisher.suppression",
+            "publisher.privacy",
+            "publisher.bounces",
+        ],
+    ),
+    ("delivery", ["publisher.delivery", "publisher.ratelimit"]),
+    ("campaigns", ["publisher.campaigns", "publisher.sharing"]),
+    (
+        "interfaces",
+        [
+            "publisher.web",
+            "publisher.cli",
+            "publisher.editing",
+            "publisher.editors",
+            "publisher.demo",
+            "publisher.__main__",
+        ],
+    ),
+    ("composition root", ["publisher.runtime"]),
+]
+# Imports allowed to point up, with the reason.
+UPWARD_ALLOWED = {
+    # Service functions take the Services the composition root builds (runtime imports only config, store
+    # and clock at module level; workers only inside celery_dispatcher).
+    ("publisher.campaigns.service", "publisher.runtime"),
+}
+
+
+def layer_of(module: str) -> int | None:
+    best: tuple[int, int] | None = None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
+    return best[0] if best else None
+
 
 def test_publisher_has_no_import_cycle():
     cycles = build_graph(PUBLISHER).cycles()
 
     assert not cycles, f"{len(cycles)} import cycle(s) in publisher/:\n" + "\n".join(describe(c) for c in cycles)
+
+
+def test_every_module_belongs_to_a_layer():
+    unplaced = sorted(m for m in build_graph(PUBLISHER).modules if layer_of(m) is None)
+
+    assert not unplaced, f"modules in no layer (add them to LAYERS here and to README's table): {unplaced}"
+
+
+def test_layers_only_look_down():
+    upward = [
+        i
+        for i in build_graph(PUBLISHER).internal()
+        if (i.source, i.target) not in UPWARD_ALLOWED and (layer_of(i.target) or 0) > (layer_of(i.source) or 0)
+    ]
+
+    assert not upward, "imports that point up a layer:\n" + "\n".join(
+        f"    {i.source} ({LAYERS[layer_of(i.source) or 0][0]}) imports {i.target} "
+        f"({LAYERS[layer_of(i.target) or 0][0]}) at {i.where()}"
+        for i in upward
+    )
 
 
 def test_only_the_composition_root_imports_workers():
@@ -131,3 +210,12 @@ def test_long_files_are_named_with_their_length(tmp_path: Path):
     package = make_package(tmp_path, {"app/__init__.py": "", "app/big.py": "x = 1\n" * 401, "app/ok.py": "x = 1\n"})
 
     assert long_files([package], MAX_LINES) == [(package / "big.py", 401)]
+
+
+def test_a_module_belongs_to_the_longest_prefix_listed():
+    names = [name for name, _ in LAYERS]
+
+    assert names[layer_of("publisher.delivery.claim") or 0] == "delivery"
+    assert names[layer_of("publisher.store.types") or 0] == "store"
+    assert names[layer_of("publisher") or 0] == "foundations"
+    assert layer_of("publisherx.config") is None
