@@ -32,7 +32,14 @@ from publisher.render.mime import check_header_value
 from publisher.states import CampaignKind, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
-from publisher.subscribers import get_list, is_canonical_token, mail_recipients, read_unsubscribe_token
+from publisher.subscribers import (
+    LinkClaim,
+    get_list,
+    is_canonical_token,
+    link_names,
+    mail_recipients,
+    read_unsubscribe_token,
+)
 from publisher.suppression import is_suppressed
 
 CONFIRM_KIND = CampaignKind.CONFIRM  # the old name; publisher.states is its home
@@ -268,38 +275,44 @@ class Preferences:
     lists: list[ListChoice]
 
 
-def _read_link(settings: Settings, token: str) -> tuple[int, int]:
+def _read_link(settings: Settings, token: str) -> LinkClaim:
     try:
         return read_unsubscribe_token(settings.signing_key(), token)
     except PublisherError:
         raise LinkRefused("invalid", "This unsubscribe link is not valid. Check that it was copied whole.") from None
 
 
+def _linked_subscriber(session: Session, settings: Settings, token: str) -> tuple[LinkClaim, str]:
+    """The claim of a link and the address of the subscriber it names, who must be the one it was made for."""
+    claim = _read_link(settings, token)
+    email = session.scalar(select(Subscriber.email).where(Subscriber.id == claim.subscriber_id))
+    if email is None or not link_names(settings.signing_key(), claim, email):
+        raise LinkRefused("gone", "This address is no longer in our records; nothing will be sent to it.")
+    return claim, email
+
+
 def preferences(store: Store, settings: Settings, token: str) -> Preferences:
     """The subscriber an unsubscribe link names and every list they have a subscription on; changes nothing."""
-    subscriber_id, list_id = _read_link(settings, token)
     with store.session() as session:
-        email = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
-        if email is None:
-            raise LinkRefused("gone", "This address is no longer in our records; nothing will be sent to it.")
+        claim, email = _linked_subscriber(session, settings, token)
         rows = session.execute(
             select(MailingList.id, MailingList.name, Subscription.status)
             .join(Subscription, Subscription.list_id == MailingList.id)
-            .where(Subscription.subscriber_id == subscriber_id)
+            .where(Subscription.subscriber_id == claim.subscriber_id)
             .order_by(MailingList.name)
         ).all()
-    return Preferences(subscriber_id, email, list_id, [ListChoice(*row) for row in rows])
+    return Preferences(claim.subscriber_id, email, claim.list_id, [ListChoice(*row) for row in rows])
 
 
 def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
     """Unsubscribe the subscription an unsubscribe link names, at once; doing it again is harmless."""
-    subscriber_id, list_id = _read_link(settings, token)
     with store.session() as session:
+        claim, _ = _linked_subscriber(session, settings, token)
         session.execute(
             update(Subscription)
             .where(
-                Subscription.subscriber_id == subscriber_id,
-                Subscription.list_id == list_id,
+                Subscription.subscriber_id == claim.subscriber_id,
+                Subscription.list_id == claim.list_id,
                 Subscription.status.in_(("active", "unconfirmed")),
             )
             .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
@@ -314,10 +327,10 @@ def set_preferences(store: Store, settings: Settings, token: str, chosen: set[in
     Choosing a list again reactivates it: the link reached the subscriber's mailbox, which is the proof of
     consent double opt-in asks for. Bounced and complained subscriptions are left alone.
     """
-    subscriber_id, _ = _read_link(settings, token)
     with store.session() as session:
+        claim, _ = _linked_subscriber(session, settings, token)
         now = utcnow()
-        mine = Subscription.subscriber_id == subscriber_id
+        mine = Subscription.subscriber_id == claim.subscriber_id
         session.execute(
             update(Subscription)
             .where(mine, Subscription.list_id.in_(chosen), Subscription.status.in_(("unsubscribed", "unconfirmed")))

@@ -22,6 +22,7 @@ class Base(DeclarativeBase):
 
 class ArticleRow(Base):
     __tablename__ = "articles"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -36,6 +37,7 @@ class ArticleRow(Base):
 
 class MailingList(Base):
     __tablename__ = "lists"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -44,6 +46,7 @@ class MailingList(Base):
 
 class Subscriber(Base):
     __tablename__ = "subscribers"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Normalized by email-validator (domain lowercased), so duplicates differing in domain case merge.
@@ -73,6 +76,7 @@ class Campaign(Base):
     """One Send (kind "email"), Share ("share") or double opt-in confirmation ("confirm"); rendered once."""
 
     __tablename__ = "campaigns"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # a publisher.states.CampaignKind
@@ -183,6 +187,7 @@ class User(Base):
     """An editor who can log in to the web app; created with `publisher users add`."""
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -206,6 +211,7 @@ class ApiToken(Base):
     """A bearer token for the REST API; only its SHA-256 is kept, the token is shown once."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -59,11 +59,22 @@ def migrate(engine: Engine) -> None:
     with engine.connect() as conn:
         if set(MigrationContext.configure(conn).get_current_heads()) == heads:
             return
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Some revisions rebuild a table (copy, drop, rename); with foreign keys on, dropping the old
+            # table would cascade-delete the rows that point at it. The pragma only works between
+            # transactions; each revision checks `PRAGMA foreign_key_check` before it ends.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "heads")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 class Store:
