@@ -48,3 +48,11 @@ class AlreadyShared(Conflict):
 
 class TextTooLong(PublisherError):
     """A post cannot be made to fit its network's limit, even shortened."""
+
+
+class LinkRefused(PublisherError):
+    """A confirmation or unsubscribe link that cannot be honoured; `reason` is invalid, expired or used."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
