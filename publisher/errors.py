@@ -32,6 +32,10 @@ class ConfigError(PublisherError):
     """The settings are inconsistent or incomplete."""
 
 
+class Forbidden(PublisherError):
+    """The caller is known but may not do this (a role or token scope it lacks)."""
+
+
 class Conflict(PublisherError):
     """The request clashes with what already exists or is happening; it may be forced or retried."""
 

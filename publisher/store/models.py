@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from publisher.states import CampaignState, RowState
 from publisher.store.types import UTCDateTime
@@ -193,6 +194,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its parameters and salt
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An administrator also manages other editors: their tokens, and removing them (migration 0009).
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class WebSession(Base):
@@ -219,6 +222,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
+    # What the token may do, comma-separated: read, write (articles, lists), send (digests, shares).
+    scopes: Mapped[str] = mapped_column(String(100), default="read,write,send", server_default="read,write,send")
 
 
 class LoginAttempt(Base):
