@@ -60,3 +60,11 @@ class LinkRefused(PublisherError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class StorageUnavailable(PublisherError):
+    """The store cannot be written: `kind` is "full" or "read-only"; the message names the place."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
