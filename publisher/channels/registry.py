@@ -39,8 +39,10 @@ def register(network: Network) -> None:
 
 
 def unregister(name: str) -> None:
-    """Forget a network (tests that declare one of their own); its queue stays listed."""
-    _NETWORKS.pop(name, None)
+    """Forget a network (tests that declare one of their own), and its queue unless another uses it."""
+    gone = _NETWORKS.pop(name, None)
+    if gone is not None and gone.queue != "email" and all(n.queue != gone.queue for n in _NETWORKS.values()):
+        QUEUES.remove(gone.queue)
 
 
 def _discover() -> None:

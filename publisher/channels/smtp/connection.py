@@ -62,7 +62,7 @@ class ServerPool:
                 conn = smtplib.SMTP(timeout=cfg.timeout, local_hostname=cfg.local_hostname)
             # Connecting after construction keeps the greeting; smtplib checks the certificate against _host,
             # which only its constructor sets.
-            conn._host = cfg.host
+            conn._host = cfg.host  # type: ignore[attr-defined]
             code, greeting = conn.connect(cfg.host, cfg.port)
             if code != 220:
                 raise smtplib.SMTPConnectError(code, greeting)
