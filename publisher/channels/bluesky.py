@@ -6,7 +6,7 @@ The post's text, its link facets (UTF-8 byte offsets) and the external embed car
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from atproto import Client, models
 from atproto_client import exceptions as at
@@ -16,8 +16,6 @@ from publisher.channels.account import Account
 from publisher.channels.base import Message, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
-from publisher.config import Settings
-from publisher.errors import ConfigError
 
 _CHECK_WORDING = Wording(unauthorized="refused", forbidden="refused", refused="sign-in refused")
 
@@ -52,15 +50,9 @@ class BlueskyChannel(HttpChannel):
     wording: ClassVar[Wording] = Wording(unauthorized="refused", forbidden="refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0, request: Request | None = None) -> None:
-        super().__init__(account)
+        super().__init__(account, timeout=timeout)
         self.client = Client(base_url=account.base_url, request=request or Request(timeout=timeout))
         self._logged_in = False
-
-    @classmethod
-    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
-        if account is None:
-            raise ConfigError(f"the {name} channel needs an account")
-        return cls(account, timeout=settings.share_timeout)
 
     @property
     def who(self) -> str:

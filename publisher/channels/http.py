@@ -23,10 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from publisher.channels.account import Account
 from publisher.channels.base import Channel, ChannelError, Message, PermanentError, Post, TransientError
+from publisher.errors import ConfigError
+
+if TYPE_CHECKING:
+    from publisher.config import Settings
 
 DETAIL_LIMIT = 300
 # Rate-limit reset headers, as networks send them: X `x-rate-limit-reset` (epoch seconds), Bluesky
@@ -148,9 +152,16 @@ class HttpChannel(Channel):
     wording: ClassVar[Wording] = Wording()
     account: Account
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, *, timeout: float = 20.0) -> None:
         self.name = account.name
         self.account = account
+        self.timeout = timeout  # seconds per request
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
+        if account is None:
+            raise ConfigError(f"the {name} channel needs an account")
+        return cls(account, timeout=settings.share_timeout)
 
     @property
     def who(self) -> str:

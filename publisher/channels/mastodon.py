@@ -6,7 +6,7 @@ of posting twice.
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 from mastodon import Mastodon, MastodonAPIError, MastodonNetworkError, MastodonRatelimitError
 from mastodon.errors import MastodonReadTimeout
@@ -15,8 +15,6 @@ from publisher.channels.account import Account
 from publisher.channels.base import Message, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.mastodon import NETWORK
-from publisher.config import Settings
-from publisher.errors import ConfigError
 
 # What Mastodon.py raises for an answer or its absence (its other errors are bugs, not ours to reword).
 _FAILURES = (MastodonAPIError, MastodonNetworkError, MastodonRatelimitError)
@@ -30,7 +28,7 @@ class MastodonChannel(HttpChannel):
     wording: ClassVar[Wording] = Wording(unauthorized="access token refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0) -> None:
-        super().__init__(account)
+        super().__init__(account, timeout=timeout)
         self.limits = NETWORK.limits_for(account)
         self.api = Mastodon(
             access_token=account.secret("token"),
@@ -39,12 +37,6 @@ class MastodonChannel(HttpChannel):
             ratelimit_method="throw",  # never sleep inside a worker: the outbox schedules the retry
             version_check_mode="none",
         )
-
-    @classmethod
-    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
-        if account is None:
-            raise ConfigError(f"the {name} channel needs an account")
-        return cls(account, timeout=settings.share_timeout)
 
     @property
     def who(self) -> str:

@@ -15,7 +15,7 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,8 +23,6 @@ import httpx
 from publisher.channels.account import Account
 from publisher.channels.base import Message, PermanentError, Post, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
-from publisher.config import Settings
-from publisher.errors import ConfigError
 
 SECRET_PREFIX = "whsec_"
 
@@ -85,14 +83,8 @@ class WebhookChannel(HttpChannel):
     def __init__(
         self, account: Account, *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None
     ) -> None:
-        super().__init__(account)
+        super().__init__(account, timeout=timeout)
         self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
-
-    @classmethod
-    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
-        if account is None:
-            raise ConfigError(f"the {name} channel needs an account")
-        return cls(account, timeout=settings.share_timeout)
 
     @property
     def who(self) -> str:

@@ -7,7 +7,7 @@ signed) request to that base URL instead, keeping the Host header the signature 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import requests
 import tweepy
@@ -17,8 +17,6 @@ from publisher.channels.account import Account
 from publisher.channels.base import Message, PermanentError, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.x import NETWORK
-from publisher.config import Settings
-from publisher.errors import ConfigError
 
 API_HOST = "https://api.twitter.com"
 # X answers a repeated post with 403 and this in its message (no numeric code): the post is already there.
@@ -51,7 +49,7 @@ class XChannel(HttpChannel):
     wording: ClassVar[Wording] = Wording(unauthorized="credentials refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0) -> None:
-        super().__init__(account)
+        super().__init__(account, timeout=timeout)
         self.client = tweepy.Client(
             consumer_key=account.secret("consumer_key"),
             consumer_secret=account.secret("consumer_secret"),
@@ -60,12 +58,6 @@ class XChannel(HttpChannel):
             wait_on_rate_limit=False,  # never sleep inside a worker: the outbox schedules the retry
         )
         self.client.session.mount(API_HOST, _ApiAdapter(timeout, account.options.get("api")))
-
-    @classmethod
-    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
-        if account is None:
-            raise ConfigError(f"the {name} channel needs an account")
-        return cls(account, timeout=settings.share_timeout)
 
     @property
     def who(self) -> str:
