@@ -315,17 +315,25 @@ def export_csv(store: Store, list_name: str, out: io.TextIOBase | Any, *, status
             attributes = person.attributes or {}
             writer.writerow(
                 [
-                    person.email,
-                    person.name,
+                    spreadsheet_safe(person.email),
+                    spreadsheet_safe(person.name),
                     sub.status,
-                    sub.source,
+                    spreadsheet_safe(sub.source),
                     sub.created_at.isoformat(),
                     sub.confirmed_at.isoformat() if sub.confirmed_at else "",
-                    *(attributes.get(k, "") for k in extra),
+                    *(spreadsheet_safe(str(attributes.get(k, ""))) for k in extra),
                 ]
             )
             count += 1
         return count
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell that starts with = + - @ (or a tab or CR) would run as a formula in a spreadsheet: quote it.
+
+    OWASP's advice for CSV injection; a subscriber's name is input from anyone who signs up.
+    """
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def list_overview(store: Store) -> list[dict[str, Any]]:
