@@ -1,4 +1,14 @@
-"""Engines and sessions; migrations run on open so every process sees the current schema."""
+"""Engines and sessions; migrations run on open so every process sees the current schema.
+
+The transaction convention:
+- A public service function (one that takes a Store, or a Services) opens `store.session()` for each unit
+  of work it owns; the block commits when it ends and rolls back when it raises. One action is one
+  transaction unless the function says why it needs more (delivery records every chunk on its own, so a
+  crash loses at most one chunk; a send is not held open around network calls).
+- A helper that takes a Session works inside its caller's transaction: it may flush (to get ids), never
+  commits, rolls back or closes. Its changes land when, and only if, the caller's block ends cleanly.
+- Nothing outside publisher.store creates sessions or engines.
+"""
 
 from __future__ import annotations
 
