@@ -1,7 +1,8 @@
 """The share preview: what each channel would post, counted as its network counts, before anything is sent.
 
 preview(store, settings, article_id, channels) -> one SharePreview per channel, nothing sent.
-Sharing itself (and auto-share) is campaigns.service.share / auto_share_article.
+Sharing itself (and auto-share) is campaigns.service.share / auto_share_article; share and
+auto_share_article here are campaigns.compat's, with the (store, settings, dispatcher) signatures of before.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from publisher.accounts import network_of
-from publisher.campaigns import service
+from publisher.campaigns.compat import auto_share_article, share
 from publisher.campaigns.create import earlier_share
 from publisher.channels import open_channel
 from publisher.config import Settings
 from publisher.errors import PublisherError, TextTooLong
 from publisher.library import get_article
 from publisher.render.share import fit_post, share_url
-from publisher.runtime import Dispatcher, build
 from publisher.store import Store
+
+__all__ = ["SharePreview", "auto_share_article", "preview", "share"]
 
 
 @dataclass(frozen=True)
@@ -69,25 +71,3 @@ def preview(store: Store, settings: Settings, article_id: int, channels: Sequenc
             SharePreview(name, network, fitted.text, fitted.length, fitted.limit, fitted.shortened, url, None, earlier)
         )
     return out
-
-
-# The old call signatures, for callers that hold the parts rather than a runtime.Services: both go through
-# the service layer (campaigns.service), where sharing and auto-share live.
-
-
-def share(
-    store: Store,
-    settings: Settings,
-    dispatcher: Dispatcher,
-    article_id: int,
-    channels: Sequence[str],
-    *,
-    force: bool = False,
-) -> int:
-    """campaigns.service.share: one post per channel, dispatched; raises AlreadyShared unless forced."""
-    return service.share(build(settings, store=store, dispatcher=dispatcher), article_id, channels, force=force)
-
-
-def auto_share_article(store: Store, settings: Settings, dispatcher: Dispatcher, article_id: int) -> int | None:
-    """campaigns.service.auto_share_article: share a newly published article to PUBLISHER_SHARE_ON_IMPORT."""
-    return service.auto_share_article(build(settings, store=store, dispatcher=dispatcher), article_id)

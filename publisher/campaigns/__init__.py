@@ -9,15 +9,18 @@ One module per concern:
     service    send_digest, share, dispatch, sweep, auto_share_digest, auto_share_article: what the
                interfaces, the scheduler and the workers call (they hold a runtime.Services)
 
-The names below are re-exported so `campaigns.status(store, id)` reads as before. `campaigns.dispatch` and
-`campaigns.sweep` keep their (store, settings, dispatcher) signatures for callers that hold the parts
-rather than a Services; both go through service.py, so a digest's first dispatch still auto-shares.
-(`status` and `dispatch` here are the functions, not the submodules of the same name.)
+    compat     dispatch, sweep, share, auto_share_article with the (store, settings, dispatcher) signatures
+               of before, for callers that hold those parts rather than a Services; each goes through service
+
+The names below are re-exported so `campaigns.status(store, id)` reads as before; `campaigns.dispatch` and
+`campaigns.sweep` are the compat ones, so a digest's first dispatch still auto-shares. (`status` and
+`dispatch` here are the functions, not the submodules of the same name.) Dispatcher is the protocol of
+publisher.dispatcher, which runtime re-exports.
 """
 
 from __future__ import annotations
 
-from publisher.campaigns import service
+from publisher.campaigns.compat import dispatch, sweep
 from publisher.campaigns.control import cancel, pause, resume
 from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
 from publisher.campaigns.dispatch import Batch, Dispatched, batches, dispatch_campaign, queue_for
@@ -30,9 +33,7 @@ from publisher.campaigns.schedule import (
     start_due,
 )
 from publisher.campaigns.status import THROUGHPUT_WINDOW_SECONDS, CampaignStatus, status, watch
-from publisher.config import Settings
-from publisher.runtime import Dispatcher, build
-from publisher.store import Store
+from publisher.dispatcher import Dispatcher
 
 __all__ = [
     "MAX_SCHEDULE_AHEAD",
@@ -61,14 +62,3 @@ __all__ = [
     "watch",
 ]
 
-
-def dispatch(
-    store: Store, settings: Settings, dispatcher: Dispatcher, campaign_id: int, *, pending_only: bool = False
-) -> int:
-    """service.dispatch for a caller holding the parts: hand out the batches (auto-share on a digest's first)."""
-    return service.dispatch(build(settings, store=store, dispatcher=dispatcher), campaign_id, pending_only=pending_only)
-
-
-def sweep(store: Store, settings: Settings, dispatcher: Dispatcher, *, stalled_only: bool = False) -> int:
-    """service.sweep for a caller holding the parts: start due sends, dispatch again what is pending."""
-    return service.sweep(build(settings, store=store, dispatcher=dispatcher), stalled_only=stalled_only)

@@ -10,12 +10,12 @@ from sqlalchemy import update
 
 from publisher.campaigns.dispatch import dispatch_campaign
 from publisher.config import Settings
+from publisher.dispatcher import Dispatcher
 from publisher.errors import PublisherError
-from publisher.runtime import Dispatcher
 from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import OutboxRow, utcnow
-from publisher.store.progress import finish_if_done, load_campaign
+from publisher.store.progress import finish_if_done, load_campaign, rows_changed
 
 _CANCELLABLE = (CampaignState.SCHEDULED, *ACTIVE_CAMPAIGNS, CampaignState.PAUSED)
 
@@ -54,10 +54,9 @@ def cancel(store: Store, campaign_id: int) -> int:
             raise PublisherError(f"campaign {campaign_id} is {campaign.state}; it cannot be cancelled")
         campaign.state = CampaignState.CANCELLED
         campaign.finished_at = utcnow()
-        result = session.execute(
+        return rows_changed(
+            session,
             update(OutboxRow)
             .where(OutboxRow.campaign_id == campaign_id, OutboxRow.state == RowState.QUEUED)
             .values(state=RowState.CANCELLED, updated_at=utcnow()),
-            execution_options={"synchronize_session": False},
         )
-        return result.rowcount or 0

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from publisher.config import Settings
-from publisher.runtime import Dispatcher
+from publisher.dispatcher import Dispatcher
 from publisher.states import ACTIVE_CAMPAIGNS, MAIL_KINDS, PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, utcnow
@@ -119,7 +120,7 @@ def redispatch_pending(
     now = now or utcnow()
     stale = now - timedelta(seconds=settings.lease_seconds)
     pending = exists().where(OutboxRow.campaign_id == Campaign.id, OutboxRow.state.in_(PENDING_ROWS))
-    condition = pending
+    condition: ColumnElement[bool] = pending
     if stalled_only:
         stale_claims = exists().where(
             OutboxRow.campaign_id == Campaign.id, OutboxRow.state == RowState.SENDING, OutboxRow.claimed_at < stale

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from publisher.campaigns.dispatch import dispatch_campaign
 from publisher.campaigns.outbox import queue_subscribers
 from publisher.config import Settings
+from publisher.dispatcher import Dispatcher
 from publisher.errors import PublisherError
-from publisher.runtime import Dispatcher
 from publisher.states import CampaignKind, CampaignState
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, utcnow
-from publisher.store.progress import load_campaign
+from publisher.store.progress import load_campaign, rows_changed
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)  # further ahead is far more likely a typo in the year than a plan
 SEND_AT_EXAMPLE = "2026-12-01T09:00:00+01:00"
@@ -80,16 +80,16 @@ def start_due(store: Store, settings: Settings, dispatcher: Dispatcher, *, now: 
 def _start_scheduled(store: Store, campaign_id: int, now: datetime) -> bool:
     """Claim one due campaign for this sweeper; adds the subscribers who joined since it was scheduled."""
     with store.session() as session:
-        claimed = session.execute(
+        claimed = rows_changed(
+            session,
             update(Campaign)
             .where(
                 Campaign.id == campaign_id, Campaign.state == CampaignState.SCHEDULED, Campaign.scheduled_at <= now
             )
             # progress_at now: the stalled-campaign sweep of other workers leaves it alone for a lease.
             .values(state=CampaignState.SENDING, progress_at=now),
-            execution_options={"synchronize_session": False},
         )
-        if claimed.rowcount != 1:
+        if claimed != 1:
             return False
         _add_joiners(session, campaign_id)
         return True

@@ -16,8 +16,11 @@ from sqlalchemy import select
 from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
 from publisher.campaigns.dispatch import dispatch_campaign, redispatch_pending
 from publisher.campaigns.schedule import start_due
+from publisher.config import Settings
+from publisher.dispatcher import Dispatcher
 from publisher.errors import PublisherError
-from publisher.runtime import Services
+from publisher.runtime import Services, build
+from publisher.store import Store
 from publisher.store.models import CampaignArticle
 
 log = logging.getLogger(__name__)
@@ -111,3 +114,8 @@ def _auto_share(services: Services, article_id: int, channels: list[str]) -> int
     except Exception:  # the digest (or import) it rides on has happened: never fail it over a share
         log.exception("auto-share of article %s to %s failed", article_id, ", ".join(channels))
         return None
+
+
+def services_of(store: Store, settings: Settings, dispatcher: Dispatcher) -> Services:
+    """A Services around parts a caller already holds (see campaigns.compat)."""
+    return build(settings, store=store, dispatcher=dispatcher)

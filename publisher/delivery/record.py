@@ -7,9 +7,9 @@ over after its lease expired is the other worker's to record.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from publisher.config import Settings
@@ -35,7 +35,7 @@ def record(
 
     Returns the reason when this chunk paused the campaign.
     """
-    table = OutboxRow.__table__
+    table = cast(Table, OutboxRow.__table__)
     stmt = (
         update(table)
         .where(

@@ -59,9 +59,12 @@ class EmailSource:
     def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
-        with store.session() as session:
-            people = recipients(session, self.list_id, by_recipient)
         out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
+        list_id = self.list_id
+        if list_id is None:  # the list was deleted since the campaign was made
+            return out
+        with store.session() as session:
+            people = recipients(session, list_id, by_recipient)
         for person in people:
             row_id = by_recipient[person.id]
             if person.suppressed is not None:
@@ -69,11 +72,11 @@ class EmailSource:
             elif person.status != "active":
                 out[row_id] = f"subscription is {person.status}"
             else:
-                out[row_id] = self._email(person.id, person.email, person.name)
+                out[row_id] = self._email(list_id, person.id, person.email, person.name)
         return out
 
-    def _email(self, subscriber_id: int, address: str, name: str) -> Email | Unsendable:
-        token = unsubscribe_token(self.secret, subscriber_id, self.list_id, address)
+    def _email(self, list_id: int, subscriber_id: int, address: str, name: str) -> Email | Unsendable:
+        token = unsubscribe_token(self.secret, subscriber_id, list_id, address)
         recipient = Recipient(id=subscriber_id, email=address, name=name, token=token)
         try:
             raw = self.template.build(recipient)

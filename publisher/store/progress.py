@@ -7,7 +7,9 @@ live here, below both. Like every helper that takes a Session, these never commi
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable, and_, exists, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import NotFound
@@ -44,10 +46,16 @@ def pause_campaign(session: Session, campaign_id: int, reason: str) -> bool:
 
     One conditional UPDATE: several workers failing the same way at once pause it once, with the first reason.
     """
-    result = session.execute(
+    paused = rows_changed(
+        session,
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.state.in_(ACTIVE_CAMPAIGNS))
         .values(state=CampaignState.PAUSED, pause_reason=reason[:MAX_REASON]),
-        execution_options={"synchronize_session": False},
     )
-    return result.rowcount == 1
+    return paused == 1
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE, INSERT or DELETE without syncing the session's objects; how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement, execution_options={"synchronize_session": False}))
+    return result.rowcount
