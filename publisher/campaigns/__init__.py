@@ -12,7 +12,8 @@ One module per concern:
     compat     dispatch, sweep, share, auto_share_article with the (store, settings, dispatcher) signatures
                of before, for callers that hold those parts rather than a Services; each goes through service
 
-The names below are re-exported so `campaigns.status(store, id)` reads as before; `campaigns.dispatch` and
+The names below are re-exported so `campaigns.status(store, id)` reads as before (the creation ones are
+loaded on first use); `campaigns.dispatch` and
 `campaigns.sweep` are the compat ones, so a digest's first dispatch still auto-shares. (`status` and
 `dispatch` here are the functions, not the submodules of the same name.) Dispatcher is the protocol of
 publisher.dispatcher, which runtime re-exports.
@@ -20,9 +21,11 @@ publisher.dispatcher, which runtime re-exports.
 
 from __future__ import annotations
 
-from publisher.campaigns.compat import dispatch, sweep
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from publisher.campaigns import compat
 from publisher.campaigns.control import cancel, pause, resume
-from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
 from publisher.campaigns.dispatch import Batch, Dispatched, batches, dispatch_campaign, queue_for
 from publisher.campaigns.schedule import (
     MAX_SCHEDULE_AHEAD,
@@ -34,6 +37,9 @@ from publisher.campaigns.schedule import (
 )
 from publisher.campaigns.status import THROUGHPUT_WINDOW_SECONDS, CampaignStatus, status, watch
 from publisher.dispatcher import Dispatcher
+
+if TYPE_CHECKING:  # pragma: no cover
+    from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
 
 __all__ = [
     "MAX_SCHEDULE_AHEAD",
@@ -62,3 +68,22 @@ __all__ = [
     "watch",
 ]
 
+# The functions, not the submodule of the same name (importing a submodule binds its name here; the
+# dispatch module is loaded above, so nothing rebinds this afterwards).
+dispatch = compat.dispatch
+sweep = compat.sweep
+
+# Loaded on first use (PEP 562), so reading a campaign's status does not import the renderer and channels.
+_ON_FIRST_USE = {
+    "create_email_campaign": "publisher.campaigns.create",
+    "create_share_campaign": "publisher.campaigns.create",
+    "earlier_share": "publisher.campaigns.create",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_ON_FIRST_USE[name]), name)
+    globals()[name] = value
+    return value

@@ -41,8 +41,9 @@ def resume(store: Store, settings: Settings, dispatcher: Dispatcher, campaign_id
         campaign.state = CampaignState.SENDING
         campaign.pause_reason = None
         campaign.failure_streak = 0
-    with store.session() as session:
-        finish_if_done(session, campaign_id)
+        session.flush()
+        finish_if_done(session, campaign_id)  # nothing left to send: done, not sending
+    # Dispatched once that is committed, so a worker never claims from a campaign still marked paused.
     return dispatch_campaign(store, settings, dispatcher, campaign_id, pending_only=True).batches
 
 

@@ -1,13 +1,16 @@
 """Engines and sessions; migrations run on open so every process sees the current schema.
 
 The transaction convention:
-- A public service function (one that takes a Store, or a Services) opens `store.session()` for each unit
-  of work it owns; the block commits when it ends and rolls back when it raises. One action is one
-  transaction unless the function says why it needs more (delivery records every chunk on its own, so a
-  crash loses at most one chunk; a send is not held open around network calls).
-- A helper that takes a Session works inside its caller's transaction: it may flush (to get ids), never
-  commits, rolls back or closes. Its changes land when, and only if, the caller's block ends cleanly.
-- Nothing outside publisher.store creates sessions or engines.
+- A public service function (one that takes a Services or a Store) opens one `store.session()`
+  transaction for its change: committed when the block ends, rolled back when it raises.
+- A helper that takes a Session works inside its caller's transaction: it may flush (to get ids), and never
+  commits, rolls back, closes or opens another session, so helpers compose into one atomic change.
+- The exceptions say why where they happen, and all come from talking to something outside the database:
+  a batch is handed to the broker only after the transaction that made its rows claimable has committed
+  (dispatch); delivery commits each step of a chunk (claim, then record) so no transaction stays open
+  around a network call and a killed worker leaves at most one chunk in flight; each sweeper claims a due
+  scheduled campaign in its own short transaction, so two sweepers never both start it.
+- Nothing outside publisher.store creates engines or sessions.
 """
 
 from __future__ import annotations
