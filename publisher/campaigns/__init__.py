@@ -2,21 +2,21 @@
 
 One module per concern:
     create     create_email_campaign, create_share_campaign, earlier_share
+    outbox     queue_subscribers: a mail campaign's rows, one INSERT ... SELECT
     dispatch   batches, dispatch_campaign (-> Dispatched), redispatch_pending, queue_for
     control    pause, resume, cancel
     status     CampaignStatus, status, watch
     schedule   parse_send_at, check_send_at, start_due, reschedule
     service    send_digest, share, dispatch, sweep, auto_share_digest, auto_share_article: what the
                interfaces, the scheduler and the workers call (they hold a runtime.Services)
-
     compat     dispatch, sweep, share, auto_share_article with the (store, settings, dispatcher) signatures
-               of before, for callers that hold those parts rather than a Services; each goes through service
+               of before, for callers that hold those parts rather than a Services; each calls service
 
-The names below are re-exported so `campaigns.status(store, id)` reads as before (the creation ones are
-loaded on first use); `campaigns.dispatch` and
-`campaigns.sweep` are the compat ones, so a digest's first dispatch still auto-shares. (`status` and
-`dispatch` here are the functions, not the submodules of the same name.) Dispatcher is the protocol of
-publisher.dispatcher, which runtime re-exports.
+The names below are re-exported so `campaigns.status(store, id)` reads as before; the creation ones load on
+first use, so reading a status imports no renderer. `campaigns.dispatch` and `campaigns.sweep` are the
+compat functions (a digest's first dispatch still auto-shares). `status` and `dispatch` here name the
+functions, not the submodules: import from a submodule with `from publisher.campaigns.dispatch import ...`.
+Dispatcher is the protocol in publisher.dispatcher, which runtime re-exports.
 """
 
 from __future__ import annotations
