@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from publisher import delivery, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
+from publisher.errors import StorageUnavailable
 from workers.app import TASK_TIME_LIMIT, app
 from workers.dispatch import CeleryDispatcher
 
@@ -34,8 +35,9 @@ RETRY_BACKOFF_FACTOR = 2  # seconds: 2, 4, 8, ... up to MAX_COUNTDOWN, full jitt
 # (a rate limit, a slow server) is never killed mid-chunk.
 BATCH_TIME_BUDGET = TASK_TIME_LIMIT / 3
 
-# The store or the broker is unreachable or busy (a restart, a lock timeout, a dropped connection).
+# The store or the broker is unreachable, busy or full (a restart, a lock timeout, a dropped connection).
 _INFRASTRUCTURE_ERRORS = (
+    StorageUnavailable,
     OperationalError,
     InterfaceError,
     DisconnectionError,

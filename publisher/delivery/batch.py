@@ -25,7 +25,7 @@ from publisher.delivery.outcome import BatchOutcome, ChunkHealth
 from publisher.delivery.record import record
 from publisher.delivery.send import send_chunk
 from publisher.delivery.sources import MessageSource, message_source
-from publisher.errors import PublisherError
+from publisher.errors import PublisherError, StorageUnavailable
 from publisher.ratelimit import RateLimiter, rate_limiter
 from publisher.states import ACTIVE_CAMPAIGNS, RowState
 from publisher.store import Store
@@ -145,7 +145,7 @@ def _configured(make: Callable[[], T], what: str) -> T:
     """make(), with a failure that is the configuration's (not the store's) raised as a SetupError."""
     try:
         return make()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, StorageUnavailable):
         raise  # the store failing: the task retries
     except PublisherError as exc:  # ConfigError, HeaderInjection, ...: the message names the setting
         raise SetupError(f"{what}: {exc}") from exc

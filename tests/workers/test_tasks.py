@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from publisher import campaigns, delivery
 from publisher.config import Settings
+from publisher.errors import ConfigError, StorageUnavailable
 from publisher.store import Store
 from tests.support.factories import seed_article, subscribe
 from workers import tasks
@@ -33,6 +34,8 @@ def _db_error(kind: type[Exception]) -> Exception:
         (_db_error(OperationalError), True),  # the database is down, locked or restarting
         (BrokerError("connection refused"), True),
         (ConnectionRefusedError(111, "refused"), True),
+        (StorageUnavailable("full", "the database /var/publisher.db is full"), True),
+        (ConfigError("cannot read the DKIM key /etc/dkim.pem"), False),
         (_db_error(IntegrityError), False),
         (_db_error(ProgrammingError), False),
         (TypeError("a bug"), False),
