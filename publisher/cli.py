@@ -26,7 +26,7 @@ from rich.table import Table
 
 from publisher import campaigns, importers, library, subscribers
 from publisher.config import Settings
-from publisher.errors import PublisherError
+from publisher.errors import AlreadyShared, PublisherError
 from publisher.store import Store
 
 app = typer.Typer(
@@ -56,7 +56,8 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except PublisherError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        hint = "; use --force to share again" if isinstance(exc, AlreadyShared) else ""
+        err.print(f"[bold red]error:[/] {exc}{hint}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     except ValidationError as exc:  # a PUBLISHER_* setting that is not valid (issue 4: e.g. a From with CR/LF)
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in exc.errors())

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from publisher import campaigns, editing, editors, library, sharing, subscribers
 from publisher.channels import share_channels
-from publisher.errors import PublisherError
+from publisher.errors import AlreadyShared, PublisherError
 from publisher.render.email import article_url
 from publisher.web.deps import get_dispatcher, get_settings, get_store
 from publisher.web.security import require_token
@@ -309,10 +309,8 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
         campaign_id = sharing.share(
             store, settings, get_dispatcher(request), body.article_id, body.channels, force=body.force
         )
-    except PublisherError as exc:
-        if "use --force" not in str(exc):
-            raise
-        raise PublisherError(str(exc).replace("use --force", 'send "force": true')) from None
+    except AlreadyShared as exc:
+        raise PublisherError(f'{exc}; send "force": true to share again') from None
     return _campaign_out(campaigns.status(store, campaign_id))
 
 

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from publisher import campaigns, editing, library, sharing
 from publisher.channels import share_channels
-from publisher.errors import PublisherError
+from publisher.errors import AlreadyShared, PublisherError
 from publisher.render.email import article_url
 from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
@@ -248,7 +248,7 @@ def share(
     try:
         campaign_id = sharing.share(store, settings, get_dispatcher(request), article_id, chosen, force=force)
     except PublisherError as exc:
-        context["error"] = str(exc).replace("use --force", "tick “share again”")
+        context["error"] = f"{exc}; tick “share again” to share again" if isinstance(exc, AlreadyShared) else str(exc)
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context, status_code=422)
     return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)
