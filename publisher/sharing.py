@@ -64,7 +64,7 @@ def preview(store: Store, settings: Settings, article_id: int, channels: Sequenc
         earlier = earlier_share(store, article_id, name)
         try:
             fitted = fit_post(article, name, limits, settings)
-        except (TextTooLong, ValueError) as exc:  # textrules.TextTooLong (a ValueError until it is errors')
+        except TextTooLong as exc:
             out.append(SharePreview(name, network, "", 0, limits.max_length, False, url, str(exc), earlier))
             continue
         out.append(

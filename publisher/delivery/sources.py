@@ -6,24 +6,24 @@ Each is built once per batch from the campaign's one rendering; the checks that 
 
 from __future__ import annotations
 
+import secrets
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.channels import Email, Message, Post
+from publisher.channels import Message, Post
 from publisher.config import Settings
-from publisher.consent import ConfirmationSource
 from publisher.delivery.claim import Claimed
 from publisher.delivery.outcome import Unsendable
 from publisher.errors import PublisherError
 from publisher.render.email import RenderedDigest
 from publisher.render.message import message_template
-from publisher.render.mime import MessageTemplate, Recipient
+from publisher.render.mime import MessageTemplate
 from publisher.states import CampaignKind
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList
-from publisher.subscribers import recipients, unsubscribe_token
+from publisher.subscribers import mail_recipients
 
 
 class MessageSource(Protocol):
@@ -42,52 +42,52 @@ def campaign_template(session: Session, campaign: Campaign, settings: Settings) 
 def message_source(session: Session, campaign: Campaign, settings: Settings) -> MessageSource:
     """The source for this campaign's kind; raises (a ConfigError, say) when the settings cannot build it."""
     if campaign.kind == CampaignKind.EMAIL:
-        return EmailSource(session, campaign, settings)
-    if campaign.kind == CampaignKind.CONFIRM:  # double opt-in confirmation emails (publisher.consent)
-        return ConfirmationSource(campaign, settings)
+        return MailSource(campaign_template(session, campaign, settings), campaign.list_id, settings.signing_key())
+    if campaign.kind == CampaignKind.CONFIRM:  # double opt-in: only while the subscription awaits confirming
+        return MailSource(
+            confirmation_template(campaign, settings), campaign.list_id, settings.signing_key(), "unconfirmed"
+        )
     return PostSource()
 
 
-class EmailSource:
-    """Builds each subscriber's message from the campaign's one rendering."""
+def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemplate:
+    """A confirmation's MessageTemplate: the same builder, headers and DKIM signature as a digest."""
+    # Confirmations stored before the render key existed have none; their bodies hold no placeholder.
+    key = campaign.render_key or secrets.token_hex(6)
+    digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, key)
+    list_name = campaign.mailing_list.name if campaign.mailing_list is not None else "list"
+    return message_template(settings, campaign.id, digest, list_name)
 
-    def __init__(self, session: Session, campaign: Campaign, settings: Settings) -> None:
-        self.list_id = campaign.list_id
-        self.secret = settings.signing_key()
-        self.template = campaign_template(session, campaign, settings)
+
+class MailSource:
+    """Builds each subscriber's message from the campaign's one rendering (digests and confirmations).
+
+    Who may still be mailed is checked per chunk: the subscription must be in the `wanted` status and the
+    address must not be suppressed.
+    """
+
+    def __init__(self, template: MessageTemplate, list_id: int | None, secret: str, wanted: str = "active") -> None:
+        self.template = template
+        self.list_id = list_id
+        self.secret = secret
+        self.wanted = wanted
 
     def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
-        out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
-        list_id = self.list_id
-        if list_id is None:  # the list was deleted since the campaign was made
-            return out
         with store.session() as session:
-            people = recipients(session, list_id, by_recipient)
-        for person in people:
-            row_id = by_recipient[person.id]
-            if person.suppressed is not None:
-                out[row_id] = f"address is suppressed ({person.suppressed})"
-            elif person.status != "active":
-                out[row_id] = f"subscription is {person.status}"
-            else:
-                out[row_id] = self._email(list_id, person.id, person.email, person.name)
+            found = mail_recipients(session, self.secret, self.list_id, by_recipient, wanted=self.wanted)
+        out: dict[int, Message | str] = {}
+        for subscriber_id, row_id in by_recipient.items():
+            person = found[subscriber_id]
+            if isinstance(person, str):
+                out[row_id] = person
+                continue
+            try:
+                out[row_id] = self.template.email(person)
+            except PublisherError as exc:  # e.g. a name with a line break that predates the checks
+                out[row_id] = Unsendable(str(exc))
         return out
-
-    def _email(self, list_id: int, subscriber_id: int, address: str, name: str) -> Email | Unsendable:
-        token = unsubscribe_token(self.secret, subscriber_id, list_id, address)
-        recipient = Recipient(id=subscriber_id, email=address, name=name, token=token)
-        try:
-            raw = self.template.build(recipient)
-        except PublisherError as exc:  # e.g. a name with a line break that predates the checks
-            return Unsendable(str(exc))
-        return Email(
-            message_id=self.template.message_id(subscriber_id),
-            sender=self.template.envelope_from,
-            recipient=address,
-            raw=raw,
-        )
 
 
 class PostSource:
