@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +13,7 @@ from publisher import __version__
 from publisher.config import Settings
 from publisher.errors import NotFound, PublisherError
 from publisher.store import Store
+from publisher.web import limits
 from publisher.web.deps import page
 from publisher.web.routes import ROUTERS
 from publisher.web.security import SECURITY_HEADERS, CsrfRefused, LoginRequired, login_redirect
@@ -24,7 +24,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """An app bound to these settings and store (from the environment when not given)."""
     settings = settings or Settings()
-    app = FastAPI(title="publisher", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="publisher",
+        version=__version__,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        max_body_size=limits.DEFAULT,  # routes that take more (or less) say so: publisher/web/limits.py
+    )
     app.state.settings = settings
     app.state.store = store or Store(settings.resolved_database_url)
     app.state.dispatcher = None  # created on first use (deps.get_dispatcher); tests may set their own
@@ -62,8 +68,8 @@ def _install_security(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        if request.url.path.startswith("/api/"):
-            return await request_validation_exception_handler(request, exc)
+        if request.url.path.startswith("/api/"):  # loc, msg and type: the input is never sent back
+            return JSONResponse({"detail": limits.clean_errors(exc.errors())}, status_code=422)
         return page(request, "not_found.html.j2", {"what": "page"}, status_code=404)
 
     @app.middleware("http")

@@ -17,6 +17,7 @@ from publisher import campaigns, editing, editors, library, sharing, subscribers
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
+from publisher.web import limits
 from publisher.web.deps import get_dispatcher, get_settings, get_store
 from publisher.web.security import require_token
 
@@ -207,7 +208,7 @@ def api_articles(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
     return [_article_out(request, i) for i in editing.list_article_infos(get_store(request), limit)]
 
 
-@router.post("/articles", status_code=201, summary="Import an article from its text")
+@router.post("/articles", status_code=201, summary="Import an article from its text", max_body_size=limits.ARTICLE)
 def api_import(request: Request, body: ArticleImport) -> ImportResult:
     article_id, created = editing.import_bytes(get_store(request), body.filename, body.text.encode("utf-8"))
     return ImportResult(id=article_id, created=created)
@@ -218,7 +219,7 @@ def api_article(request: Request, article_id: Id) -> ArticleOut:
     return _article_out(request, editing.article_info(get_store(request), article_id))
 
 
-@router.patch("/articles/{article_id}", summary="Change the title and/or sections")
+@router.patch("/articles/{article_id}", summary="Change the title and/or sections", max_body_size=limits.ARTICLE)
 def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> ArticleOut:
     store = get_store(request)
     current = editing.article_info(store, article_id).article
@@ -273,7 +274,11 @@ def api_subscribers(
     return [SubscriberOut(id=p.id, email=p.email, name=p.name, lists=p.lists) for p in people]
 
 
-@router.post("/subscribers", summary="Add subscribers to a list (created if new); one bad address adds nothing")
+@router.post(
+    "/subscribers",
+    summary="Add subscribers to a list (created if new); one bad address adds nothing",
+    max_body_size=limits.ADDRESSES,
+)
 def api_add_subscribers(request: Request, body: SubscribersAdd) -> AddResult:
     people = subscribers.parse_addresses(body.emails, name=body.name.replace("\x00", "").strip())
     list_name = body.list_name.replace("\x00", "")

@@ -26,6 +26,7 @@ from publisher import bounces, campaigns, consent
 from publisher.config import Settings
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.store import Store
+from publisher.web import limits
 from publisher.web.deps import get_settings, get_store, page
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def signup_page(request: Request, list: str = "default") -> HTMLResponse:  # noq
     return page(request, "consent/signup.html.j2", {"list_name": list, "email": "", "name": "", "error": None})
 
 
-@router.post("/subscribe", response_class=HTMLResponse)
+@router.post("/subscribe", response_class=HTMLResponse, max_body_size=limits.SIGNUP)
 async def signup_form(request: Request) -> HTMLResponse:
     """The signup form's POST: answers the same whether or not the address was already known."""
     data = await request.form()
@@ -143,7 +144,7 @@ async def signup_form(request: Request) -> HTMLResponse:
     return _message(request, "Check your inbox", _CHECK_INBOX.format(email=form.email), 200, problem=False)
 
 
-@router.post("/api/subscribe", status_code=202)
+@router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP)
 def signup_api(form: SignupRequest, request: Request) -> JSONResponse:
     """JSON signup: 202 {"status": "pending"} whatever the address's state, so it reveals nobody."""
     if not _limiter(request).allow(_client(request)):
@@ -296,7 +297,7 @@ def _authorized(request: Request, settings: Settings) -> bool:
     return bool(secret) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), secret)
 
 
-@router.post("/webhooks/bounces")
+@router.post("/webhooks/bounces", max_body_size=limits.BOUNCE)
 async def bounce_webhook(request: Request) -> Response:
     """Bounces pushed by an MTA or provider: a raw DSN / ARF message, or JSON {email, kind, status, ...}.
 
@@ -307,9 +308,7 @@ async def bounce_webhook(request: Request) -> Response:
         return JSONResponse({"error": "the bounce webhook is not enabled"}, status_code=404)
     if not _authorized(request, settings):
         return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
-    body = await request.body()
-    if len(body) > 10_000_000:
-        return JSONResponse({"error": "report too large"}, status_code=413)
+    body = await request.body()  # at most limits.BOUNCE: a larger body is a 413 while it streams in
     source = f"webhook:{_client(request)}"
     if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
         try:

@@ -14,6 +14,7 @@ from publisher import campaigns, editing, library, sharing
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
+from publisher.web import limits
 from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
@@ -44,7 +45,7 @@ def articles(request: Request, ctx: EditorContext = Depends(require_editor)) -> 
     return page(request, "editor/articles.html.j2", {"ctx": ctx, "infos": infos, "error": ""})
 
 
-@router.post("/articles/import")
+@router.post("/articles/import", max_body_size=limits.ARTICLE)
 async def import_article(
     request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
@@ -98,7 +99,7 @@ def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depend
     return _edit_page(request, ctx, article_id)
 
 
-@router.post("/articles/{article_id}")
+@router.post("/articles/{article_id}", max_body_size=limits.ARTICLE)
 def save_article(
     article_id: DbId,
     request: Request,

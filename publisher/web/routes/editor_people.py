@@ -12,6 +12,7 @@ from publisher.channels import share_channels, social_accounts
 from publisher.channels.check import check_channel
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.web import limits
 from publisher.web.deps import DbId, get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
@@ -64,7 +65,7 @@ def subscribers_page(request: Request, ctx: EditorContext = Depends(require_edit
     return _subscribers_page(request, ctx)
 
 
-@router.post("/subscribers/add")
+@router.post("/subscribers/add", max_body_size=limits.ADDRESSES)
 def add_subscribers(
     request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
@@ -84,7 +85,7 @@ def add_subscribers(
     )
 
 
-@router.post("/subscribers/import")
+@router.post("/subscribers/import", max_body_size=limits.CSV)
 async def import_subscribers(
     request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
