@@ -26,7 +26,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such object"},
     422: {"description": "Bad input; `detail` names the problem"},
 }
-router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_token)], responses=ERRORS)
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    dependencies=[Depends(require_token)],
+    responses=ERRORS,
+    route_class=limits.JsonTextRoute,  # a lone surrogate in a JSON body is a 422 naming the field
+)
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 

@@ -30,7 +30,7 @@ from publisher.web import limits
 from publisher.web.deps import get_settings, get_store, page
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(route_class=limits.JsonTextRoute)  # a lone surrogate in JSON: a 422 naming the field
 
 _STATUS_FOR_REFUSAL = {"invalid": 400, "expired": 410, "used": 410, "gone": 404}
 
@@ -275,10 +275,11 @@ def preferences_page(
 async def preferences_post(token: str, request: Request) -> HTMLResponse:
     """Save the chosen lists: checked ones stay (or come back), unchecked ones are unsubscribed."""
     data = await request.form()
-    try:
-        chosen = {int(v) for v in data.getlist("list")}
-    except ValueError:
-        return _message(request, "Not saved", "The form was not understood; please try again.", 400)
+    values = data.getlist("list")
+    if not all(isinstance(v, str) and v.strip().isdigit() and len(v.strip()) <= 10 for v in values):
+        message = "The form was not understood (each \u201clist\u201d must be a list's number); please try again."
+        return _message(request, "Not saved", message, 400)
+    chosen = {int(str(v)) for v in values}
     settings, store = get_settings(request), get_store(request)
     try:
         prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen)
@@ -292,9 +293,13 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
 
 def _authorized(request: Request, settings: Settings) -> bool:
     secret = settings.bounce_webhook_secret.get_secret_value() if settings.bounce_webhook_secret else ""
-    given = request.headers.get("authorization", "")
+    given = request.headers.get("authorization", "")  # latin-1 decoded: any byte may be in it
     scheme, _, value = given.partition(" ")
-    return bool(secret) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), secret)
+    return (
+        bool(secret)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(value.strip().encode("utf-8", "replace"), secret.encode("utf-8"))
+    )
 
 
 @router.post("/webhooks/bounces", max_body_size=limits.BOUNCE)
@@ -313,7 +318,7 @@ async def bounce_webhook(request: Request) -> Response:
     if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
         try:
             reports = _json_reports(body)
-        except (ValueError, TypeError, KeyError) as exc:
+        except ValueError as exc:
             return JSONResponse({"error": f"bad bounce JSON: {exc}"}, status_code=422)
         outcomes = await _in_thread(_record_all, store, settings, reports, source)
     else:
@@ -322,17 +327,35 @@ async def bounce_webhook(request: Request) -> Response:
     return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes, "ignored": ignored})
 
 
+_JSON_FIELDS = {"email": True, "kind": True, "status": False, "diagnostic": False, "message_id": False}
+
+
 def _json_reports(body: bytes) -> list[bounces.BounceReport]:
-    data = json.loads(body)
+    """The webhook's JSON, one object or a list; ValueError names the field that is missing or of the wrong type."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ValueError("not valid JSON") from None
+    where = limits.lone_surrogate_at(data)
+    if where is not None:
+        raise ValueError(f"{'.'.join(map(str, where)) or 'the body'} holds a lone surrogate, which is not text")
     items = data if isinstance(data, list) else [data]
     out = []
-    for item in items:
-        kind = str(item["kind"])
+    for number, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f"each bounce must be an object; item {number} is not")
+        for name, required in _JSON_FIELDS.items():
+            value = item.get(name)
+            if (required and value is None) or (value is not None and not isinstance(value, str)):
+                raise ValueError(f"{name!r} must be a string" + (" and is required" if required else " or null"))
+        if item.get("id") is not None and not isinstance(item["id"], str | int):
+            raise ValueError("'id' must be a string or a number")
+        kind = item["kind"]
         if kind not in bounces.KINDS:
-            raise ValueError(f"kind must be one of {', '.join(bounces.KINDS)}, not {kind!r}")
+            raise ValueError(f"kind must be one of {', '.join(bounces.KINDS)}, not {kind[:40]!r}")
         out.append(
             bounces.BounceReport(
-                email=str(item["email"]),
+                email=item["email"],
                 kind=kind,
                 status=item.get("status"),
                 diagnostic=item.get("diagnostic"),

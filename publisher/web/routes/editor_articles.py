@@ -32,7 +32,10 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _sections_from_form(form: FormData) -> list[dict[str, object]]:
-    count = min(int(str(form.get("section_count") or "0") or 0), 200)
+    given = form.get("section_count") or "0"
+    if not isinstance(given, str) or not given.strip().isdigit() or len(given.strip()) > 6:
+        raise PublisherError("section_count must be a whole number; reload the page and try again")
+    count = min(int(given), 200)
     return [
         {"heading": str(form.get(f"heading_{i}") or ""), "paragraphs": _paragraphs(str(form.get(f"body_{i}") or ""))}
         for i in range(count + 1)  # +1: the empty "new section" fields
