@@ -75,7 +75,8 @@ def add_subscribers(
         if not addresses:
             raise PublisherError("enter at least one address")
         people = subscribers.parse_addresses(
-            addresses, name=str(form.get("name") or "").replace("\x00", "").strip()[:200]
+            addresses,
+            name=str(form.get("name") or "").strip()[:200],  # a line break or NUL is refused
         )
         report = subscribers.add_to_list(get_store(request), list_name, people, source="web")
     except PublisherError as exc:
