@@ -6,6 +6,8 @@ import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from publisher import editors
 from publisher.web.deps import get_store, page
@@ -48,6 +50,11 @@ def login_form(request: Request, next: str = "/editor") -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
+    # argon2 and the database take tens of milliseconds: in a worker thread, never on the event loop.
+    return await run_in_threadpool(_login, request, form)
+
+
+def _login(request: Request, form: FormData) -> Response:
     sent, expected = str(form.get("csrf_token") or ""), request.cookies.get("publisher_login_csrf", "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfRefused()
@@ -69,8 +76,12 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    ctx = require_editor(request)
     form = await request.form()
+    return await run_in_threadpool(_logout, request, form)  # session lookups are database work
+
+
+def _logout(request: Request, form: FormData) -> Response:
+    ctx = require_editor(request)
     if not hmac.compare_digest(str(form.get("csrf_token") or "").encode(), ctx.csrf_token.encode()):
         raise CsrfRefused()
     editors.logout(get_store(request), request.cookies.get(SESSION_COOKIE, ""))
