@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from publisher import __version__
@@ -16,7 +16,14 @@ from publisher.store import Store
 from publisher.web import limits
 from publisher.web.deps import page
 from publisher.web.routes import ROUTERS
-from publisher.web.security import SECURITY_HEADERS, CsrfRefused, LoginRequired, login_redirect
+from publisher.web.security import (
+    HSTS,
+    SECURITY_HEADERS,
+    CsrfRefused,
+    LoginRequired,
+    api_docs_page,
+    login_redirect,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -27,7 +34,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = FastAPI(
         title="publisher",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served below, with a policy of its own
         openapi_url="/api/openapi.json",
         max_body_size=limits.DEFAULT,  # routes that take more (or less) say so: publisher/web/limits.py
     )
@@ -35,6 +42,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store or Store(settings.resolved_database_url)
     app.state.dispatcher = None  # created on first use (deps.get_dispatcher); tests may set their own
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return api_docs_page(app.openapi_url or "/api/openapi.json", f"{app.title} - API docs")
+
     for router in ROUTERS:
         app.include_router(router)
     _install_security(app)
@@ -72,12 +84,15 @@ def _install_security(app: FastAPI) -> None:
             return JSONResponse({"detail": limits.clean_errors(exc.errors())}, status_code=422)
         return page(request, "not_found.html.j2", {"what": "page"}, status_code=404)
 
+    https = app.state.settings.base_url.startswith("https://")
+
     @app.middleware("http")
     async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
         response = await call_next(request)
-        if request.url.path != "/api/docs":  # Swagger UI loads its script from a CDN
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
+        for name, value in SECURITY_HEADERS.items():  # setdefault: the API docs page brings its own policy
+            response.headers.setdefault(name, value)
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.url.path.startswith(("/editor", "/login", "/api/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

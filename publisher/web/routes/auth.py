@@ -14,7 +14,8 @@ from publisher.web.deps import get_store, page
 from publisher.web.security import (
     SESSION_COOKIE,
     CsrfRefused,
-    login_csrf_token,
+    login_csrf,
+    login_csrf_ok,
     require_editor,
     set_login_csrf_cookie,
     set_session_cookie,
@@ -31,14 +32,14 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, next_path: str, error: str = "", status_code: int = 200) -> Response:
-    token = login_csrf_token(request)
+    cookie, token = login_csrf(request)
     response = page(
         request,
         "login.html.j2",
         {"csrf_token": token, "next": _safe_next(next_path), "error": error},
         status_code=status_code,
     )
-    set_login_csrf_cookie(request, response, token)
+    set_login_csrf_cookie(request, response, cookie)
     return response
 
 
@@ -55,8 +56,7 @@ async def login(request: Request) -> Response:
 
 
 def _login(request: Request, form: FormData) -> Response:
-    sent, expected = str(form.get("csrf_token") or ""), request.cookies.get("publisher_login_csrf", "")
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+    if not login_csrf_ok(request, str(form.get("csrf_token") or "")):  # bound to the pre-session in the cookie
         raise CsrfRefused()
     next_path = _safe_next(str(form.get("next") or ""))
     address = request.client.host if request.client else "unknown"
