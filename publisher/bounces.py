@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -134,13 +134,12 @@ def _original_message_id(report: EmailMessage) -> str | None:
     for part in report.walk():
         kind = part.get_content_type()
         if kind == "text/rfc822-headers":
-            payload = part.get_payload(decode=True) or b""
-            headers = BytesHeaderParser().parsebytes(payload)
+            headers: Message = BytesHeaderParser().parsebytes(_payload_bytes(part))
         elif kind == "message/rfc822":
             inner = part.get_payload()
-            headers = inner[0] if isinstance(inner, list) and inner else None
-            if headers is None:
+            if not (isinstance(inner, list) and inner and isinstance(inner[0], Message)):
                 continue
+            headers = inner[0]
         else:
             continue
         value = headers.get("Message-ID")
@@ -154,6 +153,11 @@ def _original_message_id(report: EmailMessage) -> str | None:
     return None
 
 
+def _payload_bytes(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def _body(message: EmailMessage) -> str:
     payload = message.get_payload(decode=True)
     return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
@@ -163,7 +167,7 @@ def _original_to(report: EmailMessage) -> str | None:
     """The To of the returned headers: a complaint that redacts Original-Rcpt-To still quotes it."""
     for part in report.walk():
         if part.get_content_type() == "text/rfc822-headers":
-            headers = BytesHeaderParser().parsebytes(part.get_payload(decode=True) or b"")
+            headers = BytesHeaderParser().parsebytes(_payload_bytes(part))
             return parseaddr(str(headers.get("To") or ""))[1] or None
     return None
 
@@ -182,10 +186,12 @@ def parse_report(raw: bytes) -> list[BounceReport]:
         for part in message.walk():
             if part.get_content_type() != "message/delivery-status":
                 continue
-            blocks = part.get_payload()
-            if not isinstance(blocks, list):  # a malformed part: read its text as header blocks
-                text = part.get_payload(decode=True) or b""
-                blocks = [HeaderParser().parsestr(b) for b in text.decode("utf-8", "replace").split("\n\n")]
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                blocks = [b for b in payload if isinstance(b, Message)]
+            else:  # a malformed part: read its text as header blocks
+                text = _payload_bytes(part).decode("utf-8", "replace")
+                blocks = [HeaderParser().parsestr(b) for b in text.split("\n\n")]
             for block in blocks[1:]:
                 final, first = _address(block.get("Final-Recipient")), _address(block.get("Original-Recipient"))
                 recipient = final or first
@@ -200,8 +206,8 @@ def parse_report(raw: bytes) -> list[BounceReport]:
         for part in message.walk():
             if part.get_content_type() != "message/feedback-report":
                 continue
-            blocks = part.get_payload()
-            fields = blocks[0] if isinstance(blocks, list) and blocks else part
+            payload = part.get_payload()
+            fields = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else part
             recipient = _address(fields.get("Original-Rcpt-To")) or _address(fields.get("Removal-Recipient"))
             recipient = recipient or _original_to(message)
             feedback = str(fields.get("Feedback-Type") or "abuse").strip()

@@ -37,10 +37,8 @@ from publisher.states import CampaignKind, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
 from publisher.store.types import aware_utc
-from publisher.subscribers import (
-    get_list,
-    is_canonical_token,
-)
+from publisher.subscriber_links import is_canonical_token
+from publisher.subscribers import get_list
 from publisher.suppression import is_suppressed
 
 CONFIRM_KIND = CampaignKind.CONFIRM  # the old name; publisher.states is its home

@@ -1,6 +1,6 @@
 """Unsubscribe links and the preference page: what a signed link lets its bearer do (leave, or choose lists).
 
-Links carry the long-lived signed token of publisher.subscribers.unsubscribe_token: RFC 8058 wants them
+Links carry the long-lived signed token of publisher.subscriber_links.unsubscribe_token: RFC 8058 wants them
 to keep working. A link names a subscription and a keyed tag of the address it was made for, so it
 never controls anyone else (ids are never reused either).
 """
@@ -18,7 +18,8 @@ from publisher.config import Settings
 from publisher.errors import LinkRefused, PublisherError
 from publisher.store import Store
 from publisher.store.models import MailingList, Subscriber, Subscription, utcnow
-from publisher.subscribers import LinkClaim, get_list, link_names, read_unsubscribe_token
+from publisher.subscriber_links import LinkClaim, link_names, read_unsubscribe_token
+from publisher.subscribers import get_list
 
 
 @dataclass(frozen=True)

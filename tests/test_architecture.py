@@ -40,6 +40,8 @@ LAYERS: list[tuple[str, list[str]]] = [
         "subscribers",
         [
             "publisher.subscribers",
+            "publisher.subscriber_links",
+            "publisher.preferences",
             "publisher.consent",
             "publisher.suppression",
             "publisher.privacy",

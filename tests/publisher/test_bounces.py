@@ -185,7 +185,7 @@ def test_a_path_that_is_no_mailbox_is_refused(store: Store, settings: Settings, 
 
 
 def test_mail_to_the_unsubscribe_mailto_unsubscribes(store: Store, settings: Settings, reader, tmp_path: Path):
-    from publisher.subscribers import unsubscribe_token
+    from publisher.subscriber_links import unsubscribe_token
 
     sid, address = reader
     with store.session() as session:

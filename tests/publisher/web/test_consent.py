@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from publisher import campaigns, delivery, subscribers
+from publisher import campaigns, delivery, subscriber_links, subscribers
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.models import Campaign, Subscriber, Subscription
@@ -140,7 +140,7 @@ def test_unsubscribe_between_campaign_creation_and_sending_is_honoured(
 
 
 def test_altered_unsubscribe_link_is_refused_with_a_page(http: httpx.Client, store: Store, settings: Settings):
-    token = subscribers.unsubscribe_token(settings.signing_key(), 1, 1, "x@example.com")
+    token = subscriber_links.unsubscribe_token(settings.signing_key(), 1, 1, "x@example.com")
     bad = token[:-1] + ("A" if token[-1] != "A" else "B")
     for method in (http.get, http.post):
         refused = method(f"/unsubscribe/{bad}")
@@ -154,7 +154,7 @@ def test_preference_page_chooses_lists(http: httpx.Client, store: Store, setting
         sid = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
         readers = subscribers.get_list(session, "readers").id
         weekly = subscribers.get_list(session, "weekly").id
-    token = subscribers.unsubscribe_token(settings.signing_key(), sid, readers, address)
+    token = subscriber_links.unsubscribe_token(settings.signing_key(), sid, readers, address)
 
     page = http.get(f"/preferences/{token}")
     assert page.status_code == 200 and page.text.count('type="checkbox"') == 2
@@ -269,7 +269,7 @@ def test_an_erased_readers_old_link_controls_nobody_who_comes_after(
 
     subscribers.add_to_list(store, "readers", [subscribers.NewSubscriber("leaver@example.com")])
     readers = _list_id(store, "readers")
-    old_link = subscribers.unsubscribe_token(
+    old_link = subscriber_links.unsubscribe_token(
         settings.signing_key(), _subscriber_id(store, "leaver@example.com"), readers, "leaver@example.com"
     )
     erase_subscriber(store, "leaver@example.com")
@@ -286,7 +286,7 @@ def test_a_link_made_for_another_address_is_refused_even_on_the_same_id(
 ):
     # As if the id had been handed on before ids stopped being reused: the address tag still tells.
     subscribers.add_to_list(store, "readers", [subscribers.NewSubscriber("victim@example.com")])
-    forged_by_reuse = subscribers.unsubscribe_token(
+    forged_by_reuse = subscriber_links.unsubscribe_token(
         settings.signing_key(), _subscriber_id(store, "victim@example.com"), _list_id(store, "readers"),
         "leaver@example.com",
     )
