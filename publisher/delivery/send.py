@@ -2,8 +2,10 @@
 
 Rows with no message are settled first (failed or suppressed, not attempted). The rest go to the
 channel's send_many in one stream; each outcome becomes sent, failed, or queued again with a backoff.
-Two outcomes stop the chunk and put the rest back untried: a setup failure (no message is at fault) and a
-run of transient errors (the server or network is down: do not burn every row's attempts).
+Three outcomes stop the chunk and put the rest back untried: a setup failure (no message is at fault), a
+run of connection failures (the server or network is down: do not burn every row's attempts), and a channel
+that broke mid-stream. A 4xx reply (or an HTTP 429/5xx) for one message defers that row only: the server
+answered, so the next recipient may well be fine.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from publisher.ratelimit import RateLimiter
 from publisher.states import RowState
 from publisher.store.models import utcnow
 
-MAX_CONSECUTIVE_TRANSIENT = 3
+MAX_CONSECUTIVE_TRANSIENT = 3  # connection failures in a row that mean the server is down
 
 Outcome = Result | ChannelError
 Sendable = list[tuple[Claimed, Message]]
@@ -73,7 +75,8 @@ class _ChunkRun:
         self.outcome = outcome
         self.health = health
         self.updates: list[dict[str, Any]] = []
-        self.transient_in_a_row = 0
+        self.down_in_a_row = 0  # connection failures since the server last answered
+        self.stream_broken = False
 
     def set_aside(self, claimed: list[Claimed], messages: dict[int, Message | str]) -> Sendable:
         """Settle the rows that have no message (bad data: failed; not wanted: suppressed); return the rest."""
@@ -99,7 +102,7 @@ class _ChunkRun:
                 return True
             if isinstance(result, TransientError):
                 self._transient(row, result)
-                if self.transient_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
+                if self.stream_broken or self.down_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
                     self._defer_untried(sendable[index + 1 :], result)
                     return True
                 continue
@@ -113,8 +116,7 @@ class _ChunkRun:
         except StopIteration:
             return TransientError("the channel returned no outcome for this message")
         except Exception as exc:  # a bug or a full disk in the channel: counted as a failed attempt
-            # The stream is over: this error ends the run of transient errors, deferring the rest untried.
-            self.transient_in_a_row = MAX_CONSECUTIVE_TRANSIENT - 1
+            self.stream_broken = True  # the stream is over: the rest go back untried
             return TransientError(f"unexpected {type(exc).__name__} in channel: {exc}")
         if isinstance(result, ChannelError) and not isinstance(result, (TransientError, PermanentError)):
             return TransientError(str(result))
@@ -128,12 +130,13 @@ class _ChunkRun:
         self._put_back(rest, error)
 
     def _transient(self, row: Claimed, error: TransientError) -> None:
-        self.transient_in_a_row += 1
         self.outcome.errors.append(str(error))
         if isinstance(error, ConnectionFailed):
+            self.down_in_a_row += 1
             self.health.connection_failures += 1
             self.health.last_error = str(error)
-        else:
+        else:  # the server answered (a 4xx for this recipient): only this row waits
+            self.down_in_a_row = 0
             self.health.heard_back()
         if row.attempts + 1 >= self.settings.max_attempts:
             self._fail(row, f"gave up after {row.attempts + 1} attempts: {error}")
@@ -166,7 +169,7 @@ class _ChunkRun:
         else:
             raise TypeError(f"channel outcome must be a Result or ChannelError, not {type(result).__name__}")
         self.health.heard_back()
-        self.transient_in_a_row = 0
+        self.down_in_a_row = 0
 
     def _fail(self, row: Claimed, error: str) -> None:
         self.updates.append(row_update(row, RowState.FAILED, error=error))

@@ -149,3 +149,20 @@ def test_share_post_is_delivered_to_the_file_channel(store: Store, settings: Set
     [row] = outbox(store, campaign_id)
     assert row.url == f"file://{settings.outbox_dir / 'shares.jsonl'}"
     assert "https://news.example.org/articles/us-rejects" in (settings.outbox_dir / "shares.jsonl").read_text()
+
+
+def test_4xx_replies_defer_only_their_rows_and_the_rest_of_the_chunk_is_sent(
+    store: Store, smtp_settings, smtp_server: SmtpServer, seed_path
+):
+    # Half the list answers 451 (greylisting, a full mailbox): the healthy half must not wait behind it.
+    campaign_id, addresses = new_campaign(store, smtp_settings, seed_path, 100)
+    for address in addresses[::2]:
+        smtp_server.handler.reject[address] = "451 4.7.1 greylisted, come back later"
+
+    outcome = run_all(store, smtp_settings, campaign_id)
+
+    assert (outcome.sent, outcome.deferred) == (50, 50)
+    delivered = {r for m in smtp_server.messages for r in m.rcpt_tos}
+    assert delivered == set(addresses[1::2])
+    waiting = [r for r in outbox(store, campaign_id) if r.state == "queued"]
+    assert len(waiting) == 50 and all(r.attempts == 1 and "451" in r.error for r in waiting)
