@@ -16,7 +16,9 @@ from publisher.config import Settings
 from publisher.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
+    import subprocess
     from collections.abc import Callable
+    from pathlib import Path
 
 
 class Dispatcher(Protocol):
@@ -27,7 +29,7 @@ class Dispatcher(Protocol):
 
 def celery_dispatcher(settings: Settings) -> Dispatcher:
     """The production dispatcher: a Celery message per batch, sent by task name."""
-    from workers.dispatch import CeleryDispatcher  # the one import of workers/ in publisher/
+    from workers.dispatch import CeleryDispatcher  # lazy: loads Celery; runtime is the one importer of workers/
 
     return CeleryDispatcher(settings)
 
@@ -49,11 +51,25 @@ class Services:
             self._dispatcher = self._make_dispatcher(self.settings)
         return self._dispatcher
 
-    def close(self) -> None:
+    @dispatcher.setter
+    def dispatcher(self, dispatcher: Dispatcher | None) -> None:
+        """Use this dispatcher from now on (tests and embedders inject one); None: make one on next use."""
+        self._dispatcher = dispatcher
+
+    @property
+    def dispatcher_if_made(self) -> Dispatcher | None:
+        """The dispatcher if one was injected or made, without making one."""
+        return self._dispatcher
+
+    def close_dispatcher(self) -> None:
+        """Close the dispatcher if there is one (its broker connections); the next use makes a new one."""
         close = getattr(self._dispatcher, "close", None)
         if close is not None:
             close()
         self._dispatcher = None
+
+    def close(self) -> None:
+        self.close_dispatcher()
         self.store.dispose()
 
 
@@ -72,3 +88,28 @@ def build(
         clock=clock or SystemClock(),
         _dispatcher=dispatcher,
     )
+
+
+# Worker processes: started here so that nothing else in publisher/ imports workers/.
+
+
+def run_worker(concurrency: int | None = None, loglevel: str = "INFO") -> None:
+    """Run a Celery worker in this process for every queue (`publisher worker`); returns when it stops."""
+    from workers.app import app as celery_app  # lazy: loads Celery, which only the worker needs
+    from workers.app import worker_argv
+
+    celery_app.worker_main(worker_argv(concurrency, loglevel))
+
+
+def spawn_worker(env: dict[str, str], *, concurrency: int = 2, log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `publisher worker` as a child process with these PUBLISHER_* variables (the demo uses it)."""
+    from workers import process  # lazy (start-up cost), like every import of workers/ here
+
+    return process.spawn_worker(env, concurrency=concurrency, log_path=log_path)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Stop a worker started by spawn_worker: a warm shutdown, then SIGKILL if it does not stop in time."""
+    from workers import process  # lazy (start-up cost)
+
+    process.stop_worker(worker)

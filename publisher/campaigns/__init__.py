@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from publisher.channels import open_channel
 from publisher.config import Settings
-from publisher.errors import NotFound, PublisherError
+from publisher.errors import AlreadyShared, NotFound, PublisherError
 from publisher.library import get_articles
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
@@ -155,9 +155,7 @@ def create_share_campaign(
             for name in opened:
                 where = _earlier_share(session, article_id, name)
                 if where is not None:
-                    raise PublisherError(
-                        f"article {article_id} is already shared to {name} at {where}; use --force to share again"
-                    )
+                    raise AlreadyShared(article_id, name, where)
         campaign = Campaign(kind="share", state="queued", subject=article.title)
         session.add(campaign)
         session.flush()
