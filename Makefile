@@ -17,10 +17,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check publisher workers tests benchmarks
+	$(BIN)/mypy publisher workers
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check publisher workers tests benchmarks
+	$(BIN)/mypy publisher workers
 
 # The web app on http://127.0.0.1:8000/ (editor at /editor; create an account with `publisher users add`).
 serve: $(STAMP)

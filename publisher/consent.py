@@ -13,26 +13,29 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
-from publisher.channels import Email, Message
+from publisher.addresses import normalize_address
+from publisher.channels.base import Message
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.privacy import erase_subscriber
+from publisher.render.confirm import render_confirmation
+from publisher.render.email import RenderedDigest
+from publisher.render.message import message_template
 from publisher.render.mime import check_header_value
-from publisher.render.templates import environment
+from publisher.states import CampaignKind, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
-from publisher.subscribers import get_list, is_canonical_token, normalize_address, read_unsubscribe_token, recipients
+from publisher.subscribers import get_list, is_canonical_token, mail_recipients, read_unsubscribe_token
 from publisher.suppression import is_suppressed
 
-CONFIRM_KIND = "confirm"
+CONFIRM_KIND = CampaignKind.CONFIRM  # the old name; publisher.states is its home
 RESEND_AFTER = timedelta(minutes=10)
 _CONFIRM_SALT = "publisher.confirm"
 
@@ -59,10 +62,6 @@ class Confirmation:
     list_id: int
     email: str
     list_name: str
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- signup ------------------------------------------------------------------------------------------
@@ -102,7 +101,7 @@ def request_signup(
         if (
             subscription is not None
             and subscription.status == "unconfirmed"
-            and _aware(subscription.updated_at) > utcnow() - RESEND_AFTER
+            and subscription.updated_at > utcnow() - RESEND_AFTER
         ):
             # One confirmation mail per address per RESEND_AFTER, whatever IPs the requests come from:
             # the form cannot be used to flood someone's mailbox. The link already sent still works.
@@ -124,7 +123,7 @@ def request_signup(
                 campaign_id=campaign.id,
                 recipient_id=subscriber.id,
                 channel=settings.email_channel,
-                state="queued",
+                state=RowState.QUEUED,
                 attempts=0,
             )
         )
@@ -135,71 +134,53 @@ def _confirmation_campaign(
     settings: Settings, mailing_list: MailingList, subscriber: Subscriber, token: str
 ) -> Campaign:
     """The confirmation email, rendered now: it has one recipient, so there is nothing to share."""
-    context = {
-        "newsletter_name": settings.newsletter_name,
-        "list_name": mailing_list.name,
-        "email": subscriber.email,
-        "name": subscriber.name,
-        "confirm_url": f"{settings.base_url}/confirm/{token}",
-        "max_age_hours": int(settings.confirm_max_age_hours),
-    }
-    env = environment(settings.templates_dir)
-    subject = f"Confirm your subscription to {settings.newsletter_name}"
-    check_header_value("subject", subject)
+    mail = render_confirmation(
+        settings, list_name=mailing_list.name, email=subscriber.email, name=subscriber.name, token=token
+    )
     return Campaign(
-        kind=CONFIRM_KIND,
-        state="queued",
-        subject=subject,
+        kind=CampaignKind.CONFIRM,
+        state=CampaignState.QUEUED,
+        subject=mail.subject,
         list_id=mailing_list.id,
-        body_html=env.get_template("email/confirm.html.j2").render(context),
-        body_text=env.get_template("email/confirm.txt.j2").render(context),
-        render_key="",
+        body_html=mail.html,
+        body_text=mail.text,
+        render_key=mail.key,
     )
 
 
 class ConfirmationSource:
-    """delivery's message source for "confirm" campaigns: checks, at send time, that the mail is still wanted."""
+    """delivery's message source for "confirm" campaigns: checks, at send time, that the mail is still wanted.
+
+    Built while the campaign's session is open. The mail goes through render.message like a digest, so it
+    has the same headers and DKIM signature; a DKIM misconfiguration raises ConfigError here, at batch start.
+    """
 
     def __init__(self, campaign: Campaign, settings: Settings) -> None:
-        self.campaign_id = campaign.id
         self.list_id = campaign.list_id
-        self.subject = campaign.subject
-        self.html = campaign.body_html
-        self.text = campaign.body_text
-        self.sender = settings.from_
-        self.reply_to = settings.reply_to
-        self.domain = settings.sender_domain or "localhost"
+        self.secret = settings.signing_key()
+        # Confirmations stored before the render key existed have none; their bodies hold no placeholder.
+        digest = RenderedDigest(
+            campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key or secrets.token_hex(6)
+        )
+        list_name = campaign.mailing_list.name if campaign.mailing_list is not None else "list"
+        self.template = message_template(settings, campaign.id, digest, list_name)
 
     def messages(self, store: Store, claimed: list[Any]) -> dict[int, Message | str]:
-        by_recipient = {c.recipient_id: c.id for c in claimed}
+        """Per row: the Email, or why it must not be sent (suppressed, gone, or no longer unconfirmed)."""
+        by_recipient: dict[int, int] = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
-            people = recipients(session, self.list_id, by_recipient)
-        out: dict[int, Message | str] = {row_id: "no longer on the list" for row_id in by_recipient.values()}
-        for person in people:
-            row_id = by_recipient[person.id]
-            if person.suppressed is not None:
-                out[row_id] = f"address is suppressed ({person.suppressed})"
-            elif person.status != "unconfirmed":
-                out[row_id] = f"subscription is {person.status}; no confirmation needed"
-            else:
-                out[row_id] = self._email(person.id, person.email, person.name)
+            found = mail_recipients(session, self.secret, self.list_id, by_recipient, wanted="unconfirmed")
+        out: dict[int, Message | str] = {}
+        for subscriber_id, row_id in by_recipient.items():
+            person = found[subscriber_id]
+            if isinstance(person, str):
+                out[row_id] = person
+                continue
+            try:
+                out[row_id] = self.template.email(person)
+            except PublisherError as exc:  # e.g. a name with a line break that predates the checks
+                out[row_id] = f"cannot build the confirmation: {exc}"
         return out
-
-    def _email(self, subscriber_id: int, address: str, name: str) -> Email:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = address
-        message["Subject"] = self.subject
-        message["Date"] = formatdate(usegmt=True)
-        message_id = f"<publisher.c{self.campaign_id}.r{subscriber_id}@{self.domain}>"
-        message["Message-ID"] = message_id
-        if self.reply_to:
-            message["Reply-To"] = self.reply_to
-        message.set_content(self.text)
-        message.add_alternative(self.html, subtype="html")
-        envelope_from = message["From"].addresses[0].addr_spec
-        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        return Email(message_id=message_id, sender=envelope_from, recipient=address, raw=raw)
 
 
 # --- confirming ----------------------------------------------------------------------------------------
@@ -210,7 +191,7 @@ def _read_confirm_token(settings: Settings, token: str) -> tuple[int, int, str]:
     try:
         if not is_canonical_token(token):
             raise BadSignature("signature is not in canonical form")
-        subscriber_id, list_id, nonce = serializer.loads(token, max_age=settings.confirm_max_age_hours * 3600)
+        subscriber_id, list_id, nonce = serializer.loads(token, max_age=round(settings.confirm_max_age_hours * 3600))
     except SignatureExpired:
         raise LinkRefused(
             "expired",
@@ -260,7 +241,7 @@ def confirm(store: Store, settings: Settings, token: str) -> Confirmation:
             .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
             execution_options={"synchronize_session": False},
         )
-        if done.rowcount != 1:  # a concurrent click won
+        if cast(CursorResult[Any], done).rowcount != 1:  # a concurrent click won
             raise LinkRefused("used", "This confirmation link has already been used or is no longer valid.")
         return found
 
@@ -366,7 +347,7 @@ def unsubscribe_address(store: Store, email: str, list_name: str | None = None) 
             update(Subscription).where(*where).values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
             execution_options={"synchronize_session": False},
         )
-        return result.rowcount
+        return cast(CursorResult[Any], result).rowcount
 
 
 def purge_unconfirmed(store: Store, older_than: timedelta) -> int:
@@ -375,8 +356,6 @@ def purge_unconfirmed(store: Store, older_than: timedelta) -> int:
     An unconfirmed address was never consented to; keeping it longer than the link lives has no purpose.
     Returns how many subscriptions went.
     """
-    from publisher.privacy import erase_subscriber
-
     cutoff = utcnow() - older_than
     with store.session() as session:
         stale = session.execute(

@@ -7,12 +7,13 @@ not change) but no longer point at anyone, and errors that may quote the address
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
-from publisher.consent import CONFIRM_KIND
+from publisher.addresses import canonical_address
 from publisher.errors import NotFound
+from publisher.states import MAIL_KINDS, CampaignKind
 from publisher.store import Store
 from publisher.store.models import (
     BounceEvent,
@@ -23,7 +24,7 @@ from publisher.store.models import (
     Subscription,
     Suppression,
 )
-from publisher.suppression import canonical, is_suppressed, suppress
+from publisher.suppression import is_suppressed, suppress
 
 
 def _iso(value: Any) -> Any:
@@ -32,7 +33,7 @@ def _iso(value: Any) -> Any:
 
 def export_subscriber(store: Store, email: str) -> dict[str, Any]:
     """Everything held about one address: profile, subscriptions, deliveries, bounces, suppression."""
-    address = canonical(email)
+    address = canonical_address(email)
     with store.session() as session:
         person = session.scalar(select(Subscriber).where(Subscriber.email == address))
         suppression = session.scalar(select(Suppression).where(Suppression.email == address))
@@ -75,7 +76,7 @@ def export_subscriber(store: Store, email: str) -> dict[str, Any]:
                     OutboxRow.updated_at,
                 )
                 .join(Campaign, Campaign.id == OutboxRow.campaign_id)
-                .where(OutboxRow.recipient_id == person.id, Campaign.kind.in_(("email", CONFIRM_KIND)))
+                .where(OutboxRow.recipient_id == person.id, Campaign.kind.in_(MAIL_KINDS))
                 .order_by(OutboxRow.id)
             ).all()
             data["deliveries"] = [
@@ -121,7 +122,7 @@ def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False
     keep_suppression keeps (or adds) the address on the suppression list, so an old import cannot bring
     it back: the one record kept is the one that honours "never mail me again".
     """
-    address = canonical(email)
+    address = canonical_address(email)
     with store.session() as session:
         person = session.scalar(select(Subscriber).where(Subscriber.email == address))
         counts = {"subscriber": 0, "subscriptions": 0, "deliveries_anonymized": 0, "bounces": 0, "suppression": 0}
@@ -134,7 +135,7 @@ def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False
             )
             # Confirmation emails were rendered for this one person (address in the body): delete them outright.
             confirm_ids = select(OutboxRow.campaign_id).join(Campaign, Campaign.id == OutboxRow.campaign_id)
-            confirm_ids = confirm_ids.where(OutboxRow.recipient_id == sid, Campaign.kind == CONFIRM_KIND)
+            confirm_ids = confirm_ids.where(OutboxRow.recipient_id == sid, Campaign.kind == CampaignKind.CONFIRM)
             session.execute(delete(Campaign).where(Campaign.id.in_(confirm_ids.scalar_subquery())))
             # Digest rows stay for the counts, under a recipient id no subscriber can have (minus the row id).
             anonymized = session.execute(
@@ -143,16 +144,18 @@ def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False
                 .values(recipient_id=-OutboxRow.id, provider_id=None, error=None, payload=None),
                 execution_options={"synchronize_session": False},
             )
-            counts["deliveries_anonymized"] = anonymized.rowcount
+            counts["deliveries_anonymized"] = cast(CursorResult[Any], anonymized).rowcount
             session.execute(delete(Subscription).where(Subscription.subscriber_id == sid))
             session.execute(delete(Subscriber).where(Subscriber.id == sid))
-        counts["bounces"] = session.execute(delete(BounceEvent).where(BounceEvent.email == address)).rowcount
+        bounces = session.execute(delete(BounceEvent).where(BounceEvent.email == address))
+        counts["bounces"] = cast(CursorResult[Any], bounces).rowcount
         if keep_suppression:
             if not any(counts.values()) and not is_suppressed(session, address):
                 raise NotFound(f"nothing is held about {address!r}")
             suppress(session, address, "manual", detail="erased on request; kept so it is never mailed again")
             return counts
-        counts["suppression"] = session.execute(delete(Suppression).where(Suppression.email == address)).rowcount
+        unlisted = session.execute(delete(Suppression).where(Suppression.email == address))
+        counts["suppression"] = cast(CursorResult[Any], unlisted).rowcount
         if not any(counts.values()):
             raise NotFound(f"nothing is held about {address!r}")
         return counts

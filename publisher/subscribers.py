@@ -9,29 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadData, BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
 from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from publisher.addresses import normalize_address
 from publisher.errors import InvalidAddress, NotFound, PublisherError
+from publisher.render.mime import Recipient
 from publisher.store import Store
 from publisher.store.models import MailingList, Subscriber, Subscription, Suppression
+from publisher.suppression import suppressed_among, unsuppress
 
 _CHUNK = 1000
-
-
-def normalize_address(address: str) -> str:
-    """The address as stored (domain lowercased, IDN as ASCII); InvalidAddress names it and the reason."""
-    raw = address.strip()
-    if any(c in raw for c in "\r\n\x00"):
-        raise InvalidAddress(f"{address!r} is not a valid email address: it contains a line break")
-    try:
-        result = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        raise InvalidAddress(f"{raw!r} is not a valid email address: {exc}") from None
-    return result.ascii_email or result.normalized
 
 
 @dataclass(frozen=True)
@@ -73,10 +64,9 @@ def _insert_ignore(session: Session, model: type, rows: list[dict[str, Any]]) ->
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        session.execute(postgresql.insert(model).on_conflict_do_nothing(), rows)
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(dialect_insert(model).on_conflict_do_nothing(), rows)
+        session.execute(sqlite.insert(model).on_conflict_do_nothing(), rows)
 
 
 def add_to_list(
@@ -93,8 +83,6 @@ def add_to_list(
     Addresses on the suppression list are left out and reported, unless allow_suppressed, which adds them
     and takes them off the suppression list.
     """
-    from publisher.suppression import suppressed_among, unsuppress
-
     report = AddReport()
     people = list(people)
     with store.session() as session:
@@ -326,20 +314,38 @@ def list_overview(store: Store) -> list[dict[str, Any]]:
     return [{"id": i, "name": name, "counts": by_list.get(i, {})} for i, name in lists]
 
 
-def recipients(session: Session, list_id: int | None, subscriber_ids: Iterable[int]) -> list[Row[Any]]:
+def recipients(
+    session: Session, list_id: int | None, subscriber_ids: Iterable[int]
+) -> Sequence[Row[int, str, str, str, str | None]]:
     """Subscribers of one list as delivery sees them at send time: id, email, name, the subscription's
     status and, when the address is on the global suppression list, its reason (`suppressed`)."""
-    return list(
-        session.execute(
-            select(
-                Subscriber.id,
-                Subscriber.email,
-                Subscriber.name,
-                Subscription.status,
-                Suppression.reason.label("suppressed"),
-            )
-            .join(Subscription, and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == list_id))
-            .outerjoin(Suppression, Suppression.email == Subscriber.email)
-            .where(Subscriber.id.in_(list(subscriber_ids)))
-        ).all()
-    )
+    suppressed = Suppression.reason.label("suppressed")
+    return session.execute(
+        select(Subscriber.id, Subscriber.email, Subscriber.name, Subscription.status, suppressed)
+        .join(Subscription, and_(Subscription.subscriber_id == Subscriber.id, Subscription.list_id == list_id))
+        .outerjoin(Suppression, Suppression.email == Subscriber.email)
+        .where(Subscriber.id.in_(list(subscriber_ids)))
+    ).all()
+
+
+def mail_recipients(
+    session: Session, secret: str, list_id: int | None, subscriber_ids: Iterable[int], *, wanted: str = "active"
+) -> dict[int, Recipient | str]:
+    """Per subscriber id: the Recipient to mail now (with its unsubscribe token), or why not.
+
+    Checked at send time, not when the campaign was made: the subscription must still be in the `wanted`
+    status and the address must not be suppressed.
+    """
+    ids = list(subscriber_ids)
+    out: dict[int, Recipient | str] = dict.fromkeys(ids, "no longer on the list")
+    if list_id is None:  # the list was deleted
+        return out
+    for person in recipients(session, list_id, ids):
+        if person.suppressed is not None:
+            out[person.id] = f"address is suppressed ({person.suppressed})"
+        elif person.status != wanted:
+            out[person.id] = f"subscription is {person.status}"
+        else:
+            token = unsubscribe_token(secret, person.id, list_id)
+            out[person.id] = Recipient(id=person.id, email=person.email, name=person.name, token=token)
+    return out

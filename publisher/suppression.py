@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from publisher.errors import InvalidAddress, PublisherError
+from publisher.addresses import canonical_address
+from publisher.errors import PublisherError
 from publisher.store.models import Subscriber, Subscription, Suppression, utcnow
 
 REASONS = ("hard_bounce", "soft_bounce", "complaint", "manual")
@@ -39,23 +42,12 @@ class SuppressionEntry:
         }
 
 
-def canonical(email: str) -> str:
-    """The address as subscribers and suppressions store it (domain lowercased); raw if it cannot be parsed.
-
-    A bounce may name an address email-validator refuses; it is still worth suppressing as given.
-    """
-    from publisher.subscribers import normalize_address
-
-    try:
-        return normalize_address(email)
-    except InvalidAddress:
-        local, at, domain = email.strip().rpartition("@")
-        return f"{local}@{domain.lower()}" if at else email.strip()
+canonical = canonical_address  # the old name, still imported by publisher.bounces
 
 
 def is_suppressed(session: Session, email: str) -> bool:
     """Whether this address is on the suppression list."""
-    return session.scalar(select(Suppression.id).where(Suppression.email == canonical(email))) is not None
+    return session.scalar(select(Suppression.id).where(Suppression.email == canonical_address(email))) is not None
 
 
 def suppressed_among(session: Session, emails: Iterable[str]) -> set[str]:
@@ -77,12 +69,10 @@ def suppress(
     """
     if reason not in REASONS:
         raise PublisherError(f"unknown suppression reason {reason!r}; use one of {', '.join(REASONS)}")
-    address = canonical(email)
+    address = canonical_address(email)
     created = False
     if session.scalar(select(Suppression.id).where(Suppression.email == address)) is None:
         # A savepoint, so a concurrent insert of the same address (unique key) does not undo the caller's work.
-        from sqlalchemy.exc import IntegrityError
-
         try:
             with session.begin_nested():
                 session.add(
@@ -106,12 +96,12 @@ def suppress(
 
 def unsuppress(session: Session, email: str) -> bool:
     """Take an address off the suppression list (its subscriptions stay as they are); True if it was on it."""
-    result = session.execute(delete(Suppression).where(Suppression.email == canonical(email)))
-    return bool(result.rowcount)
+    result = session.execute(delete(Suppression).where(Suppression.email == canonical_address(email)))
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def get_suppression(session: Session, email: str) -> SuppressionEntry | None:
-    row = session.scalar(select(Suppression).where(Suppression.email == canonical(email)))
+    row = session.scalar(select(Suppression).where(Suppression.email == canonical_address(email)))
     return _entry(row) if row else None
 
 

@@ -12,6 +12,8 @@ from celery import Celery
 
 from publisher.channels import QUEUES
 from publisher.config import Settings
+from workers.broker import ALIAS as FILESYSTEM_ALIAS
+from workers.broker import register as register_filesystem_transport
 
 # Tasks must finish well inside the broker's redelivery window (Redis visibility timeout, RabbitMQ
 # consumer_timeout of 30 min), or an unacknowledged task is handed to a second worker.
@@ -43,6 +45,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         folder = settings.broker_dir
         for sub in ("queue", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
+        # Our subclass of kombu's filesystem transport: atomic writes, unreadable messages set aside.
+        register_filesystem_transport()
+        config["broker_url"] = FILESYSTEM_ALIAS + url[len("filesystem") :]
         config["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),

@@ -19,6 +19,7 @@ from publisher.articles import Article
 from publisher.config import Settings
 from publisher.render.links import share_links
 from publisher.render.templates import environment
+from publisher.render.urls import article_url, unsubscribe_url
 
 FIELDS = ("NAME", "EMAIL", "TOKEN")
 
@@ -42,10 +43,6 @@ def placeholder(key: str, field: str) -> str:
 
 def placeholder_pattern(key: str) -> re.Pattern[str]:
     return re.compile(f"%%PUB{re.escape(key)}({'|'.join(FIELDS)})%%")
-
-
-def article_url(settings: Settings, article: Article) -> str:
-    return f"{settings.base_url}/articles/{article.slug}"
 
 
 def default_subject(articles: Sequence[Article]) -> str:
@@ -76,7 +73,7 @@ def render_digest(articles: Sequence[Article], settings: Settings, *, subject: s
     personal = {
         "name": placeholder(key, "NAME"),
         "email": placeholder(key, "EMAIL"),
-        "unsubscribe_url": f"{settings.base_url}/unsubscribe/{placeholder(key, 'TOKEN')}",
+        "unsubscribe_url": unsubscribe_url(settings.base_url, placeholder(key, "TOKEN")),
     }
     subject = subject or default_subject(articles)
     context = {

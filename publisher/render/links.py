@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from publisher.articles import Article
 from publisher.config import Settings
+from publisher.render.urls import article_url
 
 MASTODON_SHARE = "https://mastodonshare.com/"
 
@@ -44,19 +45,13 @@ def share_links(url: str, title: str, summary: str = "") -> list[ShareLink]:
     ]
 
 
-def _article_url(settings: Settings, article: Article) -> str:
-    from publisher.render.email import article_url  # render.email imports this module
-
-    return article_url(settings, article)
-
-
 def article_share_links(article: Article, settings: Settings) -> list[ShareLink]:
-    return share_links(_article_url(settings, article), article.title, article.summary)
+    return share_links(article_url(settings, article), article.title, article.summary)
 
 
 def meta_tags(article: Article, settings: Settings, *, image_url: str | None = None) -> list[tuple[str, str, str]]:
     """(attribute, name, content) for each Open Graph and Twitter card tag; the partial escapes the values."""
-    url = _article_url(settings, article)
+    url = article_url(settings, article)
     tags = [
         ("property", "og:type", "article"),
         ("property", "og:site_name", settings.newsletter_name),

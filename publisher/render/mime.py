@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 
+from publisher.channels.base import Email
 from publisher.errors import HeaderInjection
 from publisher.render.email import RenderedDigest, placeholder_pattern
+from publisher.render.urls import unsubscribe_url
 
 CRLF = b"\r\n"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -140,7 +142,7 @@ class MessageTemplate:
         name = check_header_value("recipient name", recipient.name)
         check_header_value("recipient address", recipient.email)
         values = {"NAME": name or "there", "EMAIL": recipient.email, "TOKEN": recipient.token}
-        unsubscribe = f"<{self.base_url}/unsubscribe/{recipient.token}>"
+        unsubscribe = f"<{unsubscribe_url(self.base_url, recipient.token)}>"
         if self.unsubscribe_mailto:
             unsubscribe += f", <mailto:{self.unsubscribe_mailto}?subject=unsubscribe%20{recipient.token}>"
         message = b"".join(
@@ -169,3 +171,12 @@ class MessageTemplate:
             )
         )
         return self.signer(message) + message if self.signer else message
+
+    def email(self, recipient: Recipient) -> Email:
+        """The finished Email for one recipient: envelope, deterministic Message-ID and the built bytes."""
+        return Email(
+            message_id=self.message_id(recipient.id),
+            sender=self.envelope_from,
+            recipient=recipient.email,
+            raw=self.build(recipient),
+        )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from publisher.states import CampaignState, RowState
 from publisher.store.types import UTCDateTime
 
 
@@ -69,13 +70,13 @@ class Subscription(Base):
 
 
 class Campaign(Base):
-    """One Send (kind "email") or Share (kind "share"); rendered once, at creation."""
+    """One Send (kind "email"), Share ("share") or double opt-in confirmation ("confirm"); rendered once."""
 
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # scheduled|queued|sending|paused|done|cancelled
+    kind: Mapped[str] = mapped_column(String(20))  # a publisher.states.CampaignKind
+    state: Mapped[str] = mapped_column(String(20), default=CampaignState.QUEUED)  # a publisher.states.CampaignState
     subject: Mapped[str] = mapped_column(String(500), default="")
     list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="SET NULL"))
     # The digest with its CSS inlined, personal fields left as placeholders (see render.email).
@@ -93,6 +94,7 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column()
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
+    mailing_list: Mapped[MailingList | None] = relationship()
 
 
 class CampaignArticle(Base):
@@ -116,7 +118,7 @@ class OutboxRow(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(100))
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued|sending|sent|failed|suppressed|cancelled
+    state: Mapped[str] = mapped_column(String(20), default=RowState.QUEUED)  # a publisher.states.RowState
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     claimed_at: Mapped[datetime | None] = mapped_column()
@@ -125,9 +127,6 @@ class OutboxRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime | None] = mapped_column()
-
-
-OUTBOX_FINAL_STATES = ("sent", "failed", "suppressed", "cancelled")
 
 
 # --- Subscribers and consent (issue 5): global suppression list, bounce events, confirmation state ---

@@ -2,7 +2,6 @@
 
 import email
 import email.policy
-import subprocess
 from pathlib import Path
 
 import dkim
@@ -15,6 +14,7 @@ from publisher.errors import ConfigError, HeaderInjection
 from publisher.render.mime import Recipient
 from publisher.store import Store
 from publisher.store.models import Campaign
+from tests.support.dkim import dns_answering, make_dkim_key
 from tests.support.factories import seed_article, subscribe
 
 
@@ -59,14 +59,7 @@ def test_an_unsubscribe_mailto_with_a_line_break_is_refused(store, settings: Set
 
 @pytest.fixture
 def dkim_key(tmp_path: Path) -> tuple[Path, bytes]:
-    key = tmp_path / "dkim.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
-    public = subprocess.run(
-        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True, capture_output=True
-    ).stdout
-    import base64
-
-    return key, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    return make_dkim_key(tmp_path)
 
 
 def test_dkim_signature_verifies_against_the_published_key(store, settings: Settings, seed_path, dkim_key):
@@ -74,10 +67,7 @@ def test_dkim_signature_verifies_against_the_published_key(store, settings: Sett
     settings.dkim_key_path, settings.dkim_selector = key_path, "mail2026"
     raw = build(store, settings, seed_path)
     lookups: list[bytes] = []
-
-    def dns(name: bytes, timeout: int = 5) -> bytes:
-        lookups.append(name)
-        return record
+    dns = dns_answering(record, lookups)
 
     assert raw.startswith(b"DKIM-Signature: ")
     assert dkim.verify(raw, dnsfunc=dns)
