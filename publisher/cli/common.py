@@ -21,6 +21,8 @@ from typer.core import TyperGroup
 from publisher.errors import AlreadyShared, Conflict, PublisherError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typer._click import Context as ClickContext  # TyperGroup's own parameter type
+
     from publisher.runtime import Services
 
 out = Console(highlight=False, soft_wrap=True)
@@ -92,13 +94,13 @@ class Commands(TyperGroup):
     """Every group of the CLI. Bad input ends any command with its message and exit code 2, never a
     traceback; the innermost group to see the error words it."""
 
-    def resolve_command(self, ctx: typer.Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
+    def resolve_command(self, ctx: ClickContext, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         # The innermost group resolves last, so this ends as the options of the command that runs.
         ctx.meta[_OPTIONS] = {p.name for p in command.params} if command is not None else set()
         return name, command, rest
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except PublisherError as exc:
