@@ -5,8 +5,7 @@ campaign of kind "confirm" with one outbox row, so it goes through the same outb
 The confirmation link carries a signed, expiring token naming (subscriber, list, nonce); confirming clears
 the nonce in the same UPDATE that activates the subscription, so a link works once.
 
-Unsubscribe links carry the long-lived signed token of publisher.subscribers.unsubscribe_token: RFC 8058
-wants them to keep working, and the token only ever lets its bearer leave, or choose lists.
+Unsubscribe links and the preference page live in publisher.preferences (re-exported here).
 """
 
 from __future__ import annotations
@@ -17,13 +16,21 @@ from datetime import timedelta
 from typing import Any, cast
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.addresses import normalize_address
 from publisher.channels.base import Message
 from publisher.config import Settings
-from publisher.errors import PublisherError
+from publisher.errors import LinkRefused, PublisherError
+from publisher.preferences import (  # noqa: F401 - re-exported until callers import publisher.preferences
+    ListChoice,
+    Preferences,
+    preferences,
+    set_preferences,
+    unsubscribe,
+    unsubscribe_address,
+)
 from publisher.privacy import erase_subscriber
 from publisher.render.confirm import render_confirmation
 from publisher.render.email import RenderedDigest
@@ -32,20 +39,17 @@ from publisher.render.mime import check_header_value
 from publisher.states import CampaignKind, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
-from publisher.subscribers import get_list, is_canonical_token, mail_recipients, read_unsubscribe_token
+from publisher.store.types import aware_utc
+from publisher.subscribers import (
+    get_list,
+    is_canonical_token,
+    mail_recipients,
+)
 from publisher.suppression import is_suppressed
 
 CONFIRM_KIND = CampaignKind.CONFIRM  # the old name; publisher.states is its home
 RESEND_AFTER = timedelta(minutes=10)
 _CONFIRM_SALT = "publisher.confirm"
-
-
-class LinkRefused(PublisherError):
-    """A confirmation or unsubscribe link that cannot be honoured; `reason` is invalid, expired or used."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,8 @@ def request_signup(
             return SignupOutcome("already")
         if subscription is not None and subscription.status in ("bounced", "complained"):
             return SignupOutcome("blocked")
-        if (
-            subscription is not None
-            and subscription.status == "unconfirmed"
-            and subscription.updated_at > utcnow() - RESEND_AFTER
-        ):
-            # One confirmation mail per address per RESEND_AFTER, whatever IPs the requests come from:
-            # the form cannot be used to flood someone's mailbox. The link already sent still works.
-            return SignupOutcome("pending")
+        if subscription is not None and subscription.status == "unconfirmed" and _mailed_recently(session, subscriber):
+            return SignupOutcome("pending")  # the link already sent still works
         nonce = secrets.token_hex(16)
         if subscription is None:
             subscription = Subscription(list_id=mailing_list.id, subscriber_id=subscriber.id)
@@ -114,6 +112,10 @@ def request_signup(
         subscription.source = source[:200]
         subscription.confirm_nonce = nonce
         subscription.updated_at = utcnow()
+        if _mailed_recently(session, subscriber):
+            # One confirmation mail per address per RESEND_AFTER, whatever the lists and the IPs the
+            # requests come from: the form cannot flood a mailbox. A request after that mails this list's link.
+            return SignupOutcome("pending")
         token = confirm_token(settings.signing_key(), subscriber.id, mailing_list.id, nonce)
         campaign = _confirmation_campaign(settings, mailing_list, subscriber, token)
         session.add(campaign)
@@ -128,6 +130,18 @@ def request_signup(
             )
         )
         return SignupOutcome("pending", campaign.id)
+
+
+def _mailed_recently(session: Session, subscriber: Subscriber) -> bool:
+    """Whether a confirmation mail to this address (for any list) was queued within RESEND_AFTER."""
+    if subscriber.id is None:
+        return False
+    latest = session.scalar(
+        select(func.max(Campaign.created_at))
+        .join(OutboxRow, OutboxRow.campaign_id == Campaign.id)
+        .where(Campaign.kind == CampaignKind.CONFIRM, OutboxRow.recipient_id == subscriber.id)
+    )
+    return latest is not None and aware_utc(latest) > utcnow() - RESEND_AFTER
 
 
 def _confirmation_campaign(
@@ -244,110 +258,6 @@ def confirm(store: Store, settings: Settings, token: str) -> Confirmation:
         if cast(CursorResult[Any], done).rowcount != 1:  # a concurrent click won
             raise LinkRefused("used", "This confirmation link has already been used or is no longer valid.")
         return found
-
-
-# --- unsubscribe and preferences ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ListChoice:
-    list_id: int
-    name: str
-    status: str
-
-    @property
-    def subscribed(self) -> bool:
-        return self.status in ("active", "unconfirmed")
-
-
-@dataclass(frozen=True)
-class Preferences:
-    subscriber_id: int
-    email: str
-    list_id: int  # the list the link came from
-    lists: list[ListChoice]
-
-
-def _read_link(settings: Settings, token: str) -> tuple[int, int]:
-    try:
-        return read_unsubscribe_token(settings.signing_key(), token)
-    except PublisherError:
-        raise LinkRefused("invalid", "This unsubscribe link is not valid. Check that it was copied whole.") from None
-
-
-def preferences(store: Store, settings: Settings, token: str) -> Preferences:
-    """The subscriber an unsubscribe link names and every list they have a subscription on; changes nothing."""
-    subscriber_id, list_id = _read_link(settings, token)
-    with store.session() as session:
-        email = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
-        if email is None:
-            raise LinkRefused("gone", "This address is no longer in our records; nothing will be sent to it.")
-        rows = session.execute(
-            select(MailingList.id, MailingList.name, Subscription.status)
-            .join(Subscription, Subscription.list_id == MailingList.id)
-            .where(Subscription.subscriber_id == subscriber_id)
-            .order_by(MailingList.name)
-        ).all()
-    return Preferences(subscriber_id, email, list_id, [ListChoice(*row) for row in rows])
-
-
-def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
-    """Unsubscribe the subscription an unsubscribe link names, at once; doing it again is harmless."""
-    subscriber_id, list_id = _read_link(settings, token)
-    with store.session() as session:
-        session.execute(
-            update(Subscription)
-            .where(
-                Subscription.subscriber_id == subscriber_id,
-                Subscription.list_id == list_id,
-                Subscription.status.in_(("active", "unconfirmed")),
-            )
-            .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
-    return preferences(store, settings, token)
-
-
-def set_preferences(store: Store, settings: Settings, token: str, chosen: set[int]) -> Preferences:
-    """Keep the subscriber on the chosen lists and take them off the others (lists they have a subscription on).
-
-    Choosing a list again reactivates it: the link reached the subscriber's mailbox, which is the proof of
-    consent double opt-in asks for. Bounced and complained subscriptions are left alone.
-    """
-    subscriber_id, _ = _read_link(settings, token)
-    with store.session() as session:
-        now = utcnow()
-        mine = Subscription.subscriber_id == subscriber_id
-        session.execute(
-            update(Subscription)
-            .where(mine, Subscription.list_id.in_(chosen), Subscription.status.in_(("unsubscribed", "unconfirmed")))
-            .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        session.execute(
-            update(Subscription)
-            .where(mine, Subscription.list_id.not_in(chosen), Subscription.status.in_(("active", "unconfirmed")))
-            .values(status="unsubscribed", confirm_nonce=None, updated_at=now),
-            execution_options={"synchronize_session": False},
-        )
-    return preferences(store, settings, token)
-
-
-def unsubscribe_address(store: Store, email: str, list_name: str | None = None) -> int:
-    """Editor side: unsubscribe an address from one list, or from every list; returns how many changed."""
-    address = normalize_address(email)
-    with store.session() as session:
-        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
-        if subscriber_id is None:
-            raise PublisherError(f"{address!r} is not a subscriber")
-        where = [Subscription.subscriber_id == subscriber_id, Subscription.status.in_(("active", "unconfirmed"))]
-        if list_name is not None:
-            where.append(Subscription.list_id == get_list(session, list_name).id)
-        result = session.execute(
-            update(Subscription).where(*where).values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
-        return cast(CursorResult[Any], result).rowcount
 
 
 def purge_unconfirmed(store: Store, older_than: timedelta) -> int:

@@ -161,7 +161,7 @@ class _EmailSource:
                 id=person.id,
                 email=person.email,
                 name=person.name,
-                token=unsubscribe_token(self.secret, person.id, self.list_id),
+                token=unsubscribe_token(self.secret, person.id, self.list_id, person.email),
             )
             try:
                 raw = self.template.build(recipient)

@@ -9,14 +9,17 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import Session
 
-from publisher.errors import NotFound, PublisherError
+from publisher.errors import Forbidden, NotFound, PublisherError
 from publisher.store import Store
 from publisher.store.models import ApiToken, LoginAttempt, User, WebSession, utcnow
 
@@ -32,10 +35,23 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+# What an API token may do: read (GET), write (articles, lists, subscribers), send (digests and shares).
+SCOPES = ("read", "write", "send")
+
+
 @dataclass(frozen=True)
 class Editor:
     id: int
     username: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """Who an API token speaks for and what it may do."""
+
+    editor: Editor
+    scopes: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -47,11 +63,6 @@ class LoginSession:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def check_username(username: str) -> str:
@@ -67,33 +78,68 @@ def check_password(password: str) -> None:
         raise PublisherError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def add_user(store: Store, username: str, password: str) -> int:
-    """Create an editor; the password is stored as an argon2id hash."""
+def add_user(store: Store, username: str, password: str, *, admin: bool | None = None) -> int:
+    """Create an editor; the password is stored as an argon2id hash. The first editor is an administrator."""
     check_username(username)
     check_password(password)
     with store.session() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise PublisherError(f"there is already a user named {username!r}")
-        user = User(username=username, password_hash=_hasher.hash(password))
+        if admin is None:
+            admin = session.scalar(select(func.count()).select_from(User)) == 0
+        user = User(username=username, password_hash=_hasher.hash(password), is_admin=admin)
         session.add(user)
         session.flush()
         return user.id
 
 
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
 def set_password(store: Store, username: str, password: str) -> None:
-    """Change a password and end every session of that user."""
+    """Change a password and end every session and API token of that user: old credentials stop working."""
     check_password(password)
     with store.session() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(f"no user named {username!r}")
+        user = _user(session, username)
         user.password_hash = _hasher.hash(password)
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def revoke_tokens(store: Store, username: str) -> int:
+    """Revoke every API token of a user; returns how many there were."""
+    with store.session() as session:
+        user = _user(session, username)
+        gone = session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        return cast(CursorResult[Any], gone).rowcount
+
+
+def remove_user(store: Store, username: str) -> None:
+    """Remove an editor with their sessions and tokens; the last administrator cannot be removed."""
+    with store.session() as session:
+        user = _user(session, username)
+        if user.is_admin:
+            admins = session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True)))
+            if (admins or 0) <= 1:
+                raise PublisherError(f"{username!r} is the last administrator; make another one first")
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        session.delete(user)
+
+
+def require_admin(editor: Editor) -> None:
+    """Refuse an action that only an administrator may take."""
+    if not editor.is_admin:
+        raise Forbidden("only an administrator can manage other editors")
 
 
 def list_users(store: Store) -> list[Editor]:
     with store.session() as session:
-        return [Editor(u.id, u.username) for u in session.scalars(select(User).order_by(User.username))]
+        return [Editor(u.id, u.username, u.is_admin) for u in session.scalars(select(User).order_by(User.username))]
 
 
 class LoginThrottled(PublisherError):
@@ -144,7 +190,7 @@ def login(store: Store, username: str, password: str, address: str) -> LoginSess
                 token_hash=_digest(token), user_id=user.id, csrf_token=csrf, expires_at=utcnow() + SESSION_LIFETIME
             )
         )
-        return LoginSession(token=token, csrf_token=csrf, editor=Editor(user.id, user.username))
+        return LoginSession(token=token, csrf_token=csrf, editor=Editor(user.id, user.username, user.is_admin))
 
 
 def session_for(store: Store, token: str) -> tuple[Editor, str] | None:
@@ -153,17 +199,17 @@ def session_for(store: Store, token: str) -> tuple[Editor, str] | None:
         return None
     with store.session() as session:
         row = session.execute(
-            select(WebSession, User.username)
+            select(WebSession, User.username, User.is_admin)
             .join(User, User.id == WebSession.user_id)
             .where(WebSession.token_hash == _digest(token))
         ).first()
         if row is None:
             return None
-        web_session, username = row
-        if _aware(web_session.expires_at) < utcnow():
+        web_session, username, is_admin = row
+        if web_session.expires_at < utcnow():
             session.delete(web_session)
             return None
-        return Editor(web_session.user_id, username), web_session.csrf_token
+        return Editor(web_session.user_id, username, is_admin), web_session.csrf_token
 
 
 def logout(store: Store, token: str) -> None:
@@ -171,17 +217,28 @@ def logout(store: Store, token: str) -> None:
         session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
 
 
-def create_token(store: Store, username: str, name: str) -> str:
-    """A new API token for this user; it is returned once and only its hash is stored."""
+def check_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes asked for, each one known; at least one."""
+    chosen = frozenset(s.strip().lower() for s in scopes if s.strip())
+    unknown = sorted(chosen - set(SCOPES))
+    if unknown:
+        raise PublisherError(f"unknown API token scope {unknown[0]!r}; choose from {', '.join(SCOPES)}")
+    if not chosen:
+        raise PublisherError(f"an API token needs at least one scope: {', '.join(SCOPES)}")
+    return chosen
+
+
+def create_token(store: Store, username: str, name: str, scopes: Iterable[str] = SCOPES) -> str:
+    """A new API token for this user with these scopes; it is returned once and only its hash is stored."""
     name = name.strip()
     if not name or len(name) > 100:
         raise PublisherError("an API token needs a name of 1 to 100 characters")
+    chosen = check_scopes(scopes)
     token = "pub_" + secrets.token_urlsafe(32)
     with store.session() as session:
-        user_id = session.scalar(select(User.id).where(User.username == username))
-        if user_id is None:
-            raise NotFound(f"no user named {username!r}")
-        session.add(ApiToken(user_id=user_id, name=name, token_hash=_digest(token)))
+        user = _user(session, username)
+        stored = ",".join(s for s in SCOPES if s in chosen)
+        session.add(ApiToken(user_id=user.id, name=name, token_hash=_digest(token), scopes=stored))
     return token
 
 
@@ -191,33 +248,44 @@ class TokenInfo:
     name: str
     created_at: datetime
     last_used_at: datetime | None
+    scopes: tuple[str, ...] = SCOPES
 
 
 def list_tokens(store: Store, user_id: int) -> list[TokenInfo]:
     with store.session() as session:
         rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
-        return [TokenInfo(t.id, t.name, t.created_at, t.last_used_at) for t in rows]
+        return [TokenInfo(t.id, t.name, t.created_at, t.last_used_at, _scopes(t.scopes)) for t in rows]
 
 
 def revoke_token(store: Store, user_id: int, token_id: int) -> None:
     with store.session() as session:
         gone = session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
-        if not gone.rowcount:
+        if not cast(CursorResult[Any], gone).rowcount:
             raise NotFound(f"no API token with id {token_id}")
 
 
-def editor_for_token(store: Store, token: str) -> Editor | None:
-    """The editor an API token belongs to, or None for an unknown token."""
+def grant_for_token(store: Store, token: str) -> TokenGrant | None:
+    """Who an API token speaks for and its scopes, or None for an unknown (or revoked) token."""
     if not token:
         return None
     with store.session() as session:
         row = session.execute(
-            select(ApiToken, User.username)
+            select(ApiToken, User.username, User.is_admin)
             .join(User, User.id == ApiToken.user_id)
             .where(ApiToken.token_hash == _digest(token))
         ).first()
         if row is None:
             return None
-        api_token, username = row
+        api_token, username, is_admin = row
         api_token.last_used_at = utcnow()
-        return Editor(api_token.user_id, username)
+        return TokenGrant(Editor(api_token.user_id, username, is_admin), frozenset(_scopes(api_token.scopes)))
+
+
+def editor_for_token(store: Store, token: str) -> Editor | None:
+    """The editor an API token belongs to, or None for an unknown token."""
+    grant = grant_for_token(store, token)
+    return grant.editor if grant else None
+
+
+def _scopes(stored: str) -> tuple[str, ...]:
+    return tuple(s for s in stored.split(",") if s in SCOPES)

@@ -32,6 +32,10 @@ class ConfigError(PublisherError):
     """The settings are inconsistent or incomplete."""
 
 
+class Forbidden(PublisherError):
+    """The caller is known but may not do this (a role or token scope it lacks)."""
+
+
 class Conflict(PublisherError):
     """The request clashes with what already exists or is happening; it may be forced or retried."""
 
@@ -48,3 +52,19 @@ class AlreadyShared(Conflict):
 
 class TextTooLong(PublisherError):
     """A post cannot be made to fit its network's limit, even shortened."""
+
+
+class LinkRefused(PublisherError):
+    """A confirmation or unsubscribe link that cannot be honoured; `reason` is invalid, expired or used."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class StorageUnavailable(PublisherError):
+    """The store cannot be written: `kind` is "full" or "read-only"; the message names the place."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from itsdangerous import BadData, BadSignature, URLSafeSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
@@ -236,19 +239,45 @@ def _serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt="publisher.unsubscribe")
 
 
-def unsubscribe_token(secret: str, subscriber_id: int, list_id: int) -> str:
-    """A signed token naming one subscription; it carries no address."""
-    return _serializer(secret).dumps([subscriber_id, list_id])
+class LinkClaim(NamedTuple):
+    """What a signed unsubscribe link says: the subscription, and a tag of the address it was made for."""
+
+    subscriber_id: int
+    list_id: int
+    address_tag: str | None  # None in links made before tags existed (they stay valid: see README)
 
 
-def read_unsubscribe_token(secret: str, token: str) -> tuple[int, int]:
+def address_tag(secret: str, email: str) -> str:
+    """A keyed digest of the address a link was made for: a link outlives nobody it did not name.
+
+    Keyed, so the link does not let anyone test guesses of the address.
+    """
+    mac = hmac.new(secret.encode(), b"publisher.link-address:" + email.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:12]).decode("ascii")
+
+
+def unsubscribe_token(secret: str, subscriber_id: int, list_id: int, email: str) -> str:
+    """A signed token naming one subscription and (as a keyed tag) its address; it carries no address."""
+    return _serializer(secret).dumps([subscriber_id, list_id, address_tag(secret, email)])
+
+
+def read_unsubscribe_token(secret: str, token: str) -> LinkClaim:
+    """The claim a link makes; the caller checks the tag against the subscriber's address."""
     try:
         if not is_canonical_token(token):
             raise BadSignature("signature is not in canonical form")
-        subscriber_id, list_id = _serializer(secret).loads(token)
+        claim = _serializer(secret).loads(token)
+        if not isinstance(claim, list) or len(claim) not in (2, 3):
+            raise ValueError("not a link claim")
+        tag = str(claim[2]) if len(claim) == 3 else None
+        return LinkClaim(int(claim[0]), int(claim[1]), tag)
     except (BadSignature, ValueError, TypeError):
         raise PublisherError("this unsubscribe link is not valid") from None
-    return int(subscriber_id), int(list_id)
+
+
+def link_names(secret: str, claim: LinkClaim, email: str) -> bool:
+    """Whether a link's claim was made for this address (links from before tags name only the id)."""
+    return claim.address_tag is None or hmac.compare_digest(claim.address_tag, address_tag(secret, email))
 
 
 # --- Export and list overview (issue 5) ---
@@ -346,6 +375,6 @@ def mail_recipients(
         elif person.status != wanted:
             out[person.id] = f"subscription is {person.status}"
         else:
-            token = unsubscribe_token(secret, person.id, list_id)
+            token = unsubscribe_token(secret, person.id, list_id, person.email)
             out[person.id] = Recipient(id=person.id, email=person.email, name=person.name, token=token)
     return out

@@ -1,10 +1,7 @@
-"""How long a post is on each network, and how to make one fit: the one place these rules live.
+"""Making a post fit its network: the fitting rules live here, each network's counting in its declaration.
 
-- X: twitter-text v3 weighted length (`twitter-text-parser`): NFC-normalized, every URL counts 23, code
-  points in the light ranges weigh 1 and all others 2, an emoji sequence counts 2; at most 280.
-- Mastodon: 500 characters, counted as grapheme clusters (as the server's StatusLengthValidator does),
-  with every http(s) URL counted as 23.
-- Bluesky: 300 grapheme clusters of the text as written (a link counts in full).
+How a network counts (X's twitter-text weighted length, Mastodon's graphemes with URLs as 23, Bluesky's
+graphemes) and its limit are declared in publisher/channels/networks/; `length` and `fit` look them up.
 
 `fit` shortens a post by cutting the summary at a word boundary and adding an ellipsis; when even no
 summary is too long, it drops the hashtags, then shortens the title the same way. The URL is never cut.
@@ -17,26 +14,44 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import regex
-from twitter_text import parse_tweet
-from twitter_text.config import config as _twitter_config
-from twitter_text.extract_urls import extract_urls_with_indices
 
-NETWORKS = ("x", "mastodon", "bluesky")
-LIMITS: dict[str, int] = {"x": 280, "mastodon": 500, "bluesky": 300}
-URL_LENGTH: dict[str, int | None] = {"x": 23, "mastodon": 23, "bluesky": None}
+from publisher.channels import registry
+from publisher.channels.counting import grapheme_list, graphemes
+from publisher.errors import ConfigError, TextTooLong
+
+__all__ = [
+    "ELLIPSIS",
+    "LIMITS",
+    "NETWORKS",
+    "Fitted",
+    "TextTooLong",
+    "default_render",
+    "fit",
+    "graphemes",
+    "length",
+    "limit_of",
+    "normalize_hashtags",
+]
+
 ELLIPSIS = "…"
 
-_X_OPTIONS = _twitter_config["version3"]
-_GRAPHEME = regex.compile(r"\X")
 _SPACE = regex.compile(r"\s+")
 # Punctuation that reads badly right before an ellipsis.
 _TRAILING = ",;:—–-([{\"'«“‘ "
 
 Render = Callable[[str, str, Sequence[str]], str]
+Counter = Callable[[str], int]
 
 
-class TextTooLong(ValueError):
-    """Nothing we may shorten can make the post fit (the URL alone is over the limit)."""
+def _counted() -> dict[str, Counter]:
+    return {n.name: n.count for n in registry.networks() if n.count is not None}
+
+
+# The networks whose posts are counted, and their default limits (declared in channels/networks/).
+NETWORKS: tuple[str, ...] = tuple(_counted())
+LIMITS: dict[str, int] = {
+    n.name: n.limits.max_length for n in registry.networks() if n.count is not None and n.limits.max_length
+}
 
 
 @dataclass(frozen=True)
@@ -49,35 +64,24 @@ class Fitted:
     shortened: bool
 
 
-def _check(network: str) -> None:
-    if network not in NETWORKS:
-        raise ValueError(f"unknown network {network!r}; known: {', '.join(NETWORKS)}")
-
-
-def graphemes(text: str) -> int:
-    """User-perceived characters (extended grapheme clusters)."""
-    return len(_GRAPHEME.findall(text))
+def _counter(network: str) -> Counter:
+    counted = _counted()
+    if network not in counted:
+        raise ValueError(f"unknown network {network!r}; known: {', '.join(counted)}")
+    return counted[network]
 
 
 def length(text: str, network: str) -> int:
-    """The length of `text` as `network` counts it ("x", "mastodon" or "bluesky")."""
-    _check(network)
-    if network == "x":
-        return parse_tweet(text, _X_OPTIONS).weightedLength
-    text = unicodedata.normalize("NFC", text)
-    if network == "mastodon":
-        total, cursor = 0, 0
-        for entity in extract_urls_with_indices(text, extract_urls_without_protocol=False):
-            start, end = entity["indices"]
-            total += graphemes(text[cursor:start]) + 23
-            cursor = end
-        return total + graphemes(text[cursor:])
-    return graphemes(text)
+    """The length of `text` as `network` counts it ("x", "mastodon", "bluesky", ...)."""
+    return _counter(network)(text)
 
 
 def limit_of(network: str) -> int | None:
     """The most a post may count on `network`; None for no limit (webhooks, files)."""
-    return LIMITS.get(network)
+    try:
+        return registry.network(network).limits.max_length
+    except ConfigError:
+        return None
 
 
 def default_render(url: str) -> Render:
@@ -133,7 +137,7 @@ def _longest(words: list[str], fits: Callable[[str], bool]) -> str | None:
 
 
 def _cut_graphemes(value: str, fits: Callable[[str], bool]) -> str:
-    clusters = _GRAPHEME.findall(value)
+    clusters = grapheme_list(value)
     lo, hi = 0, len(clusters)
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -165,16 +169,20 @@ def fit(
     if network is None:
         text = render(title, summary, tags).strip()
         return Fitted(text=text, length=graphemes(text), limit=None, shortened=False)
-    _check(network)
-    most = limit if limit is not None else LIMITS[network]
+    count = _counter(network)
+    default = registry.network(network).limits.max_length
+    most = limit if limit is not None else default
+    if most is None:
+        text = render(title, summary, tags).strip()
+        return Fitted(text=text, length=count(text), limit=None, shortened=False)
 
     def measure(t: str, s: str, h: Sequence[str]) -> tuple[str, int]:
         text = render(t, s, h).strip()
-        return text, length(text, network)
+        return text, count(text)
 
-    text, count = measure(title, summary, tags)
-    if count <= most:
-        return Fitted(text=text, length=count, limit=most, shortened=False)
+    text, counted = measure(title, summary, tags)
+    if counted <= most:
+        return Fitted(text=text, length=counted, limit=most, shortened=False)
 
     short = _longest(summary.split(" "), lambda s: measure(title, s, tags)[1] <= most)
     if short is not None:
@@ -192,10 +200,10 @@ def fit(
         return measure(t, "", [])[1] <= most
 
     short_title = _longest(title.split(" "), title_fits) or _cut_graphemes(title, title_fits)
-    text, count = measure(short_title, "", [])
-    if count > most:
-        raise TextTooLong(f"the link alone is too long for {network}: {count} of {most} characters")
-    return Fitted(text=text, length=count, limit=most, shortened=True)
+    text, counted = measure(short_title, "", [])
+    if counted > most:
+        raise TextTooLong(f"the link alone is too long for {network}: {counted} of {most} characters")
+    return Fitted(text=text, length=counted, limit=most, shortened=True)
 
 
 def _fitted(measured: tuple[str, int], most: int) -> Fitted:

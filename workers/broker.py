@@ -33,7 +33,7 @@ _PARTIAL_SUFFIX = ".partial"
 class Channel(filesystem.Channel):
     """Atomic writes, and reads that skip (and keep aside) what cannot be parsed."""
 
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # noqa: ANN401 - kombu's signature
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ANN401
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
         partial = final + _PARTIAL_SUFFIX  # not "*.msg": no reader picks it up while it is written
@@ -46,7 +46,7 @@ class Channel(filesystem.Channel):
             _remove_quietly(partial)
             raise ChannelError(f"cannot add a message to the broker folder {self.data_folder_out}: {exc}") from exc
 
-    def _get(self, queue: str) -> Any:  # noqa: ANN401 - a kombu payload
+    def _get(self, queue: str, timeout: float | None = None) -> Any:  # noqa: ANN401 - a kombu payload
         wanted = f"{queue}.msg"
         folder = self.data_folder_in
         for filename in sorted(os.listdir(folder)):

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+
+if TYPE_CHECKING:
+    from publisher.channels.account import Account
+    from publisher.config import Settings
 
 
 @dataclass(frozen=True)
@@ -96,14 +100,21 @@ class RecipientRejected(PermanentError):
 class Channel:
     """The contract every delivery target keeps: one module, one subclass, this surface.
 
-    `network` names the kind of network ("smtp", "x", "mastodon", ...); `name` is the channel (account)
-    name outbox rows carry. send_many defaults to send in a loop; a channel that can do better (SMTP
-    pipelining) overrides it. verify checks the configuration and credentials without sending anything.
+    `network` names the kind of network ("smtp", "x", "mastodon", ...): its declaration in
+    channels/networks/ says what verify() checks, how posts are counted and where rows queue. `name` is the
+    channel (account) name outbox rows carry. send_many defaults to send in a loop; a channel that can do
+    better (SMTP pipelining) overrides it. verify checks the configuration and credentials without sending
+    anything. Errors raised are ChannelErrors whose messages never hold a secret.
     """
 
     network: ClassVar[str]
-    limits: ClassVar[TextLimits] = TextLimits()
+    limits: TextLimits = TextLimits()
     name: str
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
+        """The channel called `name`, configured from settings (and its account, on a network with accounts)."""
+        raise NotImplementedError
 
     def send(self, message: Message) -> Result:
         raise NotImplementedError
@@ -117,8 +128,12 @@ class Channel:
                 yield exc
 
     def verify(self) -> str:
-        """Check the settings (and credentials where the network has a check); returns what was checked."""
-        return "configured correctly: opened and closed without error (no credentials check exists)"
+        """Check the settings (and credentials where the network has a check); who or what answered.
+
+        The network's declaration (`Network.check`) says what kind of check this is. The default has
+        nothing to ask the far end: opening the channel was the check.
+        """
+        return self.name
 
     def close(self) -> None:
         """Release connections; the channel is not used again."""

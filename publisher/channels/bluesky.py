@@ -6,15 +6,18 @@ The post's text, its link facets (UTF-8 byte offsets) and the external embed car
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import Any, ClassVar
 
 from atproto import Client, models
 from atproto_client import exceptions as at
 from atproto_client.request import Request
 
-from publisher.accounts import Account
-from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.account import Account
+from publisher.channels.base import Message, Result
+from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
+from publisher.channels.networks.bluesky import NETWORK
+
+_CHECK_WORDING = Wording(unauthorized="refused", forbidden="refused", refused="sign-in refused")
 
 
 def _facets(extra: dict[str, Any]) -> list[models.AppBskyRichtextFacet.Main] | None:
@@ -39,49 +42,31 @@ def _embed(extra: dict[str, Any]) -> models.AppBskyEmbedExternal.Main | None:
     )
 
 
-class BlueskyChannel(Channel):
+class BlueskyChannel(HttpChannel):
     """Posts for one account; one session (createSession) per channel instance, i.e. per batch."""
 
     network = "bluesky"
-    name = "bluesky"
-    network = "bluesky"
-    limits = TextLimits(max_length=300)
+    limits = NETWORK.limits
+    wording: ClassVar[Wording] = Wording(unauthorized="refused", forbidden="refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0, request: Request | None = None) -> None:
-        self.name = account.name
-        self.account = account
+        super().__init__(account, timeout=timeout)
         self.client = Client(base_url=account.base_url, request=request or Request(timeout=timeout))
         self._logged_in = False
 
-    def _who(self) -> str:
+    @property
+    def who(self) -> str:
         return f"Bluesky account {self.name!r} ({self.account.user} on {self.account.host})"
 
     def send(self, message: Message) -> Result:
-        if not isinstance(message, Post):
-            raise PermanentError(f"the {self.name} channel sends share posts, not emails")
+        post = self.post_of(message)
         try:
             if not self._logged_in:
                 self.client.login(self.account.user, self.account.secret("password"))
                 self._logged_in = True
-            created = self.client.send_post(message.text, facets=_facets(message.extra), embed=_embed(message.extra))
-        except at.UnauthorizedError as exc:
-            status = exc.response.status_code if exc.response else "?"
-            raise PermanentError(f"{self._who()}: refused ({status}): {_detail(exc)}") from None
-        except at.RateLimitExceededError as exc:
-            wait = None
-            if exc.reset_at is not None:
-                wait = max(exc.reset_at.timestamp() - time.time(), 1.0)
-            elif exc.retry_after is not None:
-                wait = max(exc.retry_after, 1.0)
-            raise TransientError(f"{self._who()}: rate limited (429)", retry_after=wait) from None
-        except at.NetworkError as exc:
-            kind = "timed out" if isinstance(exc, at.InvokeTimeoutError) else f"network error {_detail(exc)}"
-            raise TransientError(f"{self._who()}: {kind}") from None
+            created = self.client.send_post(post.text, facets=_facets(post.extra), embed=_embed(post.extra))
         except at.RequestErrorBase as exc:
-            status = exc.response.status_code if exc.response else 0
-            if status >= 500:
-                raise TransientError(f"{self._who()}: server error ({status})") from None
-            raise PermanentError(f"{self._who()}: post refused ({status}): {_detail(exc)}") from None
+            raise self.failure(_answer(exc)) from None
         rkey = created.uri.rsplit("/", 1)[-1]
         return Result(
             status="sent", provider_id=created.uri, url=f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
@@ -91,15 +76,8 @@ class BlueskyChannel(Channel):
         """Check the handle and app password without posting (createSession); the account's handle."""
         try:
             profile = self.client.login(self.account.user, self.account.secret("password"))
-        except at.UnauthorizedError as exc:
-            status = exc.response.status_code if exc.response else "?"
-            raise PermanentError(f"{self._who()}: refused ({status}): {_detail(exc)}") from None
-        except at.NetworkError as exc:
-            kind = "timed out" if isinstance(exc, at.InvokeTimeoutError) else f"network error {_detail(exc)}"
-            raise TransientError(f"{self._who()}: {kind}") from None
         except at.RequestErrorBase as exc:
-            status = exc.response.status_code if exc.response else 0
-            raise PermanentError(f"{self._who()}: sign-in refused ({status}): {_detail(exc)}") from None
+            raise self.failure(_answer(exc), _CHECK_WORDING) from None
         self._logged_in = True
         return f"@{getattr(profile, 'handle', None) or self.account.user}"
 
@@ -107,9 +85,20 @@ class BlueskyChannel(Channel):
         self.client.request.close()
 
 
-def _detail(exc: at.AtProtocolError) -> str:
-    response = getattr(exc, "response", None)
-    content = getattr(response, "content", None)
-    if content is not None and hasattr(content, "error"):
-        return f"{content.error}: {content.message or ''}".strip()[:300]
-    return type(exc).__name__
+def _answer(exc: at.RequestErrorBase) -> HttpAnswer | NoAnswer:
+    """atproto's error as the classifier reads it: transport failures come without a response."""
+    response = exc.response
+    if response is None:
+        timed_out = isinstance(exc, at.InvokeTimeoutError)
+        cause = exc.__cause__
+        return NoAnswer(timed_out=timed_out, detail="" if timed_out or cause is None else type(cause).__name__)
+    return HttpAnswer(status=response.status_code, detail=_detail(response.content), headers=response.headers)
+
+
+def _detail(content: object) -> str:
+    error, message = getattr(content, "error", None), getattr(content, "message", None)
+    if error is not None:
+        return f"{error}: {message or ''}".strip()
+    if isinstance(content, dict) and "error" in content:
+        return f"{content['error']}: {content.get('message') or ''}".strip()
+    return ""

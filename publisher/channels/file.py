@@ -8,22 +8,28 @@ import os
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
-from publisher.channels.base import Channel, Email, Message, Post, Result, TextLimits
+from publisher.channels.account import Account
+from publisher.channels.base import Channel, Email, Message, Post, Result
+from publisher.config import Settings
 
 
 class FileChannel(Channel):
     """Writes each email as an .eml in `<dir>/maildir/new` and each post as a line of `<dir>/shares.jsonl`."""
 
     network = "file"
-    name = "file"
-    limits = TextLimits()
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, name: str = "file") -> None:
+        self.name = name
         self.directory = directory
         self.maildir_path = directory / "maildir"
         self.shares_path = directory / "shares.jsonl"
         self._maildir: mailbox.Maildir | None = None
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
+        return cls(settings.outbox_dir, name=name)
 
     def send(self, message: Message) -> Result:
         if isinstance(message, Email):

@@ -6,32 +6,30 @@ of posting twice.
 
 from __future__ import annotations
 
-import time
+from typing import ClassVar
 
-from mastodon import (
-    Mastodon,
-    MastodonAPIError,
-    MastodonNetworkError,
-    MastodonRatelimitError,
-    MastodonServerError,
-    MastodonUnauthorizedError,
-)
+from mastodon import Mastodon, MastodonAPIError, MastodonNetworkError, MastodonRatelimitError
+from mastodon.errors import MastodonReadTimeout
 
-from publisher.accounts import Account
-from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.account import Account
+from publisher.channels.base import Message, Result
+from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
+from publisher.channels.networks.mastodon import NETWORK
+
+# What Mastodon.py raises for an answer or its absence (its other errors are bugs, not ours to reword).
+_FAILURES = (MastodonAPIError, MastodonNetworkError, MastodonRatelimitError)
+_CHECK_WORDING = Wording(unauthorized="access token refused", refused="credentials check refused")
 
 
-class MastodonChannel(Channel):
+class MastodonChannel(HttpChannel):
     """Posts statuses for one account on one instance (`?max_characters=` for instances above 500)."""
 
     network = "mastodon"
-    name = "mastodon"
-    network = "mastodon"
+    wording: ClassVar[Wording] = Wording(unauthorized="access token refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0) -> None:
-        self.name = account.name
-        self.account = account
-        self.limits = TextLimits(max_length=int(account.options.get("max_characters", 500)), url_length=23)
+        super().__init__(account, timeout=timeout)
+        self.limits = NETWORK.limits_for(account)
         self.api = Mastodon(
             access_token=account.secret("token"),
             api_base_url=account.base_url,
@@ -40,54 +38,40 @@ class MastodonChannel(Channel):
             version_check_mode="none",
         )
 
+    @property
+    def who(self) -> str:
+        return f"Mastodon account {self.name!r} on {self.account.host}"
+
     def send(self, message: Message) -> Result:
-        if not isinstance(message, Post):
-            raise PermanentError(f"the {self.name} channel sends share posts, not emails")
-        who = f"Mastodon account {self.name!r} on {self.account.host}"
+        post = self.post_of(message)
         try:
             status = self.api.status_post(
-                message.text,
-                idempotency_key=message.idempotency_key,
+                post.text,
+                idempotency_key=post.idempotency_key,
                 visibility=self.account.options.get("visibility", "public"),
             )
-        except MastodonRatelimitError:
-            reset = self.api.ratelimit_reset
-            wait = max(reset - time.time(), 1.0) if reset else None
-            raise TransientError(f"{who}: rate limited (429)", retry_after=wait) from None
-        except MastodonUnauthorizedError:
-            raise PermanentError(f"{who}: access token refused (401)") from None
-        except MastodonServerError as exc:
-            raise TransientError(f"{who}: server error ({_status(exc)})") from None
-        except MastodonAPIError as exc:
-            if _status(exc) == 403:
-                raise PermanentError(f"{who}: forbidden (403): {_detail(exc)}") from None
-            raise PermanentError(f"{who}: post refused ({_status(exc)}): {_detail(exc)}") from None
-        except MastodonNetworkError as exc:
-            kind = "timed out" if "timed out" in str(exc).lower() else "network error"
-            raise TransientError(f"{who}: {kind}") from None
+        except _FAILURES as exc:
+            raise self.failure(self._answer(exc)) from None
         return Result(status="sent", provider_id=str(status["id"]), url=status.get("url") or status.get("uri"))
 
     def verify(self) -> str:
         """Check the access token without posting (GET /api/v1/accounts/verify_credentials); the account's handle."""
-        who = f"Mastodon account {self.name!r} on {self.account.host}"
         try:
             me = self.api.account_verify_credentials()
-        except MastodonUnauthorizedError:
-            raise PermanentError(f"{who}: access token refused (401)") from None
-        except MastodonNetworkError as exc:
-            kind = "timed out" if "timed out" in str(exc).lower() else "network error"
-            raise TransientError(f"{who}: {kind}") from None
-        except MastodonAPIError as exc:  # also rate limits and server errors
-            raise PermanentError(f"{who}: credentials check refused ({_status(exc)}): {_detail(exc)}") from None
+        except _FAILURES as exc:
+            raise self.failure(self._answer(exc), _CHECK_WORDING) from None
         return f"@{me.get('acct') or me.get('username')}"
 
     def close(self) -> None:
         self.api.session.close()
 
-
-def _status(exc: MastodonAPIError) -> object:
-    return exc.args[1] if len(exc.args) > 1 else "?"
-
-
-def _detail(exc: MastodonAPIError) -> str:
-    return str(exc.args[3])[:300] if len(exc.args) > 3 else "no detail"
+    def _answer(self, exc: Exception) -> HttpAnswer | NoAnswer:
+        """Mastodon.py's error as the classifier reads it; it parses the rate-limit reset into the client."""
+        if isinstance(exc, MastodonRatelimitError):
+            return HttpAnswer(status=429, reset_at=self.api.ratelimit_reset or None)
+        if isinstance(exc, MastodonNetworkError):
+            return NoAnswer(timed_out=isinstance(exc, MastodonReadTimeout) or "timed out" in str(exc).lower())
+        if isinstance(exc, MastodonAPIError) and len(exc.args) > 1 and isinstance(exc.args[1], int):
+            detail = str(exc.args[3]) if len(exc.args) > 3 and exc.args[3] is not None else ""
+            return HttpAnswer(status=exc.args[1], detail=detail)
+        return HttpAnswer(status=None, detail=str(exc.args[0]) if exc.args else type(exc).__name__)

@@ -15,13 +15,14 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from publisher.accounts import Account
-from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.account import Account
+from publisher.channels.base import Message, PermanentError, Post, Result
+from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 
 SECRET_PREFIX = "whsec_"
 
@@ -73,65 +74,55 @@ def _slack(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 1.0)
-    except ValueError:
-        try:
-            return max(parsedate_to_datetime(value).timestamp() - time.time(), 1.0)
-        except (TypeError, ValueError):
-            return None
-
-
-class WebhookChannel(Channel):
+class WebhookChannel(HttpChannel):
     """POSTs each post to one URL; 2xx is sent, 429/5xx/timeouts retry, other answers fail."""
 
     network = "webhook"
-    name = "webhook"
-    network = "webhook"
-    limits = TextLimits()
+    wording: ClassVar[Wording] = Wording(forbidden="refused", refused="refused")
 
     def __init__(
         self, account: Account, *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None
     ) -> None:
-        self.name = account.name
-        self.account = account
+        super().__init__(account, timeout=timeout)
         self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
+    @property
+    def who(self) -> str:
+        return f"webhook {self.name!r} ({self.account.host})"
+
     def send(self, message: Message) -> Result:
-        if not isinstance(message, Post):
-            raise PermanentError(f"the {self.name} channel sends share posts, not emails")
-        who = f"webhook {self.name!r} ({self.account.host})"
-        body = json.dumps(payload(message, self.account.variant), ensure_ascii=False).encode("utf-8")
-        msg_id = f"msg_{message.idempotency_key}"
+        post = self.post_of(message)
+        body = json.dumps(payload(post, self.account.variant), ensure_ascii=False).encode("utf-8")
+        msg_id = f"msg_{post.idempotency_key}"
         timestamp = int(time.time())
         headers = {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(timestamp)}
         if "signing_secret" in self.account.secrets:
             headers["webhook-signature"] = sign(self.account.secret("signing_secret"), msg_id, timestamp, body)
         try:
             response = self.client.post(self.account.secret("url"), content=body, headers=headers)
-        except httpx.TimeoutException:
-            raise TransientError(f"{who}: timed out") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"{who}: {type(exc).__name__}") from None
         except httpx.InvalidURL:
-            raise PermanentError(f"{who}: the account's URL is not a valid URL") from None
-        status = response.status_code
-        if 200 <= status < 300:
+            raise PermanentError(f"{self.who}: the account's URL is not a valid URL") from None
+        except httpx.TransportError as exc:
+            outcome = NoAnswer(timed_out=isinstance(exc, httpx.TimeoutException), detail=type(exc).__name__)
+            raise self.failure(outcome) from None
+        if response.is_success:
             return Result(status="sent", provider_id=msg_id, url=_url_in(response))
-        if status == 429:
-            raise TransientError(f"{who}: rate limited (429)", retry_after=_retry_after(response))
-        if status >= 500 or status == 408:
-            raise TransientError(f"{who}: server error ({status})", retry_after=_retry_after(response))
-        if status in (401, 403):
-            raise PermanentError(f"{who}: refused ({status}); check the URL and signing secret")
-        raise PermanentError(f"{who}: refused ({status}): {response.text[:200]}")
+        raise self.failure(_answer(response))
+
+    def secrets(self) -> list[str]:
+        """The account's secrets and the path of its URL on its own: Slack and Discord keep tokens there."""
+        path = urlsplit(self.account.secret("url")).path
+        return [*super().secrets(), *([path] if len(path) > 1 else [])]
 
     def close(self) -> None:
         self.client.close()
+
+
+def _answer(response: httpx.Response) -> HttpAnswer:
+    """A receiver's refusal; for 401/403 a hint instead of its words, which may echo the URL."""
+    status = response.status_code
+    detail = "check the URL and signing secret" if status in (401, 403) else response.text[:200]
+    return HttpAnswer(status=status, detail=detail, headers=dict(response.headers))
 
 
 def _url_in(response: httpx.Response) -> str | None:

@@ -7,18 +7,21 @@ signed) request to that base URL instead, keeping the Host header the signature 
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from publisher.accounts import Account
-from publisher.channels.base import Channel, Message, PermanentError, Post, Result, TextLimits, TransientError
+from publisher.channels.account import Account
+from publisher.channels.base import Message, PermanentError, Result
+from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
+from publisher.channels.networks.x import NETWORK
 
 API_HOST = "https://api.twitter.com"
+# X answers a repeated post with 403 and this in its message (no numeric code): the post is already there.
 DUPLICATE = "duplicate content"
+_CHECK_WORDING = Wording(unauthorized="credentials refused", refused="credentials check refused")
 
 
 class _ApiAdapter(HTTPAdapter):
@@ -38,17 +41,15 @@ class _ApiAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-class XChannel(Channel):
+class XChannel(HttpChannel):
     """Posts tweets for one account; 403 duplicate counts as already posted, 429 waits for the reset."""
 
     network = "x"
-    name = "x"
-    network = "x"
-    limits = TextLimits(max_length=280, url_length=23)
+    limits = NETWORK.limits
+    wording: ClassVar[Wording] = Wording(unauthorized="credentials refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0) -> None:
-        self.name = account.name
-        self.account = account
+        super().__init__(account, timeout=timeout)
         self.client = tweepy.Client(
             consumer_key=account.secret("consumer_key"),
             consumer_secret=account.secret("consumer_secret"),
@@ -58,45 +59,32 @@ class XChannel(Channel):
         )
         self.client.session.mount(API_HOST, _ApiAdapter(timeout, account.options.get("api")))
 
+    @property
+    def who(self) -> str:
+        return f"X account {self.name!r}"
+
     def send(self, message: Message) -> Result:
-        if not isinstance(message, Post):
-            raise PermanentError(f"the {self.name} channel sends share posts, not emails")
-        who = f"X account {self.name!r}"
+        post = self.post_of(message)
         try:
-            response = self.client.create_tweet(text=message.text, user_auth=True)
-        except tweepy.TooManyRequests as exc:
-            reset = exc.reset_time if exc.reset_time is not None else None
-            wait = max(reset - time.time(), 1.0) if reset is not None else None
-            raise TransientError(f"{who}: rate limited (429)", retry_after=wait) from None
+            response = self.client.create_tweet(text=post.text, user_auth=True)
         except tweepy.Forbidden as exc:
             if any(DUPLICATE in str(m).lower() for m in exc.api_messages) or DUPLICATE in str(exc).lower():
                 return Result(status="already_sent", provider_id="duplicate", url=None)
-            raise PermanentError(f"{who}: forbidden (403): {_messages(exc)}") from None
-        except tweepy.Unauthorized as exc:
-            raise PermanentError(f"{who}: credentials refused (401): {_messages(exc)}") from None
-        except tweepy.TwitterServerError as exc:
-            raise TransientError(f"{who}: server error ({exc.response.status_code})") from None
-        except tweepy.HTTPException as exc:
-            raise PermanentError(f"{who}: post refused ({exc.response.status_code}): {_messages(exc)}") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"{who}: {type(exc).__name__} talking to the X API") from None
+            raise self.failure(_answer(exc)) from None
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise self.failure(_answer(exc)) from None
         data = response.data or {}
         tweet_id = str(data.get("id", ""))
         if not tweet_id:
-            raise PermanentError(f"{who}: the API answered without a post id")
+            raise PermanentError(f"{self.who}: the API answered without a post id")
         return Result(status="sent", provider_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
 
     def verify(self) -> str:
         """Check the four keys without posting (GET /2/users/me, signed like a post); the account's handle."""
-        who = f"X account {self.name!r}"
         try:
             response = self.client.get_me(user_auth=True)
-        except tweepy.Unauthorized as exc:
-            raise PermanentError(f"{who}: credentials refused (401): {_messages(exc)}") from None
-        except tweepy.HTTPException as exc:
-            raise PermanentError(f"{who}: credentials check refused ({exc.response.status_code})") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"{who}: {type(exc).__name__} talking to the X API") from None
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise self.failure(_answer(exc), _CHECK_WORDING) from None
         data = response.data
         username = getattr(data, "username", None) or (data.get("username") if isinstance(data, dict) else None)
         return f"@{username}" if username else "an account without a username"
@@ -105,5 +93,10 @@ class XChannel(Channel):
         self.client.session.close()
 
 
-def _messages(exc: tweepy.HTTPException) -> str:
-    return "; ".join(str(m) for m in exc.api_messages)[:300] or exc.response.reason or "no detail"
+def _answer(exc: tweepy.HTTPException | requests.RequestException) -> HttpAnswer | NoAnswer:
+    """tweepy's error as the classifier reads it; tweepy's rate limit error carries the reset header."""
+    if isinstance(exc, requests.RequestException):
+        return NoAnswer(timed_out=isinstance(exc, requests.Timeout), detail=type(exc).__name__)
+    response = exc.response
+    messages = "; ".join(str(m) for m in exc.api_messages) or getattr(response, "reason", "") or ""
+    return HttpAnswer(status=response.status_code, detail=messages, headers=dict(response.headers))

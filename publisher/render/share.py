@@ -1,8 +1,9 @@
 """Share posts: one per channel, from templates/share/, fitted to the network's rules by publisher.textrules.
 
 Template lookup: `share/<network>.txt.j2`, else `share/post.txt.j2`; each gets title, summary, url and
-hashtags. Everything a channel needs is finished here: Bluesky's link facets and embed card, the
-webhook's html; channels only translate to their API.
+hashtags. Everything a channel needs is finished here, with the network's composer hook from its
+declaration (publisher/channels/networks/: Bluesky's link facets and embed card, the webhook's html);
+channels only translate to their API.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from markupsafe import escape
 
 from publisher import textrules
-from publisher.accounts import network_of
 from publisher.articles import Article
+from publisher.channels.account import network_of
 from publisher.channels.base import Post, TextLimits
+from publisher.channels.network import Draft
+from publisher.channels.registry import network_for
 from publisher.config import Settings
-from publisher.errors import PublisherError
+from publisher.errors import TextTooLong
 from publisher.render.email import article_url
 from publisher.render.templates import environment
 
@@ -44,17 +47,6 @@ def share_url(article: Article, network: str, settings: Settings) -> str:
     return with_utm(url, network, article.slug) if settings.share_utm else url
 
 
-def bluesky_facets(text: str, url: str) -> list[dict[str, object]]:
-    """A link facet over each occurrence of `url`, with UTF-8 byte offsets as the lexicon requires."""
-    facets: list[dict[str, object]] = []
-    start = text.find(url)
-    while start != -1:
-        byte_start = len(text[:start].encode("utf-8"))
-        facets.append({"byteStart": byte_start, "byteEnd": byte_start + len(url.encode("utf-8")), "uri": url})
-        start = text.find(url, start + len(url))
-    return facets
-
-
 def article_html(article: Article) -> str:
     """The article body as plain HTML (escaped headings and paragraphs), for webhook receivers."""
     out = [f"<h1>{escape(article.title)}</h1>"]
@@ -75,7 +67,7 @@ def fit_post(article: Article, channel: str, limits: TextLimits, settings: Setti
         text = template.render(title=title, summary=summary, url=url, hashtags=list(hashtags))  # type: ignore[call-overload]
         return _BLANK_RUNS.sub("\n\n", text).strip()
 
-    counted = network if network in textrules.NETWORKS else None
+    counted = network if network_for(channel).count is not None else None
     return textrules.fit(
         counted,
         article.title,
@@ -88,19 +80,20 @@ def fit_post(article: Article, channel: str, limits: TextLimits, settings: Setti
 
 
 def compose_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> Post:
-    """The post for one channel; the summary is shortened at a word boundary if needed, never the link."""
-    network = network_of(channel)
-    url = share_url(article, network, settings)
+    """The post for one channel; the summary is shortened at a word boundary if needed, never the link.
+
+    Raises TextTooLong when even the link alone is over the channel's limit.
+    """
+    declared = network_for(channel)
+    url = share_url(article, declared.name, settings)
     try:
         fitted = fit_post(article, channel, limits, settings)
-    except textrules.TextTooLong as exc:
-        raise PublisherError(f"cannot share to {channel}: {exc}") from None
-    extra: dict[str, object] = {"network": network, "length": fitted.length}
-    if network == "bluesky":
-        extra["facets"] = bluesky_facets(fitted.text, url)
-        extra["embed"] = {"uri": url, "title": article.title, "description": article.summary}
-    if network == "webhook":
-        extra["html"] = article_html(article)
+    except TextTooLong as exc:
+        raise TextTooLong(f"cannot share to {channel}: {exc}") from None
+    extra: dict[str, object] = {"network": declared.name, "length": fitted.length}
+    if declared.compose is not None:
+        draft = Draft(fitted.text, url, article.title, article.summary, html=lambda: article_html(article))
+        extra.update(declared.compose(draft))
     key = hashlib.sha256(f"{channel}\0{article.slug}\0{fitted.text}".encode()).hexdigest()[:32]
     return Post(
         text=fitted.text, url=url, title=article.title, summary=article.summary, idempotency_key=key, extra=extra

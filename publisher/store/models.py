@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from publisher.states import CampaignState, RowState
 from publisher.store.types import UTCDateTime
@@ -22,6 +23,7 @@ class Base(DeclarativeBase):
 
 class ArticleRow(Base):
     __tablename__ = "articles"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -36,6 +38,7 @@ class ArticleRow(Base):
 
 class MailingList(Base):
     __tablename__ = "lists"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -44,6 +47,7 @@ class MailingList(Base):
 
 class Subscriber(Base):
     __tablename__ = "subscribers"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Normalized by email-validator (domain lowercased), so duplicates differing in domain case merge.
@@ -73,6 +77,7 @@ class Campaign(Base):
     """One Send (kind "email"), Share ("share") or double opt-in confirmation ("confirm"); rendered once."""
 
     __tablename__ = "campaigns"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # a publisher.states.CampaignKind
@@ -183,11 +188,14 @@ class User(Base):
     """An editor who can log in to the web app; created with `publisher users add`."""
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its parameters and salt
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An administrator also manages other editors: their tokens, and removing them (migration 0009).
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class WebSession(Base):
@@ -206,6 +214,7 @@ class ApiToken(Base):
     """A bearer token for the REST API; only its SHA-256 is kept, the token is shown once."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (migration 0008)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -213,6 +222,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
+    # What the token may do, comma-separated: read, write (articles, lists), send (digests, shares).
+    scopes: Mapped[str] = mapped_column(String(100), default="read,write,send", server_default="read,write,send")
 
 
 class LoginAttempt(Base):

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from publisher.errors import StorageUnavailable
+from publisher.store.health import location, storage_problem
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 7_261_344  # pg_advisory_xact_lock key: one migrator at a time
@@ -24,17 +29,22 @@ def _alembic_config() -> Config:
     return cfg
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine; for SQLite, WAL mode and immediate write transactions so several processes can share it."""
+def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine; for SQLite, WAL mode and immediate write transactions so several processes can share it.
+
+    read_only opens an SQLite file that sits on a read-only file system: reads work, writes are refused.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    if read_only:
+        return _read_only_engine(str(parsed.database))
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:  # noqa: ANN401
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -44,12 +54,35 @@ def create_store_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # noqa: ANN001
+    def _on_begin(conn: Connection) -> None:
         # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
         # process wrote in between; taking the write lock up front makes writers wait their turn instead.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _read_only_engine(path: str) -> Engine:
+    # immutable=1: nothing can change the file while the file system is read-only, so SQLite needs no
+    # -shm/-wal files (which it could not create) and takes no locks.
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:  # noqa: ANN401
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest revision of every migration branch."""
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
 def migrate(engine: Engine) -> None:
@@ -59,22 +92,64 @@ def migrate(engine: Engine) -> None:
     with engine.connect() as conn:
         if set(MigrationContext.configure(conn).get_current_heads()) == heads:
             return
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Some revisions rebuild a table (copy, drop, rename); with foreign keys on, dropping the old
+            # table would cascade-delete the rows that point at it. The pragma only works between
+            # transactions; each revision checks `PRAGMA foreign_key_check` before it ends.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "heads")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 class Store:
-    """An engine and its session factory."""
+    """An engine and its session factory.
+
+    A data directory that became read-only still opens (SQLite, schema current): reads work and writes
+    raise StorageUnavailable, as they do on a full disk, with one line naming the place.
+    """
 
     def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
         self.url = url
-        self.engine = create_store_engine(url)
-        if migrate_schema:
-            migrate(self.engine)
+        self.where = location(url)
+        self.read_only = False
+        try:
+            self.engine = create_store_engine(url)
+            if migrate_schema:
+                migrate(self.engine)
+        except (OperationalError, OSError) as exc:
+            problem = storage_problem(exc, self.where)
+            if problem is None and isinstance(exc, OSError):
+                problem = StorageUnavailable("read-only", f"{self.where} cannot be used: {exc.strerror or exc}")
+            if problem is None:
+                raise
+            self.engine = self._open_read_only(problem)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _open_read_only(self, problem: StorageUnavailable) -> Engine:
+        parsed = make_url(self.url)
+        database = parsed.database or ""
+        if parsed.get_backend_name() != "sqlite" or not Path(database).is_file():
+            raise problem
+        engine = create_store_engine(self.url, read_only=True)
+        try:
+            current = schema_is_current(engine)
+        except OperationalError:
+            raise problem from None
+        if not current:
+            raise StorageUnavailable(
+                problem.kind, f"{problem}; the database also needs an upgrade, which has to write"
+            ) from None
+        self.read_only = True
+        return engine
 
     @property
     def dialect(self) -> str:
@@ -83,8 +158,14 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            problem = storage_problem(exc, self.where)
+            if problem is None:
+                raise
+            raise problem from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

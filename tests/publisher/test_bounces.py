@@ -178,7 +178,7 @@ def test_mail_to_the_unsubscribe_mailto_unsubscribes(store: Store, settings: Set
     sid, address = reader
     with store.session() as session:
         list_id = session.scalar(select(Subscription.list_id))
-    token = unsubscribe_token(settings.signing_key(), sid, list_id)
+    token = unsubscribe_token(settings.signing_key(), sid, list_id, address)
     box = mailbox.mbox(str(tmp_path / "inbound.mbox"), create=True)
     box.add(f"From: {address}\r\nTo: unsubscribe@example.org\r\nSubject: unsubscribe {token}\r\n\r\n".encode())
     box.add(f"From: {address}\r\nSubject: unsubscribe {token[:-2]}xx\r\n\r\n".encode())  # forged: ignored

@@ -34,7 +34,7 @@ def test_signup_confirm_unsubscribe_bounce_erase(pg_store: Store, settings: Sett
     with pytest.raises(consent.LinkRefused, match="already been used"):
         consent.confirm(pg_store, settings, token)
 
-    link = subscribers.unsubscribe_token(settings.signing_key(), sub.subscriber_id, sub.list_id)
+    link = subscribers.unsubscribe_token(settings.signing_key(), sub.subscriber_id, sub.list_id, "ana@example.com")
     assert [c.status for c in consent.unsubscribe(pg_store, settings, link).lists] == ["unsubscribed"]
     assert [c.status for c in consent.set_preferences(pg_store, settings, link, {sub.list_id}).lists] == ["active"]
 

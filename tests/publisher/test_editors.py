@@ -72,3 +72,49 @@ def test_api_tokens_are_hashed_and_revocable(store: Store):
     assert info.last_used_at is not None
     editors.revoke_token(store, user_id, info.id)
     assert editors.editor_for_token(store, token) is None
+
+
+# --- roles and token scopes (issue 18 item 12) ---
+
+
+def test_a_password_change_revokes_every_api_token_of_that_user(store: Store):
+    editors.add_user(store, "ed", "a long password")
+    token = editors.create_token(store, "ed", "laptop")
+    assert editors.grant_for_token(store, token) is not None
+    editors.set_password(store, "ed", "a new long password")
+    assert editors.grant_for_token(store, token) is None
+
+
+def test_a_token_carries_only_the_scopes_it_was_given(store: Store):
+    editors.add_user(store, "ed", "a long password")
+    reader = editors.create_token(store, "ed", "dashboard", ["read"])
+    assert editors.grant_for_token(store, reader).scopes == {"read"}
+    full = editors.create_token(store, "ed", "ci")
+    assert editors.grant_for_token(store, full).scopes == {"read", "write", "send"}
+    with pytest.raises(PublisherError, match="unknown API token scope 'admin'"):
+        editors.create_token(store, "ed", "x", ["read", "admin"])
+    with pytest.raises(PublisherError, match="at least one scope"):
+        editors.create_token(store, "ed", "x", [])
+
+
+def test_the_first_editor_is_an_administrator_and_later_ones_are_not_unless_made_so(store: Store):
+    editors.add_user(store, "boss", "a long password")
+    editors.add_user(store, "ed", "a long password")
+    editors.add_user(store, "deputy", "a long password", admin=True)
+    assert {e.username: e.is_admin for e in editors.list_users(store)} == {"boss": True, "ed": False, "deputy": True}
+    with pytest.raises(editors.Forbidden, match="only an administrator"):
+        editors.require_admin(next(e for e in editors.list_users(store) if e.username == "ed"))
+
+
+def test_an_editor_can_be_cut_off_and_removed_but_not_the_last_administrator(store: Store):
+    editors.add_user(store, "boss", "a long password")
+    editors.add_user(store, "ed", "a long password")
+    tokens = [editors.create_token(store, "ed", f"t{i}") for i in range(3)]
+    session = editors.login(store, "ed", "a long password", "127.0.0.1")
+    assert editors.revoke_tokens(store, "ed") == 3
+    assert all(editors.grant_for_token(store, t) is None for t in tokens)
+    editors.remove_user(store, "ed")
+    assert editors.session_for(store, session.token) is None
+    assert [e.username for e in editors.list_users(store)] == ["boss"]
+    with pytest.raises(PublisherError, match="last administrator"):
+        editors.remove_user(store, "boss")

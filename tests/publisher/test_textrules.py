@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher import textrules
-from publisher.textrules import ELLIPSIS, TextTooLong, fit, length
+from publisher.errors import TextTooLong
+from publisher.textrules import ELLIPSIS, fit, length
 
 URL = "https://news.example.org/articles/us-rejects-netanyahu-request?utm_source=x&utm_medium=social"
 

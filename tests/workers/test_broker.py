@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 from kombu import Connection
 
+from tests.support.disks import fill, tmpfs
 from workers.broker import ALIAS, CORRUPT_DIR, Transport, register
 
 
@@ -33,8 +33,9 @@ def test_an_empty_message_file_is_set_aside_and_the_next_message_is_read(tmp_pat
     queue_dir = tmp_path / "queue"
     with _connection(tmp_path) as conn:
         q = conn.SimpleQueue("email")
-        (queue_dir / f"1_{uuid.uuid4()}.email.msg").write_bytes(b"")  # what a failed write used to leave
-        (queue_dir / f"2_{uuid.uuid4()}.email.msg").write_bytes(b'{"trunc')
+        # Named to sort before any real message, as an old leftover would.
+        (queue_dir / f"0_{uuid.uuid4()}.email.msg").write_bytes(b"")  # what a failed write used to leave
+        (queue_dir / f"00_{uuid.uuid4()}.email.msg").write_bytes(b'{"trunc')
         q.put({"campaign": 7})
         message = q.get(timeout=2)
         assert message.payload == {"campaign": 7}
@@ -57,33 +58,14 @@ def test_a_message_is_never_visible_half_written(tmp_path):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 1 MiB tmpfs: a real full disk (needs root to mount; under CI=true it must work)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        reason = f"cannot mount a tmpfs here: {done.stderr.decode().strip()}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+    with tmpfs(tmp_path / "disk") as disk:
+        yield disk
 
 
 def test_a_write_on_a_full_disk_fails_cleanly_and_leaves_no_message_file(tiny_disk):
     with _connection(tiny_disk) as conn:
         q = conn.SimpleQueue("email")
-        filler = tiny_disk / "filler"
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:
-            while True:
-                os.write(fd, b"x" * 65536)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        filler = fill(tiny_disk)
         with pytest.raises(Exception, match="cannot add a message"):
             q.put({"big": "y" * 200_000})
         assert not list((tiny_disk / "queue").iterdir()), "no 0-byte or partial file is left behind"

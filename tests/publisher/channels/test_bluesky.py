@@ -6,7 +6,7 @@ import pytest
 
 from publisher.channels.base import PermanentError, TransientError
 from publisher.channels.bluesky import BlueskyChannel
-from publisher.render.share import bluesky_facets
+from publisher.channels.networks.bluesky import link_facets as bluesky_facets
 from tests.support.social import BLUESKY, bluesky_account, make_post
 
 URL = "https://news.example.org/articles/a"

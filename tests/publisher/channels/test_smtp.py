@@ -176,3 +176,37 @@ def test_closing_send_many_early_never_delivers_a_half_sent_message(smtp_server:
     assert first.status == second.status == "sent"
     time.sleep(0.2)  # let the server finish reading what it has
     assert [m.rcpt_tos for m in smtp_server.messages] == [["r0@example.com"], ["r1@example.com"]]
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "plain"])
+def test_a_421_mid_session_drops_the_connection_and_the_next_message_reconnects(
+    smtp_server: SmtpServer, pipelining: bool
+):
+    smtp_server.handler.pipelining = pipelining
+    smtp_server.handler.reject["closing@example.com"] = "421 4.3.2 shutting down"
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+
+    outcomes = list(channel.send_many([message("closing@example.com", 1), message("ok@example.com", 2)]))
+    channel.close()
+
+    assert isinstance(outcomes[0], ConnectionFailed) and "421 4.3.2" in str(outcomes[0])
+    assert outcomes[1].provider_id == "<m2@example.org>"
+    assert [m.rcpt_tos for m in smtp_server.wait_for(1)] == [["ok@example.com"]]
+
+
+def test_send_is_send_many_of_one_message(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch):
+    channel = SmtpChannel(SmtpConfig(host=smtp_server.host, port=smtp_server.port))
+    batches: list[list] = []
+    send_many = channel.send_many
+
+    def recording(messages):
+        batch = list(messages)
+        batches.append(batch)
+        return send_many(batch)
+
+    monkeypatch.setattr(channel, "send_many", recording)
+    assert channel.send(message("a@example.com", 7)).provider_id == "<m7@example.org>"
+    with pytest.raises(PermanentError, match="line break or bracket"):
+        channel.send(message("bad>@example.com", 8))
+    channel.close()
+    assert [[m.message_id for m in batch] for batch in batches] == [["<m7@example.org>"], ["<m8@example.org>"]]

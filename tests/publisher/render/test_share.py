@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from publisher import importers, textrules
 from publisher.channels.base import TextLimits
 from publisher.config import Settings
+from publisher.errors import PublisherError, TextTooLong
 from publisher.render.share import compose_post
 
 
@@ -51,3 +54,10 @@ def test_webhook_posts_carry_the_article_html_and_no_limit(settings, seed_path):
     post = compose_post(article, "webhook:slack", TextLimits(), settings)
     assert post.extra["html"].startswith("<h1>U.S. Rejects") and "<p>" in post.extra["html"]
     assert article.summary in post.text  # never shortened
+
+
+def test_a_link_too_long_for_the_network_is_a_publisher_error_naming_the_channel(settings, seed_path):
+    article = replace(importers.load(seed_path), slug="a" * 400)
+    with pytest.raises(TextTooLong, match="cannot share to bluesky: the link alone is too long for bluesky") as caught:
+        compose_post(article, "bluesky", TextLimits(300), settings)
+    assert isinstance(caught.value, PublisherError)

@@ -140,7 +140,7 @@ def test_unsubscribe_between_campaign_creation_and_sending_is_honoured(
 
 
 def test_altered_unsubscribe_link_is_refused_with_a_page(http: httpx.Client, store: Store, settings: Settings):
-    token = subscribers.unsubscribe_token(settings.signing_key(), 1, 1)
+    token = subscribers.unsubscribe_token(settings.signing_key(), 1, 1, "x@example.com")
     bad = token[:-1] + ("A" if token[-1] != "A" else "B")
     for method in (http.get, http.post):
         refused = method(f"/unsubscribe/{bad}")
@@ -154,7 +154,7 @@ def test_preference_page_chooses_lists(http: httpx.Client, store: Store, setting
         sid = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
         readers = subscribers.get_list(session, "readers").id
         weekly = subscribers.get_list(session, "weekly").id
-    token = subscribers.unsubscribe_token(settings.signing_key(), sid, readers)
+    token = subscribers.unsubscribe_token(settings.signing_key(), sid, readers, address)
 
     page = http.get(f"/preferences/{token}")
     assert page.status_code == 200 and page.text.count('type="checkbox"') == 2
@@ -250,3 +250,48 @@ def test_signups_never_confirmed_are_forgotten(http: httpx.Client, store: Store)
         assert sorted(session.scalars(select(Subscriber.email))) == [kept]
     assert status_of(store, kept) == "active"
     assert count_campaigns(store) == 1  # late@'s confirmation email went with them; kept@'s stays
+
+
+def _subscriber_id(store: Store, address: str) -> int:
+    with store.session() as session:
+        return session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+
+
+def _list_id(store: Store, name: str) -> int:
+    with store.session() as session:
+        return subscribers.get_list(session, name).id
+
+
+def test_an_erased_readers_old_link_controls_nobody_who_comes_after(
+    http: httpx.Client, store: Store, settings: Settings
+):
+    from publisher.privacy import erase_subscriber
+
+    subscribers.add_to_list(store, "readers", [subscribers.NewSubscriber("leaver@example.com")])
+    readers = _list_id(store, "readers")
+    old_link = subscribers.unsubscribe_token(
+        settings.signing_key(), _subscriber_id(store, "leaver@example.com"), readers, "leaver@example.com"
+    )
+    erase_subscriber(store, "leaver@example.com")
+    subscribers.add_to_list(store, "readers", [subscribers.NewSubscriber("victim@example.com")])
+
+    page = http.get(f"/preferences/{old_link}")
+    assert "victim@example.com" not in page.text and "no longer in our records" in page.text
+    http.post(f"/unsubscribe/{old_link}", data={"List-Unsubscribe": "One-Click"})
+    assert status_of(store, "victim@example.com") == "active"
+
+
+def test_a_link_made_for_another_address_is_refused_even_on_the_same_id(
+    http: httpx.Client, store: Store, settings: Settings
+):
+    # As if the id had been handed on before ids stopped being reused: the address tag still tells.
+    subscribers.add_to_list(store, "readers", [subscribers.NewSubscriber("victim@example.com")])
+    forged_by_reuse = subscribers.unsubscribe_token(
+        settings.signing_key(), _subscriber_id(store, "victim@example.com"), _list_id(store, "readers"),
+        "leaver@example.com",
+    )
+    for method in (http.get, http.post):
+        answer = method(f"/preferences/{forged_by_reuse}")
+        assert "victim@example.com" not in answer.text
+    http.post(f"/unsubscribe/{forged_by_reuse}", data={"List-Unsubscribe": "One-Click"})
+    assert status_of(store, "victim@example.com") == "active"
