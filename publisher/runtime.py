@@ -43,17 +43,20 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     _dispatcher: Dispatcher | None = None
     _make_dispatcher: Callable[[Settings], Dispatcher] = celery_dispatcher
+    _made_dispatcher: bool = False  # made here (so closed here), not injected
 
     @property
     def dispatcher(self) -> Dispatcher:
         """The dispatcher, made on first use (the Celery one loads Celery)."""
         if self._dispatcher is None:
             self._dispatcher = self._make_dispatcher(self.settings)
+            self._made_dispatcher = True
         return self._dispatcher
 
     @dispatcher.setter
     def dispatcher(self, dispatcher: Dispatcher | None) -> None:
-        """Use this dispatcher from now on (tests and embedders inject one); None: make one on next use."""
+        """Use this dispatcher from now on (tests and embedders inject one; they close it); None: make one."""
+        self.close_dispatcher()
         self._dispatcher = dispatcher
 
     @property
@@ -62,13 +65,16 @@ class Services:
         return self._dispatcher
 
     def close_dispatcher(self) -> None:
-        """Close the dispatcher if there is one (its broker connections); the next use makes a new one."""
-        close = getattr(self._dispatcher, "close", None)
-        if close is not None:
-            close()
-        self._dispatcher = None
+        """Close the dispatcher made here (its broker connections), if any; an injected one is left to its owner."""
+        if self._made_dispatcher:
+            close = getattr(self._dispatcher, "close", None)
+            if close is not None:
+                close()
+            self._dispatcher = None
+            self._made_dispatcher = False
 
     def close(self) -> None:
+        """At the end of the process's work: close the dispatcher made here and dispose of the store's engine."""
         self.close_dispatcher()
         self.store.dispose()
 
