@@ -7,6 +7,13 @@ complaints (report-type=feedback-report) count as complaints. Anything else is h
 or permanent. The original send is found from the returned headers: our Message-IDs are deterministic,
 `<publisher.c{campaign}.r{subscriber}@domain>`.
 
+A report is only believed when it points at a send of ours (anyone can mail the bounce mailbox): the
+Message-ID's domain is the sender domain, the campaign exists and is mail, it has an outbox row for that
+subscriber that was handed to the mail server, and the report's recipient (Final-Recipient,
+Original-Recipient, the ARF Original-Rcpt-To, or the address flufl.bounce found) is the address that
+subscriber has. Anything else suppresses nobody: it comes back as "ignored" with `why`, and is logged.
+Only the authenticated webhook's JSON may name a bare address (the provider matched the send itself).
+
 A hard bounce or a complaint suppresses the address at once; soft bounces suppress once
 `soft_bounce_limit` of them arrived within `soft_bounce_window_days`. Each report is recorded once per
 recipient (keyed by the report's Message-ID, or a hash of its bytes), so ingesting a mailbox twice is safe.
@@ -20,6 +27,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import logging
 import mailbox
 import re
 from collections import Counter
@@ -27,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, HeaderParser
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -36,11 +44,17 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.states import MAIL_KINDS, RowState
 from publisher.store import Store
-from publisher.store.models import BounceEvent, Subscriber, utcnow
+from publisher.store.models import BounceEvent, Campaign, OutboxRow, Subscriber, utcnow
 from publisher.suppression import canonical, suppress
 
-MESSAGE_ID = re.compile(r"<?publisher\.c(\d+)\.r(\d+)@[^>\s]+>?")
+log = logging.getLogger(__name__)
+MESSAGE_ID = re.compile(r"<?publisher\.c(\d{1,10})\.r(\d{1,10})@([^>\s]+)>?")
+_BODY_MESSAGE_ID = re.compile(r"^Message-ID:[ \t]*(<[^>\s]{1,500}>)", re.IGNORECASE | re.MULTILINE)
+# Rows handed to the mail server (a crash may leave one "sending"); queued, cancelled or suppressed rows
+# never left, so nothing can bounce from them.
+_SENT_ROWS = (RowState.SENT, RowState.SENDING, RowState.FAILED)
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 KINDS = ("hard", "soft", "complaint")
 
@@ -56,6 +70,21 @@ class BounceReport:
     message_id: str | None = None  # of the message that bounced
     report_id: str | None = None  # of the report itself
     received_at: datetime | None = None
+    original_recipient: str | None = None  # Original-Recipient when it differs from `email` (Final-Recipient)
+
+
+class Outcome(str):
+    """One recipient's outcome: "suppressed", "counted", "duplicate" or "ignored" (equal to that string).
+
+    `why` says why an ignored report was not believed.
+    """
+
+    why: str
+
+    def __new__(cls, name: str, why: str = "") -> Outcome:
+        outcome = super().__new__(cls, name)
+        outcome.why = why
+        return outcome
 
 
 @dataclass
@@ -117,6 +146,25 @@ def _original_message_id(report: EmailMessage) -> str | None:
         value = headers.get("Message-ID")
         if value:
             return str(value).strip()
+    for part in report.walk():  # a non-standard bounce quotes the message inline, after the report's own headers
+        if part.get_content_type() == "text/plain" and not part.is_multipart():
+            found = _BODY_MESSAGE_ID.search(_body(part))
+            if found:
+                return found.group(1)
+    return None
+
+
+def _body(message: EmailMessage) -> str:
+    payload = message.get_payload(decode=True)
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+
+
+def _original_to(report: EmailMessage) -> str | None:
+    """The To of the returned headers: a complaint that redacts Original-Rcpt-To still quotes it."""
+    for part in report.walk():
+        if part.get_content_type() == "text/rfc822-headers":
+            headers = BytesHeaderParser().parsebytes(part.get_payload(decode=True) or b"")
+            return parseaddr(str(headers.get("To") or ""))[1] or None
     return None
 
 
@@ -139,12 +187,14 @@ def parse_report(raw: bytes) -> list[BounceReport]:
                 text = part.get_payload(decode=True) or b""
                 blocks = [HeaderParser().parsestr(b) for b in text.decode("utf-8", "replace").split("\n\n")]
             for block in blocks[1:]:
-                recipient = _address(block.get("Final-Recipient")) or _address(block.get("Original-Recipient"))
+                final, first = _address(block.get("Final-Recipient")), _address(block.get("Original-Recipient"))
+                recipient = final or first
                 status = (block.get("Status") or "").strip() or None
                 kind = classify(status, block.get("Action"))
                 if recipient and kind:
                     diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
-                    out.append(BounceReport(recipient, kind, status, diagnostic, original, report_id, received))
+                    also = first if first and first != recipient else None
+                    out.append(BounceReport(recipient, kind, status, diagnostic, original, report_id, received, also))
         return out
     if report_type == "feedback-report":
         for part in message.walk():
@@ -153,6 +203,7 @@ def parse_report(raw: bytes) -> list[BounceReport]:
             blocks = part.get_payload()
             fields = blocks[0] if isinstance(blocks, list) and blocks else part
             recipient = _address(fields.get("Original-Rcpt-To")) or _address(fields.get("Removal-Recipient"))
+            recipient = recipient or _original_to(message)
             feedback = str(fields.get("Feedback-Type") or "abuse").strip()
             if recipient or original:
                 out.append(BounceReport(recipient or "", "complaint", None, feedback, original, report_id, received))
@@ -180,25 +231,62 @@ def _heuristic(
     return out
 
 
-def record(session: Session, settings: Settings, report: BounceReport, *, source: str) -> str:
-    """Store one bounce and apply it: "suppressed", "counted" (a soft bounce below the limit) or "duplicate"."""
+class _Ignored(Exception):
+    """The report does not point at a send of ours; the message says why."""
+
+
+def _send_of(session: Session, settings: Settings, report: BounceReport) -> tuple[int, int, str]:
+    """(campaign id, subscriber id, address) of the send the report is about, or _Ignored saying why not."""
+    match = MESSAGE_ID.fullmatch(report.message_id.strip()) if report.message_id else None
+    if match is None:
+        raise _Ignored(f"Message-ID {report.message_id!r} is not one of ours" if report.message_id else "no Message-ID")
+    campaign_id, subscriber_id, domain = int(match.group(1)), int(match.group(2)), match.group(3).lower()
+    ours = settings.sender_domain or "localhost"
+    if domain != ours:
+        raise _Ignored(f"Message-ID domain {domain!r} is not ours ({ours!r})")
+    kind = session.scalar(select(Campaign.kind).where(Campaign.id == campaign_id))
+    if kind is None:
+        raise _Ignored(f"campaign {campaign_id} does not exist")
+    if kind not in MAIL_KINDS:
+        raise _Ignored(f"campaign {campaign_id} is a {kind} campaign, not mail")
+    row = session.scalar(
+        select(OutboxRow.state).where(OutboxRow.campaign_id == campaign_id, OutboxRow.recipient_id == subscriber_id)
+    )
+    if row is None or row not in _SENT_ROWS:
+        raise _Ignored(f"campaign {campaign_id} sent nothing to subscriber {subscriber_id}")
+    address = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
+    if address is None:
+        raise _Ignored(f"subscriber {subscriber_id} no longer exists")
+    reported = {canonical(a) for a in (report.email, report.original_recipient) if a}
+    if address not in reported:
+        named = ", ".join(sorted(reported)) or "no recipient"
+        raise _Ignored(f"the report names {named}, but campaign {campaign_id} sent to another address")
+    return campaign_id, subscriber_id, address
+
+
+def record(
+    session: Session, settings: Settings, report: BounceReport, *, source: str, trusted: bool = False
+) -> Outcome:
+    """Store one bounce and apply it: "suppressed", "counted" (a soft bounce below the limit), "duplicate",
+    or "ignored" (with `why`) when it does not point at a send of ours.
+
+    trusted (the authenticated webhook's JSON) may name a bare address without a Message-ID; a Message-ID
+    it gives is checked like any other.
+    """
     if report.kind not in KINDS:
         raise PublisherError(f"unknown bounce kind {report.kind!r}; use one of {', '.join(KINDS)}")
     campaign_id = subscriber_id = None
-    address = canonical(report.email) if report.email else ""
-    match = MESSAGE_ID.fullmatch(report.message_id.strip()) if report.message_id else None
-    if match:
-        campaign_id, subscriber_id = int(match.group(1)), int(match.group(2))
-        # The send the report is about names the subscriber; Final-Recipient may be a forwarding alias.
-        known = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
-        if known is not None:
-            address = known
+    try:
+        if trusted and not report.message_id:
+            address = canonical(report.email) if report.email else ""
+            if not address:
+                raise _Ignored("no address")
+            subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
         else:
-            subscriber_id = None
-    if not address:
-        return "ignored"
-    if subscriber_id is None:
-        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+            campaign_id, subscriber_id, address = _send_of(session, settings, report)
+    except _Ignored as exc:
+        log.warning("bounce report %s from %s ignored: %s", report.report_id or "-", source, exc)
+        return Outcome("ignored", str(exc))
     received = report.received_at or utcnow()
     try:
         with session.begin_nested():
@@ -216,14 +304,14 @@ def record(session: Session, settings: Settings, report: BounceReport, *, source
                 )
             )
     except IntegrityError:
-        return "duplicate"
+        return Outcome("duplicate")
     detail = " ".join(filter(None, [report.status, report.diagnostic])) or None
     if report.kind == "hard":
         suppress(session, address, "hard_bounce", detail=detail, source=source)
-        return "suppressed"
+        return Outcome("suppressed")
     if report.kind == "complaint":
         suppress(session, address, "complaint", detail=detail, source=source)
-        return "suppressed"
+        return Outcome("suppressed")
     since = utcnow() - timedelta(days=settings.soft_bounce_window_days)
     recent = session.scalar(
         select(func.count())
@@ -238,11 +326,11 @@ def record(session: Session, settings: Settings, report: BounceReport, *, source
             detail=f"{recent} soft bounces in {settings.soft_bounce_window_days:g} days; last: {detail or '-'}",
             source=source,
         )
-        return "suppressed"
-    return "counted"
+        return Outcome("suppressed")
+    return Outcome("counted")
 
 
-def ingest_message(store: Store, settings: Settings, raw: bytes, *, source: str) -> list[str]:
+def ingest_message(store: Store, settings: Settings, raw: bytes, *, source: str) -> list[Outcome]:
     """Parse one message and apply every bounce in it, in one transaction; the outcome per recipient."""
     reports = parse_report(raw)
     with store.session() as session:
@@ -266,12 +354,13 @@ def ingest_mailbox(store: Store, settings: Settings, path: Path) -> IngestReport
             # A request to the unsubscribe mailto first: flufl.bounce's heuristics must not read a person's
             # message as a bounce.
             if _mailto_unsubscribe(store, settings, raw):
-                outcomes = ["unsubscribed"]
+                outcomes = [Outcome("unsubscribed")]
             else:
                 outcomes = ingest_message(store, settings, raw, source=f"mailbox:{path.name}")
             if not outcomes:
                 report.not_reports += 1
-            report.outcomes.update(outcomes)
+            report.outcomes.update(str(o) for o in outcomes)
+            report.details += [f"message {key}: ignored, {o.why}" for o in outcomes if o == "ignored"]
     finally:
         box.close()
     return report

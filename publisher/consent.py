@@ -20,9 +20,8 @@ from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.addresses import normalize_address
-from publisher.channels.base import Message
 from publisher.config import Settings
-from publisher.errors import LinkRefused, PublisherError
+from publisher.errors import LinkRefused
 from publisher.preferences import (  # noqa: F401 - re-exported until callers import publisher.preferences
     ListChoice,
     Preferences,
@@ -33,8 +32,6 @@ from publisher.preferences import (  # noqa: F401 - re-exported until callers im
 )
 from publisher.privacy import erase_subscriber
 from publisher.render.confirm import render_confirmation
-from publisher.render.email import RenderedDigest
-from publisher.render.message import message_template
 from publisher.render.mime import check_header_value
 from publisher.states import CampaignKind, CampaignState, RowState
 from publisher.store import Store
@@ -43,7 +40,6 @@ from publisher.store.types import aware_utc
 from publisher.subscribers import (
     get_list,
     is_canonical_token,
-    mail_recipients,
 )
 from publisher.suppression import is_suppressed
 
@@ -160,41 +156,6 @@ def _confirmation_campaign(
         body_text=mail.text,
         render_key=mail.key,
     )
-
-
-class ConfirmationSource:
-    """delivery's message source for "confirm" campaigns: checks, at send time, that the mail is still wanted.
-
-    Built while the campaign's session is open. The mail goes through render.message like a digest, so it
-    has the same headers and DKIM signature; a DKIM misconfiguration raises ConfigError here, at batch start.
-    """
-
-    def __init__(self, campaign: Campaign, settings: Settings) -> None:
-        self.list_id = campaign.list_id
-        self.secret = settings.signing_key()
-        # Confirmations stored before the render key existed have none; their bodies hold no placeholder.
-        digest = RenderedDigest(
-            campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key or secrets.token_hex(6)
-        )
-        list_name = campaign.mailing_list.name if campaign.mailing_list is not None else "list"
-        self.template = message_template(settings, campaign.id, digest, list_name)
-
-    def messages(self, store: Store, claimed: list[Any]) -> dict[int, Message | str]:
-        """Per row: the Email, or why it must not be sent (suppressed, gone, or no longer unconfirmed)."""
-        by_recipient: dict[int, int] = {c.recipient_id: c.id for c in claimed}
-        with store.session() as session:
-            found = mail_recipients(session, self.secret, self.list_id, by_recipient, wanted="unconfirmed")
-        out: dict[int, Message | str] = {}
-        for subscriber_id, row_id in by_recipient.items():
-            person = found[subscriber_id]
-            if isinstance(person, str):
-                out[row_id] = person
-                continue
-            try:
-                out[row_id] = self.template.email(person)
-            except PublisherError as exc:  # e.g. a name with a line break that predates the checks
-                out[row_id] = f"cannot build the confirmation: {exc}"
-        return out
 
 
 # --- confirming ----------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ first dispatches, so `publisher --help` and `publisher status` never load it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
+from publisher.dispatcher import Dispatcher
 from publisher.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,11 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
     from pathlib import Path
 
-
-class Dispatcher(Protocol):
-    """Hands a batch of outbox rows to a worker (workers.dispatch.CeleryDispatcher in production)."""
-
-    def deliver(self, campaign_id: int, channel: str, first_id: int, last_id: int, queue: str) -> None: ...
+__all__ = ["Dispatcher", "Services", "build", "celery_dispatcher", "run_worker", "spawn_worker", "stop_worker"]
 
 
 def celery_dispatcher(settings: Settings) -> Dispatcher:

@@ -143,8 +143,20 @@ def add_to_list(
     return report
 
 
+_HEADER_BREAKERS = ("\r", "\n", "\x00")
+BAD_NAME = "the name contains a line break or NUL, which no mail header can carry"
+
+
+def check_name(name: str) -> str:
+    """The name, or PublisherError: a line break or NUL in it would fail every mail sent to the person."""
+    if any(c in name for c in _HEADER_BREAKERS):
+        raise PublisherError(BAD_NAME)
+    return name
+
+
 def parse_addresses(addresses: Sequence[str], name: str = "") -> list[NewSubscriber]:
     """Validate every address first; InvalidAddress lists all the bad ones, so nothing is half-added."""
+    check_name(name)
     good: list[NewSubscriber] = []
     errors: list[str] = []
     for address in addresses:
@@ -167,7 +179,8 @@ class CsvReport:
 def read_csv(path: Path) -> CsvReport:
     """Read a subscriber CSV (header row with an `email` column, optional `name`, others become attributes).
 
-    Every bad row is reported with its line number; the caller decides whether to go on without them.
+    Every bad row is reported with its line number (the line it starts on); the caller decides whether to go
+    on without them. A quote that is never closed would make the rest of the file one field: PublisherError.
     """
     problems: dict[int, str] = {}
     decoded: list[str] = []
@@ -177,36 +190,62 @@ def read_csv(path: Path) -> CsvReport:
         except UnicodeDecodeError as exc:
             problems[number] = f"not valid UTF-8 (byte 0x{line[exc.start]:02x})"
             decoded.append("\n")  # keeps the line numbers of the rows after it
-    reader = csv.reader(io.StringIO("".join(decoded), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO("".join(decoded), newline=""), strict=True)
+    header = [h.strip().lower() for h in _next_row(reader, path)[0] or []]
     if "email" not in header:
         raise PublisherError(f"{path}: the first line must be a header with an 'email' column")
     email_at = header.index("email")
     name_at = header.index("name") if "name" in header else None
     people: dict[str, NewSubscriber] = {}
     rows = len(problems)
-    for row in reader:
-        number = reader.line_num
-        if number in problems or not any(cell.strip() for cell in row):
+    while True:
+        start = reader.line_num + 1
+        row, problem = _next_row(reader, path)
+        if row is None:
+            break
+        if problem is not None:
+            problems.setdefault(start, problem)
+            rows += 1
+            continue
+        if start in problems or not any(cell.strip() for cell in row):
             continue
         rows += 1
         if len(row) != len(header):
-            problems[number] = f"expected {len(header)} columns, found {len(row)}"
+            problems[start] = f"expected {len(header)} columns, found {len(row)}"
             continue
         try:
             email = normalize_address(row[email_at])
-        except InvalidAddress as exc:
-            problems[number] = str(exc)
+            name = check_name(row[name_at].strip()) if name_at is not None else ""
+        except PublisherError as exc:
+            problems[start] = str(exc)
             continue
         attributes = {
             key: value
             for i, (key, value) in enumerate(zip(header, row, strict=True))
             if i not in (email_at, name_at) and key
         }
-        name = row[name_at].strip() if name_at is not None else ""
         people.setdefault(email, NewSubscriber(email=email, name=name, attributes=attributes))
     errors = [f"line {number}: {problems[number]}" for number in sorted(problems)]
     return CsvReport(people=list(people.values()), errors=errors, rows=rows)
+
+
+def _next_row(reader: Any, path: Path) -> tuple[list[str] | None, str | None]:  # noqa: ANN401 - a csv reader
+    """(the next row, None), ([], why) for a row the csv module could not read, (None, None) at the end."""
+    start = reader.line_num + 1
+    try:
+        return next(reader), None
+    except StopIteration:
+        return None, None
+    except csv.Error as exc:
+        message = str(exc)
+        if message.startswith("unexpected end of data"):
+            raise PublisherError(
+                f"{path}: line {start}: a quote opened here is never closed, so every line after it would be "
+                "read as one field; nothing was imported"
+            ) from None
+        if message.startswith("field larger than field limit"):
+            return [], f"a field is longer than {csv.field_size_limit() // 1024} KiB"
+        return [], f"badly quoted field ({message})"
 
 
 def list_size(store: Store, list_name: str) -> int:
@@ -315,17 +354,25 @@ def export_csv(store: Store, list_name: str, out: io.TextIOBase | Any, *, status
             attributes = person.attributes or {}
             writer.writerow(
                 [
-                    person.email,
-                    person.name,
+                    spreadsheet_safe(person.email),
+                    spreadsheet_safe(person.name),
                     sub.status,
-                    sub.source,
+                    spreadsheet_safe(sub.source),
                     sub.created_at.isoformat(),
                     sub.confirmed_at.isoformat() if sub.confirmed_at else "",
-                    *(attributes.get(k, "") for k in extra),
+                    *(spreadsheet_safe(str(attributes.get(k, ""))) for k in extra),
                 ]
             )
             count += 1
         return count
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell that starts with = + - @ (or a tab or CR) would run as a formula in a spreadsheet: quote it.
+
+    OWASP's advice for CSV injection; a subscriber's name is input from anyone who signs up.
+    """
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def list_overview(store: Store) -> list[dict[str, Any]]:

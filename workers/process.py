@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from publisher.config import PROJECT_ROOT
 
@@ -17,7 +18,7 @@ def spawn_worker(
     """`python -m publisher worker` with these PUBLISHER_* variables on top of the current environment."""
     full_env = {**os.environ, **env}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
+    log: BinaryIO | int = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child's
     try:
         return subprocess.Popen(
             [
@@ -36,7 +37,7 @@ def spawn_worker(
             start_new_session=True,  # so stop_worker can signal the pool children too
         )
     finally:
-        if log_path:
+        if not isinstance(log, int):
             log.close()
 
 

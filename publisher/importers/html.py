@@ -29,7 +29,7 @@ import nh3
 
 from publisher.articles import Article, Section, slugify, summarize
 from publisher.errors import ImportFailed
-from publisher.importers.text import MAX_TITLE_CHARS, is_share_residue
+from publisher.importers.text import MAX_TITLE_CHARS, check_size, is_share_residue
 
 MAX_HEADING_CHARS = 200  # the editor refuses longer headings; a longer "heading" is kept as a paragraph
 
@@ -299,6 +299,7 @@ def assemble(title: str, body: list[tuple[str, str]], data: bytes, source: str, 
         sections.append(Section(heading, tuple(paragraphs)))
     if not sections:
         raise ImportFailed(f"{source}: has a title but no body")
+    check_size(sections, source)
     return Article(
         title=title,
         slug=slugify(title),

@@ -47,6 +47,27 @@ _CLOSING = (".", "!", "?", ":", ";", "…", ",", '"', "”", "’", "'", ")", "]
 MAX_HEADING_WORDS = 12
 MAX_HEADING_CHARS = 90
 MAX_TITLE_CHARS = 300
+# An article is for reading in a newsletter: anything larger is refused, not left to tie up a worker.
+MAX_PARAGRAPH_CHARS = 50_000
+MAX_ARTICLE_CHARS = 1_000_000
+
+
+def check_size(sections: list[Section], source: str) -> None:
+    """ImportFailed naming the limit when a paragraph or the whole text is over MAX_PARAGRAPH_CHARS /
+    MAX_ARTICLE_CHARS (every importer calls this before building the Article)."""
+    total = 0
+    paragraphs = (p for section in sections for p in section.paragraphs)
+    for number, paragraph in enumerate(paragraphs, start=1):
+        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+            raise ImportFailed(
+                f"{source}: paragraph {number} is {len(paragraph):,} characters long; at most {MAX_PARAGRAPH_CHARS:,}"
+            )
+        total += len(paragraph)
+        if total > MAX_ARTICLE_CHARS:
+            size = sum(len(p) for section in sections for p in section.paragraphs)
+            raise ImportFailed(
+                f"{source}: the article's text is {size:,} characters long; at most {MAX_ARTICLE_CHARS:,}"
+            )
 
 
 def is_share_residue(line: str) -> bool:
@@ -104,6 +125,7 @@ def parse(data: bytes, source: str = "<text>") -> Article:
         else:
             paragraphs.append(line)
     sections.append(Section(heading, tuple(paragraphs)))
+    check_size(sections, source)
 
     first = sections[0].paragraphs[0]
     return Article(

@@ -1,4 +1,17 @@
-"""Engines and sessions; migrations run on open so every process sees the current schema."""
+"""Engines and sessions; migrations run on open so every process sees the current schema.
+
+The transaction convention:
+- A public service function (one that takes a Services or a Store) opens one `store.session()`
+  transaction for its change: committed when the block ends, rolled back when it raises.
+- A helper that takes a Session works inside its caller's transaction: it may flush (to get ids), and never
+  commits, rolls back, closes or opens another session, so helpers compose into one atomic change.
+- The exceptions say why where they happen, and all come from talking to something outside the database:
+  a batch is handed to the broker only after the transaction that made its rows claimable has committed
+  (dispatch); delivery commits each step of a chunk (claim, then record) so no transaction stays open
+  around a network call and a killed worker leaves at most one chunk in flight; each sweeper claims a due
+  scheduled campaign in its own short transaction, so two sweepers never both start it.
+- Nothing outside publisher.store creates engines or sessions.
+"""
 
 from __future__ import annotations
 

@@ -7,9 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from publisher import __version__, runtime
@@ -17,10 +16,18 @@ from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.runtime import Services
 from publisher.store import Store
+from publisher.web import limits
 from publisher.web.deps import AppState, page
 from publisher.web.errors import status_for, word
 from publisher.web.routes import ROUTERS
-from publisher.web.security import SECURITY_HEADERS, CsrfRefused, LoginRequired, login_redirect
+from publisher.web.security import (
+    HSTS,
+    SECURITY_HEADERS,
+    CsrfRefused,
+    LoginRequired,
+    api_docs_page,
+    login_redirect,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -28,7 +35,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
-    app.state.services.close_dispatcher()  # its broker connections; the store belongs to whoever built it
+    app.state.services.close_dispatcher()  # the one it made (broker connections); the store is its builder's
 
 
 def create_app(
@@ -40,12 +47,18 @@ def create_app(
     app = FastAPI(
         title="publisher",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # served below, with a policy of its own
         openapi_url="/api/openapi.json",
+        max_body_size=limits.DEFAULT,  # routes that take more (or less) say so: publisher/web/limits.py
         lifespan=_lifespan,
     )
     app.state = AppState(services)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return api_docs_page(app.openapi_url or "/api/openapi.json", f"{app.title} - API docs")
+
     for router in ROUTERS:
         app.include_router(router)
     _install_security(app)
@@ -80,16 +93,19 @@ def _install_security(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        if request.url.path.startswith("/api/"):
-            return await request_validation_exception_handler(request, exc)
+        if request.url.path.startswith("/api/"):  # loc, msg and type: the input is never sent back
+            return JSONResponse({"detail": limits.clean_errors(exc.errors())}, status_code=422)
         return page(request, "not_found.html.j2", {"what": "page"}, status_code=404)
+
+    https = app.state.settings.base_url.startswith("https://")
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
         response = await call_next(request)
-        if request.url.path != "/api/docs":  # Swagger UI loads its script from a CDN
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
+        for name, value in SECURITY_HEADERS.items():  # setdefault: the API docs page brings its own policy
+            response.headers.setdefault(name, value)
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.url.path.startswith(("/editor", "/login", "/api/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -6,16 +6,20 @@ editor its "share again" checkbox.
 
 from __future__ import annotations
 
-from publisher.errors import AlreadyShared, Conflict, NotFound, PublisherError
+from publisher.errors import AlreadyShared, Conflict, Forbidden, NotFound, PublisherError, StorageUnavailable
+
+# Most specific first: the first class the error is an instance of gives the status.
+_STATUS: list[tuple[type[PublisherError], int]] = [
+    (NotFound, 404),  # an id or name that does not exist
+    (Forbidden, 403),  # a role or token scope the caller lacks
+    (Conflict, 409),  # clashes with what exists; `force` may override it
+    (StorageUnavailable, 503),  # the data directory is full or read-only: try again later
+]
 
 
 def status_for(exc: PublisherError) -> int:
-    """404 for something that does not exist, 409 for a conflict (it may be forced), 422 for bad input."""
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    return 422
+    """The HTTP status of a typed error; any other PublisherError is bad input, 422."""
+    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 422)
 
 
 def word(exc: PublisherError, *, api: bool) -> str:

@@ -3,22 +3,35 @@
 Every editor page depends on `require_editor`, which sends a visitor without a session to the login page;
 every editor form handler reads its fields through `checked_form`, which refuses a form whose csrf_token
 does not match the session's. The API depends on `require_token` and answers 401 without a valid token.
+
+The login form has no session yet: its token is bound to a pre-session instead, a random id the server
+signs into the `publisher_login_csrf` cookie (a value the client made up is replaced, and one older than
+LOGIN_FORM_MAX_AGE refused), and the form carries an HMAC of that id. A cookie planted by someone else
+therefore comes with no token that matches it.
+
+Also the response headers: SECURITY_HEADERS on every page, HSTS when the base URL is https, and the API
+docs page's own policy (Swagger UI's script and styles from its CDN, its one inline script by hash).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 
 from publisher import editors
-from publisher.web.deps import get_store
+from publisher.web.deps import get_settings, get_store
 
 SESSION_COOKIE = "publisher_session"
 LOGIN_CSRF_COOKIE = "publisher_login_csrf"
@@ -79,14 +92,50 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     )
 
 
-def login_csrf_token(request: Request) -> str:
-    """The login form's token: a double-submit cookie, since there is no session yet."""
-    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+LOGIN_FORM_MAX_AGE = 2 * 3600  # seconds a login page's pre-session lasts; then the form asks to be reloaded
 
 
-def set_login_csrf_cookie(request: Request, response: Response, token: str) -> None:
+def _presessions(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings(request).signing_key(), salt="publisher.login-presession")
+
+
+def _presession_id(request: Request) -> str | None:
+    """The pre-session id in the login cookie, when this server issued it within LOGIN_FORM_MAX_AGE."""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    try:
+        found = _presessions(request).loads(cookie, max_age=LOGIN_FORM_MAX_AGE) if cookie else None
+    except BadData:
+        return None
+    return found if isinstance(found, str) else None
+
+
+def _form_token(request: Request, presession_id: str) -> str:
+    key = get_settings(request).signing_key().encode()
+    return hmac.new(key, b"publisher.login-form:" + presession_id.encode(), hashlib.sha256).hexdigest()
+
+
+def login_csrf(request: Request) -> tuple[str, str]:
+    """(cookie, form token) for a login page: the pre-session the browser has, else a new one."""
+    presession_id = _presession_id(request) or secrets.token_urlsafe(32)
+    return _presessions(request).dumps(presession_id), _form_token(request, presession_id)
+
+
+def login_csrf_ok(request: Request, sent: str) -> bool:
+    """Whether the login form's token is the one of the pre-session in its cookie (constant-time)."""
+    presession_id = _presession_id(request)
+    expected = _form_token(request, presession_id) if presession_id else ""
+    return bool(expected) and hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode())
+
+
+def set_login_csrf_cookie(request: Request, response: Response, cookie: str) -> None:
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, secure=is_https(request), samesite="strict", path="/login"
+        LOGIN_CSRF_COOKIE,
+        cookie,
+        max_age=LOGIN_FORM_MAX_AGE,
+        httponly=True,
+        secure=is_https(request),
+        samesite="strict",
+        path="/login",
     )
 
 
@@ -115,3 +164,34 @@ SECURITY_HEADERS = {
         "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
     ),
 }
+
+HSTS = "max-age=31536000"  # sent when PUBLISHER_BASE_URL is https (behind a proxy, the app itself may see http)
+
+# Swagger UI, as FastAPI serves it: the bundle and stylesheet from jsDelivr, one inline bootstrap script.
+_SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
+_SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
+_SWAGGER_ICON = "https://fastapi.tiangolo.com/img/favicon.png"
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def api_docs_page(openapi_url: str, title: str) -> HTMLResponse:
+    """The Swagger UI page with a policy of its own: nothing but its assets, its inline script by hash, no frames."""
+    response = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=title,
+        swagger_js_url=_SWAGGER_JS,
+        swagger_css_url=_SWAGGER_CSS,
+        swagger_favicon_url=_SWAGGER_ICON,
+    )
+    html = bytes(response.body).decode("utf-8")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(html)
+    )
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src {_SWAGGER_JS} {hashes}; style-src {_SWAGGER_CSS} 'unsafe-inline'; "
+        f"img-src 'self' data: {_SWAGGER_ICON}; connect-src 'self'; frame-ancestors 'none'; form-action 'none'; "
+        "base-uri 'none'; object-src 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    return response

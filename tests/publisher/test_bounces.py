@@ -11,7 +11,7 @@ from publisher.store import Store
 from publisher.store.models import BounceEvent, Subscriber, Subscription, Suppression
 from publisher.suppression import is_suppressed
 from tests.support.dsn import arf_complaint, postfix_dsn, qmail_bounce
-from tests.support.factories import subscribe
+from tests.support.factories import sent_to, subscribe
 
 HARD = "550 5.1.1 <reader00000@example.com>: Recipient address rejected: User unknown in virtual mailbox table"
 SOFT = "452 4.2.2 <reader00000@example.com>: Mailbox full, try again later"
@@ -59,7 +59,9 @@ def test_classification(status: str, action: str, kind: str | None):
 
 def test_hard_bounce_suppresses_at_once(store: Store, settings: Settings, reader):
     sid, address = reader
-    raw = postfix_dsn(address, "5.1.1", HARD, original_message_id=f"<publisher.c3.r{sid}@example.org>")
+    sent_to(store, address)
+    message_id = sent_to(store, address)  # campaign 2
+    raw = postfix_dsn(address, "5.1.1", HARD, original_message_id=message_id)
 
     assert bounces.ingest_message(store, settings, raw, source="test") == ["suppressed"]
 
@@ -68,19 +70,20 @@ def test_hard_bounce_suppresses_at_once(store: Store, settings: Settings, reader
     assert subscription_status(store, address) == "bounced"
     with store.session() as session:
         event = session.scalar(select(BounceEvent))
-    assert (event.campaign_id, event.subscriber_id, event.kind) == (3, sid, "hard")
+    assert (event.campaign_id, event.subscriber_id, event.kind) == (2, sid, "hard")
 
 
 def test_soft_bounces_suppress_after_the_limit_within_the_window(store: Store, settings: Settings, reader):
     sid, address = reader
     assert settings.soft_bounce_limit == 3
+    sends = {n: sent_to(store, address) for n in range(1, 5)}
 
     def soft(n: int, days_ago: float = 0) -> list[str]:
         raw = postfix_dsn(
             address,
             "4.2.2",
             SOFT,
-            original_message_id=f"<publisher.c{n}.r{sid}@example.org>",
+            original_message_id=sends[n],
             report_id=f"<soft-{n}@mx.example.net>",
             date=datetime.now(UTC) - timedelta(days=days_ago),
         )
@@ -114,8 +117,13 @@ def test_message_id_maps_the_bounce_to_the_subscriber_behind_a_forwarding_alias(
     store: Store, settings: Settings, reader
 ):
     sid, address = reader
+    # The alias's MTA reports the address it forwarded to as Final-Recipient, ours as Original-Recipient.
     raw = postfix_dsn(
-        "alias@forwarder.example", "5.1.1", HARD, original_message_id=f"<publisher.c1.r{sid}@example.org>"
+        "alias@forwarder.example",
+        "5.1.1",
+        HARD,
+        original_message_id=sent_to(store, address),
+        original_recipient=address,
     )
     assert bounces.ingest_message(store, settings, raw, source="test") == ["suppressed"]
     assert is_suppressed_now(store, address)
@@ -124,7 +132,7 @@ def test_message_id_maps_the_bounce_to_the_subscriber_behind_a_forwarding_alias(
 
 def test_complaint_suppresses(store: Store, settings: Settings, reader):
     sid, address = reader
-    raw = arf_complaint(address, f"<publisher.c2.r{sid}@example.org>")
+    raw = arf_complaint(address, sent_to(store, address))
     assert bounces.ingest_message(store, settings, raw, source="test") == ["suppressed"]
     assert suppression(store, address).reason == "complaint"
     assert subscription_status(store, address) == "complained"
@@ -132,7 +140,9 @@ def test_complaint_suppresses(store: Store, settings: Settings, reader):
 
 def test_non_standard_bounce_is_read_by_flufl_bounce(store: Store, settings: Settings, reader):
     _, address = reader
-    assert bounces.ingest_message(store, settings, qmail_bounce(address), source="test") == ["suppressed"]
+    assert bounces.ingest_message(store, settings, qmail_bounce(address, sent_to(store, address)), source="test") == [
+        "suppressed"
+    ]
     assert suppression(store, address).reason == "hard_bounce"
 
 
@@ -146,12 +156,14 @@ def test_ordinary_mail_is_not_a_bounce(store: Store, settings: Settings):
 def test_maildir_and_mbox_are_ingested_once(store: Store, settings: Settings, tmp_path: Path):
     people = subscribe(store, "readers", 3)
     maildir = mailbox.Maildir(str(tmp_path / "bounces"), create=True)
-    maildir.add(postfix_dsn(people[0], "5.1.1", HARD, report_id="<a@mx>"))
+    maildir.add(
+        postfix_dsn(people[0], "5.1.1", HARD, report_id="<a@mx>", original_message_id=sent_to(store, people[0]))
+    )
     maildir.add(b"From: x@example.com\r\nSubject: not a bounce\r\n\r\nhello\r\n")
     maildir.close()
     box = mailbox.mbox(str(tmp_path / "bounces.mbox"), create=True)
-    box.add(postfix_dsn(people[1], "4.2.2", SOFT, report_id="<b@mx>"))
-    box.add(arf_complaint(people[2], "<other@example.org>"))
+    box.add(postfix_dsn(people[1], "4.2.2", SOFT, report_id="<b@mx>", original_message_id=sent_to(store, people[1])))
+    box.add(arf_complaint(people[2], sent_to(store, people[2])))
     box.close()
 
     first = bounces.ingest_mailbox(store, settings, tmp_path / "bounces")

@@ -12,6 +12,7 @@ from publisher.store import Store
 from publisher.store.models import BounceEvent, OutboxRow, Subscriber, Subscription, Suppression
 from tests.publisher.test_cli import publisher
 from tests.support.dsn import postfix_dsn
+from tests.support.factories import sent_to
 
 
 def count(store: Store, model: type) -> int:
@@ -82,10 +83,20 @@ def test_export_round_trips_through_import(tmp_path: Path):
     assert (tmp_path / "a.csv").read_text().count("\n") == 2
 
 
+def test_export_quotes_cells_a_spreadsheet_would_run_as_formulas(tmp_path: Path):
+    source = tmp_path / "in.csv"
+    source.write_text('email,name,note\nana@example.com,"=HYPERLINK(""http://evil"")",@SUM(A1)\n')
+    assert publisher("subscribers", "import", str(source), "--list", "news").returncode == 0
+    exported = publisher("subscribers", "export", "--list", "news")
+    [row] = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert row["name"] == "'=HYPERLINK(\"http://evil\")" and row["note"] == "'@SUM(A1)"
+
+
 def test_bounces_command_reads_a_maildir(tmp_path: Path, store: Store):
     publisher("subscribers", "add", "gone@example.com", "--list", "news")
     box = mailbox.Maildir(str(tmp_path / "bounces"), create=True)
-    box.add(postfix_dsn("gone@example.com", "5.1.1", "550 5.1.1 User unknown"))
+    sent = sent_to(store, "gone@example.com")
+    box.add(postfix_dsn("gone@example.com", "5.1.1", "550 5.1.1 User unknown", original_message_id=sent))
     box.close()
 
     result = publisher("subscribers", "bounces", str(tmp_path / "bounces"))

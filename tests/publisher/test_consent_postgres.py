@@ -11,6 +11,7 @@ from publisher.store import Store
 from publisher.store.models import Subscription
 from publisher.suppression import is_suppressed
 from tests.support.dsn import postfix_dsn
+from tests.support.factories import sent_to
 from tests.support.services import postgres_database
 
 
@@ -38,10 +39,15 @@ def test_signup_confirm_unsubscribe_bounce_erase(pg_store: Store, settings: Sett
     assert [c.status for c in consent.unsubscribe(pg_store, settings, link).lists] == ["unsubscribed"]
     assert [c.status for c in consent.set_preferences(pg_store, settings, link, {sub.list_id}).lists] == ["active"]
 
-    soft = postfix_dsn("ana@example.com", "4.2.2", "452 4.2.2 Mailbox full", report_id="<s@mx>")
+    sent = sent_to(pg_store, "ana@example.com", kind="confirm")  # erasure deletes confirmation mails outright
+    soft = postfix_dsn(
+        "ana@example.com", "4.2.2", "452 4.2.2 Mailbox full", report_id="<s@mx>", original_message_id=sent
+    )
     assert bounces.ingest_message(pg_store, settings, soft, source="t") == ["counted"]
     assert bounces.ingest_message(pg_store, settings, soft, source="t") == ["duplicate"]
-    hard = postfix_dsn("ana@example.com", "5.1.1", "550 5.1.1 User unknown", report_id="<h@mx>")
+    hard = postfix_dsn(
+        "ana@example.com", "5.1.1", "550 5.1.1 User unknown", report_id="<h@mx>", original_message_id=sent
+    )
     assert bounces.ingest_message(pg_store, settings, hard, source="t") == ["suppressed"]
     with pg_store.session() as session:
         assert is_suppressed(session, "ana@example.com")

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from publisher import campaigns, delivery
 from publisher.config import Settings
+from publisher.errors import PublisherError
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, Suppression, utcnow
 from tests.support.factories import RecordingDispatcher, seed_article, subscribe
@@ -151,9 +152,9 @@ def test_cancel_marks_unsent_rows_and_nothing_more_goes_out(store, smtp_settings
     assert outcome.sent == 0 and smtp_server.messages == []
     status = campaigns.status(store, campaign_id)
     assert status.state == "cancelled" and status.counts["cancelled"] == 5
-    with pytest.raises(campaigns.PublisherError, match="cancelled, not paused"):
+    with pytest.raises(PublisherError, match="cancelled, not paused"):
         campaigns.resume(store, smtp_settings, RecordingDispatcher(), campaign_id)
-    with pytest.raises(campaigns.PublisherError, match="cannot be cancelled"):
+    with pytest.raises(PublisherError, match="cannot be cancelled"):
         campaigns.cancel(store, campaign_id)
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from publisher import campaigns, delivery, editing, subscribers
+from publisher.campaigns import schedule as scheduling
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.store import Store
@@ -146,8 +147,8 @@ def test_only_one_of_two_sweepers_that_both_saw_the_campaign_due_may_start_it(st
     make_due(store, campaign_id)
     now = utcnow()
 
-    assert campaigns._start_scheduled(store, campaign_id, now) is True
-    assert campaigns._start_scheduled(store, campaign_id, now) is False
+    assert scheduling._start_scheduled(store, campaign_id, now) is True
+    assert scheduling._start_scheduled(store, campaign_id, now) is False
 
 
 def test_subscribers_who_join_before_the_send_time_get_it_and_those_who_leave_do_not(

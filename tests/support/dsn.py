@@ -15,8 +15,10 @@ def postfix_dsn(
     action: str = "failed",
     report_id: str = "<20261126101500.4F2A81C0A7@mx.example.net>",
     date: datetime | None = None,
+    original_recipient: str | None = None,
 ) -> bytes:
     date = date or datetime.now(UTC)
+    original_recipient = original_recipient or recipient
     return f"""Return-Path: <>
 Received: by mx.example.net (Postfix) id 4F2A81C0A7; {format_datetime(date)}
 Date: {format_datetime(date)}
@@ -54,7 +56,7 @@ X-Postfix-Sender: rfc822; news@example.org
 Arrival-Date: {format_datetime(date)}
 
 Final-Recipient: rfc822; {recipient}
-Original-Recipient: rfc822;{recipient}
+Original-Recipient: rfc822;{original_recipient}
 Action: {action}
 Status: {status}
 Remote-MTA: dns; mail.example.com
@@ -113,8 +115,8 @@ Message-ID: {original_message_id}
 """.replace("\n", "\r\n").encode()
 
 
-def qmail_bounce(recipient: str) -> bytes:
-    """Not RFC 3464: qmail's plain-text bounce (flufl.bounce's detectors read these)."""
+def qmail_bounce(recipient: str, original_message_id: str = "<publisher.c1.r1@example.org>") -> bytes:
+    """Not RFC 3464: qmail's plain-text bounce (flufl.bounce's detectors read these), quoting the message."""
     return f"""Return-Path: <>
 From: MAILER-DAEMON@mx.example.net
 To: news@example.org
@@ -134,6 +136,7 @@ Sorry, no mailbox here by that name. (#5.1.1)
 From: news@example.org
 To: {recipient}
 Subject: Digest
+Message-ID: {original_message_id}
 
 Hello.
 """.replace("\n", "\r\n").encode()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
 from publisher import importers, library, subscribers
 from publisher.store import Store
+from publisher.store.models import Campaign, OutboxRow, Subscriber
 
 
 def seed_article(store: Store, path: Path) -> int:
@@ -18,6 +21,18 @@ def subscribe(store: Store, list_name: str, count: int, domain: str = "example.c
     people = [subscribers.NewSubscriber(a, f"Reader {i}") for i, a in enumerate(addresses)]
     subscribers.add_to_list(store, list_name, people)
     return addresses
+
+
+def sent_to(store: Store, address: str, *, domain: str = "example.org", kind: str = "email") -> str:
+    """Record that a (done) campaign mailed this subscriber; the Message-ID that mail carried."""
+    with store.session() as session:
+        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+        assert subscriber_id is not None, f"{address} is not a subscriber"
+        campaign = Campaign(kind=kind, state="done", subject="Digest")
+        session.add(campaign)
+        session.flush()
+        session.add(OutboxRow(campaign_id=campaign.id, recipient_id=subscriber_id, channel="file", state="sent"))
+        return f"<publisher.c{campaign.id}.r{subscriber_id}@{domain}>"
 
 
 class RecordingDispatcher:

@@ -19,6 +19,7 @@ from publisher.campaigns import service
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
+from publisher.web import limits
 from publisher.web.deps import get_services, get_settings, get_store
 from publisher.web.security import require_token
 
@@ -28,7 +29,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "A conflict, e.g. the article was shared to that channel before; `force` overrides it"},
     422: {"description": "Bad input; `detail` names the problem"},
 }
-router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_token)], responses=ERRORS)
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    dependencies=[Depends(require_token)],
+    responses=ERRORS,
+    route_class=limits.JsonTextRoute,  # a lone surrogate in a JSON body is a 422 naming the field
+)
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
@@ -202,7 +209,7 @@ def api_articles(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
     return [_article_out(request, i) for i in editing.list_article_infos(get_store(request), limit)]
 
 
-@router.post("/articles", status_code=201, summary="Import an article from its text")
+@router.post("/articles", status_code=201, summary="Import an article from its text", max_body_size=limits.ARTICLE)
 def api_import(request: Request, body: ArticleImport) -> ImportResult:
     article_id, created = editing.import_bytes(get_store(request), body.filename, body.text.encode("utf-8"))
     return ImportResult(id=article_id, created=created)
@@ -213,7 +220,7 @@ def api_article(request: Request, article_id: Id) -> ArticleOut:
     return _article_out(request, editing.article_info(get_store(request), article_id))
 
 
-@router.patch("/articles/{article_id}", summary="Change the title and/or sections")
+@router.patch("/articles/{article_id}", summary="Change the title and/or sections", max_body_size=limits.ARTICLE)
 def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> ArticleOut:
     store = get_store(request)
     current = editing.article_info(store, article_id).article
@@ -268,9 +275,13 @@ def api_subscribers(
     return [SubscriberOut(id=p.id, email=p.email, name=p.name, lists=p.lists) for p in people]
 
 
-@router.post("/subscribers", summary="Add subscribers to a list (created if new); one bad address adds nothing")
+@router.post(
+    "/subscribers",
+    summary="Add subscribers to a list (created if new); one bad address adds nothing",
+    max_body_size=limits.ADDRESSES,
+)
 def api_add_subscribers(request: Request, body: SubscribersAdd) -> AddResult:
-    people = subscribers.parse_addresses(body.emails, name=body.name.replace("\x00", "").strip())
+    people = subscribers.parse_addresses(body.emails, name=body.name.strip())  # a line break or NUL: a 422
     list_name = body.list_name.replace("\x00", "")
     report = subscribers.add_to_list(get_store(request), list_name, people, source="api")
     return AddResult(added=report.added, already=report.already)

@@ -6,13 +6,16 @@ import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from publisher import editors
 from publisher.web.deps import get_store, page
 from publisher.web.security import (
     SESSION_COOKIE,
     CsrfRefused,
-    login_csrf_token,
+    login_csrf,
+    login_csrf_ok,
     require_editor,
     set_login_csrf_cookie,
     set_session_cookie,
@@ -29,14 +32,14 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, next_path: str, error: str = "", status_code: int = 200) -> Response:
-    token = login_csrf_token(request)
+    cookie, token = login_csrf(request)
     response = page(
         request,
         "login.html.j2",
         {"csrf_token": token, "next": _safe_next(next_path), "error": error},
         status_code=status_code,
     )
-    set_login_csrf_cookie(request, response, token)
+    set_login_csrf_cookie(request, response, cookie)
     return response
 
 
@@ -48,8 +51,12 @@ def login_form(request: Request, next: str = "/editor") -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
-    sent, expected = str(form.get("csrf_token") or ""), request.cookies.get("publisher_login_csrf", "")
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+    # argon2 and the database take tens of milliseconds: in a worker thread, never on the event loop.
+    return await run_in_threadpool(_login, request, form)
+
+
+def _login(request: Request, form: FormData) -> Response:
+    if not login_csrf_ok(request, str(form.get("csrf_token") or "")):  # bound to the pre-session in the cookie
         raise CsrfRefused()
     next_path = _safe_next(str(form.get("next") or ""))
     address = request.client.host if request.client else "unknown"
@@ -69,8 +76,12 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    ctx = require_editor(request)
     form = await request.form()
+    return await run_in_threadpool(_logout, request, form)  # session lookups are database work
+
+
+def _logout(request: Request, form: FormData) -> Response:
+    ctx = require_editor(request)
     if not hmac.compare_digest(str(form.get("csrf_token") or "").encode(), ctx.csrf_token.encode()):
         raise CsrfRefused()
     editors.logout(get_store(request), request.cookies.get(SESSION_COOKIE, ""))

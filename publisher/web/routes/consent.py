@@ -22,14 +22,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from publisher import bounces, campaigns, consent
+from publisher import bounces, consent
+from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.store import Store
+from publisher.web import limits
 from publisher.web.deps import get_services, get_settings, get_store, page
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(route_class=limits.JsonTextRoute)  # a lone surrogate in JSON: a 422 naming the field
 
 _STATUS_FOR_REFUSAL = {"invalid": 400, "expired": 410, "used": 410, "gone": 404}
 
@@ -89,7 +91,7 @@ def _signup(request: Request, form: SignupRequest) -> consent.SignupOutcome | No
     )
     if outcome.campaign_id is not None:
         try:
-            campaigns.dispatch(store, settings, services.dispatcher, outcome.campaign_id)
+            service.dispatch(services, outcome.campaign_id)
         except Exception:  # the outbox row is stored: a worker's sweep sends it when the broker is back
             log.exception("could not dispatch confirmation campaign %s", outcome.campaign_id)
     return outcome
@@ -107,7 +109,7 @@ def signup_page(request: Request, list: str = "default") -> HTMLResponse:  # noq
     return page(request, "consent/signup.html.j2", {"list_name": list, "email": "", "name": "", "error": None})
 
 
-@router.post("/subscribe", response_class=HTMLResponse)
+@router.post("/subscribe", response_class=HTMLResponse, max_body_size=limits.SIGNUP)
 async def signup_form(request: Request) -> HTMLResponse:
     """The signup form's POST: answers the same whether or not the address was already known."""
     data = await request.form()
@@ -134,7 +136,7 @@ async def signup_form(request: Request) -> HTMLResponse:
     return _message(request, "Check your inbox", _CHECK_INBOX.format(email=form.email), 200, problem=False)
 
 
-@router.post("/api/subscribe", status_code=202)
+@router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP)
 def signup_api(form: SignupRequest, request: Request) -> JSONResponse:
     """JSON signup: 202 {"status": "pending"} whatever the address's state, so it reveals nobody."""
     if not _limiter(request).allow(_client(request)):
@@ -265,10 +267,11 @@ def preferences_page(
 async def preferences_post(token: str, request: Request) -> HTMLResponse:
     """Save the chosen lists: checked ones stay (or come back), unchecked ones are unsubscribed."""
     data = await request.form()
-    try:
-        chosen = {int(v) for v in data.getlist("list")}
-    except ValueError:
-        return _message(request, "Not saved", "The form was not understood; please try again.", 400)
+    values = data.getlist("list")
+    if not all(isinstance(v, str) and v.strip().isdigit() and len(v.strip()) <= 10 for v in values):
+        message = "The form was not understood (each \u201clist\u201d must be a list's number); please try again."
+        return _message(request, "Not saved", message, 400)
+    chosen = {int(str(v)) for v in values}
     settings, store = get_settings(request), get_store(request)
     try:
         prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen)
@@ -282,12 +285,16 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
 
 def _authorized(request: Request, settings: Settings) -> bool:
     secret = settings.bounce_webhook_secret.get_secret_value() if settings.bounce_webhook_secret else ""
-    given = request.headers.get("authorization", "")
+    given = request.headers.get("authorization", "")  # latin-1 decoded: any byte may be in it
     scheme, _, value = given.partition(" ")
-    return bool(secret) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), secret)
+    return (
+        bool(secret)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(value.strip().encode("utf-8", "replace"), secret.encode("utf-8"))
+    )
 
 
-@router.post("/webhooks/bounces")
+@router.post("/webhooks/bounces", max_body_size=limits.BOUNCE)
 async def bounce_webhook(request: Request) -> Response:
     """Bounces pushed by an MTA or provider: a raw DSN / ARF message, or JSON {email, kind, status, ...}.
 
@@ -298,32 +305,49 @@ async def bounce_webhook(request: Request) -> Response:
         return JSONResponse({"error": "the bounce webhook is not enabled"}, status_code=404)
     if not _authorized(request, settings):
         return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
-    body = await request.body()
-    if len(body) > 10_000_000:
-        return JSONResponse({"error": "report too large"}, status_code=413)
+    body = await request.body()  # at most limits.BOUNCE: a larger body is a 413 while it streams in
     source = f"webhook:{_client(request)}"
     if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
         try:
             reports = _json_reports(body)
-        except (ValueError, TypeError, KeyError) as exc:
+        except ValueError as exc:
             return JSONResponse({"error": f"bad bounce JSON: {exc}"}, status_code=422)
         outcomes = await _in_thread(_record_all, store, settings, reports, source)
     else:
         outcomes = await _in_thread(bounces.ingest_message, store, settings, body, source=source)
-    return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes})
+    ignored = [o.why for o in outcomes if o == "ignored"]
+    return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes, "ignored": ignored})
+
+
+_JSON_FIELDS = {"email": True, "kind": True, "status": False, "diagnostic": False, "message_id": False}
 
 
 def _json_reports(body: bytes) -> list[bounces.BounceReport]:
-    data = json.loads(body)
+    """The webhook's JSON, one object or a list; ValueError names the field that is missing or of the wrong type."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ValueError("not valid JSON") from None
+    where = limits.lone_surrogate_at(data)
+    if where is not None:
+        raise ValueError(f"{'.'.join(map(str, where)) or 'the body'} holds a lone surrogate, which is not text")
     items = data if isinstance(data, list) else [data]
     out = []
-    for item in items:
-        kind = str(item["kind"])
+    for number, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f"each bounce must be an object; item {number} is not")
+        for name, required in _JSON_FIELDS.items():
+            value = item.get(name)
+            if (required and value is None) or (value is not None and not isinstance(value, str)):
+                raise ValueError(f"{name!r} must be a string" + (" and is required" if required else " or null"))
+        if item.get("id") is not None and not isinstance(item["id"], str | int):
+            raise ValueError("'id' must be a string or a number")
+        kind = item["kind"]
         if kind not in bounces.KINDS:
-            raise ValueError(f"kind must be one of {', '.join(bounces.KINDS)}, not {kind!r}")
+            raise ValueError(f"kind must be one of {', '.join(bounces.KINDS)}, not {kind[:40]!r}")
         out.append(
             bounces.BounceReport(
-                email=str(item["email"]),
+                email=item["email"],
                 kind=kind,
                 status=item.get("status"),
                 diagnostic=item.get("diagnostic"),
@@ -334,6 +358,9 @@ def _json_reports(body: bytes) -> list[bounces.BounceReport]:
     return out
 
 
-def _record_all(store: Store, settings: Settings, reports: list[bounces.BounceReport], source: str) -> list[str]:
+def _record_all(
+    store: Store, settings: Settings, reports: list[bounces.BounceReport], source: str
+) -> list[bounces.Outcome]:
+    """JSON from the provider, authenticated by the secret: a bare address is believed, a message_id checked."""
     with store.session() as session:
-        return [bounces.record(session, settings, r, source=source) for r in reports]
+        return [bounces.record(session, settings, r, source=source, trusted=True) for r in reports]

@@ -15,6 +15,7 @@ from publisher.campaigns import service
 from publisher.channels import share_channels
 from publisher.errors import NotFound, PublisherError
 from publisher.render.email import article_url
+from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
 from publisher.web.security import EditorContext, checked_form, require_editor
@@ -33,7 +34,10 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _sections_from_form(form: FormData) -> list[dict[str, object]]:
-    count = min(int(str(form.get("section_count") or "0") or 0), 200)
+    given = form.get("section_count") or "0"
+    if not isinstance(given, str) or not given.strip().isdigit() or len(given.strip()) > 6:
+        raise PublisherError("section_count must be a whole number; reload the page and try again")
+    count = min(int(given), 200)
     return [
         {"heading": str(form.get(f"heading_{i}") or ""), "paragraphs": _paragraphs(str(form.get(f"body_{i}") or ""))}
         for i in range(count + 1)  # +1: the empty "new section" fields
@@ -46,7 +50,7 @@ def articles(request: Request, ctx: EditorContext = Depends(require_editor)) -> 
     return page(request, "editor/articles.html.j2", {"ctx": ctx, "infos": infos, "error": ""})
 
 
-@router.post("/articles/import")
+@router.post("/articles/import", max_body_size=limits.ARTICLE)
 async def import_article(
     request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
@@ -100,7 +104,7 @@ def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depend
     return _edit_page(request, ctx, article_id)
 
 
-@router.post("/articles/{article_id}")
+@router.post("/articles/{article_id}", max_body_size=limits.ARTICLE)
 def save_article(
     article_id: DbId,
     request: Request,

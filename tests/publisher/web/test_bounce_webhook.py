@@ -11,7 +11,7 @@ from publisher.store import Store
 from publisher.store.models import Suppression
 from publisher.web import create_app
 from tests.support.dsn import postfix_dsn
-from tests.support.factories import subscribe
+from tests.support.factories import sent_to, subscribe
 from tests.support.web import LiveServer
 
 SECRET = "webhook-secret-123"
@@ -46,7 +46,7 @@ def test_webhook_takes_a_raw_dsn_and_json(http: httpx.Client, store: Store):
     people = subscribe(store, "readers", 2)
     auth = {"Authorization": f"Bearer {SECRET}"}
 
-    raw = postfix_dsn(people[0], "5.1.1", "550 5.1.1 User unknown")
+    raw = postfix_dsn(people[0], "5.1.1", "550 5.1.1 User unknown", original_message_id=sent_to(store, people[0]))
     answer = http.post("/webhooks/bounces", content=raw, headers={**auth, "Content-Type": "message/rfc822"})
     assert answer.status_code == 200 and answer.json()["outcomes"] == ["suppressed"]
 
@@ -66,3 +66,21 @@ def test_webhook_is_off_without_a_secret(monkeypatch: pytest.MonkeyPatch, store:
     finally:
         server.stop()
     assert answer.status_code == 404
+
+
+def test_webhook_ignores_a_report_for_a_send_that_never_happened(http: httpx.Client, store: Store):
+    [reader] = subscribe(store, "readers", 1)
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    forged = postfix_dsn(reader, "5.1.1", "550 5.1.1 User unknown", original_message_id="<publisher.c999.r1@any>")
+
+    raw = http.post("/webhooks/bounces", content=forged, headers={**auth, "Content-Type": "message/rfc822"})
+    json_ = http.post(
+        "/webhooks/bounces",
+        json={"email": reader, "kind": "hard", "message_id": "<publisher.c999.r1@example.org>"},
+        headers=auth,
+    )
+
+    assert raw.status_code == 200 and raw.json()["outcomes"] == ["ignored"]
+    assert "'any' is not ours" in raw.json()["ignored"][0]
+    assert json_.json() == {"recorded": 1, "outcomes": ["ignored"], "ignored": ["campaign 999 does not exist"]}
+    assert suppressed(store) == {}

@@ -92,9 +92,10 @@ def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, see
         from sqlalchemy import update
 
         from publisher.store.models import OutboxRow
+        from publisher.store.progress import finish_if_done
 
         session.execute(update(OutboxRow).where(OutboxRow.campaign_id == done).values(state="sent"))
-        campaigns.finish_if_done(session, done)
+        finish_if_done(session, done)
 
     archive = http.get("/digests").text
     assert f'<a href="/digests/{done}">Done digest</a>' in archive and "Queued digest" not in archive

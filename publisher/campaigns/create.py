@@ -1,0 +1,151 @@
+"""Creating campaigns: render (or compose) once, then write every outbox row in one statement.
+
+Creation checks everything that can be checked before a worker sees the campaign: the channel opens with
+these settings, the subject and every header value are clean, the message template builds (a missing DKIM
+key shows here, in the command that sends, not in a worker's log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from publisher.campaigns.outbox import queue_subscribers
+from publisher.campaigns.schedule import check_send_at
+from publisher.channels import open_channel
+from publisher.config import Settings
+from publisher.delivery import campaign_template
+from publisher.errors import AlreadyShared, PublisherError
+from publisher.library import get_articles
+from publisher.render.email import render_digest
+from publisher.render.mime import check_header_value
+from publisher.render.share import compose_post
+from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
+from publisher.store import Store
+from publisher.store.models import Campaign, CampaignArticle, OutboxRow
+from publisher.subscribers import get_list
+
+
+def create_email_campaign(
+    store: Store,
+    settings: Settings,
+    article_ids: Sequence[int],
+    list_name: str,
+    *,
+    subject: str | None = None,
+    send_at: datetime | None = None,
+) -> int:
+    """Render the digest once and queue one outbox row per active subscriber of the list.
+
+    With send_at (timezone-aware, in the future) the campaign is "scheduled": the periodic sweep starts it
+    when the time comes (see schedule.start_due); until then nothing is dispatched.
+    """
+    when = check_send_at(send_at) if send_at is not None else None
+    if not article_ids:
+        raise PublisherError("name at least one article to send")
+    if subject is not None:
+        check_header_value("subject", subject)
+    channel = settings.email_channel
+    open_channel(channel, settings).close()  # a configuration error shows now, not in a worker
+    with store.session() as session:
+        articles = get_articles(session, list(article_ids))
+        mailing_list = get_list(session, list_name)
+        digest = render_digest(articles, settings, subject=subject)
+        check_header_value("subject", digest.subject)
+        campaign = Campaign(
+            kind=CampaignKind.EMAIL,
+            state=CampaignState.SCHEDULED if when else CampaignState.QUEUED,
+            scheduled_at=when,
+            subject=digest.subject,
+            list_id=mailing_list.id,
+            body_html=digest.html,
+            body_text=digest.text,
+            render_key=digest.key,
+        )
+        session.add(campaign)
+        session.flush()
+        campaign_template(session, campaign, settings)  # a bad header value or DKIM key is refused before queueing
+        _link_articles(session, campaign.id, article_ids)
+        queue_subscribers(session, campaign.id, mailing_list.id, channel)
+        if not session.scalar(select(func.count()).where(OutboxRow.campaign_id == campaign.id)):
+            raise PublisherError(f"list {list_name!r} has no active subscribers; nothing to send")
+        return campaign.id
+
+
+def create_share_campaign(
+    store: Store,
+    settings: Settings,
+    article_id: int,
+    channels: Sequence[str],
+    *,
+    force: bool = False,
+) -> int:
+    """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
+
+    Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
+    """
+    if not channels:
+        raise PublisherError("name at least one channel to share to")
+    opened = {name: open_channel(name, settings) for name in dict.fromkeys(channels)}
+    for channel in opened.values():
+        channel.close()
+    with store.session() as session:
+        article = get_articles(session, [article_id])[0]
+        if not force:
+            for name in opened:
+                where = find_earlier_share(session, article_id, name)
+                if where is not None:
+                    raise AlreadyShared(article_id, name, where)
+        campaign = Campaign(kind=CampaignKind.SHARE, state=CampaignState.QUEUED, subject=article.title)
+        session.add(campaign)
+        session.flush()
+        _link_articles(session, campaign.id, [article_id])
+        for name, channel in opened.items():
+            post = compose_post(article, name, channel.limits, settings)
+            session.add(
+                OutboxRow(
+                    campaign_id=campaign.id,
+                    recipient_id=0,
+                    channel=name,
+                    state=RowState.QUEUED,
+                    payload=asdict(post),
+                )
+            )
+        return campaign.id
+
+
+def find_earlier_share(session: Session, article_id: int, channel: str) -> str | None:
+    """Where the article was shared to this channel (account) before, or None."""
+    earlier = session.execute(
+        select(OutboxRow.url, OutboxRow.provider_id, OutboxRow.state)
+        .join(Campaign, Campaign.id == OutboxRow.campaign_id)
+        .join(CampaignArticle, CampaignArticle.campaign_id == Campaign.id)
+        .where(
+            Campaign.kind == CampaignKind.SHARE,
+            CampaignArticle.article_id == article_id,
+            OutboxRow.channel == channel,
+            OutboxRow.state.in_((*PENDING_ROWS, RowState.SENT)),
+        )
+        .order_by(OutboxRow.id.desc())
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.url:
+        return earlier.url
+    return "(still queued)" if earlier.state != RowState.SENT else f"(posted, id {earlier.provider_id})"
+
+
+def earlier_share(store: Store, article_id: int, channel: str) -> str | None:
+    """Where the article was shared to this channel (account) before, or None."""
+    with store.session() as session:
+        return find_earlier_share(session, article_id, channel)
+
+
+def _link_articles(session: Session, campaign_id: int, article_ids: Sequence[int]) -> None:
+    session.add_all(
+        CampaignArticle(campaign_id=campaign_id, article_id=a, position=i) for i, a in enumerate(article_ids)
+    )

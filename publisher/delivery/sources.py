@@ -1,0 +1,97 @@
+"""Message sources: per claimed row, the finished message, or the reason it must not be sent.
+
+Each is built once per batch from the campaign's one rendering; the checks that depend on the subscriber
+(still subscribed, not suppressed) are made when each chunk is built, not at campaign creation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.channels import Message, Post
+from publisher.config import Settings
+from publisher.delivery.claim import Claimed
+from publisher.delivery.outcome import Unsendable
+from publisher.errors import PublisherError
+from publisher.render.email import RenderedDigest
+from publisher.render.message import message_template
+from publisher.render.mime import MessageTemplate
+from publisher.states import CampaignKind
+from publisher.store import Store
+from publisher.store.models import Campaign, MailingList
+from publisher.subscribers import mail_recipients
+
+
+class MessageSource(Protocol):
+    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
+        """Per row id: the message, or why not (a str suppresses the row, an Unsendable fails it)."""
+        ...
+
+
+def campaign_template(session: Session, campaign: Campaign, settings: Settings) -> MessageTemplate:
+    """The campaign's MessageTemplate (render.message builds it; this looks up the list's name)."""
+    digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
+    list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
+    return message_template(settings, campaign.id, digest, list_name)
+
+
+def message_source(session: Session, campaign: Campaign, settings: Settings) -> MessageSource:
+    """The source for this campaign's kind; raises (a ConfigError, say) when the settings cannot build it."""
+    if campaign.kind == CampaignKind.EMAIL:
+        return MailSource(campaign_template(session, campaign, settings), campaign.list_id, settings.signing_key())
+    if campaign.kind == CampaignKind.CONFIRM:  # double opt-in: only while the subscription awaits confirming
+        return MailSource(
+            confirmation_template(campaign, settings), campaign.list_id, settings.signing_key(), "unconfirmed"
+        )
+    return PostSource()
+
+
+def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemplate:
+    """A confirmation's MessageTemplate: the same builder, headers and DKIM signature as a digest."""
+    # Confirmations stored before the render key existed have none; their bodies hold no placeholder.
+    key = campaign.render_key or secrets.token_hex(6)
+    digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, key)
+    list_name = campaign.mailing_list.name if campaign.mailing_list is not None else "list"
+    return message_template(settings, campaign.id, digest, list_name)
+
+
+class MailSource:
+    """Builds each subscriber's message from the campaign's one rendering (digests and confirmations).
+
+    Who may still be mailed is checked per chunk: the subscription must be in the `wanted` status and the
+    address must not be suppressed.
+    """
+
+    def __init__(self, template: MessageTemplate, list_id: int | None, secret: str, wanted: str = "active") -> None:
+        self.template = template
+        self.list_id = list_id
+        self.secret = secret
+        self.wanted = wanted
+
+    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
+        """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
+        by_recipient = {c.recipient_id: c.id for c in claimed}
+        with store.session() as session:
+            found = mail_recipients(session, self.secret, self.list_id, by_recipient, wanted=self.wanted)
+        out: dict[int, Message | str] = {}
+        for subscriber_id, row_id in by_recipient.items():
+            person = found[subscriber_id]
+            if isinstance(person, str):
+                out[row_id] = person
+                continue
+            try:
+                out[row_id] = self.template.email(person)
+            except PublisherError as exc:  # e.g. a name with a line break that predates the checks
+                out[row_id] = Unsendable(str(exc))
+        return out
+
+
+class PostSource:
+    """Share rows carry their composed post: nothing to build."""
+
+    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
+        return {c.id: Post(**c.payload) if c.payload else "share row without a post" for c in claimed}
