@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -100,7 +100,7 @@ def _install_security(app: FastAPI) -> None:
     https = app.state.settings.base_url.startswith("https://")
 
     @app.middleware("http")
-    async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():  # setdefault: the API docs page brings its own policy
             response.headers.setdefault(name, value)
