@@ -10,7 +10,7 @@ import tempfile
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import delivery, render
+from benchmarks import delivery, render, startup
 from benchmarks.common import RESULTS
 from publisher.config import Settings
 
@@ -26,6 +26,7 @@ def main() -> None:
         os.environ.setdefault("PUBLISHER_SECRET_KEY", "bench")
         settings = Settings(data_dir=tmp, base_url="https://news.example.org")
         results: dict[str, float] = {}
+        results.update(startup.run(settings, log=console.print))
         console.print("per-recipient MIME build vs the naive render ...")
         results.update(render.run(settings))
         results.update(delivery.run(settings, int(results["digest_bytes"]), log=console.print))

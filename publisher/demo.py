@@ -14,9 +14,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from publisher import campaigns, importers, library, subscribers
+from publisher import campaigns, importers, library, runtime, subscribers
+from publisher.campaigns import service
 from publisher.config import PROJECT_ROOT, Settings
-from publisher.store import Store
+from publisher.progress import follow
 
 SEED = PROJECT_ROOT / "examples" / "articles" / "us-rejects-netanyahu-request.txt"
 LIST = "demo"
@@ -35,10 +36,6 @@ def demo_env(data_dir: Path) -> dict[str, str]:
 
 def run_demo(out: Console, err: Console, data_dir: Path, count: int) -> bool:
     """Run the demo; True when every email and the share post were delivered."""
-    from publisher.cli import wait_for
-    from workers.dispatch import CeleryDispatcher
-    from workers.process import spawn_worker, stop_worker
-
     started = time.monotonic()
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -51,7 +48,8 @@ def run_demo(out: Console, err: Console, data_dir: Path, count: int) -> bool:
         smtp_host=None,
         PUBLISHER_FROM=env["PUBLISHER_FROM"],
     )
-    store = Store(settings.resolved_database_url)
+    services = runtime.build(settings)  # the demo's own composition root: its settings, not the caller's
+    store = services.store
 
     article = importers.load(SEED)
     [(article_id, _)] = library.save_articles(store, [article])
@@ -62,19 +60,16 @@ def run_demo(out: Console, err: Console, data_dir: Path, count: int) -> bool:
     out.print(f"added {count:,} subscribers to list {LIST!r}")
 
     log_path = data_dir / "worker.log"
-    worker = spawn_worker(env, concurrency=2, log_path=log_path)
+    worker = runtime.spawn_worker(env, concurrency=2, log_path=log_path)
     out.print(f"started a Celery worker (pid {worker.pid}, log {log_path})")
-    dispatcher = CeleryDispatcher(settings)
     try:
-        send_id = campaigns.create_email_campaign(store, settings, [article_id], LIST)
-        campaigns.dispatch(store, settings, dispatcher, send_id)
-        sent = wait_for(store, send_id, timeout=90, label="sending digest")
-        share_id = campaigns.create_share_campaign(store, settings, article_id, ["file"])
-        campaigns.dispatch(store, settings, dispatcher, share_id)
-        shared = wait_for(store, share_id, timeout=30, label="sharing")
+        send_id = service.send_digest(services, [article_id], LIST)
+        sent = follow(err, campaigns.watch(store, send_id, timeout=90), "sending digest")
+        share_id = service.share(services, article_id, ["file"])
+        shared = follow(err, campaigns.watch(store, share_id, timeout=30), "sharing")
     finally:
-        dispatcher.close()
-        stop_worker(worker)
+        runtime.stop_worker(worker)
+        services.close()
 
     maildir = settings.outbox_dir / "maildir" / "new"
     shares = settings.outbox_dir / "shares.jsonl"

@@ -21,7 +21,7 @@ from publisher.articles import Article, Section, summarize
 from publisher.channels import share_channels
 from publisher.config import Settings
 from publisher.consent import CONFIRM_KIND
-from publisher.errors import ImportFailed, NotFound, PublisherError
+from publisher.errors import NotFound, PublisherError
 from publisher.render.email import RenderedDigest, placeholder_pattern, render_digest
 from publisher.sharing import SharePreview
 from publisher.store import Store
@@ -43,24 +43,7 @@ MAX_HEADING = 200
 def import_bytes(store: Store, filename: str, data: bytes) -> tuple[int, bool]:
     """Import one uploaded or pasted article, choosing the importer by the file name's suffix."""
     name = PurePath((filename or "").replace("\x00", "")).name or "pasted.txt"
-    if len(data) > importers.MAX_BYTES:
-        raise ImportFailed(f"{name}: larger than {importers.MAX_BYTES // (1024 * 1024)} MiB")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        try:
-            article = importers.load(path)
-        except ImportFailed as exc:
-            # The temporary directory means nothing to the editor: name the file as they did.
-            raise ImportFailed(str(exc).replace(str(path), name)) from None
-    article = Article(
-        title=article.title,
-        slug=article.slug,
-        summary=article.summary,
-        sections=article.sections,
-        source={**article.source, "name": name},
-    )
-    [(article_id, created)] = library.save_articles(store, [article])
+    [(article_id, created)] = library.save_articles(store, [importers.parse(data, name)])
     return article_id, created
 
 

@@ -17,14 +17,16 @@ from publisher.dispatcher import Dispatcher
 from publisher.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
+    import subprocess
     from collections.abc import Callable
+    from pathlib import Path
 
-__all__ = ["Dispatcher", "Services", "build", "celery_dispatcher"]
+__all__ = ["Dispatcher", "Services", "build", "celery_dispatcher", "run_worker", "spawn_worker", "stop_worker"]
 
 
 def celery_dispatcher(settings: Settings) -> Dispatcher:
     """The production dispatcher: a Celery message per batch, sent by task name."""
-    from workers.dispatch import CeleryDispatcher  # the one import of workers/ in publisher/
+    from workers.dispatch import CeleryDispatcher  # lazy: loads Celery; runtime is the one importer of workers/
 
     return CeleryDispatcher(settings)
 
@@ -38,19 +40,39 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     _dispatcher: Dispatcher | None = None
     _make_dispatcher: Callable[[Settings], Dispatcher] = celery_dispatcher
+    _made_dispatcher: bool = False  # made here (so closed here), not injected
 
     @property
     def dispatcher(self) -> Dispatcher:
         """The dispatcher, made on first use (the Celery one loads Celery)."""
         if self._dispatcher is None:
             self._dispatcher = self._make_dispatcher(self.settings)
+            self._made_dispatcher = True
         return self._dispatcher
 
+    @dispatcher.setter
+    def dispatcher(self, dispatcher: Dispatcher | None) -> None:
+        """Use this dispatcher from now on (tests and embedders inject one; they close it); None: make one."""
+        self.close_dispatcher()
+        self._dispatcher = dispatcher
+
+    @property
+    def dispatcher_if_made(self) -> Dispatcher | None:
+        """The dispatcher if one was injected or made, without making one."""
+        return self._dispatcher
+
+    def close_dispatcher(self) -> None:
+        """Close the dispatcher made here (its broker connections), if any; an injected one is left to its owner."""
+        if self._made_dispatcher:
+            close = getattr(self._dispatcher, "close", None)
+            if close is not None:
+                close()
+            self._dispatcher = None
+            self._made_dispatcher = False
+
     def close(self) -> None:
-        close = getattr(self._dispatcher, "close", None)
-        if close is not None:
-            close()
-        self._dispatcher = None
+        """At the end of the process's work: close the dispatcher made here and dispose of the store's engine."""
+        self.close_dispatcher()
         self.store.dispose()
 
 
@@ -69,3 +91,28 @@ def build(
         clock=clock or SystemClock(),
         _dispatcher=dispatcher,
     )
+
+
+# Worker processes: started here so that nothing else in publisher/ imports workers/.
+
+
+def run_worker(concurrency: int | None = None, loglevel: str = "INFO") -> None:
+    """Run a Celery worker in this process for every queue (`publisher worker`); returns when it stops."""
+    from workers.app import app as celery_app  # lazy: loads Celery, which only the worker needs
+    from workers.app import worker_argv
+
+    celery_app.worker_main(worker_argv(concurrency, loglevel))
+
+
+def spawn_worker(env: dict[str, str], *, concurrency: int = 2, log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `publisher worker` as a child process with these PUBLISHER_* variables (the demo uses it)."""
+    from workers import process  # lazy (start-up cost), like every import of workers/ here
+
+    return process.spawn_worker(env, concurrency=concurrency, log_path=log_path)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Stop a worker started by spawn_worker: a warm shutdown, then SIGKILL if it does not stop in time."""
+    from workers import process  # lazy (start-up cost)
+
+    process.stop_worker(worker)

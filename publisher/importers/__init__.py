@@ -1,9 +1,12 @@
-"""Importers: one module per format, each turning bytes into an Article or raising ImportFailed."""
+"""Importers: one module per format, each turning bytes into an Article or raising ImportFailed.
+
+parse(data, filename) reads bytes from anywhere (an upload, a paste, the API); load(path) reads a file.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from publisher.articles import Article
 from publisher.errors import ImportFailed
@@ -26,15 +29,32 @@ def supported_suffixes() -> list[str]:
     return sorted(_PARSERS)
 
 
-def load(path: Path) -> Article:
-    """Read one article file, choosing the importer by its suffix."""
-    parser = _PARSERS.get(path.suffix.lower())
+def _parser_for(name: str) -> Callable[[bytes, str], Article]:
+    suffix = PurePath(name).suffix
+    parser = _PARSERS.get(suffix.lower())
     if parser is None:
         raise ImportFailed(
-            f"{path}: unknown format {path.suffix or '(no suffix)'!r}; supported: {', '.join(supported_suffixes())}"
+            f"{name}: unknown format {suffix or '(no suffix)'!r}; supported: {', '.join(supported_suffixes())}"
         )
+    return parser
+
+
+def _too_large(name: str) -> ImportFailed:
+    return ImportFailed(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
+
+
+def parse(data: bytes, filename: str) -> Article:
+    """Parse one article from its bytes; the filename's suffix chooses the importer, and errors name it."""
+    if len(data) > MAX_BYTES:
+        raise _too_large(filename)
+    return _parser_for(filename)(data, filename)
+
+
+def load(path: Path) -> Article:
+    """Read one article file, choosing the importer by its suffix."""
+    _parser_for(str(path))  # an unknown format is named before a missing file
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    if path.stat().st_size > MAX_BYTES:
-        raise ImportFailed(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    return parser(path.read_bytes(), str(path))
+    if path.stat().st_size > MAX_BYTES:  # refused before it is read
+        raise _too_large(str(path))
+    return parse(path.read_bytes(), str(path))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -10,12 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from publisher import __version__
+from publisher import __version__, runtime
 from publisher.config import Settings
-from publisher.errors import NotFound, PublisherError
+from publisher.errors import PublisherError
+from publisher.runtime import Services
 from publisher.store import Store
 from publisher.web import limits
-from publisher.web.deps import page
+from publisher.web.deps import AppState, page
+from publisher.web.errors import status_for, word
 from publisher.web.routes import ROUTERS
 from publisher.web.security import (
     HSTS,
@@ -29,19 +32,27 @@ from publisher.web.security import (
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """An app bound to these settings and store (from the environment when not given)."""
-    settings = settings or Settings()
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.services.close_dispatcher()  # the one it made (broker connections); the store is its builder's
+
+
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, *, services: Services | None = None
+) -> FastAPI:
+    """An app bound to these Services, or to runtime.build(settings, store=store) (the environment's settings
+    when none are given). Tests may set `app.state.dispatcher`."""
+    services = services or runtime.build(settings, store=store)
     app = FastAPI(
         title="publisher",
         version=__version__,
         docs_url=None,  # served below, with a policy of its own
         openapi_url="/api/openapi.json",
         max_body_size=limits.DEFAULT,  # routes that take more (or less) say so: publisher/web/limits.py
+        lifespan=_lifespan,
     )
-    app.state.settings = settings
-    app.state.store = store or Store(settings.resolved_database_url)
-    app.state.dispatcher = None  # created on first use (deps.get_dispatcher); tests may set their own
+    app.state = AppState(services)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -74,10 +85,11 @@ def _install_security(app: FastAPI) -> None:
 
     @app.exception_handler(PublisherError)
     async def _user_error(request: Request, exc: PublisherError) -> Response:
-        status = 404 if isinstance(exc, NotFound) else 422
+        status = status_for(exc)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=status)
-        return page(request, "error.html.j2", {"title": "That did not work", "message": str(exc)}, status_code=status)
+            return JSONResponse({"detail": word(exc, api=True)}, status_code=status)
+        message = word(exc, api=False)
+        return page(request, "error.html.j2", {"title": "That did not work", "message": message}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -1,4 +1,5 @@
-"""What route handlers share: settings, the store, and page rendering with autoescaped templates."""
+"""What route handlers share: the app's Services (settings, store, dispatcher), and page rendering with
+autoescaped templates."""
 
 from __future__ import annotations
 
@@ -6,21 +7,64 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import State
 
 from publisher.config import Settings
 from publisher.render.templates import environment
+from publisher.runtime import Dispatcher, Services
 from publisher.store import Store
 
 # A database id in a URL: bounded so a huge number is a 404/422, not an integer overflow in the driver.
 DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
+class AppState(State):
+    """`app.state` backed by the app's Services (built once, in create_app).
+
+    `app.state.settings`, `.store` and `.dispatcher` read the Services; assigning `app.state.dispatcher`
+    (a test's or an embedder's) makes every route dispatch through it. Reading `.dispatcher` never makes
+    one: it is None until the first dispatch made the Celery one.
+    """
+
+    def __init__(self, services: Services) -> None:
+        super().__init__({"services": services})
+
+    @property
+    def services(self) -> Services:
+        return self._state["services"]
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        return self.services.dispatcher_if_made
+
+    def __setattr__(self, key: Any, value: Any) -> None:
+        if key == "dispatcher":
+            self.services.dispatcher = value
+        elif key in ("services", "settings", "store"):
+            raise AttributeError(f"app.state.{key} comes from the app's Services; pass services= to create_app")
+        else:
+            super().__setattr__(key, value)
+
+
+def get_services(request: Request) -> Services:
+    """The app's Services: settings, store, clock and the dispatcher (made on first use; it loads Celery)."""
+    return request.app.state.services
+
+
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return get_services(request).settings
 
 
 def get_store(request: Request) -> Store:
-    return request.app.state.store
+    return get_services(request).store
 
 
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -32,12 +76,3 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
         .render(request=request, settings=settings, newsletter_name=settings.newsletter_name, **context)
     )
     return HTMLResponse(html, status_code=status_code)
-
-
-def get_dispatcher(request: Request) -> Any:  # noqa: ANN401 - a campaigns.Dispatcher
-    """The Celery dispatcher, created on first use (it loads Celery); tests may put their own in app.state."""
-    if request.app.state.dispatcher is None:
-        from workers.dispatch import CeleryDispatcher
-
-        request.app.state.dispatcher = CeleryDispatcher(get_settings(request))
-    return request.app.state.dispatcher

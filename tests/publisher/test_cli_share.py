@@ -65,3 +65,17 @@ def test_import_shares_new_articles_when_configured(seed_path: Path):
             assert session.scalar(select(func.count()).select_from(Campaign)) == 1
     finally:
         store.dispose()
+
+
+def test_a_second_share_is_refused_naming_force_and_force_shares_again(seed_path: Path):
+    article_id = publisher("import", str(seed_path)).stdout.strip()
+    assert publisher("share", article_id, "--channel", "x:work").returncode == 0
+
+    again = publisher("share", article_id, "--channel", "x:work")
+
+    assert again.returncode == 2 and again.stdout == ""
+    message = " ".join(again.stderr.split())  # the console wraps long lines
+    refusal = f"article {article_id} is already shared to x:work at (still queued); use --force to share again"
+    assert message == f"error: {refusal}"
+    forced = publisher("share", article_id, "--channel", "x:work", "--force")
+    assert forced.returncode == 0, forced.stderr

@@ -2,28 +2,31 @@
 
 Every endpoint needs `Authorization: Bearer <token>` (create one with `publisher users token NAME` or on the
 API tokens page). Errors come back as {"detail": "..."} naming the problem: 401 without a valid token,
-404 for an unknown id, 422 for bad input.
+404 for an unknown id, 409 for a conflict that `"force": true` overrides (sharing an article again), 422 for
+bad input.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from publisher import campaigns, editing, editors, library, sharing, subscribers
+from publisher import campaigns, editing, editors, library, subscribers
+from publisher.campaigns import service
 from publisher.channels import share_channels
-from publisher.errors import AlreadyShared, PublisherError
+from publisher.errors import PublisherError
 from publisher.render.email import article_url
 from publisher.web import limits
-from publisher.web.deps import get_dispatcher, get_settings, get_store
+from publisher.web.deps import get_services, get_settings, get_store
 from publisher.web.security import require_token
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API token"},
     404: {"description": "No such object"},
+    409: {"description": "A conflict, e.g. the article was shared to that channel before; `force` overrides it"},
     422: {"description": "Bad input; `detail` names the problem"},
 }
 router = APIRouter(
@@ -35,14 +38,6 @@ router = APIRouter(
 )
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-
-
-def _utc(value: Any) -> Any:  # noqa: ANN401
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
-
-
-Timestamp = Annotated[datetime, BeforeValidator(_utc)]
 
 
 class SectionIn(BaseModel):
@@ -62,8 +57,8 @@ class ArticleOut(BaseModel):
     summary: str
     url: str
     sections: list[SectionOut]
-    published_at: Timestamp | None
-    created_at: Timestamp
+    published_at: datetime | None
+    created_at: datetime
 
 
 class ArticleImport(BaseModel):
@@ -157,9 +152,9 @@ class CampaignOut(BaseModel):
     counts: dict[str, int]
     total: int
     percent: int
-    created_at: Timestamp
-    finished_at: Timestamp | None
-    scheduled_at: Timestamp | None = Field(default=None, description="When a scheduled send starts (UTC)")
+    created_at: datetime
+    finished_at: datetime | None
+    scheduled_at: datetime | None = Field(default=None, description="When a scheduled send starts (UTC)")
 
 
 class RescheduleIn(BaseModel):
@@ -171,7 +166,7 @@ class CampaignSummary(BaseModel):
     kind: str
     state: str
     subject: str
-    created_at: Timestamp
+    created_at: datetime
 
 
 class ChannelOut(BaseModel):
@@ -243,10 +238,10 @@ def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> Article
     summary="Publish: the article appears in the public archive (and is shared to PUBLISHER_SHARE_ON_IMPORT)",
 )
 def api_publish(request: Request, article_id: Id) -> ArticleOut:
-    store = get_store(request)
-    editing.set_published(store, article_id, True)
-    sharing.auto_share_article(store, get_settings(request), get_dispatcher(request), article_id)
-    return _article_out(request, editing.article_info(get_store(request), article_id))
+    services = get_services(request)
+    editing.set_published(services.store, article_id, True)
+    service.auto_share_article(services, article_id)
+    return _article_out(request, editing.article_info(services.store, article_id))
 
 
 @router.post("/articles/{article_id}/unpublish", summary="Back to draft")
@@ -299,30 +294,27 @@ def api_campaigns(request: Request, limit: Annotated[int, Query(ge=1, le=500)] =
 
 @router.post("/campaigns/send", status_code=201, summary="Send a digest of these articles to a list, now or at send_at")
 def api_send(request: Request, body: SendIn) -> CampaignOut:
-    store, settings = get_store(request), get_settings(request)
+    services = get_services(request)
     editing.check_send_input(body.list_name, body.subject)
-    campaign_id = campaigns.create_email_campaign(
-        store, settings, body.article_ids, body.list_name, subject=body.subject, send_at=body.send_at
+    campaign_id = service.send_digest(
+        services, body.article_ids, body.list_name, subject=body.subject, send_at=body.send_at
     )
-    if body.send_at is None:
-        campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
-    return _campaign_out(campaigns.status(store, campaign_id))
+    return _campaign_out(campaigns.status(services.store, campaign_id))
 
 
-@router.post("/campaigns/share", status_code=201, summary="Share an article to channels, now")
+@router.post(
+    "/campaigns/share",
+    status_code=201,
+    summary="Share an article to channels, now (409 if shared to one of them before, unless forced)",
+)
 def api_share(request: Request, body: ShareIn) -> CampaignOut:
-    store, settings = get_store(request), get_settings(request)
-    known = share_channels(settings)
+    services = get_services(request)
+    known = share_channels(services.settings)
     unknown = [c for c in body.channels if c not in known]
     if unknown:
         raise PublisherError(f"unknown channel {unknown[0]!r}; configured: {', '.join(known)}")
-    try:
-        campaign_id = sharing.share(
-            store, settings, get_dispatcher(request), body.article_id, body.channels, force=body.force
-        )
-    except AlreadyShared as exc:
-        raise PublisherError(f'{exc}; send "force": true to share again') from None
-    return _campaign_out(campaigns.status(store, campaign_id))
+    campaign_id = service.share(services, body.article_id, body.channels, force=body.force)
+    return _campaign_out(campaigns.status(services.store, campaign_id))
 
 
 @router.get("/campaigns/{campaign_id}", summary="A campaign's state and progress")
@@ -338,9 +330,9 @@ def api_pause(request: Request, campaign_id: Id) -> CampaignOut:
 
 @router.post("/campaigns/{campaign_id}/resume", summary="Resume a paused campaign")
 def api_resume(request: Request, campaign_id: Id) -> CampaignOut:
-    store = get_store(request)
-    campaigns.resume(store, get_settings(request), get_dispatcher(request), campaign_id)
-    return _campaign_out(campaigns.status(store, campaign_id))
+    services = get_services(request)
+    campaigns.resume(services.store, services.settings, services.dispatcher, campaign_id)
+    return _campaign_out(campaigns.status(services.store, campaign_id))
 
 
 @router.post("/campaigns/{campaign_id}/cancel", summary="Cancel what is not yet sent")

@@ -22,12 +22,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from publisher import bounces, campaigns, consent
+from publisher import bounces, consent
+from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.store import Store
 from publisher.web import limits
-from publisher.web.deps import get_settings, get_store, page
+from publisher.web.deps import get_services, get_settings, get_store, page
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=limits.JsonTextRoute)  # a lone surrogate in JSON: a 422 naming the field
@@ -67,16 +68,6 @@ def _limiter(request: Request) -> RateLimiter:
     return state.signup_limiter
 
 
-def _dispatcher(request: Request) -> campaigns.Dispatcher:
-    """app.state.dispatcher when set (tests, embedding); else a Celery dispatcher made once per app."""
-    state = request.app.state
-    if getattr(state, "dispatcher", None) is None:
-        from workers.dispatch import CeleryDispatcher
-
-        state.dispatcher = CeleryDispatcher(get_settings(request))
-    return state.dispatcher
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -93,13 +84,14 @@ def _signup(request: Request, form: SignupRequest) -> consent.SignupOutcome | No
     if form.website.strip():
         log.info("signup honeypot filled from %s; ignored", _client(request))
         return None
-    settings, store = get_settings(request), get_store(request)
+    services = get_services(request)
+    settings, store = services.settings, services.store
     outcome = consent.request_signup(
         store, settings, form.email, list_name=form.list_name, name=form.name, source=f"web:{_client(request)}"
     )
     if outcome.campaign_id is not None:
         try:
-            campaigns.dispatch(store, settings, _dispatcher(request), outcome.campaign_id)
+            service.dispatch(services, outcome.campaign_id)
         except Exception:  # the outbox row is stored: a worker's sweep sends it when the broker is back
             log.exception("could not dispatch confirmation campaign %s", outcome.campaign_id)
     return outcome

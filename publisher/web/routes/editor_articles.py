@@ -10,12 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from publisher import campaigns, editing, library, sharing
+from publisher import editing, library
+from publisher.campaigns import service
 from publisher.channels import share_channels
-from publisher.errors import AlreadyShared, PublisherError
+from publisher.errors import NotFound, PublisherError
 from publisher.render.email import article_url
 from publisher.web import limits
-from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
+from publisher.web.deps import DbId, get_services, get_settings, get_store, page
+from publisher.web.errors import word
 from publisher.web.security import EditorContext, checked_form, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
 
@@ -112,9 +114,9 @@ def save_article(
     try:
         sections = editing.clean_sections(_sections_from_form(form))
         editing.update_article(get_store(request), article_id, str(form.get("title") or ""), sections)
+    except NotFound:
+        raise
     except PublisherError as exc:
-        if "no article" in str(exc):
-            raise
         return _edit_page(request, ctx, article_id, str(exc), status_code=422)
     return RedirectResponse(f"/editor/articles/{article_id}?done=saved", status_code=303)
 
@@ -122,10 +124,10 @@ def save_article(
 @router.post("/articles/{article_id}/publish")
 def publish_article(article_id: DbId, request: Request, form: FormData = Depends(checked_form)) -> Response:
     published = form.get("action") != "unpublish"
-    store = get_store(request)
-    editing.set_published(store, article_id, published)
+    services = get_services(request)
+    editing.set_published(services.store, article_id, published)
     if published:  # as `publisher import` does: PUBLISHER_SHARE_ON_IMPORT shares it, skipping earlier shares
-        sharing.auto_share_article(store, get_settings(request), get_dispatcher(request), article_id)
+        service.auto_share_article(services, article_id)
     done = "published" if published else "unpublished"
     return RedirectResponse(f"/editor/articles/{article_id}?done={done}", status_code=303)
 
@@ -177,7 +179,7 @@ def send(
     form: FormData = Depends(checked_form),
     ctx: EditorContext = Depends(require_editor),
 ) -> Response:
-    store, settings = get_store(request), get_settings(request)
+    store = get_store(request)
     article = library.get_article(store, article_id)
     lists = editing.lists_with_sizes(store)
     list_name = str(form.get("list") or "")
@@ -198,14 +200,12 @@ def send(
         return page(request, "editor/send.html.j2", context)
     try:
         editing.check_send_input(list_name, subject)
-        campaign_id = campaigns.create_email_campaign(
-            store, settings, [article_id], list_name, subject=subject, send_at=send_time.at
+        campaign_id = service.send_digest(
+            get_services(request), [article_id], list_name, subject=subject, send_at=send_time.at
         )
     except PublisherError as exc:
-        context["error"] = str(exc)
+        context["error"] = word(exc, api=False)
         return page(request, "editor/send.html.j2", context, status_code=422)
-    if send_time.at is None:
-        campaigns.dispatch(store, settings, get_dispatcher(request), campaign_id)
     return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)
 
 
@@ -237,9 +237,8 @@ def share(
     form: FormData = Depends(checked_form),
     ctx: EditorContext = Depends(require_editor),
 ) -> Response:
-    store, settings = get_store(request), get_settings(request)
     context = _share_context(request, ctx, article_id)
-    known = share_channels(settings)
+    known = share_channels(get_settings(request))
     chosen = [c for c in form.getlist("channel") if isinstance(c, str) and c in known]
     force = form.get("force") == "yes"
     context["force"] = force
@@ -250,9 +249,9 @@ def share(
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
     try:
-        campaign_id = sharing.share(store, settings, get_dispatcher(request), article_id, chosen, force=force)
+        campaign_id = service.share(get_services(request), article_id, chosen, force=force)
     except PublisherError as exc:
-        context["error"] = f"{exc}; tick “share again” to share again" if isinstance(exc, AlreadyShared) else str(exc)
+        context["error"] = word(exc, api=False)
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context, status_code=422)
     return RedirectResponse(f"/editor/campaigns/{campaign_id}", status_code=303)

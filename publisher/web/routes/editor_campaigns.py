@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from publisher import campaigns, editing
-from publisher.web.deps import DbId, get_dispatcher, get_settings, get_store, page
+from publisher.web.deps import DbId, get_services, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -63,7 +63,8 @@ def control(campaign_id: DbId, action: str, request: Request, form: FormData = D
     if action == "pause":
         campaigns.pause(store, campaign_id)
     elif action == "resume":
-        campaigns.resume(store, get_settings(request), get_dispatcher(request), campaign_id)
+        services = get_services(request)
+        campaigns.resume(store, services.settings, services.dispatcher, campaign_id)
     elif action == "cancel":
         campaigns.cancel(store, campaign_id)
     else:

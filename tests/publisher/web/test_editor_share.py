@@ -146,7 +146,7 @@ def test_api_publish_auto_shares_and_api_share_refuses_a_second_share_unless_for
     assert preview["mastodon:social"]["already_shared"] == POSTED_AT
 
     refused = api.post("/api/campaigns/share", json={"article_id": article_id, "channels": ["mastodon:social"]})
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert refused.json()["detail"].endswith(f'at {POSTED_AT}; send "force": true to share again')
     shared = api.post("/api/campaigns/share", json={"article_id": article_id, "channels": ["x:work", "file"]})
     assert shared.status_code == 201
@@ -176,3 +176,23 @@ def test_confirmation_campaigns_stay_out_of_the_editor_s_lists(
     assert "Confirm your subscription" not in listing
     assert "Confirm your subscription" not in editor.get("/editor").text
     assert "Confirm your subscription" not in editor.get("/digests").text
+
+
+def test_a_second_api_share_to_the_same_account_is_a_409_conflict_naming_the_force_option(
+    api: httpx.Client, store: Store, seed_path: Path, dispatcher: RecordingDispatcher
+):
+    article_id = seed_article(store, seed_path)
+    body = {"article_id": article_id, "channels": ["mastodon:social"]}
+    first = api.post("/api/campaigns/share", json=body)
+    assert first.status_code == 201
+    _mark_posted(store, first.json()["id"])
+
+    again = api.post("/api/campaigns/share", json=body)
+
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": f"article {article_id} is already shared to mastodon:social at {POSTED_AT}; "
+        'send "force": true to share again'
+    }
+    assert _share_campaigns(store) == [first.json()["id"]] and len(dispatcher.calls) == 1
+    assert "409" in api.get("/api/openapi.json").json()["paths"]["/api/campaigns/share"]["post"]["responses"]

@@ -1,0 +1,66 @@
+"""`publisher import` and `publisher article show|list`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from publisher.cli.common import Format, FormatOption, commands, err, group, out, services
+
+top = commands()
+article_app = group("Read imported articles.")
+
+
+@top.command("import")
+def import_articles(
+    ctx: typer.Context, paths: Annotated[list[Path], typer.Argument(help="Article files: .txt, .md or .html.")]
+) -> None:
+    """Import article files; prints one article id per file. Nothing is stored if any file is bad."""
+    from publisher import importers, library  # lazy: start-up cost
+    from publisher.campaigns import service  # lazy: start-up cost
+
+    articles = [importers.load(path) for path in paths]
+    s = services(ctx)
+    saved = library.save_articles(s.store, articles)
+    for (article_id, created), path in zip(saved, paths, strict=True):
+        out.print(article_id)
+        if not created:
+            err.print(f"{path}: imported before, as article {article_id}")
+    # Auto-share (issue 6): PUBLISHER_SHARE_ON_IMPORT shares each newly imported article.
+    if s.settings.share_on_import_channels:
+        for article_id, created in saved:
+            if created:
+                service.auto_share_article(s, article_id)
+
+
+@article_app.command("show")
+def article_show(ctx: typer.Context, article_id: int, format: Annotated[Format, FormatOption] = Format.text) -> None:
+    """Show one article."""
+    from publisher import library  # lazy: start-up cost
+
+    article = library.get_article(services(ctx).store, article_id)
+    if format is Format.json:
+        out.print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2), markup=False)
+        return
+    out.print(f"[bold]{escape(article.title)}[/]  (#{article.id}, {escape(article.slug)})")
+    for section in article.sections:
+        if section.heading:
+            out.print(f"\n[bold underline]{escape(section.heading)}[/]")
+        for paragraph in section.paragraphs:
+            out.print(f"\n{paragraph}", markup=False)
+
+
+@article_app.command("list")
+def article_list(ctx: typer.Context) -> None:
+    """List the newest articles."""
+    from publisher import library  # lazy: start-up cost
+
+    table = Table("id", "title", "slug")
+    for article in library.list_articles(services(ctx).store):
+        table.add_row(str(article.id), article.title, article.slug)
+    out.print(table)
