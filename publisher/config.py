@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=5.0, ge=0)
     lease_seconds: int = Field(default=600, ge=10)
+    # The same articles to the same list within this many hours is refused unless forced; 0 turns it off.
+    duplicate_send_window_hours: float = Field(default=24.0, ge=0)
 
     # Subscribers and consent (issue 5)
     confirm_max_age_hours: float = Field(default=72.0, gt=0)

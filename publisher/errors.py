@@ -7,6 +7,8 @@ each interface adds its own hint from the error's fields.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class PublisherError(Exception):
     """Base class: a problem the user can fix, with a message that says what it is."""
@@ -48,6 +50,30 @@ class AlreadyShared(Conflict):
         self.article_id = article_id
         self.channel = channel
         self.where = where
+
+
+class DuplicateSend(Conflict):
+    """The same articles (same set, same order) went, or are scheduled to go, to this list within the
+    duplicate-send window; sending again needs force. `when` is that campaign's send time (UTC)."""
+
+    def __init__(self, campaign_id: int, when: datetime, *, list_name: str, scheduled: bool = False) -> None:
+        at = f"{when:%Y-%m-%d %H:%M} UTC"
+        did = (
+            f"is scheduled to go to list {list_name!r} at {at}" if scheduled else f"went to list {list_name!r} at {at}"
+        )
+        super().__init__(f"this digest (the same articles, in the same order) {did} as campaign {campaign_id}")
+        self.campaign_id = campaign_id
+        self.when = when
+        self.list_name = list_name
+        self.scheduled = scheduled
+
+
+class AlreadySubmitted(Conflict):
+    """The form that asks for this send was submitted before and made campaign `campaign_id`."""
+
+    def __init__(self, campaign_id: int) -> None:
+        super().__init__(f"this form was submitted before and made campaign {campaign_id}")
+        self.campaign_id = campaign_id
 
 
 class TextTooLong(PublisherError):

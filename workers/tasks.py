@@ -124,7 +124,7 @@ def deliver_batch(self: Task, campaign_id: int, channel: str, first_id: int, las
         outcome.failed,
         outcome.suppressed,
         outcome.deferred,
-        f"; {outcome.paused}" if outcome.paused else "",
+        f"; paused: {outcome.paused}" if outcome.paused else "",
     )
     if outcome.retry_in is not None:
         raise self.retry(countdown=min(outcome.retry_in, MAX_COUNTDOWN), queue=_queue_of(self))

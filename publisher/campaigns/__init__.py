@@ -2,6 +2,7 @@
 
 One module per concern:
     create     create_email_campaign, create_share_campaign, earlier_share
+    duplicates the duplicate-send rule and the Send form's submission token; earlier_send
     outbox     queue_subscribers: a mail campaign's rows, one INSERT ... SELECT
     dispatch   batches, dispatch_campaign (-> Dispatched), redispatch_pending, queue_for
     control    pause, resume, cancel

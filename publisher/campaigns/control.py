@@ -20,8 +20,11 @@ from publisher.store.progress import finish_if_done, load_campaign, rows_changed
 _CANCELLABLE = (CampaignState.SCHEDULED, *ACTIVE_CAMPAIGNS, CampaignState.PAUSED)
 
 
-def pause(store: Store, campaign_id: int, reason: str = "paused by an operator") -> None:
-    """Stop handing out rows; a chunk already being sent finishes and is recorded."""
+def pause(store: Store, campaign_id: int, reason: str = "by an operator") -> None:
+    """Stop handing out rows; a chunk already being sent finishes and is recorded.
+
+    The reason is shown after "paused:" (`publisher status`, the campaign page, the API).
+    """
     with store.session() as session:
         campaign = load_campaign(session, campaign_id, for_update=True)
         if campaign.state == CampaignState.PAUSED:

@@ -12,21 +12,23 @@ from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from publisher.campaigns.duplicates import check_submission, find_duplicate, lock_send, submitted_campaign
 from publisher.campaigns.outbox import queue_subscribers
 from publisher.campaigns.schedule import check_send_at
 from publisher.channels import open_channel
 from publisher.config import Settings
 from publisher.delivery import campaign_template
-from publisher.errors import AlreadyShared, PublisherError
+from publisher.errors import AlreadyShared, AlreadySubmitted, PublisherError
 from publisher.library import get_articles
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
 from publisher.render.share import compose_post
 from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
-from publisher.store.models import Campaign, CampaignArticle, OutboxRow
+from publisher.store.models import Campaign, CampaignArticle, OutboxRow, utcnow
 from publisher.subscribers import get_list
 
 
@@ -38,13 +40,44 @@ def create_email_campaign(
     *,
     subject: str | None = None,
     send_at: datetime | None = None,
+    force: bool = False,
+    submission: str | None = None,
 ) -> int:
     """Render the digest once and queue one outbox row per active subscriber of the list.
 
     With send_at (timezone-aware, in the future) the campaign is "scheduled": the periodic sweep starts it
     when the time comes (see schedule.start_due); until then nothing is dispatched.
+
+    The same articles to the same list within the duplicate-send window raise DuplicateSend unless forced;
+    a submission token that already made a campaign raises AlreadySubmitted (see campaigns.duplicates).
     """
     when = check_send_at(send_at) if send_at is not None else None
+    token = check_submission(submission)
+    try:
+        return _create_email_campaign(store, settings, article_ids, list_name, subject, when, force, token)
+    except IntegrityError:
+        # Two posts of one form that raced past the check: the unique submission column let one through.
+        earlier = _submitted(store, token) if token is not None else None
+        if earlier is None:
+            raise
+        raise AlreadySubmitted(earlier) from None
+
+
+def _submitted(store: Store, token: str) -> int | None:
+    with store.session() as session:
+        return submitted_campaign(session, token)
+
+
+def _create_email_campaign(
+    store: Store,
+    settings: Settings,
+    article_ids: Sequence[int],
+    list_name: str,
+    subject: str | None,
+    when: datetime | None,
+    force: bool,
+    token: str | None,
+) -> int:
     if not article_ids:
         raise PublisherError("name at least one article to send")
     if subject is not None:
@@ -54,6 +87,13 @@ def create_email_campaign(
     with store.session() as session:
         articles = get_articles(session, list(article_ids))
         mailing_list = get_list(session, list_name)
+        lock_send(session, mailing_list.id, article_ids)  # held until commit: the checks and the insert are one
+        earlier = submitted_campaign(session, token) if token is not None else None
+        if earlier is not None:
+            raise AlreadySubmitted(earlier)
+        duplicate = None if force else find_duplicate(session, settings, mailing_list, article_ids, when or utcnow())
+        if duplicate is not None:
+            raise duplicate
         digest = render_digest(articles, settings, subject=subject)
         check_header_value("subject", digest.subject)
         campaign = Campaign(
@@ -65,6 +105,7 @@ def create_email_campaign(
             body_html=digest.html,
             body_text=digest.text,
             render_key=digest.key,
+            submission=token,
         )
         session.add(campaign)
         session.flush()

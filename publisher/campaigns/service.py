@@ -18,7 +18,7 @@ from publisher.campaigns.dispatch import dispatch_campaign, redispatch_pending
 from publisher.campaigns.schedule import start_due
 from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
-from publisher.errors import PublisherError
+from publisher.errors import AlreadySubmitted, PublisherError
 from publisher.runtime import Services, build
 from publisher.store import Store
 from publisher.store.models import CampaignArticle
@@ -33,10 +33,29 @@ def send_digest(
     *,
     subject: str | None = None,
     send_at: datetime | None = None,
+    force: bool = False,
+    submission: str | None = None,
 ) -> int:
-    """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled)."""
+    """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled).
+
+    Refuses with DuplicateSend (a Conflict) the same articles to the same list within
+    PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS of an earlier send, unless forced. A form's submission token
+    that already made a campaign returns that campaign and sends nothing (a double-submit is one send).
+    """
     s = services
-    campaign_id = create_email_campaign(s.store, s.settings, article_ids, list_name, subject=subject, send_at=send_at)
+    try:
+        campaign_id = create_email_campaign(
+            s.store,
+            s.settings,
+            article_ids,
+            list_name,
+            subject=subject,
+            send_at=send_at,
+            force=force,
+            submission=submission,
+        )
+    except AlreadySubmitted as exc:
+        return exc.campaign_id
     if send_at is None:
         dispatch(s, campaign_id)
     return campaign_id

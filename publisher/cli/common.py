@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from publisher.errors import AlreadyShared, Conflict, PublisherError
+from publisher.errors import AlreadyShared, Conflict, DuplicateSend, PublisherError
 
 if TYPE_CHECKING:  # pragma: no cover
     from typer._click import Context as ClickContext  # TyperGroup's own parameter type
@@ -70,11 +70,14 @@ def services(ctx: typer.Context) -> Services:
     return holder.get()
 
 
+_FORCE_DOES: dict[type[Conflict], str] = {AlreadyShared: "share again", DuplicateSend: "send it again"}
+
+
 def word(exc: PublisherError, options: Collection[str] = ()) -> str:
     """The error as the CLI says it: a conflict names the command's --force, when it has one."""
     message = str(exc)
     if isinstance(exc, Conflict) and "force" in options:
-        return f"{message}; use --force to {'share again' if isinstance(exc, AlreadyShared) else 'go ahead anyway'}"
+        return f"{message}; use --force to {_FORCE_DOES.get(type(exc), 'go ahead anyway')}"
     return message
 
 

@@ -44,14 +44,21 @@ def send(
         str | None,
         typer.Option("--at", help="Send later: an ISO 8601 time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Send even if the same articles went (or are scheduled to go) to the list lately.")
+    ] = False,
 ) -> None:
-    """Send a digest of these articles to a list, now or --at a time; prints the campaign id."""
+    """Send a digest of these articles to a list, now or --at a time; prints the campaign id.
+
+    The same articles, in the same order, to the same list within PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS
+    (default 24) of an earlier send are refused unless --force.
+    """
     from publisher import campaigns  # lazy: start-up cost
     from publisher.campaigns import service  # lazy: start-up cost
 
     s = services(ctx)
     send_at = campaigns.parse_send_at(at) if at is not None else None
-    campaign_id = service.send_digest(s, article_ids, list_name, subject=subject, send_at=send_at)
+    campaign_id = service.send_digest(s, article_ids, list_name, subject=subject, send_at=send_at, force=force)
     out.print(campaign_id)
     if send_at is not None:
         scheduled = campaigns.status(s.store, campaign_id).scheduled_at

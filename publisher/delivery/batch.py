@@ -155,10 +155,10 @@ def _configured(make: Callable[[], T], what: str) -> T:
 
 
 def _pause_for_setup(store: Store, campaign_id: int, problem: str) -> str:
-    reason = f"paused: delivery cannot start as configured: {problem}"
+    reason = f"delivery cannot start as configured: {problem}"
     with store.session() as session:
         if pause_campaign(session, campaign_id, reason):
-            log.warning("campaign %s %s", campaign_id, reason)
+            log.warning("campaign %s paused: %s", campaign_id, reason)
     return reason
 
 

@@ -88,9 +88,9 @@ def campaign_health(session: Session, settings: Settings, campaign_id: int, heal
 
 
 def _pause_reason(settings: Settings, health: ChunkHealth, streak: int) -> str | None:
-    """Why this chunk pauses an active campaign, or None."""
+    """Why this chunk pauses an active campaign, or None (read after "paused:", so it never says "paused")."""
     if health.setup_failed is not None:  # SMTP security (extra-tls)
-        return f"paused: the channel cannot work as configured: {health.setup_failed}"[:MAX_REASON]
+        return f"the channel cannot work as configured: {health.setup_failed}"[:MAX_REASON]
     if streak >= settings.pause_after_failures:
-        return f"paused after {streak} consecutive connection failures; last: {health.last_error}"[:MAX_REASON]
+        return f"after {streak} consecutive connection failures; last: {health.last_error}"[:MAX_REASON]
     return None

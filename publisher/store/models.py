@@ -97,6 +97,9 @@ class Campaign(Base):
     progress_at: Mapped[datetime | None] = mapped_column()
     # Scheduled sends (issue 7): state "scheduled" until the sweeper starts the campaign at this time (UTC).
     scheduled_at: Mapped[datetime | None] = mapped_column()
+    # The editor's Send form (issue 18 item 3): the random token of the form that made this campaign, so
+    # the same form posted twice makes one campaign (unique: a second insert with it fails).
+    submission: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
     mailing_list: Mapped[MailingList | None] = relationship()

@@ -45,6 +45,7 @@ def pause_campaign(session: Session, campaign_id: int, reason: str) -> bool:
     """Pause a queued or sending campaign with this reason; False when it was not active (nothing changed).
 
     One conditional UPDATE: several workers failing the same way at once pause it once, with the first reason.
+    The reason is shown after "paused:", so it does not say "paused" itself.
     """
     paused = rows_changed(
         session,

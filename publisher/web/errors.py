@@ -1,12 +1,20 @@
 """How the web app words publisher's typed errors: the HTTP status, and the hint each surface adds.
 
 A service's message never names an interface's option; here the API names its `force` field and the
-editor its "share again" checkbox.
+editor its "share again" and "send again" checkboxes.
 """
 
 from __future__ import annotations
 
-from publisher.errors import AlreadyShared, Conflict, Forbidden, NotFound, PublisherError, StorageUnavailable
+from publisher.errors import (
+    AlreadyShared,
+    Conflict,
+    DuplicateSend,
+    Forbidden,
+    NotFound,
+    PublisherError,
+    StorageUnavailable,
+)
 
 # Most specific first: the first class the error is an instance of gives the status.
 _STATUS: list[tuple[type[PublisherError], int]] = [
@@ -27,4 +35,7 @@ def word(exc: PublisherError, *, api: bool) -> str:
     if isinstance(exc, AlreadyShared):
         hint = 'send "force": true' if api else "tick “share again”"
         return f"{exc}; {hint} to share again"
+    if isinstance(exc, DuplicateSend):
+        hint = 'send "force": true' if api else "tick “send again”"
+        return f"{exc}; {hint} to send it again"
     return str(exc)

@@ -32,6 +32,8 @@ ADDRESSES = 4 * MiB  # POST /api/subscribers, the editor's add form: up to 10,00
 ARTICLE = MAX_BYTES + MiB  # an article upload or edit: the 5 MiB import limit plus its form or JSON wrapping
 CSV = 32 * MiB  # the editor's subscriber CSV import
 BOUNCE = 10 * MiB  # a bounce report pushed to the webhook
+FIELD = 1 * MiB  # one field of an editor form (Starlette's default), except the article forms' (ARTICLE)
+PASTE = MAX_BYTES  # the editor's paste box: what an upload may be
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

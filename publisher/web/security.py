@@ -31,6 +31,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 
 from publisher import editors
+from publisher.web import limits
 from publisher.web.deps import get_settings, get_store
 
 SESSION_COOKIE = "publisher_session"
@@ -69,7 +70,17 @@ def require_editor(request: Request) -> EditorContext:
 
 async def checked_form(request: Request, ctx: EditorContext = Depends(require_editor)) -> FormData:
     """The posted form, once its csrf_token matches the session's (constant-time comparison)."""
-    form = await request.form()
+    return await _checked(request, ctx, limits.FIELD)
+
+
+async def checked_article_form(request: Request, ctx: EditorContext = Depends(require_editor)) -> FormData:
+    """checked_form for the article forms, whose one field (the paste box, a section's body) may hold a whole
+    article: a field may be as large as the route's body limit, and the import limit is checked on the text."""
+    return await _checked(request, ctx, limits.ARTICLE)
+
+
+async def _checked(request: Request, ctx: EditorContext, max_part_size: int) -> FormData:
+    form = await request.form(max_part_size=max_part_size)
     sent = form.get("csrf_token")
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), ctx.csrf_token.encode()):
         raise CsrfRefused()

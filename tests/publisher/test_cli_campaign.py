@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from publisher import campaigns, delivery
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow
@@ -69,7 +70,7 @@ def test_pause_resume_cancel_from_the_command_line(article):
     paused = publisher("campaign", "pause", campaign_id)
     assert paused.returncode == 0 and "paused" in paused.stdout
     shown = json.loads(publisher("status", campaign_id, "--format", "json").stdout)
-    assert shown["state"] == "paused" and shown["pause_reason"] == "paused by an operator"
+    assert shown["state"] == "paused" and shown["pause_reason"] == "by an operator"
     assert shown["counts"]["queued"] == 2 and "throughput_per_s" in shown
 
     resumed = publisher("campaign", "resume", campaign_id)
@@ -84,3 +85,35 @@ def test_pause_resume_cancel_from_the_command_line(article):
 
     missing = publisher("campaign", "pause", "999")
     assert missing.returncode == 2 and "no campaign with id 999" in missing.stderr
+
+
+def _deliver_with_a_missing_dkim_key(campaign_id: int, key: Path) -> None:
+    """A worker whose PUBLISHER_DKIM_KEY_PATH names no file: delivery cannot start, so it pauses the campaign."""
+    settings = Settings().model_copy(update={"dkim_key_path": key, "dkim_selector": "mail2026"})
+    store = Store(settings.resolved_database_url)
+    try:
+        with store.session() as session:
+            [batch] = campaigns.batches(session, campaign_id, 10_000)
+        delivery.deliver_batch(store, settings, campaign_id, batch.channel, batch.first_id, batch.last_id)
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("cause", "reason"),
+    [("operator", "by an operator"), ("worker", "delivery cannot start as configured: ")],
+)
+def test_status_says_paused_once_whoever_paused_the_campaign(article, tmp_path: Path, cause: str, reason: str):
+    """Issue 18 item 15: a reason used to start with "paused" itself, and status printed "paused: paused: ..."."""
+    campaign_id = publisher("send", article, "--list", "readers").stdout.strip()
+    if cause == "operator":
+        assert publisher("campaign", "pause", campaign_id).returncode == 0
+    else:
+        _deliver_with_a_missing_dkim_key(int(campaign_id), tmp_path / "keys" / "dkim.pem")
+
+    shown = publisher("status", campaign_id)
+
+    assert shown.returncode == 0, shown.stderr
+    [line] = [line for line in shown.stdout.splitlines() if line.startswith("paused")]
+    assert line.startswith(f"paused: {reason}")
+    assert json.loads(publisher("status", campaign_id, "--format", "json").stdout)["pause_reason"].startswith(reason)

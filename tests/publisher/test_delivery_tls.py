@@ -56,6 +56,7 @@ def test_a_refused_login_pauses_the_campaign_and_resuming_after_the_fix_delivers
     status = campaigns.status(store, campaign_id)
     assert outcome.paused is not None and (outcome.sent, outcome.failed, outcome.deferred) == (0, 0, 12)
     assert status.state == "paused" and status.counts["queued"] == 12
+    assert status.pause_reason.startswith("the channel cannot work as configured: ")  # read after "paused: "
     assert "SMTP login as 'mailer' refused by 127.0.0.1" in status.pause_reason
     assert "not-the-" + PASSWORD not in status.pause_reason
     with store.session() as session:

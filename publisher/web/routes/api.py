@@ -136,6 +136,11 @@ class SendIn(BaseModel):
         default=None,
         description="Send later, at this ISO 8601 time with its UTC offset (within a year); omit to send now",
     )
+    force: bool = Field(
+        default=False,
+        description="Send even if the same articles went (or are scheduled to go) to this list within the "
+        "duplicate-send window (PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS, default 24); without it that is a 409",
+    )
 
 
 class ShareIn(BaseModel):
@@ -155,6 +160,7 @@ class CampaignOut(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     scheduled_at: datetime | None = Field(default=None, description="When a scheduled send starts (UTC)")
+    pause_reason: str | None = Field(default=None, description='Why it is paused, read after "paused:"')
 
 
 class RescheduleIn(BaseModel):
@@ -201,6 +207,7 @@ def _campaign_out(state: campaigns.CampaignStatus) -> CampaignOut:
         created_at=state.created_at,
         finished_at=state.finished_at,
         scheduled_at=state.scheduled_at,
+        pause_reason=state.pause_reason,
     )
 
 
@@ -292,12 +299,16 @@ def api_campaigns(request: Request, limit: Annotated[int, Query(ge=1, le=500)] =
     return [CampaignSummary(**vars(c)) for c in editing.recent_campaigns(get_store(request), limit=limit)]
 
 
-@router.post("/campaigns/send", status_code=201, summary="Send a digest of these articles to a list, now or at send_at")
+@router.post(
+    "/campaigns/send",
+    status_code=201,
+    summary="Send a digest of these articles to a list, now or at send_at (409 if it went there lately, unless forced)",
+)
 def api_send(request: Request, body: SendIn) -> CampaignOut:
     services = get_services(request)
     editing.check_send_input(body.list_name, body.subject)
     campaign_id = service.send_digest(
-        services, body.article_ids, body.list_name, subject=body.subject, send_at=body.send_at
+        services, body.article_ids, body.list_name, subject=body.subject, send_at=body.send_at, force=body.force
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 

@@ -4,6 +4,7 @@ actions with their confirmation step."""
 from __future__ import annotations
 
 import re
+import secrets
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,13 +13,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from publisher import editing, library
 from publisher.campaigns import service
+from publisher.campaigns.duplicates import earlier_send
 from publisher.channels import share_channels
-from publisher.errors import NotFound, PublisherError
+from publisher.errors import DuplicateSend, NotFound, PublisherError
 from publisher.render.email import article_url
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
-from publisher.web.security import EditorContext, checked_form, require_editor
+from publisher.web.security import EditorContext, checked_article_form, checked_form, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -52,7 +54,7 @@ def articles(request: Request, ctx: EditorContext = Depends(require_editor)) -> 
 
 @router.post("/articles/import", max_body_size=limits.ARTICLE)
 async def import_article(
-    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
+    request: Request, form: FormData = Depends(checked_article_form), ctx: EditorContext = Depends(require_editor)
 ) -> Response:
     upload = form.get("file")
     pasted = str(form.get("text") or "")
@@ -66,8 +68,14 @@ async def import_article(
             paste_format = str(form.get("format") or "text")
             if paste_format not in PASTE_FORMATS:
                 raise PublisherError(f"unknown format {paste_format[:40]!r}; choose text, markdown or html")
+            data = pasted.encode("utf-8")
+            if len(data) > limits.PASTE:  # an upload's limit, said for the paste box
+                raise PublisherError(
+                    f"the pasted text is larger than {limits.size(limits.PASTE)}, the most an article may be; "
+                    "shorten it or split it into several articles"
+                )
             article_id, created = await run_in_threadpool(
-                editing.import_bytes, store, PASTE_FORMATS[paste_format], pasted.encode("utf-8")
+                editing.import_bytes, store, PASTE_FORMATS[paste_format], data
             )
         else:
             raise PublisherError("choose a file to upload or paste the article's text")
@@ -108,7 +116,7 @@ def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depend
 def save_article(
     article_id: DbId,
     request: Request,
-    form: FormData = Depends(checked_form),
+    form: FormData = Depends(checked_article_form),
     ctx: EditorContext = Depends(require_editor),
 ) -> Response:
     try:
@@ -150,6 +158,15 @@ def preview(article_id: DbId, request: Request, ctx: EditorContext = Depends(req
 
 
 # --- Send: choose a list, confirm, go -------------------------------------------------------------------------
+# The confirmation form carries a random submission token: the campaign it makes keeps it, so the same form
+# posted twice (a double click, a reload) makes one campaign and the second post lands on it. The same
+# digest to the same list again within the duplicate-send window needs the "send again" box.
+
+
+def _submission(form: FormData) -> str:
+    """The confirmation form's token: the one it came with while it made nothing, else a new one."""
+    given = form.get("submission")
+    return given if isinstance(given, str) and given else secrets.token_urlsafe(24)
 
 
 @router.get("/articles/{article_id}/send", response_class=HTMLResponse)
@@ -168,6 +185,7 @@ def send_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(r
             "subject": None,
             "send_time": SendTime(),
             "offsets": OFFSETS,
+            "duplicate": None,
         },
     )
 
@@ -185,7 +203,9 @@ def send(
     list_name = str(form.get("list") or "")
     subject = str(form.get("subject") or "").strip() or None
     chosen = next((item for item in lists if item.name == list_name), None)
+    force = form.get("force") == "yes"
     context = {"ctx": ctx, "article": article, "lists": lists, "error": "", "confirm": None, "subject": subject}
+    context.update(force=force, duplicate=None, submission=_submission(form))
     # Now or at a time (issue 7): a scheduled send is started by the workers' sweep when the time comes.
     send_time, problem = read_send_time(form)
     context.update(send_time=send_time, offsets=OFFSETS)
@@ -197,12 +217,22 @@ def send(
         return page(request, "editor/send.html.j2", context, status_code=422)
     if form.get("confirm") != "yes":
         context["confirm"] = chosen
+        context["duplicate"] = earlier_send(store, get_settings(request), [article_id], list_name, send_time.at)
         return page(request, "editor/send.html.j2", context)
     try:
         editing.check_send_input(list_name, subject)
         campaign_id = service.send_digest(
-            get_services(request), [article_id], list_name, subject=subject, send_at=send_time.at
+            get_services(request),
+            [article_id],
+            list_name,
+            subject=subject,
+            send_at=send_time.at,
+            force=force,
+            submission=str(context["submission"]),
         )
+    except DuplicateSend as exc:  # it went there since the confirmation page was shown: confirm again
+        context.update(error=word(exc, api=False), confirm=chosen, duplicate=exc)
+        return page(request, "editor/send.html.j2", context, status_code=409)
     except PublisherError as exc:
         context["error"] = word(exc, api=False)
         return page(request, "editor/send.html.j2", context, status_code=422)

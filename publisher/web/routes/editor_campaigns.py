@@ -22,6 +22,7 @@ def progress(state: campaigns.CampaignStatus) -> dict[str, object]:
         "id": state.id,
         "kind": state.kind,
         "state": state.state,
+        "pause_reason": state.pause_reason,  # shown after "Paused:"
         "subject": state.subject,
         "counts": state.counts,
         "total": state.total,

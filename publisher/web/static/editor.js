@@ -15,6 +15,9 @@
     var state = document.getElementById("state");
     state.textContent = p.state;
     state.className = "badge state-" + p.state;
+    var reason = document.getElementById("pause-reason");
+    reason.hidden = !p.pause_reason;
+    document.getElementById("pause-reason-text").textContent = p.pause_reason || "";
     Object.keys(p.counts).forEach(function (name) {
       var cell = document.getElementById("count-" + name);
       if (cell) cell.textContent = p.counts[name];

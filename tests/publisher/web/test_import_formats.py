@@ -137,3 +137,34 @@ def test_hostile_html_is_inert_on_the_article_page_and_in_the_digest(
         # the text that spelled a tag is shown as text
         assert "An article about &lt;script&gt;alert(2)&lt;/script&gt; tags." in html
     assert "An article about <script>alert(2)</script> tags." in digest.text  # the text part is plain text
+
+
+# The paste box takes what an upload takes (issue 18 item 15): a field over 1 MiB once answered a raw JSON 400.
+
+NO_FILE = {"file": ("", b"", "application/octet-stream")}  # what a browser sends with no file chosen
+
+
+def _paste_as_a_browser_does(client: httpx.Client, text: str) -> httpx.Response:
+    return _import(client, {"text": text, "format": "text"}, files=NO_FILE)
+
+
+def test_a_paste_over_one_mib_imports_like_an_upload_of_the_same_size(editor: httpx.Client, store: Store):
+    paragraphs = ["日本語の記事です。" * 4_000 for _ in range(12)]  # 432,000 characters, 1.3 MB of UTF-8
+    text = "A long pasted article\n\n" + "\n\n".join(paragraphs) + "\n"
+    assert len(text.encode()) > 1024 * 1024
+
+    article = library.get_article(store, _article_id(_paste_as_a_browser_does(editor, text)))
+
+    assert article.title == "A long pasted article" and len(article.paragraphs) == 12
+
+
+def test_a_paste_over_the_import_limit_gets_the_editor_page_with_the_limit_named(editor: httpx.Client, store: Store):
+    text = "Too long\n\n" + ("word " * 1_000 + "\n\n") * 1_100  # 5.5 MB: over the 5 MiB limit, within the form's 6
+
+    response = _paste_as_a_browser_does(editor, text)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "the pasted text is larger than 5 MiB" in response.text
+    assert 'name="text"' in response.text  # the import form, to try again
+    assert library.list_articles(store) == []
