@@ -169,9 +169,13 @@ def test_the_editors_day(
         assert eml_count(settings) == READERS
 
         # Pause and resume: with the worker stopped, a new Send waits; pause it, resume it, then it finishes.
+        # The same digest to the same list within a day: the confirmation says so and needs "Send again".
         stop_worker(worker)
         page.goto(f"{server.url}{article_path}/send")
         page.get_by_role("button", name="Review and send…").click()
+        expect(page.locator("#duplicate")).to_contain_text("This digest already went to readers at")
+        shot(page, "08b-send-again-confirm")
+        page.get_by_label("Send again").check()
         page.get_by_role("button", name=f"Yes, send to {READERS} subscribers").click()
         expect(page.locator("#state")).to_have_text("sending")
         page.get_by_role("button", name="Pause").click()

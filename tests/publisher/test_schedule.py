@@ -19,11 +19,14 @@ from tests.support.factories import RecordingDispatcher, seed_article, subscribe
 from tests.support.smtp import SmtpServer
 
 
-def schedule(store: Store, settings: Settings, seed_path: Path, count: int = 3, ahead: float = 3600) -> int:
+def schedule(
+    store: Store, settings: Settings, seed_path: Path, count: int = 3, ahead: float = 3600, force: bool = False
+) -> int:
+    """The seed article scheduled to list "news"; force=True for another campaign of the same digest."""
     article_id = seed_article(store, seed_path)
     subscribe(store, "news", count)
     return campaigns.create_email_campaign(
-        store, settings, [article_id], "news", send_at=utcnow() + timedelta(seconds=ahead)
+        store, settings, [article_id], "news", send_at=utcnow() + timedelta(seconds=ahead), force=force
     )
 
 
@@ -116,7 +119,7 @@ def test_the_sweep_starts_a_due_campaign_once_and_later_sweeps_leave_it_alone(an
 
 
 def test_two_concurrent_sweeps_dispatch_a_due_campaign_exactly_once(any_store, settings, seed_path):
-    campaign_ids = [schedule(any_store, settings, seed_path, count=2) for _ in range(3)]
+    campaign_ids = [schedule(any_store, settings, seed_path, count=2, force=True) for _ in range(3)]
     for campaign_id in campaign_ids:
         make_due(any_store, campaign_id)
     dispatcher = RecordingDispatcher()
@@ -213,7 +216,7 @@ def test_a_scheduled_digest_keeps_an_unpublished_article_private_until_it_goes_o
     assert [a.id for a in editing.public_articles(store)] == []
 
     cancelled = campaigns.create_email_campaign(
-        store, settings, [article_id], "news", send_at=utcnow() + timedelta(hours=1)
+        store, settings, [article_id], "news", send_at=utcnow() + timedelta(hours=1), force=True
     )
     campaigns.cancel(store, cancelled)
     assert not editing.is_public(store, article_id)  # cancelled before its time: it never went out

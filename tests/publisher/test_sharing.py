@@ -90,7 +90,7 @@ def test_a_digest_send_shares_its_articles_once_when_configured(monkeypatch, soc
     assert shared == ["bluesky", "x:work"]
     assert campaigns.earlier_share(social_store, article_id, "x:work") == "(still queued)"
 
-    second = campaigns.create_email_campaign(social_store, settings, [article_id], "readers")
+    second = campaigns.create_email_campaign(social_store, settings, [article_id], "readers", force=True)
     dispatcher.calls.clear()
     campaigns.dispatch(social_store, settings, dispatcher, second)
     campaigns.dispatch(social_store, settings, dispatcher, second)  # a sweep re-dispatching shares nothing

@@ -1,12 +1,14 @@
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from publisher.store import Store
 from publisher.store.models import Base
+from publisher.store.session import _alembic_config
 from tests.support.services import postgres_database
 
 
@@ -35,3 +37,41 @@ def test_migrations_build_exactly_the_models_schema(database_url: str):
 def test_opening_twice_is_a_no_op(database_url: str):
     Store(database_url).dispose()
     Store(database_url).dispose()
+
+
+def test_upgrading_drops_the_word_paused_from_stored_pause_reasons(database_url: str):
+    """Issue 18 item 15: reasons are shown after "paused:", so those stored before 0010 lose their own "paused"."""
+    engine = create_engine(database_url)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0009")
+    old = {
+        1: "paused by an operator",
+        2: "paused: delivery cannot start as configured: no key",
+        3: "paused after 10 consecutive connection failures; last: refused",
+        4: "a reason of someone else's",
+    }
+    with engine.begin() as conn:
+        for cid, reason in old.items():
+            conn.execute(
+                text(
+                    "INSERT INTO campaigns (id, kind, state, subject, body_html, body_text, render_key, created_at,"
+                    " pause_reason, failure_streak) VALUES (:id, 'email', 'paused', '', '', '', '', :at, :reason, 0)"
+                ),
+                {"id": cid, "at": "2026-01-01 00:00:00", "reason": reason},
+            )
+    engine.dispose()
+
+    store = Store(database_url)  # opening the store migrates to the newest revision
+    try:
+        with store.engine.connect() as conn:
+            reasons = dict(conn.execute(text("SELECT id, pause_reason FROM campaigns")).all())
+    finally:
+        store.dispose()
+    assert reasons == {
+        1: "by an operator",
+        2: "delivery cannot start as configured: no key",
+        3: "after 10 consecutive connection failures; last: refused",
+        4: "a reason of someone else's",
+    }

@@ -67,8 +67,10 @@ def test_send_share_and_campaign_control(
     campaign = sent.json()
     assert campaign["total"] == 5 and campaign["kind"] == "email"
 
-    assert api.post(f"/api/campaigns/{campaign['id']}/pause").json()["state"] == "paused"
-    assert api.post(f"/api/campaigns/{campaign['id']}/resume").json()["state"] == "sending"
+    paused = api.post(f"/api/campaigns/{campaign['id']}/pause").json()
+    assert paused["state"] == "paused" and paused["pause_reason"] == "by an operator"  # read after "paused:"
+    resumed = api.post(f"/api/campaigns/{campaign['id']}/resume").json()
+    assert resumed["state"] == "sending" and resumed["pause_reason"] is None
     assert api.post(f"/api/campaigns/{campaign['id']}/cancel").json()["state"] == "cancelled"
     assert campaigns.status(store, campaign["id"]).state == "cancelled"
 

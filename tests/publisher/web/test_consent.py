@@ -49,9 +49,10 @@ def http(settings: Settings, store: Store, dispatcher: RecordingDispatcher) -> I
         server.stop()
 
 
-def send_digest(store: Store, settings: Settings, article_id: int) -> int:
-    """Create a campaign and deliver it in this process (the worker path is covered by tests/e2e)."""
-    campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "readers")
+def send_digest(store: Store, settings: Settings, article_id: int, *, again: bool = False) -> int:
+    """Create a campaign and deliver it in this process (the worker path is covered by tests/e2e); again=True
+    for the same digest a second time (forced past the duplicate-send rule)."""
+    campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "readers", force=again)
     deliver(store, settings, campaign_id)
     return campaign_id
 
@@ -115,7 +116,7 @@ def test_one_click_post_unsubscribes_and_the_next_campaign_skips_the_address(
     assert http.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200  # again: harmless
 
     before = len(smtp_server.messages)
-    send_digest(store, settings, article_id)
+    send_digest(store, settings, article_id, again=True)
     assert mailed(smtp_server, before) == [addresses[0], addresses[2]]
 
 
@@ -127,7 +128,7 @@ def test_unsubscribe_between_campaign_creation_and_sending_is_honoured(
     send_digest(store, settings, article_id)
     path = unsubscribe_url(smtp_server, addresses[0]).removeprefix("https://news.example.org")
 
-    queued = campaigns.create_email_campaign(store, settings, [article_id], "readers")  # all three queued
+    queued = campaigns.create_email_campaign(store, settings, [article_id], "readers", force=True)  # all 3 queued
     assert http.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     with store.session() as session:
         suppress(session, addresses[2], "manual", source="test")

@@ -186,6 +186,8 @@ def test_campaign_page_pause_resume_cancel(
     assert campaigns.status(store, campaign_id).state == "paused"
     progress = editor.get(f"{page}/progress").json()
     assert progress["state"] == "paused" and progress["can_resume"] and not progress["can_pause"]
+    assert progress["pause_reason"] == "by an operator"  # shown once, after "Paused:"
+    assert 'Paused: <span id="pause-reason-text">by an operator</span>' in editor.get(page).text
     assert progress["percent"] == 0 and progress["total"] == 10
 
     _post(editor, page, f"{page}/resume")

@@ -86,7 +86,9 @@ def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, see
     article_id = seed_article(store, seed_path)
     subscribe(store, "readers", 2)
     done = campaigns.create_email_campaign(store, settings, [article_id], "readers", subject="Done digest")
-    unfinished = campaigns.create_email_campaign(store, settings, [article_id], "readers", subject="Queued digest")
+    unfinished = campaigns.create_email_campaign(
+        store, settings, [article_id], "readers", subject="Queued digest", force=True
+    )
     campaigns.dispatch(store, settings, RecordingDispatcher(), done)
     with store.session() as session:
         from sqlalchemy import update

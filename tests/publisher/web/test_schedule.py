@@ -121,7 +121,8 @@ def test_api_send_at_schedules_and_reschedule_moves_it(
     later = when + timedelta(days=1)
     moved = api.post(f"/api/campaigns/{body['id']}/reschedule", json={"send_at": later.isoformat()})
     assert moved.status_code == 200 and datetime.fromisoformat(moved.json()["scheduled_at"]) == later
-    now = api.post("/api/campaigns/send", json={"article_ids": [article_id], "list_name": "news"}).json()
+    now_body = {"article_ids": [article_id], "list_name": "news", "force": True}  # the same digest, scheduled too
+    now = api.post("/api/campaigns/send", json=now_body).json()
     assert now["scheduled_at"] is None and [c[0] for c in dispatcher.calls] == [now["id"]]
 
 
