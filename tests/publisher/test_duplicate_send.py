@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from publisher import campaigns, importers, library, runtime
+from publisher.campaigns import create as campaigns_create
 from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import AlreadySubmitted, Conflict, DuplicateSend, PublisherError
@@ -153,3 +154,24 @@ def test_a_token_that_is_not_one_we_made_is_refused(store: Store, settings: Sett
     with pytest.raises(PublisherError, match="submission token is not valid"):
         campaigns.create_email_campaign(store, settings, [article_id], "news", submission="a b\r\n")
     assert email_campaigns(store) == 0
+
+
+def test_two_posts_of_one_form_that_both_pass_the_check_still_make_one_campaign(
+    any_store: Store, settings: Settings, articles: list[int], monkeypatch: pytest.MonkeyPatch
+):
+    """The unique submission column is the backstop: here the second post's check misses the first campaign,
+    as it could if the two raced, and its insert fails; the service answers with the first campaign."""
+    real = campaigns_create.submitted_campaign
+    calls: list[str] = []
+
+    def racing(session, token: str) -> int | None:
+        calls.append(token)
+        return None if len(calls) <= 2 else real(session, token)  # both checks see nothing; the fallback looks
+
+    monkeypatch.setattr(campaigns_create, "submitted_campaign", racing)
+    services = runtime.build(settings, store=any_store, dispatcher=RecordingDispatcher())
+    first = service.send_digest(services, articles, "news", submission="double-click", force=True)
+
+    again = service.send_digest(services, articles, "news", submission="double-click", force=True)
+
+    assert again == first and len(calls) == 3 and email_campaigns(any_store) == 1
