@@ -137,6 +137,31 @@ def require_admin(editor: Editor) -> None:
         raise Forbidden("only an administrator can manage other editors")
 
 
+@dataclass(frozen=True)
+class UserSummary:
+    """An editor as the people lists show them: role and how many API tokens they hold."""
+
+    id: int
+    username: str
+    is_admin: bool
+    tokens: int
+    created_at: datetime
+
+
+def user_summaries(store: Store) -> list[UserSummary]:
+    """Every editor by username, with their API token count."""
+    with store.session() as session:
+        counts = (
+            select(ApiToken.user_id, func.count().label("n")).group_by(ApiToken.user_id).subquery("token_counts")
+        )
+        rows = session.execute(
+            select(User, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.user_id == User.id)
+            .order_by(User.username)
+        )
+        return [UserSummary(u.id, u.username, u.is_admin, int(n), u.created_at) for u, n in rows]
+
+
 def list_users(store: Store) -> list[Editor]:
     with store.session() as session:
         return [Editor(u.id, u.username, u.is_admin) for u in session.scalars(select(User).order_by(User.username))]

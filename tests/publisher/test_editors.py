@@ -118,3 +118,12 @@ def test_an_editor_can_be_cut_off_and_removed_but_not_the_last_administrator(sto
     assert [e.username for e in editors.list_users(store)] == ["boss"]
     with pytest.raises(PublisherError, match="last administrator"):
         editors.remove_user(store, "boss")
+
+
+def test_user_summaries_count_each_editors_tokens(store: Store):
+    editors.add_user(store, "boss", "a long password")
+    editors.add_user(store, "ed", "a long password")
+    for i in range(2):
+        editors.create_token(store, "ed", f"t{i}")
+    summary = {u.username: (u.is_admin, u.tokens) for u in editors.user_summaries(store)}
+    assert summary == {"boss": (True, 0), "ed": (False, 2)}
