@@ -150,7 +150,7 @@ def _record_durably(
             if waited >= RECORD_PATIENCE_SECONDS:
                 log.error("campaign %s: results of %d rows could not be recorded: %s", campaign_id, len(updates), exc)
                 raise
-            log.warning("campaign %s: cannot record results (%s); trying again in %.0f s", campaign_id, exc, delay)
+            log.warning("campaign %s: cannot record results (%s); trying again in %.1f s", campaign_id, exc, delay)
             problem = str(exc)
             time.sleep(delay)
             waited += delay
