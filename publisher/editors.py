@@ -277,7 +277,8 @@ def grant_for_token(store: Store, token: str) -> TokenGrant | None:
         if row is None:
             return None
         api_token, username, is_admin = row
-        api_token.last_used_at = utcnow()
+        if not store.read_only:  # a read-only data directory still serves reads
+            api_token.last_used_at = utcnow()
         return TokenGrant(Editor(api_token.user_id, username, is_admin), frozenset(_scopes(api_token.scopes)))
 
 
