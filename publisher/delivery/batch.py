@@ -13,8 +13,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -120,21 +120,19 @@ def _deliver_chunks(
         messages = setup.source.messages(store, claimed)
         health = ChunkHealth()
         updates, stop = send_chunk(setup.connection, claimed, messages, settings, outcome, health, setup.limiter)
-        recorded = _record_durably(store, settings, work.campaign_id, claimed_at, updates, health)
+        recorded = _record_durably(
+            store,
+            work.campaign_id,
+            len(updates),
+            partial(record, store, settings, work.campaign_id, claimed_at, updates, health),
+        )
         outcome.paused = recorded or outcome.paused
         if stop or outcome.paused:
             return False
     return True
 
 
-def _record_durably(
-    store: Store,
-    settings: Settings,
-    campaign_id: int,
-    claimed_at: datetime,
-    updates: list[dict[str, Any]],
-    health: ChunkHealth,
-) -> str | None:
+def _record_durably(store: Store, campaign_id: int, rows: int, write: Callable[[], str | None]) -> str | None:
     """record(), held on to while the store cannot be written (a full disk): these messages went out.
 
     The chunk's results are kept and written again with backoff for up to RECORD_PATIENCE_SECONDS, claiming
@@ -145,10 +143,10 @@ def _record_durably(
     waited, delay = 0.0, RECORD_RETRY_FIRST_SECONDS
     while True:
         try:
-            reason = record(store, settings, campaign_id, claimed_at, updates, health)
+            reason = write()
         except (StorageUnavailable, OperationalError) as exc:
             if waited >= RECORD_PATIENCE_SECONDS:
-                log.error("campaign %s: results of %d rows could not be recorded: %s", campaign_id, len(updates), exc)
+                log.error("campaign %s: results of %d rows could not be recorded: %s", campaign_id, rows, exc)
                 raise
             log.warning("campaign %s: cannot record results (%s); trying again in %.1f s", campaign_id, exc, delay)
             problem = str(exc)
