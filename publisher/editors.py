@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -23,6 +23,7 @@ from publisher.errors import Forbidden, NotFound, PublisherError
 from publisher.store import Store
 from publisher.store.models import ApiToken, LoginAttempt, User, WebSession, utcnow
 
+M = TypeVar("M", WebSession, ApiToken)
 SESSION_LIFETIME = timedelta(days=14)
 # A username, or one client address, gets this many failed logins per window; then logins wait.
 MAX_FAILURES = 5
@@ -220,21 +221,14 @@ def login(store: Store, username: str, password: str, address: str) -> LoginSess
 
 def session_for(store: Store, token: str) -> tuple[Editor, str] | None:
     """The editor and CSRF token of a live session, or None."""
-    if not token:
-        return None
     with store.session() as session:
-        row = session.execute(
-            select(WebSession, User.username, User.is_admin)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == _digest(token))
-        ).first()
-        if row is None:
+        web_session, editor = _holder(session, WebSession, token)
+        if web_session is None or editor is None:
             return None
-        web_session, username, is_admin = row
         if web_session.expires_at < utcnow():
             session.delete(web_session)
             return None
-        return Editor(web_session.user_id, username, is_admin), web_session.csrf_token
+        return editor, web_session.csrf_token
 
 
 def logout(store: Store, token: str) -> None:
@@ -291,25 +285,31 @@ def revoke_token(store: Store, user_id: int, token_id: int) -> None:
 
 def grant_for_token(store: Store, token: str) -> TokenGrant | None:
     """Who an API token speaks for and its scopes, or None for an unknown (or revoked) token."""
-    if not token:
-        return None
     with store.session() as session:
-        row = session.execute(
-            select(ApiToken, User.username, User.is_admin)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == _digest(token))
-        ).first()
-        if row is None:
+        api_token, editor = _holder(session, ApiToken, token)
+        if api_token is None or editor is None:
             return None
-        api_token, username, is_admin = row
-        api_token.last_used_at = utcnow()
-        return TokenGrant(Editor(api_token.user_id, username, is_admin), frozenset(_scopes(api_token.scopes)))
+        if not store.read_only:  # a read-only data directory still serves reads
+            api_token.last_used_at = utcnow()
+        return TokenGrant(editor, frozenset(_scopes(api_token.scopes)))
 
 
 def editor_for_token(store: Store, token: str) -> Editor | None:
     """The editor an API token belongs to, or None for an unknown token."""
     grant = grant_for_token(store, token)
     return grant.editor if grant else None
+
+
+def _holder(session: Session, model: type[M], token: str) -> tuple[M | None, Editor | None]:
+    """The session or API token row a secret names (by its hash), and the editor it belongs to."""
+    if not token:
+        return None, None
+    row = session.execute(
+        select(model, User.username, User.is_admin)
+        .join(User, User.id == model.user_id)
+        .where(model.token_hash == _digest(token))
+    ).first()
+    return (None, None) if row is None else (row[0], Editor(row[0].user_id, row[1], row[2]))
 
 
 def _scopes(stored: str) -> tuple[str, ...]:

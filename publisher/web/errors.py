@@ -6,7 +6,15 @@ editor its "share again" checkbox.
 
 from __future__ import annotations
 
-from publisher.errors import AlreadyShared, Conflict, Forbidden, NotFound, PublisherError, StorageUnavailable
+from publisher.errors import (
+    AlreadyShared,
+    BrokerUnavailable,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PublisherError,
+    StorageUnavailable,
+)
 
 # Most specific first: the first class the error is an instance of gives the status.
 _STATUS: list[tuple[type[PublisherError], int]] = [
@@ -14,6 +22,7 @@ _STATUS: list[tuple[type[PublisherError], int]] = [
     (Forbidden, 403),  # a role or token scope the caller lacks
     (Conflict, 409),  # clashes with what exists; `force` may override it
     (StorageUnavailable, 503),  # the data directory is full or read-only: try again later
+    (BrokerUnavailable, 503),  # the work is saved; the broker took no wake-up call: the sweep will
 ]
 
 

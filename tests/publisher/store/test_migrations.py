@@ -35,3 +35,12 @@ def test_migrations_build_exactly_the_models_schema(database_url: str):
 def test_opening_twice_is_a_no_op(database_url: str):
     Store(database_url).dispose()
     Store(database_url).dispose()
+
+
+def test_the_schema_heads_constant_names_every_branch_head():
+    # Store checks the database against SCHEMA_HEADS with one SELECT instead of importing alembic.
+    from alembic.script import ScriptDirectory
+
+    from publisher.store.session import SCHEMA_HEADS, _alembic_config
+
+    assert set(ScriptDirectory.from_config(_alembic_config()).get_heads()) == SCHEMA_HEADS
