@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
-from publisher.errors import Forbidden, NotFound, PublisherError
+from publisher.errors import Conflict, Forbidden, NotFound, PublisherError
 from publisher.store import Store
 from publisher.store.models import ApiToken, LoginAttempt, User, WebSession, utcnow
 
@@ -123,13 +123,28 @@ def remove_user(store: Store, username: str) -> None:
     """Remove an editor with their sessions and tokens; the last administrator cannot be removed."""
     with store.session() as session:
         user = _user(session, username)
-        if user.is_admin:
-            admins = session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True)))
-            if (admins or 0) <= 1:
-                raise PublisherError(f"{username!r} is the last administrator; make another one first")
+        _keep_an_admin(session, user)
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
         session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
         session.delete(user)
+
+
+def set_admin(store: Store, username: str, admin: bool) -> None:
+    """Make an editor an administrator, or an editor again (the last administrator stays one)."""
+    with store.session() as session:
+        user = _user(session, username)
+        if not admin:
+            _keep_an_admin(session, user)
+        user.is_admin = admin
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse a change that would leave nobody able to manage editors."""
+    if not user.is_admin:
+        return
+    admins = session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True)))
+    if (admins or 0) <= 1:
+        raise Conflict(f"{user.username!r} is the last administrator; make another one first (`users admin NAME`)")
 
 
 def require_admin(editor: Editor) -> None:

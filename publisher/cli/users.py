@@ -102,6 +102,19 @@ def users_revoke_tokens(ctx: typer.Context, username: str) -> None:
     out.print(f"{count} API token{'' if count == 1 else 's'} of {username!r} revoked", markup=False)
 
 
+@users_app.command("admin")
+def users_admin(
+    ctx: typer.Context,
+    username: str,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Make them an editor again instead.")] = False,
+) -> None:
+    """Make an editor an administrator (who manages other editors), or --revoke that."""
+    from publisher import editors  # lazy: start-up cost
+
+    editors.set_admin(services(ctx).store, username, not revoke)
+    out.print(f"{username!r} is {'an editor' if revoke else 'an administrator'} now", markup=False)
+
+
 @users_app.command("remove")
 def users_remove(
     ctx: typer.Context,

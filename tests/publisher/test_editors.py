@@ -127,3 +127,13 @@ def test_user_summaries_count_each_editors_tokens(store: Store):
         editors.create_token(store, "ed", f"t{i}")
     summary = {u.username: (u.is_admin, u.tokens) for u in editors.user_summaries(store)}
     assert summary == {"boss": (True, 0), "ed": (False, 2)}
+
+
+def test_an_editor_can_be_made_an_administrator_and_back_but_someone_stays_one(store: Store):
+    editors.add_user(store, "boss", "a long password")
+    editors.add_user(store, "ed", "a long password")
+    editors.set_admin(store, "ed", True)
+    editors.set_admin(store, "boss", False)
+    assert {e.username: e.is_admin for e in editors.list_users(store)} == {"boss": False, "ed": True}
+    with pytest.raises(editors.Conflict, match="last administrator"):
+        editors.set_admin(store, "ed", False)

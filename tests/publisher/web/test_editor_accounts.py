@@ -98,7 +98,7 @@ def test_an_administrator_removes_an_editor_after_confirming(
 
 def test_the_last_administrator_cannot_be_removed(editor: httpx.Client, store: Store):
     refused = _post(editor, "/editor/people", "/editor/people/editor/remove", {"confirm": "yes"})
-    assert refused.status_code == 422 and "last administrator" in refused.text
+    assert refused.status_code == 409 and "last administrator" in refused.text
     assert [u.username for u in editors.list_users(store)] == ["editor"]
 
 
