@@ -70,6 +70,12 @@ def confirm_token(secret: str, subscriber_id: int, list_id: int, nonce: str) -> 
     return URLSafeTimedSerializer(secret, salt=_CONFIRM_SALT).dumps([subscriber_id, list_id, nonce])
 
 
+def check_signup(email: str, name: str = "") -> tuple[str, str]:
+    """The address as stored and the name as kept, from the input alone (no store): InvalidAddress names a
+    bad address, PublisherError a name no mail header can carry. The web answers these before queueing."""
+    return normalize_address(email), check_header_value("name", name.strip())[:200]
+
+
 def request_signup(
     store: Store, settings: Settings, email: str, *, list_name: str, name: str = "", source: str = "web"
 ) -> SignupOutcome:
@@ -78,8 +84,7 @@ def request_signup(
     InvalidAddress or NotFound (no such list) for bad input. Suppressed, bounced and complained addresses
     get no mail; an active subscriber gets none either.
     """
-    address = normalize_address(email)
-    name = check_header_value("name", name.strip())[:200]
+    address, name = check_signup(email, name)
     with store.session() as session:
         mailing_list = get_list(session, list_name)
         if is_suppressed(session, address):

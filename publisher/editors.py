@@ -12,17 +12,18 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
-from publisher.errors import Forbidden, NotFound, PublisherError
+from publisher.errors import Conflict, Forbidden, NotFound, PublisherError
 from publisher.store import Store
 from publisher.store.models import ApiToken, LoginAttempt, User, WebSession, utcnow
 
+M = TypeVar("M", WebSession, ApiToken)
 SESSION_LIFETIME = timedelta(days=14)
 # A username, or one client address, gets this many failed logins per window; then logins wait.
 MAX_FAILURES = 5
@@ -122,19 +123,59 @@ def remove_user(store: Store, username: str) -> None:
     """Remove an editor with their sessions and tokens; the last administrator cannot be removed."""
     with store.session() as session:
         user = _user(session, username)
-        if user.is_admin:
-            admins = session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True)))
-            if (admins or 0) <= 1:
-                raise PublisherError(f"{username!r} is the last administrator; make another one first")
+        _keep_an_admin(session, user)
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
         session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
         session.delete(user)
+
+
+def set_admin(store: Store, username: str, admin: bool) -> None:
+    """Make an editor an administrator, or an editor again (the last administrator stays one)."""
+    with store.session() as session:
+        user = _user(session, username)
+        if not admin:
+            _keep_an_admin(session, user)
+        user.is_admin = admin
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse a change that would leave nobody able to manage editors."""
+    if not user.is_admin:
+        return
+    admins = session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True)))
+    if (admins or 0) <= 1:
+        raise Conflict(f"{user.username!r} is the last administrator; make another one first (`users admin NAME`)")
 
 
 def require_admin(editor: Editor) -> None:
     """Refuse an action that only an administrator may take."""
     if not editor.is_admin:
         raise Forbidden("only an administrator can manage other editors")
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """An editor as the people lists show them: role and how many API tokens they hold."""
+
+    id: int
+    username: str
+    is_admin: bool
+    tokens: int
+    created_at: datetime
+
+
+def user_summaries(store: Store) -> list[UserSummary]:
+    """Every editor by username, with their API token count."""
+    with store.session() as session:
+        counts = (
+            select(ApiToken.user_id, func.count().label("n")).group_by(ApiToken.user_id).subquery("token_counts")
+        )
+        rows = session.execute(
+            select(User, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.user_id == User.id)
+            .order_by(User.username)
+        )
+        return [UserSummary(u.id, u.username, u.is_admin, int(n), u.created_at) for u, n in rows]
 
 
 def list_users(store: Store) -> list[Editor]:
@@ -195,21 +236,14 @@ def login(store: Store, username: str, password: str, address: str) -> LoginSess
 
 def session_for(store: Store, token: str) -> tuple[Editor, str] | None:
     """The editor and CSRF token of a live session, or None."""
-    if not token:
-        return None
     with store.session() as session:
-        row = session.execute(
-            select(WebSession, User.username, User.is_admin)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == _digest(token))
-        ).first()
-        if row is None:
+        web_session, editor = _holder(session, WebSession, token)
+        if web_session is None or editor is None:
             return None
-        web_session, username, is_admin = row
         if web_session.expires_at < utcnow():
             session.delete(web_session)
             return None
-        return Editor(web_session.user_id, username, is_admin), web_session.csrf_token
+        return editor, web_session.csrf_token
 
 
 def logout(store: Store, token: str) -> None:
@@ -266,25 +300,31 @@ def revoke_token(store: Store, user_id: int, token_id: int) -> None:
 
 def grant_for_token(store: Store, token: str) -> TokenGrant | None:
     """Who an API token speaks for and its scopes, or None for an unknown (or revoked) token."""
-    if not token:
-        return None
     with store.session() as session:
-        row = session.execute(
-            select(ApiToken, User.username, User.is_admin)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == _digest(token))
-        ).first()
-        if row is None:
+        api_token, editor = _holder(session, ApiToken, token)
+        if api_token is None or editor is None:
             return None
-        api_token, username, is_admin = row
-        api_token.last_used_at = utcnow()
-        return TokenGrant(Editor(api_token.user_id, username, is_admin), frozenset(_scopes(api_token.scopes)))
+        if not store.read_only:  # a read-only data directory still serves reads
+            api_token.last_used_at = utcnow()
+        return TokenGrant(editor, frozenset(_scopes(api_token.scopes)))
 
 
 def editor_for_token(store: Store, token: str) -> Editor | None:
     """The editor an API token belongs to, or None for an unknown token."""
     grant = grant_for_token(store, token)
     return grant.editor if grant else None
+
+
+def _holder(session: Session, model: type[M], token: str) -> tuple[M | None, Editor | None]:
+    """The session or API token row a secret names (by its hash), and the editor it belongs to."""
+    if not token:
+        return None, None
+    row = session.execute(
+        select(model, User.username, User.is_admin)
+        .join(User, User.id == model.user_id)
+        .where(model.token_hash == _digest(token))
+    ).first()
+    return (None, None) if row is None else (row[0], Editor(row[0].user_id, row[1], row[2]))
 
 
 def _scopes(stored: str) -> tuple[str, ...]:

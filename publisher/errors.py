@@ -94,3 +94,7 @@ class StorageUnavailable(PublisherError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class BrokerUnavailable(PublisherError):
+    """The broker did not take a wake-up call; the outbox holds the work and the sweep hands it out later."""

@@ -13,10 +13,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from publisher.channels import Channel, open_channel
 from publisher.config import Settings
@@ -36,6 +37,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RATE_LIMITED_CHUNK_SECONDS = 30  # under a rate limit, a chunk holds about this many seconds of sending
+# How long a worker holds on to a sent chunk's results while the store cannot take them (well inside the
+# batch's time budget and the broker's redelivery window), and how it spaces the attempts.
+RECORD_PATIENCE_SECONDS = 120.0
+RECORD_RETRY_FIRST_SECONDS = 0.5
+RECORD_RETRY_MAX_SECONDS = 15.0
 
 
 class SetupError(Exception):
@@ -114,10 +120,54 @@ def _deliver_chunks(
         messages = setup.source.messages(store, claimed)
         health = ChunkHealth()
         updates, stop = send_chunk(setup.connection, claimed, messages, settings, outcome, health, setup.limiter)
-        outcome.paused = record(store, settings, work.campaign_id, claimed_at, updates, health) or outcome.paused
+        recorded = _record_durably(
+            store,
+            work.campaign_id,
+            len(updates),
+            partial(record, store, settings, work.campaign_id, claimed_at, updates, health),
+        )
+        outcome.paused = recorded or outcome.paused
         if stop or outcome.paused:
             return False
     return True
+
+
+def _record_durably(store: Store, campaign_id: int, rows: int, write: Callable[[], str | None]) -> str | None:
+    """record(), held on to while the store cannot be written (a full disk): these messages went out.
+
+    The chunk's results are kept and written again with backoff for up to RECORD_PATIENCE_SECONDS, claiming
+    nothing more meanwhile; once they are written the campaign pauses with the reason, so an operator sees
+    what happened before resuming. If the store stays unwritable the error goes up: the rows stay claimed
+    and, after their lease, are sent again (the duplicates are bounded by this one chunk).
+    """
+    waited, delay = 0.0, RECORD_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            reason = write()
+        except (StorageUnavailable, OperationalError) as exc:
+            if waited >= RECORD_PATIENCE_SECONDS:
+                log.error("campaign %s: results of %d rows could not be recorded: %s", campaign_id, rows, exc)
+                raise
+            log.warning("campaign %s: cannot record results (%s); trying again in %.1f s", campaign_id, exc, delay)
+            problem = str(exc)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
+            continue
+        if waited == 0.0:
+            return reason
+        return _pause_after_unrecorded(store, campaign_id, waited, problem)
+
+
+def _pause_after_unrecorded(store: Store, campaign_id: int, waited: float, problem: str) -> str:
+    reason = (
+        f"results could not be recorded for {waited:.0f} s ({problem}); they are recorded now; "
+        "resume once the store has room again"
+    )
+    with store.session() as session:
+        if pause_campaign(session, campaign_id, reason):
+            log.warning("campaign %s paused: %s", campaign_id, reason)
+    return reason
 
 
 def _set_up(store: Store, settings: Settings, work: _Work) -> _Setup | None:

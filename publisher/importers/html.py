@@ -29,7 +29,7 @@ import nh3
 
 from publisher.articles import Article, Section, slugify, summarize
 from publisher.errors import ImportFailed
-from publisher.importers.text import MAX_TITLE_CHARS, check_size, is_share_residue
+from publisher.importers.text import MAX_TITLE_CHARS, check_size, is_share_residue, refuse_empty_or_binary
 
 MAX_HEADING_CHARS = 200  # the editor refuses longer headings; a longer "heading" is kept as a paragraph
 
@@ -143,12 +143,7 @@ def decode(data: bytes, source: str) -> str:
     Valid UTF-8 wins over a declaration: pasted or API-posted HTML reaches us as UTF-8 whatever its <meta>
     says, and text in a single-byte charset with accented letters is practically never valid UTF-8.
     """
-    if not data.strip():
-        raise ImportFailed(f"{source}: the file is empty")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFailed(f"{source}: the file is UTF-16; save it as UTF-8")
-    if b"\x00" in data[:8192]:
-        raise ImportFailed(f"{source}: this is a binary file, not an HTML article")
+    refuse_empty_or_binary(data, source, "an HTML article")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

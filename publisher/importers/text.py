@@ -6,6 +6,7 @@ a line made only of such words is dropped.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import unicodedata
@@ -81,12 +82,19 @@ def looks_like_heading(line: str) -> bool:
     return len(line) <= MAX_HEADING_CHARS and len(line.split()) <= MAX_HEADING_WORDS and not line.endswith(_CLOSING)
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 text (a BOM is allowed); binary data and other encodings are refused by name."""
+def refuse_empty_or_binary(data: bytes, source: str, kind: str) -> None:
+    """An empty file, UTF-16 or a binary file is refused by name before any decoding."""
     if not data.strip():
         raise ImportFailed(f"{source}: the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFailed(f"{source}: the file is UTF-16; save it as UTF-8")
     if b"\x00" in data[:8192]:
-        raise ImportFailed(f"{source}: this is a binary file, not a text article")
+        raise ImportFailed(f"{source}: this is a binary file, not {kind}")
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is allowed); binary data and other encodings are refused by name."""
+    refuse_empty_or_binary(data, source, "a text article")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,7 @@ from publisher.web.security import (
     api_docs_page,
     login_redirect,
 )
+from publisher.web.signups import SignupQueue, handle_signup
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -35,6 +37,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    app.state.signups.close()  # the signups already answered are handled before the process goes
     app.state.services.close_dispatcher()  # the one it made (broker connections); the store is its builder's
 
 
@@ -53,6 +56,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state = AppState(services)
+    app.state.signups = SignupQueue(partial(handle_signup, services))  # publisher/web/signups.py
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/docs", include_in_schema=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from publisher.errors import (
     AlreadyShared,
+    BrokerUnavailable,
     Conflict,
     DuplicateSend,
     Forbidden,
@@ -22,6 +23,7 @@ _STATUS: list[tuple[type[PublisherError], int]] = [
     (Forbidden, 403),  # a role or token scope the caller lacks
     (Conflict, 409),  # clashes with what exists; `force` may override it
     (StorageUnavailable, 503),  # the data directory is full or read-only: try again later
+    (BrokerUnavailable, 503),  # the work is saved; the broker took no wake-up call: the sweep will
 ]
 
 

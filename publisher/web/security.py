@@ -2,7 +2,9 @@
 
 Every editor page depends on `require_editor`, which sends a visitor without a session to the login page;
 every editor form handler reads its fields through `checked_form`, which refuses a form whose csrf_token
-does not match the session's. The API depends on `require_token` and answers 401 without a valid token.
+does not match the session's. The API depends on `require_scope`: 401 without a valid token, 403 naming the
+scope (read, write, send) when the token lacks the one the route declares. `require_admin_page` lets only an
+administrator in.
 
 The login form has no session yet: its token is bound to a pre-session instead, a random id the server
 signs into the `publisher_login_csrf` cookie (a value the client made up is replaced, and one older than
@@ -21,6 +23,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -31,6 +34,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 
 from publisher import editors
+from publisher.errors import Forbidden
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store
 
@@ -66,6 +70,12 @@ def require_editor(request: Request) -> EditorContext:
         raise LoginRequired(request.url.path)
     editor, csrf = found
     return EditorContext(editor, csrf)
+
+
+def require_admin_page(ctx: EditorContext = Depends(require_editor)) -> EditorContext:
+    """The logged-in editor when an administrator; Forbidden (a 403 page) for any other editor."""
+    editors.require_admin(ctx.editor)
+    return ctx
 
 
 async def checked_form(request: Request, ctx: EditorContext = Depends(require_editor)) -> FormData:
@@ -152,17 +162,57 @@ def set_login_csrf_cookie(request: Request, response: Response, cookie: str) -> 
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `publisher users token` or /editor/tokens")
 
+# Every /api operation declares the token scope it needs in its OpenAPI operation, under this key:
+# `openapi_extra=READ` (or WRITE, SEND). The check reads the declaration of the route that matched, so what
+# the schema documents is what is enforced, and a route that declares nothing is refused (fail closed).
+SCOPE_KEY = "x-required-scope"
+READ: dict[str, Any] = {SCOPE_KEY: "read"}  # GET and other read-only operations
+WRITE: dict[str, Any] = {SCOPE_KEY: "write"}  # changes to articles, lists and subscribers
+SEND: dict[str, Any] = {SCOPE_KEY: "send"}  # digests, shares and the control of their campaigns
+PUBLIC: dict[str, Any] = {SCOPE_KEY: "none"}  # no token at all: the public signup
 
-def require_token(
+
+def require_grant(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> editors.Editor:
-    """The editor owning the bearer token; 401 otherwise."""
-    editor = editors.editor_for_token(get_store(request), credentials.credentials if credentials else "")
-    if editor is None:
+) -> editors.TokenGrant:
+    """The editor and scopes of the bearer token; 401 without a valid one."""
+    grant = editors.grant_for_token(get_store(request), credentials.credentials if credentials else "")
+    if grant is None:
         raise HTTPException(
             status_code=401, detail="a valid API token is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    return editor
+    return grant
+
+
+def require_token(grant: editors.TokenGrant = Depends(require_grant)) -> editors.Editor:
+    """The editor owning the bearer token; 401 otherwise."""
+    return grant.editor
+
+
+def declared_scope(route: object) -> str | None:
+    """The scope an API route declares in its OpenAPI operation, or None."""
+    extra = getattr(route, "openapi_extra", None) or {}
+    scope = extra.get(SCOPE_KEY)
+    return scope if isinstance(scope, str) else None
+
+
+def require_scope(request: Request, grant: editors.TokenGrant = Depends(require_grant)) -> editors.TokenGrant:
+    """The token, once it holds the scope the matched route declares: 403 naming the scope otherwise."""
+    scope = declared_scope(request.scope.get("route"))
+    if scope not in editors.SCOPES:
+        raise Forbidden("this API operation declares no token scope, so no token may call it")
+    missing_scope(grant, scope)
+    return grant
+
+
+def missing_scope(grant: editors.TokenGrant, scope: str, why: str = "this operation needs") -> None:
+    """Forbidden, naming the scope, when the token lacks it."""
+    if scope not in grant.scopes:
+        has = ", ".join(s for s in editors.SCOPES if s in grant.scopes) or "none"
+        raise Forbidden(
+            f"this API token lacks the {scope!r} scope, which {why} (it has: {has}); "
+            f"create a token with the {scope!r} scope"
+        )
 
 
 SECURITY_HEADERS = {

@@ -200,6 +200,7 @@ def test_the_editors_day(
             ("/editor/subscribers?q=reader0000", "16-subscribers"),
             ("/editor/channels", "17-channels"),
             ("/editor/tokens", "18-tokens"),
+            ("/editor/people", "18-people"),  # the editor is the first user, so an administrator
             ("/digests", "19-public-digests"),
         ]:
             page.goto(f"{server.url}{path}")

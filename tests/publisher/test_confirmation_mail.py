@@ -28,7 +28,7 @@ from publisher.web import create_app
 from tests.support.dkim import dns_answering, make_dkim_key
 from tests.support.factories import RecordingDispatcher, seed_article
 from tests.support.smtp import SmtpServer
-from tests.support.web import LiveServer
+from tests.support.web import LiveServer, eventually
 
 
 @pytest.fixture
@@ -91,6 +91,7 @@ def test_a_confirmation_mail_is_signed_and_headed_like_a_digest(
 
     signed_up = http.post("/api/subscribe", json={"email": "Ana@Example.com", "name": "Ana", "list": "Weekly Readers"})
     assert signed_up.status_code == 202
+    eventually(lambda: dispatcher.calls)  # the signup is handled after its answer
     deliver_dispatched(store, settings, dispatcher)
     [received] = smtp_server.wait_for(1)
     confirmation = parse(received.data)
@@ -133,6 +134,7 @@ def test_a_tampered_confirmation_fails_dkim(
     dkim_record: bytes,
 ):
     http.post("/api/subscribe", json={"email": "bo@example.com", "list": "Weekly Readers"})
+    eventually(lambda: dispatcher.calls)
     deliver_dispatched(store, settings, dispatcher)
     [received] = smtp_server.wait_for(1)
     tampered = received.data.replace(b"Subject: Confirm your", b"Subject: Confirm our")

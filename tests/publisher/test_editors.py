@@ -118,3 +118,22 @@ def test_an_editor_can_be_cut_off_and_removed_but_not_the_last_administrator(sto
     assert [e.username for e in editors.list_users(store)] == ["boss"]
     with pytest.raises(PublisherError, match="last administrator"):
         editors.remove_user(store, "boss")
+
+
+def test_user_summaries_count_each_editors_tokens(store: Store):
+    editors.add_user(store, "boss", "a long password")
+    editors.add_user(store, "ed", "a long password")
+    for i in range(2):
+        editors.create_token(store, "ed", f"t{i}")
+    summary = {u.username: (u.is_admin, u.tokens) for u in editors.user_summaries(store)}
+    assert summary == {"boss": (True, 0), "ed": (False, 2)}
+
+
+def test_an_editor_can_be_made_an_administrator_and_back_but_someone_stays_one(store: Store):
+    editors.add_user(store, "boss", "a long password")
+    editors.add_user(store, "ed", "a long password")
+    editors.set_admin(store, "ed", True)
+    editors.set_admin(store, "boss", False)
+    assert {e.username: e.is_admin for e in editors.list_users(store)} == {"boss": False, "ed": True}
+    with pytest.raises(editors.Conflict, match="last administrator"):
+        editors.set_admin(store, "ed", False)

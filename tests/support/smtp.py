@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
@@ -28,6 +29,8 @@ class RecordingHandler:
     lock: threading.Lock = field(default_factory=threading.Lock)
     pipelining: bool = True  # advertise PIPELINING (aiosmtpd handles pipelined commands, but does not say so)
     rcpt_calls: dict[str, int] = field(default_factory=dict)
+    # Called (in the server's thread) when the Nth message has arrived: on_message = {n: callback}.
+    on_message: dict[int, Callable[[], None]] = field(default_factory=dict)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: ANN001, ANN201
         session.host_name = hostname
@@ -46,6 +49,9 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            hook = self.on_message.pop(len(self.messages), None)
+        if hook is not None:
+            hook()
         return "250 Message accepted for delivery"
 
 

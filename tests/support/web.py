@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -31,3 +32,12 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def eventually(check: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> None:
+    """Wait until check() is true (work the app does after its answer, e.g. a queued signup); fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {getattr(check, '__name__', check)}")
+        time.sleep(interval)

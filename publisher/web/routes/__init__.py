@@ -7,6 +7,7 @@ from publisher.web.routes import (
     archive,
     auth,
     consent,
+    editor_accounts,
     editor_articles,
     editor_campaigns,
     editor_people,
@@ -19,6 +20,7 @@ ROUTERS: list[APIRouter] = [
     consent.router,  # public consent pages and endpoints (issue 5)
     auth.router,
     editor_people.router,
+    editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
     editor_articles.router,
     editor_campaigns.router,
     api.router,

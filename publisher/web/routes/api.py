@@ -1,9 +1,11 @@
 """The REST API under /api: everything the editor's pages do, for scripts and other systems.
 
 Every endpoint needs `Authorization: Bearer <token>` (create one with `publisher users token NAME` or on the
-API tokens page). Errors come back as {"detail": "..."} naming the problem: 401 without a valid token,
-404 for an unknown id, 409 for a conflict that `"force": true` overrides (sharing an article again), 422 for
-bad input.
+API tokens page) holding the scope the operation declares (`x-required-scope` in the schema): `read` for
+reading, `write` for changing articles, lists and subscribers, `send` for sending digests, sharing and
+controlling campaigns. Errors come back as {"detail": "..."} naming the problem: 401 without a valid token,
+403 naming the scope the token lacks, 404 for an unknown id, 409 for a conflict that `"force": true`
+overrides (sharing an article again), 422 for bad input.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from publisher.errors import PublisherError
 from publisher.render.email import article_url
 from publisher.web import limits
 from publisher.web.deps import get_services, get_settings, get_store
-from publisher.web.security import require_token
+from publisher.web.security import READ, SEND, WRITE, missing_scope, require_grant, require_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API token"},
+    403: {"description": "The token lacks the scope this operation needs; `detail` names it"},
     404: {"description": "No such object"},
     409: {"description": "A conflict, e.g. the article was shared to that channel before; `force` overrides it"},
     422: {"description": "Bad input; `detail` names the problem"},
@@ -32,7 +35,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/api",
     tags=["api"],
-    dependencies=[Depends(require_token)],
+    dependencies=[Depends(require_scope)],  # the scope each route declares: READ, WRITE, SEND
     responses=ERRORS,
     route_class=limits.JsonTextRoute,  # a lone surrogate in a JSON body is a 422 naming the field
 )
@@ -136,11 +139,7 @@ class SendIn(BaseModel):
         default=None,
         description="Send later, at this ISO 8601 time with its UTC offset (within a year); omit to send now",
     )
-    force: bool = Field(
-        default=False,
-        description="Send even if the same articles went (or are scheduled to go) to this list within the "
-        "duplicate-send window (PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS, default 24); without it that is a 409",
-    )
+    force: bool = Field(default=False, description="Send even if it went to this list lately (else 409)")
 
 
 class ShareIn(BaseModel):
@@ -211,23 +210,34 @@ def _campaign_out(state: campaigns.CampaignStatus) -> CampaignOut:
     )
 
 
-@router.get("/articles", summary="List articles, newest first")
+@router.get("/articles", openapi_extra=READ, summary="List articles, newest first")
 def api_articles(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ArticleOut]:
     return [_article_out(request, i) for i in editing.list_article_infos(get_store(request), limit)]
 
 
-@router.post("/articles", status_code=201, summary="Import an article from its text", max_body_size=limits.ARTICLE)
+@router.post(
+    "/articles",
+    openapi_extra=WRITE,
+    status_code=201,
+    summary="Import an article from its text",
+    max_body_size=limits.ARTICLE,
+)
 def api_import(request: Request, body: ArticleImport) -> ImportResult:
     article_id, created = editing.import_bytes(get_store(request), body.filename, body.text.encode("utf-8"))
     return ImportResult(id=article_id, created=created)
 
 
-@router.get("/articles/{article_id}", summary="One article")
+@router.get("/articles/{article_id}", openapi_extra=READ, summary="One article")
 def api_article(request: Request, article_id: Id) -> ArticleOut:
     return _article_out(request, editing.article_info(get_store(request), article_id))
 
 
-@router.patch("/articles/{article_id}", summary="Change the title and/or sections", max_body_size=limits.ARTICLE)
+@router.patch(
+    "/articles/{article_id}",
+    openapi_extra=WRITE,
+    summary="Change the title and/or sections",
+    max_body_size=limits.ARTICLE,
+)
 def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> ArticleOut:
     store = get_store(request)
     current = editing.article_info(store, article_id).article
@@ -242,22 +252,26 @@ def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> Article
 
 @router.post(
     "/articles/{article_id}/publish",
+    openapi_extra=WRITE,
     summary="Publish: the article appears in the public archive (and is shared to PUBLISHER_SHARE_ON_IMPORT)",
+    description="Needs `write`, and `send` too while PUBLISHER_SHARE_ON_IMPORT shares what is published.",
 )
-def api_publish(request: Request, article_id: Id) -> ArticleOut:
+def api_publish(request: Request, article_id: Id, grant: editors.TokenGrant = Depends(require_grant)) -> ArticleOut:
     services = get_services(request)
+    if services.settings.share_on_import_channels:
+        missing_scope(grant, "send", "publishing needs while PUBLISHER_SHARE_ON_IMPORT shares on publish")
     editing.set_published(services.store, article_id, True)
     service.auto_share_article(services, article_id)
     return _article_out(request, editing.article_info(services.store, article_id))
 
 
-@router.post("/articles/{article_id}/unpublish", summary="Back to draft")
+@router.post("/articles/{article_id}/unpublish", openapi_extra=WRITE, summary="Back to draft")
 def api_unpublish(request: Request, article_id: Id) -> ArticleOut:
     editing.set_published(get_store(request), article_id, False)
     return _article_out(request, editing.article_info(get_store(request), article_id))
 
 
-@router.get("/articles/{article_id}/preview", summary="The digest and each channel's share post")
+@router.get("/articles/{article_id}/preview", openapi_extra=READ, summary="The digest and each channel's share post")
 def api_preview(request: Request, article_id: Id) -> PreviewOut:
     settings, store = get_settings(request), get_store(request)
     article = library.get_article(store, article_id)
@@ -266,12 +280,12 @@ def api_preview(request: Request, article_id: Id) -> PreviewOut:
     return PreviewOut(subject=digest.subject, html=digest.html, text=digest.text, shares=shares)
 
 
-@router.get("/lists", summary="Lists with their sizes")
+@router.get("/lists", openapi_extra=READ, summary="Lists with their sizes")
 def api_lists(request: Request) -> list[ListOut]:
     return [ListOut(**vars(item)) for item in editing.lists_with_sizes(get_store(request))]
 
 
-@router.get("/subscribers", summary="Search subscribers by address or name")
+@router.get("/subscribers", openapi_extra=READ, summary="Search subscribers by address or name")
 def api_subscribers(
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
@@ -284,6 +298,7 @@ def api_subscribers(
 
 @router.post(
     "/subscribers",
+    openapi_extra=WRITE,
     summary="Add subscribers to a list (created if new); one bad address adds nothing",
     max_body_size=limits.ADDRESSES,
 )
@@ -294,13 +309,14 @@ def api_add_subscribers(request: Request, body: SubscribersAdd) -> AddResult:
     return AddResult(added=report.added, already=report.already)
 
 
-@router.get("/campaigns", summary="Recent campaigns")
+@router.get("/campaigns", openapi_extra=READ, summary="Recent campaigns")
 def api_campaigns(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[CampaignSummary]:
     return [CampaignSummary(**vars(c)) for c in editing.recent_campaigns(get_store(request), limit=limit)]
 
 
 @router.post(
     "/campaigns/send",
+    openapi_extra=SEND,
     status_code=201,
     summary="Send a digest of these articles to a list, now or at send_at (409 if it went there lately, unless forced)",
 )
@@ -315,6 +331,7 @@ def api_send(request: Request, body: SendIn) -> CampaignOut:
 
 @router.post(
     "/campaigns/share",
+    openapi_extra=SEND,
     status_code=201,
     summary="Share an article to channels, now (409 if shared to one of them before, unless forced)",
 )
@@ -328,37 +345,37 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
     return _campaign_out(campaigns.status(services.store, campaign_id))
 
 
-@router.get("/campaigns/{campaign_id}", summary="A campaign's state and progress")
+@router.get("/campaigns/{campaign_id}", openapi_extra=READ, summary="A campaign's state and progress")
 def api_campaign(request: Request, campaign_id: Id) -> CampaignOut:
     return _campaign_out(campaigns.status(get_store(request), campaign_id))
 
 
-@router.post("/campaigns/{campaign_id}/pause", summary="Pause a campaign")
+@router.post("/campaigns/{campaign_id}/pause", openapi_extra=SEND, summary="Pause a campaign")
 def api_pause(request: Request, campaign_id: Id) -> CampaignOut:
     campaigns.pause(get_store(request), campaign_id)
     return _campaign_out(campaigns.status(get_store(request), campaign_id))
 
 
-@router.post("/campaigns/{campaign_id}/resume", summary="Resume a paused campaign")
+@router.post("/campaigns/{campaign_id}/resume", openapi_extra=SEND, summary="Resume a paused campaign")
 def api_resume(request: Request, campaign_id: Id) -> CampaignOut:
     services = get_services(request)
     campaigns.resume(services.store, services.settings, services.dispatcher, campaign_id)
     return _campaign_out(campaigns.status(services.store, campaign_id))
 
 
-@router.post("/campaigns/{campaign_id}/cancel", summary="Cancel what is not yet sent")
+@router.post("/campaigns/{campaign_id}/cancel", openapi_extra=SEND, summary="Cancel what is not yet sent")
 def api_cancel(request: Request, campaign_id: Id) -> CampaignOut:
     campaigns.cancel(get_store(request), campaign_id)
     return _campaign_out(campaigns.status(get_store(request), campaign_id))
 
 
-@router.post("/campaigns/{campaign_id}/reschedule", summary="Move a scheduled send to another time")
+@router.post("/campaigns/{campaign_id}/reschedule", openapi_extra=SEND, summary="Move a scheduled send to another time")
 def api_reschedule(request: Request, campaign_id: Id, body: RescheduleIn) -> CampaignOut:
     campaigns.reschedule(get_store(request), campaign_id, body.send_at)
     return _campaign_out(campaigns.status(get_store(request), campaign_id))
 
 
-@router.get("/channels", summary="Configured channels")
+@router.get("/channels", openapi_extra=READ, summary="Configured channels")
 def api_channels(request: Request) -> list[ChannelOut]:
     settings = get_settings(request)
     out = [ChannelOut(name=settings.email_channel, use="email")]
@@ -366,6 +383,13 @@ def api_channels(request: Request) -> list[ChannelOut]:
     return out
 
 
-@router.get("/me", summary="The editor this token belongs to")
-def api_me(editor: editors.Editor = Depends(require_token)) -> dict[str, str]:
-    return {"username": editor.username}
+class MeOut(BaseModel):
+    username: str
+    admin: bool
+    scopes: list[str] = Field(description="What this token may do: read, write, send")
+
+
+@router.get("/me", openapi_extra=READ, summary="The editor this token belongs to, and the token's scopes")
+def api_me(grant: editors.TokenGrant = Depends(require_grant)) -> MeOut:
+    scopes = [s for s in editors.SCOPES if s in grant.scopes]
+    return MeOut(username=grant.editor.username, admin=grant.editor.is_admin, scopes=scopes)

@@ -23,12 +23,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from publisher import bounces, consent
-from publisher.campaigns import service
 from publisher.config import Settings
-from publisher.errors import InvalidAddress, NotFound, PublisherError
+from publisher.errors import PublisherError
 from publisher.store import Store
 from publisher.web import limits
-from publisher.web.deps import get_services, get_settings, get_store, page
+from publisher.web.deps import get_settings, get_store, page
+from publisher.web.security import PUBLIC
+from publisher.web.signups import SignupJob, SignupQueue
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=limits.JsonTextRoute)  # a lone surrogate in JSON: a 422 naming the field
@@ -79,28 +80,28 @@ class SignupRequest(BaseModel):
     website: str = Field(default="", description="Honeypot: leave empty.")
 
 
-def _signup(request: Request, form: SignupRequest) -> consent.SignupOutcome | None:
-    """Record the signup and hand its confirmation email to the workers; None when the honeypot caught a bot."""
+def _queue_signup(request: Request, form: SignupRequest) -> bool:
+    """Check the input alone and queue the signup (publisher/web/signups.py); the store is not touched here.
+
+    InvalidAddress or PublisherError for bad input (which depends on nothing stored); False when the queue
+    is full; True otherwise, also when the honeypot caught a bot (whose signup is dropped).
+    """
+    email, name = consent.check_signup(form.email, form.name)
     if form.website.strip():
         log.info("signup honeypot filled from %s; ignored", _client(request))
-        return None
-    services = get_services(request)
-    settings, store = services.settings, services.store
-    outcome = consent.request_signup(
-        store, settings, form.email, list_name=form.list_name, name=form.name, source=f"web:{_client(request)}"
-    )
-    if outcome.campaign_id is not None:
-        try:
-            service.dispatch(services, outcome.campaign_id)
-        except Exception:  # the outbox row is stored: a worker's sweep sends it when the broker is back
-            log.exception("could not dispatch confirmation campaign %s", outcome.campaign_id)
-    return outcome
+        return True
+    job = SignupJob(email=email, name=name, list_name=form.list_name, source=f"web:{_client(request)}")
+    queue: SignupQueue = request.app.state.signups
+    return queue.submit(job)
 
 
 _CHECK_INBOX = (
     "If {email} can be subscribed, a confirmation email is on its way. "
     "Open the link in it to start receiving the newsletter."
 )
+# The one answer to a well-formed signup, whatever the list and the address's state (issue 18, item 13).
+SIGNUP_ACCEPTED = {"status": "pending", "detail": "check your inbox for the confirmation link"}
+_BUSY = "too many signups are waiting; please try again in a minute"
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
@@ -111,7 +112,7 @@ def signup_page(request: Request, list: str = "default") -> HTMLResponse:  # noq
 
 @router.post("/subscribe", response_class=HTMLResponse, max_body_size=limits.SIGNUP)
 async def signup_form(request: Request) -> HTMLResponse:
-    """The signup form's POST: answers the same whether or not the address was already known."""
+    """The signup form's POST: one answer for every well-formed signup, given before the signup is handled."""
     data = await request.form()
     form = SignupRequest.model_validate(
         {
@@ -126,30 +127,27 @@ async def signup_form(request: Request) -> HTMLResponse:
         error = "Too many signups from your network; please try again later."
         return page(request, "consent/signup.html.j2", {**context, "error": error}, status_code=429)
     try:
-        await _in_thread(_signup, request, form)
-    except InvalidAddress as exc:
+        queued = _queue_signup(request, form)
+    except PublisherError as exc:  # a bad address or name: the input alone says so
         return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, status_code=422)
-    except NotFound:
-        return _message(request, "No such list", f"There is no list called {form.list_name!r}.", 404)
-    except PublisherError as exc:
-        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, status_code=422)
+    if not queued:
+        return page(request, "consent/signup.html.j2", {**context, "error": _BUSY.capitalize() + "."}, 503)
     return _message(request, "Check your inbox", _CHECK_INBOX.format(email=form.email), 200, problem=False)
 
 
-@router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP)
-def signup_api(form: SignupRequest, request: Request) -> JSONResponse:
-    """JSON signup: 202 {"status": "pending"} whatever the address's state, so it reveals nobody."""
+@router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP, openapi_extra=PUBLIC)
+async def signup_api(form: SignupRequest, request: Request) -> JSONResponse:
+    """JSON signup: 202 {"status": "pending"} for every well-formed signup, whatever the list or the
+    address's state, answered before it is handled; 422 for a bad address or name, 429 over the rate limit."""
     if not _limiter(request).allow(_client(request)):
         return JSONResponse({"error": "too many signups from this address; try again later"}, status_code=429)
     try:
-        _signup(request, form)
-    except InvalidAddress as exc:
-        return JSONResponse({"error": str(exc)}, status_code=422)
-    except NotFound as exc:
-        return JSONResponse({"error": str(exc)}, status_code=404)
+        queued = _queue_signup(request, form)
     except PublisherError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    return JSONResponse({"status": "pending", "detail": "check your inbox for the confirmation link"}, 202)
+    if not queued:
+        return JSONResponse({"error": _BUSY}, status_code=503, headers={"Retry-After": "60"})
+    return JSONResponse(SIGNUP_ACCEPTED, 202)
 
 
 async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:

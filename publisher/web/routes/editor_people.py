@@ -1,20 +1,22 @@
-"""Editor pages: the dashboard, subscribers (search, add, CSV import, export), channels, API tokens."""
+"""Editor pages: the dashboard, subscribers (search, add, CSV import, export), channels.
+
+API tokens and the administrators' People page are in editor_accounts.py."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from publisher import editing, editors, subscribers
+from publisher import editing, subscribers
 from publisher.accounts import Account
 from publisher.channels import share_channels, social_accounts
 from publisher.channels.check import check_channel
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.web import limits
-from publisher.web.deps import DbId, get_settings, get_store, page
+from publisher.web.deps import get_settings, get_store, page
 from publisher.web.security import EditorContext, checked_form, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -193,43 +195,3 @@ def test_channel(
         return page(request, "not_found.html.j2", {"what": "channel"}, status_code=404)
     result = check_channel(name, get_settings(request))
     return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": result})
-
-
-# --- API tokens -------------------------------------------------------------------------------------------
-
-
-def _tokens_page(request: Request, ctx: EditorContext, new_token: str = "", error: str = "") -> Response:
-    tokens = editors.list_tokens(get_store(request), ctx.editor.id)
-    return page(
-        request,
-        "editor/tokens.html.j2",
-        {"ctx": ctx, "tokens": tokens, "new_token": new_token, "error": error},
-        status_code=422 if error else 200,
-    )
-
-
-@router.get("/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
-    return _tokens_page(request, ctx)
-
-
-@router.post("/tokens")
-def create_token(
-    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
-) -> Response:
-    try:
-        token = editors.create_token(get_store(request), ctx.editor.username, str(form.get("name") or ""))
-    except PublisherError as exc:
-        return _tokens_page(request, ctx, error=str(exc))
-    return _tokens_page(request, ctx, new_token=token)
-
-
-@router.post("/tokens/{token_id}/revoke")
-def revoke_token(
-    token_id: DbId,
-    request: Request,
-    form: FormData = Depends(checked_form),
-    ctx: EditorContext = Depends(require_editor),
-) -> Response:
-    editors.revoke_token(get_store(request), ctx.editor.id, token_id)
-    return RedirectResponse("/editor/tokens", status_code=303)

@@ -63,3 +63,24 @@ def test_a_full_disk_is_named_and_reads_go_on(disk):
         session.add(MailingList(name="news"))
     assert _lists(store) == 1
     store.dispose()
+
+
+def test_a_store_opened_on_a_full_disk_reads_then_writes_again_once_there_is_room(
+    disk, monkeypatch: pytest.MonkeyPatch
+):
+    from publisher.store import session as store_session
+
+    monkeypatch.setattr(store_session, "RECOVER_EVERY_SECONDS", 0.0)
+    url = f"sqlite:///{disk / 'publisher.db'}"
+    Store(url).dispose()  # a database at the current schema, closed: its -wal and -shm files are gone
+    filler = fill(disk)
+    store = Store(url)  # cannot create -wal/-shm on a full disk: opens for reading
+    assert store.read_only and _lists(store) == 0
+    with pytest.raises(StorageUnavailable, match="is full"):
+        with store.session() as session:
+            session.add(MailingList(name="news"))
+    filler.unlink()
+    with store.session() as session:  # a long-lived process needs no restart
+        session.add(MailingList(name="news"))
+    assert not store.read_only and _lists(store) == 1
+    store.dispose()

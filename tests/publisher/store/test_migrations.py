@@ -75,3 +75,12 @@ def test_upgrading_drops_the_word_paused_from_stored_pause_reasons(database_url:
         3: "after 10 consecutive connection failures; last: refused",
         4: "a reason of someone else's",
     }
+
+
+def test_the_schema_heads_constant_names_every_branch_head():
+    # Store checks the database against SCHEMA_HEADS with one SELECT instead of importing alembic.
+    from alembic.script import ScriptDirectory
+
+    from publisher.store.session import SCHEMA_HEADS, _alembic_config
+
+    assert set(ScriptDirectory.from_config(_alembic_config()).get_heads()) == SCHEMA_HEADS

@@ -27,7 +27,8 @@ def api_app(settings: Settings, any_store: Store, seed_path: Path):
     app = create_app(settings, store)
     app.state.dispatcher = RecordingDispatcher()
     app.state.token = editors.create_token(store, "robot", "fuzz")
-    return app
+    yield app
+    app.state.signups.close()  # the signups the fuzzer queued are handled before the store goes
 
 
 FUZZ = settings(

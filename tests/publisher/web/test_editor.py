@@ -245,13 +245,13 @@ def test_channels_page_tests_the_connection(editor: httpx.Client):
 
 
 def test_api_token_is_shown_once_and_opens_the_api(editor: httpx.Client, live_server):
-    created = _post(editor, "/editor/tokens", "/editor/tokens", {"name": "my script"})
+    created = _post(editor, "/editor/tokens", "/editor/tokens", {"name": "my script", "scope": ["read", "write"]})
     token = re.search(r'<code id="new-token">([^<]+)</code>', created.text).group(1)
 
     assert token not in editor.get("/editor/tokens").text
     with httpx.Client(base_url=live_server.url) as api:
         me = api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.json() == {"username": "editor"}
+    assert me.json() == {"username": "editor", "admin": True, "scopes": ["read", "write"]}
 
 
 def test_dashboard_shows_campaigns_and_list_sizes(
