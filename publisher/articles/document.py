@@ -104,7 +104,8 @@ def from_json(data: Any) -> tuple[Block, ...]:
     if not isinstance(data, dict):
         raise InvalidDocument("a document is a JSON object with a version and blocks")
     if data.get("version") != VERSION:
-        raise InvalidDocument(f"unknown document version {data.get('version')!r}; this publisher reads version {VERSION}")
+        version = data.get("version")
+        raise InvalidDocument(f"unknown document version {version!r}; this publisher reads version {VERSION}")
     return _blocks_in(_field(data, "blocks", list, "document"), "blocks", 0)
 
 
@@ -143,9 +144,9 @@ def _block_in(obj: Any, where: str, depth: int) -> Block | None:
     try:
         if kind == "heading":
             level = _field(obj, "level", int, where)
-            return Heading(level, _inlines_in(_field(obj, "children", list, where), where, depth))
+            return Heading(level, _inlines_in(_field(obj, "children", list, where), where, 0))
         if kind == "paragraph":
-            return Paragraph(_inlines_in(_field(obj, "children", list, where), where, depth))
+            return Paragraph(_inlines_in(_field(obj, "children", list, where), where, 0))
         if kind == "list":
             inner = _deeper(depth, where)
             items = _field(obj, "items", list, where)

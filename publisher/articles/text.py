@@ -6,7 +6,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-
 _APOSTROPHES = re.compile(r"['’‘`.]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
