@@ -2,8 +2,9 @@
 
 An Article's body is its `blocks` (publisher.articles.blocks). `sections` is the plain-text view of
 them that today's renderers read, derived from the blocks (see sections_of): a heading opens a section,
-each paragraph is its plain text on one line, a list item is its paragraphs (an ordered one numbered
-"2. ..."), a quote its paragraphs, a code block its text on one line; images and rules add nothing. An
+each paragraph is its plain text on one line (a line break read as a space), a list item is its
+paragraphs (an ordered one numbered "2. ..."), a quote its paragraphs, a code block its text on one
+line; images and rules add nothing. An
 Article made from sections alone (as tests and older code do) gets blocks from them: a level-2 heading
 and plain paragraphs.
 """
@@ -22,7 +23,7 @@ from publisher.articles.blocks import (
     Paragraph,
     Quote,
     Text,
-    one_line,
+    flat_text,
 )
 from publisher.articles.document import to_json
 
@@ -99,7 +100,7 @@ def sections_of(blocks: Sequence[Block]) -> tuple[Section, ...]:
         if isinstance(block, Heading):
             if paragraphs:
                 sections.append(Section(heading, tuple(paragraphs)))
-            heading, paragraphs = one_line(block.children) or None, []
+            heading, paragraphs = flat_text(block.children) or None, []
         else:
             paragraphs.extend(flat_paragraphs([block]))
     if paragraphs:
@@ -111,7 +112,7 @@ def flat_paragraphs(blocks: Sequence[Block]) -> Iterator[str]:
     """Each paragraph of these blocks as one line of plain text, lists and quotes opened up."""
     for block in blocks:
         if isinstance(block, Paragraph | Heading):
-            text = one_line(block.children)
+            text = flat_text(block.children)
             if text:
                 yield text
         elif isinstance(block, CodeBlock):

@@ -20,7 +20,7 @@ from publisher.articles.urls import local_image_path, safe_href, safe_image_src
 
 MAX_NESTING = 16  # containers (links, emphasis, lists, quotes) inside one another; deeper ones are flattened
 MAX_IMAGE_SIDE = 100_000
-_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # what HTML collapses; a no-break space stays
+_WHITESPACE = re.compile(r"\s+")  # collapsed in imported markup, a no-break space too (as before the model)
 
 
 @dataclass(frozen=True)
@@ -161,17 +161,23 @@ def _side(value: int | str | None) -> int | None:
 
 def plain_text(inlines: Iterable[Inline]) -> str:
     """The text a reader sees: links and emphasis flattened to their text, a line break as "\\n"."""
-    return "".join(_texts(inlines))
+    return "".join(_texts(inlines, "\n"))
 
 
-def _texts(inlines: Iterable[Inline]) -> Iterator[str]:
+def flat_text(inlines: Iterable[Inline]) -> str:
+    """plain_text on one line, as the sections view holds it: a line break is a space, ends trimmed; the
+    text itself is left as it is (importers have already collapsed the whitespace HTML collapses)."""
+    return "".join(_texts(inlines, " ")).strip()
+
+
+def _texts(inlines: Iterable[Inline], line_break: str) -> Iterator[str]:
     for run in inlines:
         if isinstance(run, Text | InlineCode):
             yield run.text
         elif isinstance(run, LineBreak):
-            yield "\n"
+            yield line_break
         else:
-            yield from _texts(run.children)
+            yield from _texts(run.children, line_break)
 
 
 def one_line(inlines: Iterable[Inline]) -> str:
