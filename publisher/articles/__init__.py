@@ -4,6 +4,7 @@ its plain-text sections view, and the text helpers importers share. No I/O here.
 
 from publisher.articles.article import (
     DEFAULT_LANGUAGE,
+    UNDETERMINED,
     Article,
     Section,
     blocks_from_sections,
@@ -40,6 +41,7 @@ from publisher.articles.text import iter_sentences, language_tag, sentences, slu
 __all__ = [
     "DEFAULT_LANGUAGE",
     "MAX_NESTING",
+    "UNDETERMINED",
     "VERSION",
     "Article",
     "Block",

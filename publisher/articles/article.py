@@ -28,6 +28,7 @@ from publisher.articles.blocks import (
 from publisher.articles.document import to_json
 
 DEFAULT_LANGUAGE = "en"  # PUBLISHER_LANGUAGE's default; importers are told the configured one
+UNDETERMINED = "und"  # BCP 47's "undetermined": what a caller passes to fill the configured language in later
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from publisher import campaigns, editing, editors, library, subscribers
+from publisher.articles import language_tag, to_json
 from publisher.campaigns import service
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
@@ -56,7 +57,9 @@ class ArticleOut(BaseModel):
     slug: str
     summary: str
     url: str
+    lang: str = Field(description="The article's language (a BCP 47 tag)")
     sections: list[SectionOut]
+    blocks: dict[str, Any] = Field(description='The document: {"version": 1, "blocks": [...]} (see the README)')
     published_at: datetime | None
     created_at: datetime
 
@@ -70,6 +73,9 @@ class ArticleImport(BaseModel):
         default="pasted.txt",
         max_length=200,
         description="Its name; the suffix picks the importer: .txt/.text, .md/.markdown or .html/.htm",
+    )
+    lang: str | None = Field(
+        default=None, max_length=35, description="Its language when the file declares none; default PUBLISHER_LANGUAGE"
     )
 
 
@@ -182,7 +188,9 @@ def _article_out(request: Request, info: editing.ArticleInfo) -> ArticleOut:
         slug=a.slug,
         summary=a.summary,
         url=article_url(get_settings(request), a),
+        lang=a.lang,
         sections=[SectionOut(heading=s.heading, paragraphs=list(s.paragraphs)) for s in a.sections],
+        blocks=to_json(a.blocks),
         published_at=info.published_at,
         created_at=info.created_at,
     )
@@ -211,7 +219,10 @@ def api_articles(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
 
 @router.post("/articles", status_code=201, summary="Import an article from its text", max_body_size=limits.ARTICLE)
 def api_import(request: Request, body: ArticleImport) -> ImportResult:
-    article_id, created = editing.import_bytes(get_store(request), body.filename, body.text.encode("utf-8"))
+    if body.lang is not None and language_tag(body.lang) is None:
+        raise PublisherError(f"lang must be a language tag such as en or pt-BR: {body.lang[:40]!r}")
+    text, language = body.text.encode("utf-8"), body.lang or get_settings(request).language
+    article_id, created = editing.import_bytes(get_store(request), body.filename, text, language)
     return ImportResult(id=article_id, created=created)
 
 

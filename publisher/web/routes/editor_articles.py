@@ -61,13 +61,19 @@ async def import_article(
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read()
             # Parsing a large Markdown or HTML file takes seconds: not on the event loop.
-            article_id, created = await run_in_threadpool(editing.import_bytes, store, upload.filename, data)
+            article_id, created = await run_in_threadpool(
+                editing.import_bytes, store, upload.filename, data, get_settings(request).language
+            )
         elif pasted.strip():
             paste_format = str(form.get("format") or "text")
             if paste_format not in PASTE_FORMATS:
                 raise PublisherError(f"unknown format {paste_format[:40]!r}; choose text, markdown or html")
             article_id, created = await run_in_threadpool(
-                editing.import_bytes, store, PASTE_FORMATS[paste_format], pasted.encode("utf-8")
+                editing.import_bytes,
+                store,
+                PASTE_FORMATS[paste_format],
+                pasted.encode("utf-8"),
+                get_settings(request).language,
             )
         else:
             raise PublisherError("choose a file to upload or paste the article's text")
