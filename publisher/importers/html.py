@@ -99,7 +99,7 @@ _NO_DEPTH |= {"caption", "colgroup", "rb", "rt", "rp", "html", "head", "body"}
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 # The WHATWG Encoding Standard reads these labels as windows-1252.
 _WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"}
-_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?\s*([A-Za-z0-9_-]{1,40})""", re.IGNORECASE)
+_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -128,7 +128,7 @@ def sanitize(markup: str) -> str:
 def declared_language(markup: str) -> str | None:
     """The `<html lang>` of a page, when it is a language tag."""
     match = _HTML_LANG.search(markup[:65536])
-    return language_tag(match.group(1)) if match else None
+    return language_tag(next(g for g in match.groups() if g is not None)) if match else None
 
 
 def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
