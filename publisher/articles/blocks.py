@@ -185,22 +185,6 @@ def one_line(inlines: Iterable[Inline]) -> str:
     return " ".join(plain_text(inlines).split())
 
 
-def inline_depth(inlines: Iterable[Inline]) -> int:
-    """How deep links, emphasis and strong nest in these runs (0 for text alone)."""
-    return max((1 + inline_depth(r.children) for r in inlines if isinstance(r, Link | Emphasis | Strong)), default=0)
-
-
-def block_depth(blocks: Iterable[Block]) -> int:
-    """How deep lists and quotes nest in these blocks (0 for none)."""
-    deepest = 0
-    for block in blocks:
-        if isinstance(block, ListBlock):
-            deepest = max(deepest, 1 + max((block_depth(item) for item in block.items), default=0))
-        elif isinstance(block, Quote):
-            deepest = max(deepest, 1 + block_depth(block.blocks))
-    return deepest
-
-
 def normalize_inlines(inlines: Sequence[Inline]) -> tuple[Inline, ...]:
     """Runs as HTML shows them: whitespace collapsed to single spaces, none at either end or around a line
     break, adjacent text merged, empty containers dropped (an empty link keeps nothing to click)."""
