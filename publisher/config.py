@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from email.utils import parseaddr
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # as publisher.articles.language_tag reads
 
 
 class Settings(BaseSettings):
@@ -28,6 +30,8 @@ class Settings(BaseSettings):
     newsletter_name: str = "Publisher digest"
     secret_key: SecretStr | None = None
     templates_dir: Path = PROJECT_ROOT / "templates"
+    # The language of an imported article that does not declare one (a BCP 47 tag such as "en" or "pt-BR")
+    language: str = "en"
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -97,6 +101,13 @@ class Settings(BaseSettings):
     @property
     def share_on_import_channels(self) -> list[str]:
         return self._names(self.share_on_import)
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        if not _LANGUAGE_TAG.fullmatch(value.strip()):
+            raise ValueError(f"PUBLISHER_LANGUAGE must be a language tag such as en or pt-BR: {value!r}")
+        return value.strip()
 
     @field_validator("base_url")
     @classmethod

@@ -51,7 +51,7 @@ def run_demo(out: Console, err: Console, data_dir: Path, count: int) -> bool:
     services = runtime.build(settings)  # the demo's own composition root: its settings, not the caller's
     store = services.store
 
-    article = importers.load(SEED)
+    article = importers.load(SEED, services.settings.language)
     [(article_id, _)] = library.save_articles(store, [article])
     out.print(f"imported [bold]{article.title}[/] as article {article_id} ({len(article.paragraphs)} paragraphs)")
 

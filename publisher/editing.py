@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from publisher import importers, library, sharing
 from publisher.accounts import network_of
-from publisher.articles import Article, Section, summarize
+from publisher.articles import Article, Section, blocks_from_sections, summarize
 from publisher.channels import share_channels
 from publisher.config import Settings
 from publisher.consent import CONFIRM_KIND
@@ -40,10 +40,11 @@ MAX_TITLE = 300
 MAX_HEADING = 200
 
 
-def import_bytes(store: Store, filename: str, data: bytes) -> tuple[int, bool]:
-    """Import one uploaded or pasted article, choosing the importer by the file name's suffix."""
+def import_bytes(store: Store, filename: str, data: bytes, lang: str | None = None) -> tuple[int, bool]:
+    """Import one uploaded or pasted article, choosing the importer by the file name's suffix; lang is its
+    language when the file declares none (the interfaces pass PUBLISHER_LANGUAGE)."""
     name = PurePath((filename or "").replace("\x00", "")).name or "pasted.txt"
-    [(article_id, created)] = library.save_articles(store, [importers.parse(data, name)])
+    [(article_id, created)] = library.save_articles(store, [importers.parse(data, name, lang)])
     return article_id, created
 
 
@@ -132,7 +133,8 @@ def update_article(store: Store, article_id: int, title: str, sections: list[Sec
         if row is None:
             raise NotFound(f"no article with id {article_id}")
         row.title = title
-        row.sections = [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in sections]
+        # Until the editor edits the document itself (issue 11, later phase), an edit is plain-text sections.
+        library.write_document(row, blocks_from_sections(sections))
         row.summary = summarize(sections[0].paragraphs[0])
         [article] = library.get_articles(session, [article_id])
         return article

@@ -98,3 +98,7 @@ class StorageUnavailable(PublisherError):
 
 class BrokerUnavailable(PublisherError):
     """The broker did not take a wake-up call; the outbox holds the work and the sweep hands it out later."""
+
+
+class InvalidDocument(PublisherError):
+    """A stored or submitted article document that is not a version this publisher reads, or malformed."""

@@ -7,21 +7,32 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.articles import Article, Section
+from publisher.articles import Article, Block, Section, blocks_from_sections, from_json, sections_of, to_json
 from publisher.errors import NotFound
 from publisher.store import Store
 from publisher.store.models import ArticleRow
 
 
 def _to_article(row: ArticleRow) -> Article:
+    if row.body is not None:
+        blocks = from_json(row.body)
+    else:  # written by a process older than migration 0010
+        blocks = blocks_from_sections([Section(s["heading"], tuple(s["paragraphs"])) for s in row.sections])
     return Article(
         id=row.id,
         title=row.title,
         slug=row.slug,
         summary=row.summary,
-        sections=tuple(Section(s["heading"], tuple(s["paragraphs"])) for s in row.sections),
         source=row.source,
+        blocks=blocks,
+        lang=row.lang,
     )
+
+
+def write_document(row: ArticleRow, blocks: Sequence[Block]) -> None:
+    """Put a document on its row: the body, and the plain-text sections still kept beside it."""
+    row.body = to_json(blocks)
+    row.sections = [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in sections_of(blocks)]
 
 
 def _free_slug(session: Session, slug: str, taken: set[str]) -> str:
@@ -51,10 +62,11 @@ def save_articles(store: Store, articles: Sequence[Article]) -> list[tuple[int, 
                 title=article.title,
                 slug=_free_slug(session, article.slug, taken),
                 summary=article.summary,
-                sections=[{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in article.sections],
                 source=article.source,
                 sha256=sha,
+                lang=article.lang,
             )
+            write_document(row, article.blocks)
             session.add(row)
             session.flush()
             out.append((row.id, True))

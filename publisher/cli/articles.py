@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +19,28 @@ article_app = group("Read imported articles.")
 
 @top.command("import")
 def import_articles(
-    ctx: typer.Context, paths: Annotated[list[Path], typer.Argument(help="Article files: .txt, .md or .html.")]
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Article files: .txt, .md or .html.")],
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The language (en, pt-BR, ...) of files that declare none (<html lang>, front matter lang:); "
+            "default PUBLISHER_LANGUAGE.",
+        ),
+    ] = None,
 ) -> None:
     """Import article files; prints one article id per file. Nothing is stored if any file is bad."""
     from publisher import importers, library  # lazy: start-up cost
+    from publisher.articles import UNDETERMINED, language_tag  # lazy: start-up cost
     from publisher.campaigns import service  # lazy: start-up cost
 
-    articles = [importers.load(path) for path in paths]
+    if lang is not None and language_tag(lang) is None:
+        raise typer.BadParameter(f"not a language tag such as en or pt-BR: {lang!r}", param_hint="--lang")
+    # Bad files are named before the settings are read: an undeclared language is filled in after.
+    articles = [importers.load(path, language_tag(lang) or UNDETERMINED) for path in paths]
     s = services(ctx)
+    articles = [replace(a, lang=s.settings.language) if a.lang == UNDETERMINED else a for a in articles]
     saved = library.save_articles(s.store, articles)
     for (article_id, created), path in zip(saved, paths, strict=True):
         out.print(article_id)
@@ -42,10 +57,13 @@ def import_articles(
 def article_show(ctx: typer.Context, article_id: int, format: Annotated[Format, FormatOption] = Format.text) -> None:
     """Show one article."""
     from publisher import library  # lazy: start-up cost
+    from publisher.render.urls import article_url  # lazy: start-up cost
 
-    article = library.get_article(services(ctx).store, article_id)
+    s = services(ctx)
+    article = library.get_article(s.store, article_id)
     if format is Format.json:
-        out.print(json.dumps(article.to_dict(), ensure_ascii=False, indent=2), markup=False)
+        shown = {**article.to_dict(), "url": article_url(s.settings, article)}
+        out.print(json.dumps(shown, ensure_ascii=False, indent=2), markup=False)
         return
     out.print(f"[bold]{escape(article.title)}[/]  (#{article.id}, {escape(article.slug)})")
     for section in article.sections:

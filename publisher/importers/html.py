@@ -1,17 +1,20 @@
 """The HTML article format: a saved web page or an HTML fragment.
 
-The markup is sanitized with nh3 first, against a strict allow-list of structural tags with no attributes
-except `<ol start>`: scripts, styles, iframes, forms, event handlers, comments and every URL (so every
-`javascript:` link) are gone before our own parser sees the text. The standard library's html.parser then
-reads the cleaned markup into the Article model, which holds plain text:
+The markup is sanitized with nh3 first, against an allow-list of the tags the document model can hold
+and a few attributes: `a[href]`, `img[src, alt, title, width, height]`, `ol[start]` and a
+`code[class="language-..."]`; only http, https and mailto URLs (and relative ones, which the model keeps
+as text or as a local image for the media store) survive it. Scripts, styles, iframes, SVG, forms, event
+handlers, style attributes and comments are gone before our own reader (publisher.importers.structure)
+builds the document from the cleaned markup:
 
 - the title is the first `<h1>`, else the page's `<title>`; text before that `<h1>` (site name, navigation,
   breadcrumbs) is page furniture and is dropped;
-- `<h2>` to `<h6>`, and any later `<h1>`, open sections;
-- `<p>`, `<li>`, `<blockquote>`, `<pre>`, table rows and text loose in a `<div>` become paragraphs; an item
-  of an ordered list keeps its number ("2. ..."); `<br><br>` splits a paragraph, a single `<br>` is a space;
-- inline markup is flattened to its text; links keep their text and lose their URL; images are dropped;
-- a paragraph made only of share-button words ("Share", "Tweet | Email") is dropped, as in the text format.
+- `<h2>` to `<h6>`, and any later `<h1>`, are headings (and open sections in the plain-text view);
+- paragraphs, links, emphasis, strong, inline code, line breaks, nested lists, block quotes, code blocks,
+  images (with alt, title as caption, width and height; a `<figure>`'s `<figcaption>` as caption) and
+  horizontal rules are kept; other inline markup keeps its text; table rows are paragraphs of their cells;
+- a paragraph made only of share-button words ("Share", "Tweet | Email") is dropped, as in the text format;
+- the language is the `<html lang>` attribute when it is a language tag, else the importer's default.
 
 Bytes are decoded as UTF-8 (a BOM is allowed); bytes that are not valid UTF-8 are decoded in the charset a
 `<meta>` tag near the start declares, if any. Markup nested more than MAX_DEPTH elements deep is refused.
@@ -23,52 +26,44 @@ import codecs
 import hashlib
 import re
 import unicodedata
-from html.parser import HTMLParser
 
 import nh3
 
-from publisher.articles import Article, Section, slugify, summarize
+from publisher.articles import (
+    DEFAULT_LANGUAGE,
+    Article,
+    Block,
+    Heading,
+    ListBlock,
+    Paragraph,
+    Quote,
+    flat_paragraphs,
+    language_tag,
+    one_line,
+    sections_of,
+    slugify,
+    summarize,
+)
 from publisher.errors import ImportFailed
+from publisher.importers import structure
 from publisher.importers.text import MAX_TITLE_CHARS, check_size, is_share_residue, refuse_empty_or_binary
 
 MAX_HEADING_CHARS = 200  # the editor refuses longer headings; a longer "heading" is kept as a paragraph
 
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-# Elements that start and end a run of text; each run becomes a paragraph (or a heading, or the title).
-_BLOCKS = _HEADINGS | {
-    "title",
-    "p",
-    "li",
-    "ul",
-    "ol",
-    "dl",
-    "dt",
-    "dd",
-    "blockquote",
-    "pre",
-    "div",
-    "section",
-    "article",
-    "main",
-    "header",
-    "footer",
-    "aside",
-    "figure",
-    "figcaption",
-    "table",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "hr",
-    "address",
-    "details",
-    "summary",
-}
-_CELLS = {"td", "th"}
 _INLINE = {"a", "b", "strong", "i", "em", "u", "s", "del", "ins", "mark", "small", "sub", "sup", "code", "kbd"}
-_INLINE |= {"q", "cite", "abbr", "time", "span", "br"}
-ALLOWED_TAGS = frozenset(_BLOCKS | _CELLS | _INLINE)
+_INLINE |= {"q", "cite", "abbr", "time", "span", "br", "img"}
+ALLOWED_TAGS = frozenset(set(structure.HEADINGS) | structure.BOUNDARIES | structure.CONTAINERS | structure.CELLS)
+ALLOWED_TAGS |= frozenset(_INLINE | {"pre", "hr"})
+# The attributes the document model reads; every other attribute (on*, style, class but a code language) goes.
+ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "code": {"class"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_CODE_CLASS = re.compile(r"(?:language|lang)-[A-Za-z0-9_+#.-]{1,40}")
+_SIZE = re.compile(r"[0-9]{1,6}")
 # Removed together with everything inside them: code, embedded content, forms, navigation and buttons.
 DROPPED_WITH_CONTENT = frozenset(
     {
@@ -104,10 +99,16 @@ _NO_DEPTH |= {"caption", "colgroup", "rb", "rt", "rp", "html", "head", "body"}
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 # The WHATWG Encoding Standard reads these labels as windows-1252.
 _WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"}
-# <br> is read as this mark (decode refuses control characters, so none is in the text): two in a row split
-# a paragraph, one is a space.
-_BR = "\x00"
-_PARAGRAPH_BREAK = re.compile(_BR + r"\s*" + _BR + r"[\s" + _BR + "]*")
+_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "code" and attribute == "class":
+        match = _CODE_CLASS.search(value)
+        return match.group(0) if match else None
+    if attribute in ("width", "height", "start"):
+        return value.strip() if _SIZE.fullmatch(value.strip()) else None
+    return value
 
 
 def sanitize(markup: str) -> str:
@@ -116,11 +117,18 @@ def sanitize(markup: str) -> str:
         markup,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={"ol": {"start"}},
-        url_schemes=set(),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes=set(URL_SCHEMES),
         strip_comments=True,
         link_rel=None,
     )
+
+
+def declared_language(markup: str) -> str | None:
+    """The `<html lang>` of a page, when it is a language tag."""
+    match = _HTML_LANG.search(markup[:65536])
+    return language_tag(next(g for g in match.groups() if g is not None)) if match else None
 
 
 def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
@@ -180,118 +188,61 @@ def _decode_declared(data: bytes, source: str, utf8_error: UnicodeDecodeError) -
         ) from None
 
 
-class _Reader(HTMLParser):
-    """Collects (kind, text) blocks from sanitized markup: kind is "title", "h1", "heading" or "paragraph"."""
+def read_blocks(markup: str, source: str) -> list[tuple[str, Block]]:
+    """Sanitize markup, then read it into ("title" | "h1" | "block", block) entries (structure.read).
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, str]] = []
-        self._buffer: list[str] = []
-        self._kind = "paragraph"
-        self._lists: list[int | None] = []  # the next number of each open ordered list; None for <ul>
-        self._prefix = ""
-        self._cells: list[str] | None = None
-
-    def _flush(self) -> None:
-        text, self._buffer = "".join(self._buffer), []
-        if self._kind == "paragraph":
-            for part in _PARAGRAPH_BREAK.split(text):
-                if part.strip():
-                    self.blocks.append(("paragraph", self._prefix + part))
-                    self._prefix = ""
-        elif text.strip():
-            self.blocks.append((self._kind, text))
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
-            self._buffer.append(_BR)
-        elif tag in _CELLS and self._cells is not None:
-            self._flush_cell()
-        elif tag in _BLOCKS:
-            self._flush()
-            if tag == "tr":
-                self._cells = []
-            elif tag in ("ul", "ol"):
-                self._lists.append(_start(attrs) if tag == "ol" else None)
-            elif tag == "li" and self._lists and self._lists[-1] is not None:
-                number = self._lists[-1]
-                self._lists[-1] = number + 1
-                self._prefix = f"{number}. "
-            self._kind = {"title": "title", "h1": "h1"}.get(tag, "heading" if tag in _HEADINGS else "paragraph")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _CELLS and self._cells is not None:
-            self._flush_cell()
-        elif tag in _BLOCKS:
-            if tag == "tr" and self._cells is not None:
-                self._flush_cell()
-                cells, self._cells = [c for c in self._cells if c], None
-                if cells:
-                    self.blocks.append(("paragraph", " | ".join(cells)))
-            self._flush()
-            if tag in ("ul", "ol") and self._lists:
-                self._lists.pop()
-            if tag == "li":
-                self._prefix = ""  # an empty item does not number the paragraph after the list
-            self._kind = "paragraph"
-
-    def _flush_cell(self) -> None:
-        assert self._cells is not None
-        self._cells.append(" ".join("".join(self._buffer).split()))
-        self._buffer = []
-
-    def handle_data(self, data: str) -> None:
-        self._buffer.append(data)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-def _start(attrs: list[tuple[str, str | None]]) -> int:
-    value = dict(attrs).get("start") or "1"
-    try:
-        return max(0, min(int(value.strip()), 10**6))
-    except ValueError:
-        return 1
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.replace(_BR, " ").split())
-
-
-def read_blocks(markup: str, source: str) -> list[tuple[str, str]]:
-    """Sanitize markup, then read it into (kind, text) blocks, each text one line of plain text.
-
-    kind is "title" (the <title>), "h1", "heading" (<h2> to <h6>) or "paragraph"; empty blocks are left out.
     Markup nested deeper than MAX_DEPTH elements is refused rather than left to take minutes.
     """
     if nesting_depth(markup) > MAX_DEPTH:
         raise ImportFailed(f"{source}: elements nest more than {MAX_DEPTH} levels deep; is this an article?")
-    reader = _Reader()
-    reader.feed(sanitize(markup))
-    reader.close()
-    blocks = [(kind, _one_line(text)) for kind, text in reader.blocks]
-    return [(kind, text) for kind, text in blocks if text]
+    return structure.read(sanitize(markup))
 
 
-def assemble(title: str, body: list[tuple[str, str]], data: bytes, source: str, fmt: str) -> Article:
-    """An Article from a title and the blocks of its body; headings open sections, share residue is dropped."""
+def entry_text(block: Block) -> str:
+    """The plain text of a title or heading entry."""
+    return one_line(block.children) if isinstance(block, Heading | Paragraph) else ""
+
+
+def has_text(entries: list[tuple[str, Block]]) -> bool:
+    """Whether any entry holds text (images and rules alone are not an article)."""
+    return any(next(flat_paragraphs([block]), None) for _, block in entries)
+
+
+def _without_residue(block: Block) -> Block | None:
+    """The block without share-button paragraphs anywhere in it; None when nothing is left."""
+    if isinstance(block, Paragraph):
+        return None if is_share_residue(one_line(block.children)) else block
+    if isinstance(block, Quote):
+        inner = tuple(b for b in map(_without_residue, block.blocks) if b is not None)
+        return Quote(inner) if inner else None
+    if isinstance(block, ListBlock):
+        items = tuple(tuple(b for b in map(_without_residue, item) if b is not None) for item in block.items)
+        return ListBlock(block.ordered, tuple(i for i in items if i), block.start) if any(items) else None
+    return block
+
+
+def assemble(
+    title: str, body: list[tuple[str, Block]], data: bytes, source: str, fmt: str, lang: str | None = None
+) -> Article:
+    """An Article from a title and the entries of its body: share residue dropped, a heading with nothing
+    under it before the next one dropped, a heading too long to be one kept as a paragraph."""
     if len(title) > MAX_TITLE_CHARS:
         raise ImportFailed(f"{source}: the title is {len(title)} characters long; at most {MAX_TITLE_CHARS}")
-    sections: list[Section] = []
-    heading: str | None = None
-    paragraphs: list[str] = []
-    for kind, text in body:
-        if kind in ("h1", "heading") and len(text) <= MAX_HEADING_CHARS:
-            # A heading with nothing under it before the next one is dropped: a section needs a paragraph.
-            if paragraphs:
-                sections.append(Section(heading, tuple(paragraphs)))
-            heading, paragraphs = text, []
-        elif kind != "title" and not is_share_residue(text):
-            paragraphs.append(text)
-    if paragraphs:
-        sections.append(Section(heading, tuple(paragraphs)))
+    blocks: list[Block] = []
+    heading: Heading | None = None
+    for kind, entry in body:
+        block = None if kind == "title" else _without_residue(entry)
+        if isinstance(block, Heading):
+            if len(one_line(block.children)) <= MAX_HEADING_CHARS:
+                heading = block
+                continue
+            block = Paragraph(block.children)
+        if block is not None:
+            if heading is not None:
+                blocks.append(heading)
+                heading = None
+            blocks.append(block)
+    sections = list(sections_of(blocks))
     if not sections:
         raise ImportFailed(f"{source}: has a title but no body")
     check_size(sections, source)
@@ -299,21 +250,24 @@ def assemble(title: str, body: list[tuple[str, str]], data: bytes, source: str, 
         title=title,
         slug=slugify(title),
         summary=summarize(sections[0].paragraphs[0]),
-        sections=tuple(sections),
         source={"format": fmt, "name": source, "sha256": hashlib.sha256(data).hexdigest()},
+        blocks=tuple(blocks),
+        lang=lang or DEFAULT_LANGUAGE,
     )
 
 
-def parse(data: bytes, source: str = "<html>") -> Article:
-    """Parse an HTML page or fragment into an Article, sanitizing it with nh3 first."""
-    blocks = read_blocks(decode(data, source), source)
-    if not blocks:
+def parse(data: bytes, source: str = "<html>", lang: str | None = None) -> Article:
+    """Parse an HTML page or fragment into an Article, sanitizing it with nh3 first; lang is the language
+    when the page does not declare one."""
+    markup = decode(data, source)
+    entries = read_blocks(markup, source)
+    if not has_text(entries):
         raise ImportFailed(f"{source}: no text in the page (only markup, scripts, images or comments)")
-    first_h1 = next((i for i, (kind, _) in enumerate(blocks) if kind == "h1"), None)
+    first_h1 = next((i for i, (kind, _) in enumerate(entries) if kind == "h1"), None)
     if first_h1 is not None:
-        title, body = blocks[first_h1][1], blocks[first_h1 + 1 :]
+        title, body = entry_text(entries[first_h1][1]), entries[first_h1 + 1 :]
     else:
-        title, body = next((text for kind, text in blocks if kind == "title"), ""), blocks
+        title, body = next((entry_text(b) for kind, b in entries if kind == "title"), ""), entries
     if not title:
         raise ImportFailed(f"{source}: no title; the page needs an <h1> or a <title>")
-    return assemble(title, body, data, source, "html")
+    return assemble(title, body, data, source, "html", declared_language(markup) or lang)

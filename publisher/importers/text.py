@@ -1,7 +1,8 @@
 """The plain-text article format: title on line 1, paragraphs one a line, short unpunctuated lines as subheadings.
 
 Pages copied out of a browser carry leftovers of share buttons ("Share", "Tweet", "Share on Facebook");
-a line made only of such words is dropped.
+a line made only of such words is dropped. A bare http(s) URL in a paragraph is kept as a link (to itself);
+punctuation right after it (a full stop, a closing bracket without an opening one inside the URL) is text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,19 @@ import hashlib
 import re
 import unicodedata
 
-from publisher.articles import Article, Section, slugify, summarize
+from publisher.articles import (
+    DEFAULT_LANGUAGE,
+    Article,
+    Block,
+    Heading,
+    Inline,
+    Paragraph,
+    Section,
+    Text,
+    link,
+    slugify,
+    summarize,
+)
 from publisher.errors import ImportFailed
 
 _SHARE_WORDS = {
@@ -51,6 +64,40 @@ MAX_TITLE_CHARS = 300
 # An article is for reading in a newsletter: anything larger is refused, not left to tie up a worker.
 MAX_PARAGRAPH_CHARS = 50_000
 MAX_ARTICLE_CHARS = 1_000_000
+_BARE_URL = re.compile(r"(?<![\w@/])https?://[^\s<>\"]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"’”»…"
+
+
+def linkify(text: str) -> tuple[Inline, ...]:
+    """The text as inline runs, each bare http(s) URL a link whose text is the URL."""
+    runs: list[Inline] = []
+    position = 0
+    for match in _BARE_URL.finditer(text):
+        url = _trim_url(match.group(0))
+        start, end = match.start(), match.start() + len(url)
+        if start > position:
+            runs.append(Text(text[position:start]))
+        runs.extend(link(url, [Text(url)]))
+        position = end
+    if position < len(text):
+        runs.append(Text(text[position:]))
+    return tuple(runs)
+
+
+def _trim_url(url: str) -> str:
+    while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        url = url[:-1]
+    return url
+
+
+def document(sections: list[Section]) -> tuple[Block, ...]:
+    """The document of the text format: each heading a level-2 heading, each paragraph linkified."""
+    blocks: list[Block] = []
+    for section in sections:
+        if section.heading is not None:
+            blocks.append(Heading(2, (Text(section.heading),)))
+        blocks.extend(Paragraph(linkify(p)) for p in section.paragraphs)
+    return tuple(blocks)
 
 
 def check_size(sections: list[Section], source: str) -> None:
@@ -107,8 +154,8 @@ def decode(data: bytes, source: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def parse(data: bytes, source: str = "<text>") -> Article:
-    """Parse the plain-text format into an Article."""
+def parse(data: bytes, source: str = "<text>", lang: str | None = None) -> Article:
+    """Parse the plain-text format into an Article in language lang (the text format declares none)."""
     text = decode(data, source)
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
@@ -140,10 +187,11 @@ def parse(data: bytes, source: str = "<text>") -> Article:
         title=title,
         slug=slugify(title),
         summary=summarize(first),
-        sections=tuple(sections),
         source={
             "format": "text",
             "name": source,
             "sha256": hashlib.sha256(data).hexdigest(),
         },
+        blocks=document(sections),
+        lang=lang or DEFAULT_LANGUAGE,
     )

@@ -29,7 +29,11 @@ class ArticleRow(Base):
     title: Mapped[str] = mapped_column(String(300))
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     summary: Mapped[str] = mapped_column(Text)
-    sections: Mapped[list[Any]] = mapped_column()
+    sections: Mapped[list[Any]] = mapped_column()  # the plain-text view, still written for older readers
+    # The document, versioned JSON (publisher.articles.document; migration 0010); NULL only if written by
+    # a process older than 0010, and then read from sections.
+    body: Mapped[dict[str, Any] | None] = mapped_column()
+    lang: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
     source: Mapped[dict[str, Any]] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

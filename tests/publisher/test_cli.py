@@ -137,3 +137,42 @@ def test_a_bad_html_file_stores_nothing_from_the_same_run(tmp_path: Path):
     assert "no-title.html: no title; the page needs an <h1> or a <title>" in result.stderr
     assert "Traceback" not in result.stderr
     assert publisher("article", "show", "1").returncode == 2
+
+
+def test_show_as_json_has_the_language_the_public_url_and_the_document(tmp_path: Path):
+    page = tmp_path / "rich.md"
+    page.write_text("# Rich\n\nSee [the report](https://example.org/r).\n\n- one\n  - two\n", encoding="utf-8")
+    article_id = publisher("import", "--lang", "pt-BR", str(page)).stdout.strip()
+
+    data = json.loads(publisher("article", "show", article_id, "--format", "json").stdout)
+
+    assert data["lang"] == "pt-BR"
+    assert data["url"] == "https://news.example.org/articles/rich"
+    assert data["blocks"]["version"] == 1
+    [paragraph, bullets] = data["blocks"]["blocks"]
+    assert paragraph["children"][1] == {
+        "type": "link",
+        "href": "https://example.org/r",
+        "children": [{"type": "text", "text": "the report"}],
+    }
+    assert bullets["type"] == "list" and bullets["items"][0][1]["type"] == "list"  # "two" nested under "one"
+    assert data["sections"] == [{"heading": None, "paragraphs": ["See the report.", "one", "two"]}]
+
+
+def test_the_language_is_the_files_then_lang_then_publisher_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    declared = tmp_path / "declared.html"
+    declared.write_text('<html lang="de"><h1>Declared</h1><p>x</p></html>', encoding="utf-8")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Plain\nSome text.\n", encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text("Other\nMore text.\n", encoding="utf-8")
+
+    ids = publisher("import", "--lang", "fr", str(declared), str(plain)).stdout.split()
+    monkeypatch.setenv("PUBLISHER_LANGUAGE", "nl")
+    ids += publisher("import", str(other)).stdout.split()
+    monkeypatch.delenv("PUBLISHER_LANGUAGE")
+
+    langs = [json.loads(publisher("article", "show", i, "--format", "json").stdout)["lang"] for i in ids]
+    assert langs == ["de", "fr", "nl"]
+    refused = publisher("import", "--lang", "not a language", str(plain))
+    assert refused.returncode == 2 and "--lang" in refused.stderr

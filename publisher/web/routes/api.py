@@ -10,19 +10,38 @@ overrides (sharing an article again), 422 for bad input.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
 
 from publisher import campaigns, editing, editors, library, subscribers
+from publisher.articles import language_tag, to_json
 from publisher.campaigns import service
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
 from publisher.web import limits
 from publisher.web.deps import get_services, get_settings, get_store
+from publisher.web.routes.api_models import (
+    AddResult,
+    ArticleImport,
+    ArticleOut,
+    ArticleUpdate,
+    CampaignOut,
+    CampaignSummary,
+    ChannelOut,
+    ImportResult,
+    ListOut,
+    MeOut,
+    PreviewOut,
+    RescheduleIn,
+    SectionOut,
+    SendIn,
+    ShareIn,
+    SharePreviewOut,
+    SubscriberOut,
+    SubscribersAdd,
+)
 from publisher.web.security import READ, SEND, WRITE, missing_scope, require_grant, require_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -43,142 +62,6 @@ router = APIRouter(
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
-class SectionIn(BaseModel):
-    heading: str | None = Field(default=None, max_length=200)
-    paragraphs: list[str] = Field(max_length=1000)
-
-
-class SectionOut(BaseModel):
-    heading: str | None
-    paragraphs: list[str]
-
-
-class ArticleOut(BaseModel):
-    id: int
-    title: str
-    slug: str
-    summary: str
-    url: str
-    sections: list[SectionOut]
-    published_at: datetime | None
-    created_at: datetime
-
-
-class ArticleImport(BaseModel):
-    text: str = Field(
-        description="The article: plain text (title on line 1), Markdown or HTML, as the filename's suffix says",
-        max_length=5_000_000,
-    )
-    filename: str = Field(
-        default="pasted.txt",
-        max_length=200,
-        description="Its name; the suffix picks the importer: .txt/.text, .md/.markdown or .html/.htm",
-    )
-
-
-class ImportResult(BaseModel):
-    id: int
-    created: bool = Field(description="False when these exact bytes were imported before")
-
-
-class ArticleUpdate(BaseModel):
-    title: str | None = Field(default=None, max_length=300)
-    sections: list[SectionIn] | None = Field(default=None, max_length=200)
-
-
-class SharePreviewOut(BaseModel):
-    channel: str
-    network: str
-    text: str
-    length: int = Field(description="The post's length as the network counts it (X weights, URLs, graphemes)")
-    limit: int | None = Field(description="The network's limit; null when it has none")
-    shortened: bool = Field(description="The summary was cut to fit the limit")
-    over: bool = Field(description="The post cannot go out as shown")
-    url: str
-    error: str | None
-    already_shared: str | None = Field(description="Where the article was shared to this account before")
-
-
-class PreviewOut(BaseModel):
-    subject: str
-    html: str
-    text: str
-    shares: list[SharePreviewOut]
-
-
-class ListOut(BaseModel):
-    id: int
-    name: str
-    active: int
-    total: int
-
-
-class SubscriberOut(BaseModel):
-    id: int
-    email: str
-    name: str
-    lists: dict[str, str]
-
-
-class SubscribersAdd(BaseModel):
-    emails: list[str] = Field(min_length=1, max_length=10_000)
-    list_name: str = Field(min_length=1, max_length=200, description="The list (created if new)")
-    name: str = Field(default="", max_length=200)
-
-
-class AddResult(BaseModel):
-    added: int
-    already: int
-
-
-class SendIn(BaseModel):
-    article_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(min_length=1, max_length=50)
-    list_name: str = Field(min_length=1, max_length=200)
-    subject: str | None = Field(default=None, max_length=300)
-    send_at: datetime | None = Field(
-        default=None,
-        description="Send later, at this ISO 8601 time with its UTC offset (within a year); omit to send now",
-    )
-    force: bool = Field(default=False, description="Send even if it went to this list lately (else 409)")
-
-
-class ShareIn(BaseModel):
-    article_id: int = Field(ge=1, le=2_147_483_647)
-    channels: list[str] = Field(min_length=1, max_length=20)
-    force: bool = False
-
-
-class CampaignOut(BaseModel):
-    id: int
-    kind: str
-    state: str
-    subject: str
-    counts: dict[str, int]
-    total: int
-    percent: int
-    created_at: datetime
-    finished_at: datetime | None
-    scheduled_at: datetime | None = Field(default=None, description="When a scheduled send starts (UTC)")
-    pause_reason: str | None = Field(default=None, description='Why it is paused, read after "paused:"')
-
-
-class RescheduleIn(BaseModel):
-    send_at: datetime = Field(description="The new time, ISO 8601 with its UTC offset (within a year)")
-
-
-class CampaignSummary(BaseModel):
-    id: int
-    kind: str
-    state: str
-    subject: str
-    created_at: datetime
-
-
-class ChannelOut(BaseModel):
-    name: str
-    use: str
-
-
 def _article_out(request: Request, info: editing.ArticleInfo) -> ArticleOut:
     a = info.article
     return ArticleOut(
@@ -187,7 +70,9 @@ def _article_out(request: Request, info: editing.ArticleInfo) -> ArticleOut:
         slug=a.slug,
         summary=a.summary,
         url=article_url(get_settings(request), a),
+        lang=a.lang,
         sections=[SectionOut(heading=s.heading, paragraphs=list(s.paragraphs)) for s in a.sections],
+        blocks=to_json(a.blocks),
         published_at=info.published_at,
         created_at=info.created_at,
     )
@@ -223,7 +108,10 @@ def api_articles(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
     max_body_size=limits.ARTICLE,
 )
 def api_import(request: Request, body: ArticleImport) -> ImportResult:
-    article_id, created = editing.import_bytes(get_store(request), body.filename, body.text.encode("utf-8"))
+    if body.lang is not None and language_tag(body.lang) is None:
+        raise PublisherError(f"lang must be a language tag such as en or pt-BR: {body.lang[:40]!r}")
+    text, language = body.text.encode("utf-8"), body.lang or get_settings(request).language
+    article_id, created = editing.import_bytes(get_store(request), body.filename, text, language)
     return ImportResult(id=article_id, created=created)
 
 
@@ -381,12 +269,6 @@ def api_channels(request: Request) -> list[ChannelOut]:
     out = [ChannelOut(name=settings.email_channel, use="email")]
     out += [ChannelOut(name=name, use="share") for name in share_channels(settings)]
     return out
-
-
-class MeOut(BaseModel):
-    username: str
-    admin: bool
-    scopes: list[str] = Field(description="What this token may do: read, write, send")
 
 
 @router.get("/me", openapi_extra=READ, summary="The editor this token belongs to, and the token's scopes")

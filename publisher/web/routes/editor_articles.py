@@ -63,7 +63,9 @@ async def import_article(
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read()
             # Parsing a large Markdown or HTML file takes seconds: not on the event loop.
-            article_id, created = await run_in_threadpool(editing.import_bytes, store, upload.filename, data)
+            article_id, created = await run_in_threadpool(
+                editing.import_bytes, store, upload.filename, data, get_settings(request).language
+            )
         elif pasted.strip():
             paste_format = str(form.get("format") or "text")
             if paste_format not in PASTE_FORMATS:
@@ -75,7 +77,11 @@ async def import_article(
                     "shorten it or split it into several articles"
                 )
             article_id, created = await run_in_threadpool(
-                editing.import_bytes, store, PASTE_FORMATS[paste_format], data
+                editing.import_bytes,
+                store,
+                PASTE_FORMATS[paste_format],
+                data,
+                get_settings(request).language,
             )
         else:
             raise PublisherError("choose a file to upload or paste the article's text")

@@ -86,3 +86,19 @@ def test_the_openapi_schema_documents_the_api(http: httpx.Client):
     assert "/api/campaigns/{campaign_id}/pause" in schema["paths"]
     assert not any(path.startswith("/editor") for path in schema["paths"])
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_an_article_carries_its_language_and_document(api: httpx.Client):
+    page = '<html lang="es"><h1>Rico</h1><p>Ver <a href="https://example.org/r">el informe</a>.</p></html>'
+    declared = api.post("/api/articles", json={"text": page, "filename": "rico.html"}).json()["id"]
+    given = api.post("/api/articles", json={"text": "Plain\nText.\n", "lang": "it"}).json()["id"]
+    refused = api.post("/api/articles", json={"text": "Other\nText.\n", "lang": "no such tag"})
+
+    article = api.get(f"/api/articles/{declared}").json()
+
+    assert article["lang"] == "es"
+    assert article["blocks"]["version"] == 1
+    assert article["blocks"]["blocks"][0]["children"][1]["href"] == "https://example.org/r"
+    assert article["sections"] == [{"heading": None, "paragraphs": ["Ver el informe."]}]
+    assert api.get(f"/api/articles/{given}").json()["lang"] == "it"
+    assert refused.status_code == 422 and "language tag" in refused.text

@@ -1,47 +1,10 @@
-"""Article and Section: the domain objects every importer produces and every renderer reads."""
+"""Text helpers every importer uses: slugs, sentences and summaries."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
-
-
-@dataclass(frozen=True)
-class Section:
-    """A run of paragraphs, opened by a subheading (or by nothing, at the top of an article)."""
-
-    heading: str | None
-    paragraphs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Article:
-    """An article as imported: title, slug, summary, sections and where it came from."""
-
-    title: str
-    slug: str
-    summary: str
-    sections: tuple[Section, ...]
-    source: dict[str, Any] = field(default_factory=dict)
-    id: int | None = None
-
-    @property
-    def paragraphs(self) -> list[str]:
-        return [p for s in self.sections for p in s.paragraphs]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "slug": self.slug,
-            "summary": self.summary,
-            "sections": [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in self.sections],
-            "source": self.source,
-        }
-
 
 _APOSTROPHES = re.compile(r"['’‘`.]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -125,3 +88,12 @@ def summarize(paragraph: str, max_length: int = 300) -> str:
         return " ".join(parts)
     cut = paragraph[: max_length - 1].rsplit(" ", 1)[0].rstrip(",;:—– ")
     return cut + "…"
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # BCP 47's shape, as PUBLISHER_LANGUAGE
+
+
+def language_tag(value: str | None) -> str | None:
+    """A language tag as a document declares it ("en", "pt-BR", "zh-Hant-TW"), or None if it is not one."""
+    value = (value or "").strip().replace("_", "-")
+    return value if _LANGUAGE_TAG.fullmatch(value) else None
