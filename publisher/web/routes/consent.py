@@ -15,7 +15,8 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -25,13 +26,15 @@ from starlette.concurrency import run_in_threadpool
 from publisher import bounces, consent
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.runtime import Services
 from publisher.store import Store
 from publisher.web import limits
-from publisher.web.deps import get_settings, get_store, page
+from publisher.web.deps import get_services, get_settings, get_store, page
 from publisher.web.security import PUBLIC
 from publisher.web.signups import SignupJob, SignupQueue
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 router = APIRouter(route_class=limits.JsonTextRoute)  # a lone surrogate in JSON: a 422 naming the field
 
 _STATUS_FOR_REFUSAL = {"invalid": 400, "expired": 410, "used": 410, "gone": 404}
@@ -171,69 +174,59 @@ def _refused(request: Request, exc: consent.LinkRefused, heading: str) -> HTMLRe
     return _message(request, heading, str(exc), _STATUS_FOR_REFUSAL.get(exc.reason, 400), link=link)
 
 
-@router.get("/confirm/{token}", response_class=HTMLResponse)
-def confirm_page(
-    token: str,
-    request: Request,
-    settings: Settings = Depends(get_settings),
-    store: Store = Depends(get_store),
-) -> HTMLResponse:
-    """What the confirmation link opens: a page with one button; opening it confirms nothing."""
+# The link pages: each follows a signed link, and a link that cannot be used gets the same refusal page.
+Link = Annotated[Services, Depends(get_services)]
+_CANNOT_USE = "This link cannot be used"
+
+
+def _follow(request: Request, use: Callable[[], T]) -> T | HTMLResponse:
+    """use(), or the refusal page when the link is invalid, expired or used."""
     try:
-        found = consent.check_confirmation(store, settings, token)
+        return use()
     except consent.LinkRefused as exc:
-        return _refused(request, exc, "This link cannot be used")
+        return _refused(request, exc, _CANNOT_USE)
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+def confirm_page(token: str, request: Request, s: Link) -> HTMLResponse:
+    """What the confirmation link opens: a page with one button; opening it confirms nothing."""
+    found = _follow(request, lambda: consent.check_confirmation(s.store, s.settings, token))
+    if isinstance(found, HTMLResponse):
+        return found
     return page(
         request, "consent/confirm.html.j2", {"email": found.email, "list_name": found.list_name, "token": token}
     )
 
 
 @router.post("/confirm/{token}", response_class=HTMLResponse)
-def confirm_post(
-    token: str,
-    request: Request,
-    settings: Settings = Depends(get_settings),
-    store: Store = Depends(get_store),
-) -> HTMLResponse:
+def confirm_post(token: str, request: Request, s: Link) -> HTMLResponse:
     """The button on the confirmation page: activates the subscription, once."""
-    try:
-        found = consent.confirm(store, settings, token)
-    except consent.LinkRefused as exc:
-        return _refused(request, exc, "This link cannot be used")
+    found = _follow(request, lambda: consent.confirm(s.store, s.settings, token))
+    if isinstance(found, HTMLResponse):
+        return found
     message = f"{found.email} is now subscribed to \u201c{found.list_name}\u201d. Thank you!"
     return _message(request, "Subscription confirmed", message, 200, problem=False)
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe_page(
-    token: str,
-    request: Request,
-    settings: Settings = Depends(get_settings),
-    store: Store = Depends(get_store),
-) -> HTMLResponse:
+def unsubscribe_page(token: str, request: Request, s: Link) -> HTMLResponse:
     """A page with one Unsubscribe button; fetching it unsubscribes nobody."""
-    try:
-        prefs = consent.preferences(store, settings, token)
-    except consent.LinkRefused as exc:
-        return _refused(request, exc, "This link cannot be used")
+    prefs = _follow(request, lambda: consent.preferences(s.store, s.settings, token))
+    if isinstance(prefs, HTMLResponse):
+        return prefs
     current = next((c for c in prefs.lists if c.list_id == prefs.list_id), None)
     return page(request, "consent/unsubscribe.html.j2", {"prefs": prefs, "current": current, "token": token})
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe_post(
-    token: str,
-    request: Request,
-    settings: Settings = Depends(get_settings),
-    store: Store = Depends(get_store),
-) -> HTMLResponse:
+def unsubscribe_post(token: str, request: Request, s: Link) -> HTMLResponse:
     """RFC 8058 one-click (body `List-Unsubscribe=One-Click`) and the page's button: unsubscribed at once."""
     try:
-        prefs = consent.unsubscribe(store, settings, token)
+        prefs = consent.unsubscribe(s.store, s.settings, token)
     except consent.LinkRefused as exc:
         if exc.reason == "gone":  # erased already: nothing will be sent, which is what was asked
             return _message(request, "Unsubscribed", str(exc), 200, problem=False)
-        return _refused(request, exc, "This link cannot be used")
+        return _refused(request, exc, _CANNOT_USE)
     current = next((c for c in prefs.lists if c.list_id == prefs.list_id), None)
     what = f"\u201c{current.name}\u201d" if current else "this list"
     return _message(
@@ -247,17 +240,11 @@ def unsubscribe_post(
 
 
 @router.get("/preferences/{token}", response_class=HTMLResponse)
-def preferences_page(
-    token: str,
-    request: Request,
-    settings: Settings = Depends(get_settings),
-    store: Store = Depends(get_store),
-) -> HTMLResponse:
+def preferences_page(token: str, request: Request, s: Link) -> HTMLResponse:
     """The lists this subscriber is on, as checkboxes."""
-    try:
-        prefs = consent.preferences(store, settings, token)
-    except consent.LinkRefused as exc:
-        return _refused(request, exc, "This link cannot be used")
+    prefs = _follow(request, lambda: consent.preferences(s.store, s.settings, token))
+    if isinstance(prefs, HTMLResponse):
+        return prefs
     return page(request, "consent/preferences.html.j2", {"prefs": prefs, "token": token, "saved": False})
 
 
@@ -274,7 +261,7 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
     try:
         prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen)
     except consent.LinkRefused as exc:
-        return _refused(request, exc, "This link cannot be used")
+        return _refused(request, exc, _CANNOT_USE)
     return page(request, "consent/preferences.html.j2", {"prefs": prefs, "token": token, "saved": True})
 
 
