@@ -23,7 +23,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -87,6 +87,13 @@ async def checked_article_form(request: Request, ctx: EditorContext = Depends(re
     """checked_form for the article forms, whose one field (the paste box, a section's body) may hold a whole
     article: a field may be as large as the route's body limit, and the import limit is checked on the text."""
     return await _checked(request, ctx, limits.ARTICLE)
+
+
+# Route parameters, spelled once: the logged-in editor, an administrator, and a form whose CSRF token held.
+Editor = Annotated[EditorContext, Depends(require_editor)]
+AdminPage = Annotated[EditorContext, Depends(require_admin_page)]
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+ArticleForm = Annotated[FormData, Depends(checked_article_form)]
 
 
 async def _checked(request: Request, ctx: EditorContext, max_part_size: int) -> FormData:

@@ -7,13 +7,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from publisher import editors
 from publisher.errors import NotFound, PublisherError
 from publisher.web.deps import DbId, get_store, page
 from publisher.web.errors import status_for
-from publisher.web.security import EditorContext, checked_form, require_admin_page, require_editor
+from publisher.web.security import (
+    AdminPage,
+    CheckedForm,
+    Editor,
+    EditorContext,
+    require_editor,
+)
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -46,14 +51,12 @@ def _tokens_page(
 
 
 @router.get("/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def tokens_page(request: Request, ctx: Editor) -> Response:
     return _tokens_page(request, ctx)
 
 
 @router.post("/tokens")
-def create_token(
-    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
-) -> Response:
+def create_token(request: Request, form: CheckedForm, ctx: Editor) -> Response:
     chosen = [str(s) for s in form.getlist("scope")]
     try:
         token = editors.create_token(get_store(request), ctx.editor.username, str(form.get("name") or ""), chosen)
@@ -66,8 +69,8 @@ def create_token(
 def revoke_token(
     token_id: DbId,
     request: Request,
-    form: FormData = Depends(checked_form),
-    ctx: EditorContext = Depends(require_editor),
+    form: CheckedForm,
+    ctx: Editor,
 ) -> Response:
     editors.revoke_token(get_store(request), ctx.editor.id, token_id)
     return RedirectResponse("/editor/tokens", status_code=303)
@@ -107,7 +110,7 @@ def _person(request: Request, username: str) -> editors.UserSummary:
 
 
 @router.get("/people", response_class=HTMLResponse)
-def people_page(request: Request, ctx: EditorContext = Depends(require_admin_page)) -> Response:
+def people_page(request: Request, ctx: AdminPage) -> Response:
     return _people_page(request, ctx)
 
 
@@ -115,8 +118,8 @@ def people_page(request: Request, ctx: EditorContext = Depends(require_admin_pag
 def revoke_tokens(
     username: str,
     request: Request,
-    form: FormData = Depends(checked_form),
-    ctx: EditorContext = Depends(require_admin_page),
+    form: CheckedForm,
+    ctx: AdminPage,
 ) -> Response:
     person = _person(request, username)
     if form.get("confirm") != "yes":
@@ -131,8 +134,8 @@ def revoke_tokens(
 def remove_person(
     username: str,
     request: Request,
-    form: FormData = Depends(checked_form),
-    ctx: EditorContext = Depends(require_admin_page),
+    form: CheckedForm,
+    ctx: AdminPage,
 ) -> Response:
     person = _person(request, username)
     if form.get("confirm") != "yes":

@@ -20,7 +20,7 @@ from publisher.render.email import article_url
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
-from publisher.web.security import EditorContext, checked_article_form, checked_form, require_editor
+from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -47,15 +47,13 @@ def _sections_from_form(form: FormData) -> list[dict[str, object]]:
 
 
 @router.get("/articles", response_class=HTMLResponse)
-def articles(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def articles(request: Request, ctx: Editor) -> Response:
     infos = editing.list_article_infos(get_store(request))
     return page(request, "editor/articles.html.j2", {"ctx": ctx, "infos": infos, "error": ""})
 
 
 @router.post("/articles/import", max_body_size=limits.ARTICLE)
-async def import_article(
-    request: Request, form: FormData = Depends(checked_article_form), ctx: EditorContext = Depends(require_editor)
-) -> Response:
+async def import_article(request: Request, form: ArticleForm, ctx: Editor) -> Response:
     upload = form.get("file")
     pasted = str(form.get("text") or "")
     store = get_store(request)
@@ -114,7 +112,7 @@ def _edit_page(
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def edit_article(article_id: DbId, request: Request, ctx: Editor) -> Response:
     return _edit_page(request, ctx, article_id)
 
 
@@ -122,8 +120,8 @@ def edit_article(article_id: DbId, request: Request, ctx: EditorContext = Depend
 def save_article(
     article_id: DbId,
     request: Request,
-    form: FormData = Depends(checked_article_form),
-    ctx: EditorContext = Depends(require_editor),
+    form: ArticleForm,
+    ctx: Editor,
 ) -> Response:
     try:
         sections = editing.clean_sections(_sections_from_form(form))
@@ -136,7 +134,7 @@ def save_article(
 
 
 @router.post("/articles/{article_id}/publish")
-def publish_article(article_id: DbId, request: Request, form: FormData = Depends(checked_form)) -> Response:
+def publish_article(article_id: DbId, request: Request, form: CheckedForm) -> Response:
     published = form.get("action") != "unpublish"
     services = get_services(request)
     editing.set_published(services.store, article_id, published)
@@ -147,7 +145,7 @@ def publish_article(article_id: DbId, request: Request, form: FormData = Depends
 
 
 @router.get("/articles/{article_id}/preview", response_class=HTMLResponse)
-def preview(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def preview(article_id: DbId, request: Request, ctx: Editor) -> Response:
     settings, store = get_settings(request), get_store(request)
     article = library.get_article(store, article_id)
     digest = editing.preview_digest(article, settings)
@@ -176,7 +174,7 @@ def _submission(form: FormData) -> str:
 
 
 @router.get("/articles/{article_id}/send", response_class=HTMLResponse)
-def send_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def send_form(article_id: DbId, request: Request, ctx: Editor) -> Response:
     store = get_store(request)
     article = library.get_article(store, article_id)
     return page(
@@ -200,8 +198,8 @@ def send_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(r
 def send(
     article_id: DbId,
     request: Request,
-    form: FormData = Depends(checked_form),
-    ctx: EditorContext = Depends(require_editor),
+    form: CheckedForm,
+    ctx: Editor,
 ) -> Response:
     store = get_store(request)
     article = library.get_article(store, article_id)
@@ -262,7 +260,7 @@ def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> di
 
 
 @router.get("/articles/{article_id}/share", response_class=HTMLResponse)
-def share_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def share_form(article_id: DbId, request: Request, ctx: Editor) -> Response:
     return page(request, "editor/share.html.j2", _share_context(request, ctx, article_id))
 
 
@@ -270,8 +268,8 @@ def share_form(article_id: DbId, request: Request, ctx: EditorContext = Depends(
 def share(
     article_id: DbId,
     request: Request,
-    form: FormData = Depends(checked_form),
-    ctx: EditorContext = Depends(require_editor),
+    form: CheckedForm,
+    ctx: Editor,
 ) -> Response:
     context = _share_context(request, ctx, article_id)
     known = share_channels(get_settings(request))

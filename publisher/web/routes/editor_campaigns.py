@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from publisher import campaigns, editing
 from publisher.web.deps import DbId, get_services, get_store, page
-from publisher.web.security import EditorContext, checked_form, require_editor
+from publisher.web.security import CheckedForm, Editor, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -37,13 +36,13 @@ def progress(state: campaigns.CampaignStatus) -> dict[str, object]:
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
-def campaign_list(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def campaign_list(request: Request, ctx: Editor) -> Response:
     rows = editing.recent_campaigns(get_store(request), limit=100)
     return page(request, "editor/campaigns.html.j2", {"ctx": ctx, "rows": rows})
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
-def campaign_page(campaign_id: DbId, request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def campaign_page(campaign_id: DbId, request: Request, ctx: Editor) -> Response:
     state = campaigns.status(get_store(request), campaign_id, with_deliveries=True)
     return page(
         request,
@@ -59,7 +58,7 @@ def campaign_progress(campaign_id: DbId, request: Request) -> Response:
 
 
 @router.post("/campaigns/{campaign_id}/{action}")
-def control(campaign_id: DbId, action: str, request: Request, form: FormData = Depends(checked_form)) -> Response:
+def control(campaign_id: DbId, action: str, request: Request, form: CheckedForm) -> Response:
     store = get_store(request)
     if action == "pause":
         campaigns.pause(store, campaign_id)

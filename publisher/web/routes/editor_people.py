@@ -17,13 +17,13 @@ from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store, page
-from publisher.web.security import EditorContext, checked_form, require_editor
+from publisher.web.security import CheckedForm, Editor, EditorContext, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
 
 @router.get("", response_class=HTMLResponse)
-def dashboard(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def dashboard(request: Request, ctx: Editor) -> Response:
     store = get_store(request)
     return page(
         request,
@@ -64,14 +64,12 @@ def _subscribers_page(
 
 
 @router.get("/subscribers", response_class=HTMLResponse)
-def subscribers_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def subscribers_page(request: Request, ctx: Editor) -> Response:
     return _subscribers_page(request, ctx)
 
 
 @router.post("/subscribers/add", max_body_size=limits.ADDRESSES)
-def add_subscribers(
-    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
-) -> Response:
+def add_subscribers(request: Request, form: CheckedForm, ctx: Editor) -> Response:
     addresses = [a for a in str(form.get("emails") or "").replace(",", "\n").splitlines() if a.strip()]
     list_name = str(form.get("list") or "").replace("\x00", "").strip()
     try:
@@ -90,9 +88,7 @@ def add_subscribers(
 
 
 @router.post("/subscribers/import", max_body_size=limits.CSV)
-async def import_subscribers(
-    request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
-) -> Response:
+async def import_subscribers(request: Request, form: CheckedForm, ctx: Editor) -> Response:
     upload = form.get("file")
     data = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
     filename = upload.filename if isinstance(upload, UploadFile) else None
@@ -181,14 +177,12 @@ def _where(account: Account) -> str:
 
 
 @router.get("/channels", response_class=HTMLResponse)
-def channels_page(request: Request, ctx: EditorContext = Depends(require_editor)) -> Response:
+def channels_page(request: Request, ctx: Editor) -> Response:
     return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": None})
 
 
 @router.post("/channels/{name}/test")
-def test_channel(
-    name: str, request: Request, form: FormData = Depends(checked_form), ctx: EditorContext = Depends(require_editor)
-) -> Response:
+def test_channel(name: str, request: Request, form: CheckedForm, ctx: Editor) -> Response:
     """Check the channel (publisher.channels.check): social accounts sign in without posting."""
     known = {row["name"] for row in _channel_rows(request)}
     if name not in known:
