@@ -66,12 +66,7 @@ def create_token(request: Request, form: CheckedForm, ctx: Editor) -> Response:
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(
-    token_id: DbId,
-    request: Request,
-    form: CheckedForm,
-    ctx: Editor,
-) -> Response:
+def revoke_token(token_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> Response:
     editors.revoke_token(get_store(request), ctx.editor.id, token_id)
     return RedirectResponse("/editor/tokens", status_code=303)
 
@@ -115,12 +110,7 @@ def people_page(request: Request, ctx: AdminPage) -> Response:
 
 
 @router.post("/people/{username}/revoke-tokens")
-def revoke_tokens(
-    username: str,
-    request: Request,
-    form: CheckedForm,
-    ctx: AdminPage,
-) -> Response:
+def revoke_tokens(username: str, request: Request, form: CheckedForm, ctx: AdminPage) -> Response:
     person = _person(request, username)
     if form.get("confirm") != "yes":
         confirm = {"action": "revoke-tokens", "person": person}
@@ -131,12 +121,7 @@ def revoke_tokens(
 
 
 @router.post("/people/{username}/remove")
-def remove_person(
-    username: str,
-    request: Request,
-    form: CheckedForm,
-    ctx: AdminPage,
-) -> Response:
+def remove_person(username: str, request: Request, form: CheckedForm, ctx: AdminPage) -> Response:
     person = _person(request, username)
     if form.get("confirm") != "yes":
         return _people_page(request, ctx, confirm={"action": "remove", "person": person})

@@ -117,12 +117,7 @@ def edit_article(article_id: DbId, request: Request, ctx: Editor) -> Response:
 
 
 @router.post("/articles/{article_id}", max_body_size=limits.ARTICLE)
-def save_article(
-    article_id: DbId,
-    request: Request,
-    form: ArticleForm,
-    ctx: Editor,
-) -> Response:
+def save_article(article_id: DbId, request: Request, form: ArticleForm, ctx: Editor) -> Response:
     try:
         sections = editing.clean_sections(_sections_from_form(form))
         editing.update_article(get_store(request), article_id, str(form.get("title") or ""), sections)
@@ -195,12 +190,7 @@ def send_form(article_id: DbId, request: Request, ctx: Editor) -> Response:
 
 
 @router.post("/articles/{article_id}/send")
-def send(
-    article_id: DbId,
-    request: Request,
-    form: CheckedForm,
-    ctx: Editor,
-) -> Response:
+def send(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> Response:
     store = get_store(request)
     article = library.get_article(store, article_id)
     lists = editing.lists_with_sizes(store)
@@ -265,12 +255,7 @@ def share_form(article_id: DbId, request: Request, ctx: Editor) -> Response:
 
 
 @router.post("/articles/{article_id}/share")
-def share(
-    article_id: DbId,
-    request: Request,
-    form: CheckedForm,
-    ctx: Editor,
-) -> Response:
+def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> Response:
     context = _share_context(request, ctx, article_id)
     known = share_channels(get_settings(request))
     chosen = [c for c in form.getlist("channel") if isinstance(c, str) and c in known]
