@@ -35,12 +35,15 @@ def dkim_signer(settings: Settings) -> Signer | None:
     """A function that returns the DKIM-Signature header line for a message, or None when DKIM is off."""
     if settings.dkim_key_path is None and settings.dkim_selector is None:
         return None
-    if settings.dkim_key_path is None or not settings.dkim_selector:
+    if settings.dkim_key_path is None:
         raise ConfigError("DKIM needs both PUBLISHER_DKIM_KEY_PATH and PUBLISHER_DKIM_SELECTOR")
-    try:
+    try:  # the key file first: a path naming nothing is the likelier mistake, and the reason names it
         key = settings.dkim_key_path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the DKIM key {settings.dkim_key_path}: {exc.strerror}") from None
+        also = "" if settings.dkim_selector else "; PUBLISHER_DKIM_SELECTOR is not set either"
+        raise ConfigError(f"cannot read the DKIM key {settings.dkim_key_path}: {exc.strerror}{also}") from None
+    if not settings.dkim_selector:
+        raise ConfigError("DKIM needs both PUBLISHER_DKIM_KEY_PATH and PUBLISHER_DKIM_SELECTOR")
     selector = settings.dkim_selector.encode("ascii")
     domain = (settings.dkim_domain or settings.sender_domain).encode("ascii")
     try:  # fail now, with the reason, rather than once per message in a worker

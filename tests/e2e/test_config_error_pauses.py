@@ -108,7 +108,7 @@ def test_a_missing_dkim_key_on_the_worker_pauses_the_send_until_fixed_and_resume
     assert run(env, "subscribers", "import", str(csv), "--list", "readers").returncode == 0
 
     missing = tmp_path / "keys" / "missing-dkim.pem"
-    broken_env = {**env, "PUBLISHER_DKIM_KEY_PATH": str(missing), "PUBLISHER_DKIM_SELECTOR": SELECTOR}
+    broken_env = {**env, "PUBLISHER_DKIM_KEY_PATH": str(missing)}  # as the issue has it: only the key path
     broken_log = tmp_path / "worker-broken.log"
     worker = spawn_worker(broken_env, concurrency=1, log_path=broken_log)
     try:
@@ -139,7 +139,7 @@ def test_a_missing_dkim_key_on_the_worker_pauses_the_send_until_fixed_and_resume
         store.dispose()
 
     key_path, record = dkim_key
-    fixed_env = {**broken_env, "PUBLISHER_DKIM_KEY_PATH": str(key_path)}
+    fixed_env = {**broken_env, "PUBLISHER_DKIM_KEY_PATH": str(key_path), "PUBLISHER_DKIM_SELECTOR": SELECTOR}
     fixed_log = tmp_path / "worker-fixed.log"
     worker = spawn_worker(fixed_env, concurrency=1, log_path=fixed_log)
     try:

@@ -88,3 +88,10 @@ def test_dkim_misconfiguration_is_refused_before_queueing(store, settings: Setti
     settings.dkim_key_path = tmp_path / "junk.pem"
     with pytest.raises(ConfigError, match="not usable"):
         build(store, settings, seed_path)
+
+
+def test_a_key_path_naming_no_file_is_named_even_without_a_selector(store, settings: Settings, seed_path, tmp_path):
+    # The acceptance case of issue 10: only PUBLISHER_DKIM_KEY_PATH set, to a file that is not there.
+    settings.dkim_key_path = tmp_path / "missing.pem"
+    with pytest.raises(ConfigError, match=r"cannot read the DKIM key .*missing\.pem.*SELECTOR is not set either"):
+        build(store, settings, seed_path)
