@@ -28,7 +28,17 @@ lint: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/publisher serve --host 127.0.0.1 --port $(or $(PORT),8000)
 
+# The delivery benchmark needs Postfix's smtp-sink and smtp-source: installed from Debian when run as root
+# (Postfix itself is left unconfigured and stopped), else the one command to run is printed.
 bench: $(STAMP)
+	@if ! command -v smtp-sink >/dev/null || ! command -v smtp-source >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix; \
+	  else \
+	    echo "make bench needs Postfix's smtp-sink and smtp-source: sudo apt-get install -y postfix"; exit 2; \
+	  fi; \
+	fi
 	$(BIN)/python -m benchmarks
 
 clean:
