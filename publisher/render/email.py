@@ -17,6 +17,8 @@ from premailer import Premailer
 
 from publisher.articles import Article
 from publisher.config import Settings
+from publisher.render.blocks_html import render_html
+from publisher.render.blocks_text import render_text
 from publisher.render.links import share_links
 from publisher.render.templates import environment
 from publisher.render.urls import article_url, unsubscribe_url
@@ -65,8 +67,18 @@ def inline_css(html: str, base_url: str) -> str:
     ).transform()
 
 
-def render_digest(articles: Sequence[Article], settings: Settings, *, subject: str | None = None) -> RenderedDigest:
-    """Render the digest for these articles, once; the result is shared by every recipient."""
+def render_digest(
+    articles: Sequence[Article],
+    settings: Settings,
+    *,
+    subject: str | None = None,
+    full: bool | None = None,
+) -> RenderedDigest:
+    """Render the digest for these articles, once; the result is shared by every recipient.
+
+    full: each article in full (True) or as its summary with a "Read more" link (False); None, the
+    default, is full text for one article and summaries for several.
+    """
     if not articles:
         raise ValueError("a digest needs at least one article")
     key = secrets.token_hex(6)
@@ -80,18 +92,26 @@ def render_digest(articles: Sequence[Article], settings: Settings, *, subject: s
         "subject": subject,
         "newsletter_name": settings.newsletter_name,
         "personal": personal,
-        "articles": [
-            {
-                "title": a.title,
-                "summary": a.summary,
-                "sections": a.sections,
-                "url": article_url(settings, a),
-                "share_links": share_links(article_url(settings, a), a.title, a.summary),  # issue 6
-            }
-            for a in articles
-        ],
+        "lang": articles[0].lang,
+        "full": len(articles) == 1 if full is None else full,
+        "articles": [_article_context(a, settings) for a in articles],
     }
     env = environment(settings.templates_dir)
     html = env.get_template("email/digest.html.j2").render(context)
     text = env.get_template("email/digest.txt.j2").render(context)
     return RenderedDigest(subject=subject, html=inline_css(html, settings.base_url), text=text, key=key)
+
+
+def _article_context(article: Article, settings: Settings) -> dict[str, object]:
+    url = article_url(settings, article)
+    body = render_text(article.blocks)
+    return {
+        "title": article.title,
+        "summary": article.summary,
+        "lang": article.lang,
+        "html": render_html(article.blocks),
+        "text": body.text,
+        "references": body.references,
+        "url": url,
+        "share_links": share_links(url, article.title, article.summary),  # issue 6
+    }

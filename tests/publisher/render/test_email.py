@@ -37,7 +37,7 @@ def test_several_articles_make_one_digest(settings: Settings):
     a = Article("First story", "first", "Summary one.", (Section(None, ("Para one.",)),))
     b = Article("Second story", "second", "Summary two.", (Section("Head", ("Para two.",)),))
 
-    digest = render_digest([a, b], settings)
+    digest = render_digest([a, b], settings, full=True)
 
     assert digest.subject == "First story (+1 more)"
     for needle in ("First story", "Second story", "Summary two.", "Para two."):
