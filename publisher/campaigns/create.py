@@ -42,6 +42,7 @@ def create_email_campaign(
     send_at: datetime | None = None,
     force: bool = False,
     submission: str | None = None,
+    full: bool | None = None,
 ) -> int:
     """Render the digest once and queue one outbox row per active subscriber of the list.
 
@@ -50,11 +51,13 @@ def create_email_campaign(
 
     The same articles to the same list within the duplicate-send window raise DuplicateSend unless forced;
     a submission token that already made a campaign raises AlreadySubmitted (see campaigns.duplicates).
+    full: every article in full (True) or as its summary with a "Read more" link (False); None: full text
+    for one article, summaries for several (render.email.render_digest).
     """
     when = check_send_at(send_at) if send_at is not None else None
     token = check_submission(submission)
     try:
-        return _create_email_campaign(store, settings, article_ids, list_name, subject, when, force, token)
+        return _create_email_campaign(store, settings, article_ids, list_name, subject, when, force, token, full)
     except IntegrityError:
         # Two posts of one form that raced past the check: the unique submission column let one through.
         earlier = _submitted(store, token) if token is not None else None
@@ -77,6 +80,7 @@ def _create_email_campaign(
     when: datetime | None,
     force: bool,
     token: str | None,
+    full: bool | None = None,
 ) -> int:
     if not article_ids:
         raise PublisherError("name at least one article to send")
@@ -94,7 +98,7 @@ def _create_email_campaign(
         duplicate = None if force else find_duplicate(session, settings, mailing_list, article_ids, when or utcnow())
         if duplicate is not None:
             raise duplicate
-        digest = render_digest(articles, settings, subject=subject)
+        digest = render_digest(articles, settings, subject=subject, full=full)
         check_header_value("subject", digest.subject)
         campaign = Campaign(
             kind=CampaignKind.EMAIL,

@@ -35,12 +35,15 @@ def send_digest(
     send_at: datetime | None = None,
     force: bool = False,
     submission: str | None = None,
+    full: bool | None = None,
 ) -> int:
     """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled).
 
     Refuses with DuplicateSend (a Conflict) the same articles to the same list within
     PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS of an earlier send, unless forced. A form's submission token
     that already made a campaign returns that campaign and sends nothing (a double-submit is one send).
+    full: each article in full (True) or as its summary with "Read more" (False); None: full for one, summaries
+    for several.
     """
     s = services
     try:
@@ -53,6 +56,7 @@ def send_digest(
             send_at=send_at,
             force=force,
             submission=submission,
+            full=full,
         )
     except AlreadySubmitted as exc:
         return exc.campaign_id

@@ -47,6 +47,14 @@ def send(
     force: Annotated[
         bool, typer.Option(help="Send even if the same articles went (or are scheduled to go) to the list lately.")
     ] = False,
+    full: Annotated[
+        bool | None,
+        typer.Option(
+            "--full/--summaries",
+            help="Each article in full, or its summary and a Read more link (default: full for one, else summaries).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Send a digest of these articles to a list, now or --at a time; prints the campaign id.
 
@@ -58,7 +66,9 @@ def send(
 
     s = services(ctx)
     send_at = campaigns.parse_send_at(at) if at is not None else None
-    campaign_id = service.send_digest(s, article_ids, list_name, subject=subject, send_at=send_at, force=force)
+    campaign_id = service.send_digest(
+        s, article_ids, list_name, subject=subject, send_at=send_at, force=force, full=full
+    )
     out.print(campaign_id)
     if send_at is not None:
         scheduled = campaigns.status(s.store, campaign_id).scheduled_at

@@ -176,3 +176,27 @@ def test_the_language_is_the_files_then_lang_then_publisher_language(tmp_path: P
     assert langs == ["de", "fr", "nl"]
     refused = publisher("import", "--lang", "not a language", str(plain))
     assert refused.returncode == 2 and "--lang" in refused.stderr
+
+
+def test_send_with_summaries_renders_read_more_and_full_is_the_default_for_one(seed_path: Path):
+    from publisher.config import Settings
+    from publisher.store import Store
+    from publisher.store.models import Campaign
+
+    article = publisher("import", str(seed_path)).stdout.strip()
+    assert publisher("subscribers", "add", "a@example.com", "--list", "news").returncode == 0
+    summaries = publisher("send", article, "--list", "news", "--summaries")
+    assert summaries.returncode == 0, summaries.stderr
+    full = publisher("send", article, "--list", "news", "--force")
+    assert full.returncode == 0, full.stderr
+
+    store = Store(Settings().resolved_database_url)
+    try:
+        with store.session() as session:
+            short = session.get(Campaign, int(summaries.stdout))
+            whole = session.get(Campaign, int(full.stdout))
+            assert short is not None and whole is not None
+            assert "Read more: https://" in short.body_text and "Why Israel Made the Request" not in short.body_text
+            assert "Why Israel Made the Request" in whole.body_text and "Read more" not in whole.body_html
+    finally:
+        store.dispose()

@@ -212,7 +212,13 @@ def api_send(request: Request, body: SendIn) -> CampaignOut:
     services = get_services(request)
     editing.check_send_input(body.list_name, body.subject)
     campaign_id = service.send_digest(
-        services, body.article_ids, body.list_name, subject=body.subject, send_at=body.send_at, force=body.force
+        services,
+        body.article_ids,
+        body.list_name,
+        subject=body.subject,
+        send_at=body.send_at,
+        force=body.force,
+        full=body.full,
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 

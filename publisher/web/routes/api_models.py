@@ -110,6 +110,11 @@ class SendIn(BaseModel):
         description="Send later, at this ISO 8601 time with its UTC offset (within a year); omit to send now",
     )
     force: bool = Field(default=False, description="Send even if it went to this list lately (else 409)")
+    full: bool | None = Field(
+        default=None,
+        description='Each article in full (true) or as its summary with a "Read more" link (false); '
+        "omit for full text with one article, summaries with several",
+    )
 
 
 class ShareIn(BaseModel):

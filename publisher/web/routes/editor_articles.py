@@ -185,8 +185,12 @@ def send_form(article_id: DbId, request: Request, ctx: Editor) -> Response:
             "send_time": SendTime(),
             "offsets": OFFSETS,
             "duplicate": None,
+            "content": "full",
         },
     )
+
+
+CONTENT = {"full": True, "summary": False}  # the send form's "content" choice: render_digest's full=
 
 
 @router.post("/articles/{article_id}/send")
@@ -199,7 +203,8 @@ def send(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> 
     chosen = next((item for item in lists if item.name == list_name), None)
     force = form.get("force") == "yes"
     context = {"ctx": ctx, "article": article, "lists": lists, "error": "", "confirm": None, "subject": subject}
-    context.update(force=force, duplicate=None, submission=_submission(form))
+    content = str(form.get("content") or "")
+    context.update(force=force, duplicate=None, submission=_submission(form), content=content)
     # Now or at a time (issue 7): a scheduled send is started by the workers' sweep when the time comes.
     send_time, problem = read_send_time(form)
     context.update(send_time=send_time, offsets=OFFSETS)
@@ -223,6 +228,7 @@ def send(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> 
             send_at=send_time.at,
             force=force,
             submission=str(context["submission"]),
+            full=CONTENT.get(content),
         )
     except DuplicateSend as exc:  # it went there since the confirmation page was shown: confirm again
         context.update(error=word(exc, api=False), confirm=chosen, duplicate=exc)

@@ -10,6 +10,7 @@ import pytest
 
 from publisher import campaigns, editors
 from publisher.store import Store
+from publisher.store.models import Campaign
 from tests.support.factories import RecordingDispatcher, subscribe
 from tests.support.web import LiveServer
 
@@ -62,8 +63,11 @@ def test_send_share_and_campaign_control(
     }
     subscribe(store, "news", 4)
 
-    sent = api.post("/api/campaigns/send", json={"article_ids": [article_id], "list_name": "news"})
+    sent = api.post("/api/campaigns/send", json={"article_ids": [article_id], "list_name": "news", "full": False})
     assert sent.status_code == 201
+    with store.session() as session:
+        body = session.get(Campaign, sent.json()["id"])
+        assert body is not None and "Read more" in body.body_html and "Washington Says No" not in body.body_html
     campaign = sent.json()
     assert campaign["total"] == 5 and campaign["kind"] == "email"
 

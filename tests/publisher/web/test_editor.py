@@ -12,6 +12,7 @@ import httpx
 from publisher import campaigns, editing, library
 from publisher.config import Settings
 from publisher.store import Store
+from publisher.store.models import Campaign
 from tests.support.factories import RecordingDispatcher, seed_article, subscribe
 
 from .conftest import csrf_of
@@ -156,6 +157,26 @@ def test_send_to_an_unknown_list_is_refused(editor: httpx.Client, store: Store, 
     response = _post(editor, page, page, {"list": "nope", "confirm": "yes"})
     assert response.status_code == 422
     assert "Choose the list" in response.text
+
+
+def test_send_as_a_summary_is_a_choice_on_the_form(
+    editor: httpx.Client, store: Store, seed_path: Path, dispatcher: RecordingDispatcher
+):
+    article_id = seed_article(store, seed_path)
+    subscribe(store, "readers", 2)
+    page = f"/editor/articles/{article_id}/send"
+    assert 'name="content" value="full" checked' in editor.get(page).text
+
+    confirm = _post(editor, page, page, {"list": "readers", "content": "summary"})
+    assert "as its summary" in confirm.text and 'name="content" value="summary"' in confirm.text
+    data = {"csrf_token": csrf_of(confirm.text), "list": "readers", "content": "summary", "confirm": "yes"}
+    sent = editor.post(page, data=data)
+
+    campaign_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    with store.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None and "Read more" in campaign.body_html
+        assert "Washington Says No" not in campaign.body_html
 
 
 def test_share_to_the_file_channel_with_confirmation(
