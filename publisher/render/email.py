@@ -53,10 +53,25 @@ def default_subject(articles: Sequence[Article]) -> str:
     return f"{articles[0].title} (+{len(articles) - 1} more)"
 
 
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
 def inline_css(html: str, base_url: str) -> str:
-    """premailer with the settings a newsletter wants: keep media queries, absolutize links."""
-    return Premailer(
-        html,
+    """premailer with the settings a newsletter wants: keep media queries, absolutize links.
+
+    Every href and src goes through premailer as a stand-in and is put back afterwards, so each URL reaches
+    the mail exactly as the document stores it (libxml2's serializer would percent-encode a non-ASCII
+    character, a bracket or a dollar sign in it).
+    """
+    urls: list[str] = []
+    stand_in = f"https://url-{secrets.token_hex(6)}.invalid/"
+
+    def protect(match: re.Match[str]) -> str:
+        urls.append(match.group(2))
+        return f'{match.group(1)}="{stand_in}{len(urls) - 1}"'
+
+    inlined = Premailer(
+        _URL_ATTRIBUTE.sub(protect, html),
         base_url=base_url + "/",
         keep_style_tags=False,
         include_star_selectors=False,
@@ -65,6 +80,7 @@ def inline_css(html: str, base_url: str) -> str:
         disable_validation=True,
         cssutils_logging_level=logging.CRITICAL,
     ).transform()
+    return re.sub(re.escape(stand_in) + r"(\d+)", lambda m: urls[int(m.group(1))], inlined)
 
 
 def render_digest(

@@ -223,3 +223,21 @@ def test_summaries_link_read_more_to_the_public_page(settings: Settings):
     assert "Read more: https://news.example.org/articles/first" in summary_only.text
     full = render_digest([one, two], settings, full=True)
     assert "Para one." in full.html and "Para two." in full.text and "Read more" not in full.html
+
+
+def test_urls_reach_the_html_exactly_as_stored(settings: Settings):
+    stored = [
+        "https://example.com/caf\u00e9/a%20b?x[]=1&y=$2#frag",
+        "mailto:desk@example.org?subject=Hi%20there",
+        "https://[2001:db8::1]:8443/path",
+    ]
+    blocks = tuple(Paragraph((Link(url, (Text(f"link {i}"),)),)) for i, url in enumerate(stored))
+    blocks += (Image("https://cdn.example.com/\u00fcber.png?w=$1", "Alt"),)
+    digest = render_digest([Article("Urls", "urls", "s", blocks=blocks)], settings)
+    tags = tags_of(digest.html)
+
+    hrefs = [a["href"] for a in tags.named("a")]
+    assert all(url in hrefs for url in stored)
+    assert [img["src"] for img in tags.named("img")] == ["https://cdn.example.com/\u00fcber.png?w=$1"]
+    for n, url in enumerate(stored, start=1):
+        assert f"[{n}] {url}\n" in digest.text
