@@ -124,7 +124,8 @@ _LONG_WORD = 12
 
 def _words(value: str) -> list[str]:
     """`value` split at the spaces that are grapheme clusters of their own; never inside a cluster."""
-    words, current = [], []
+    words: list[str] = []
+    current: list[str] = []
     for cluster in grapheme_list(value):
         if cluster == " ":
             words.append("".join(current))
