@@ -5,6 +5,13 @@ graphemes) and its limit are declared in publisher/channels/networks/; `length` 
 
 `fit` shortens a post by cutting the summary at a word boundary and adding an ellipsis; when even no
 summary is too long, it drops the hashtags, then shortens the title the same way. The URL is never cut.
+
+Every cut falls on an extended grapheme cluster boundary (regex's \\X), on every network: a word boundary
+is a space that is a cluster of its own (a space carrying a combining mark is part of its cluster), the
+trailing punctuation dropped before the ellipsis is dropped a whole cluster at a time, and a summary whose
+first word is too long to keep (a script written without spaces, a long token) is cut between clusters.
+So no cut lands inside an emoji ZWJ sequence, a flag, a skin-tone modifier, a keycap, a combining mark
+or a Hangul syllable's jamo.
 """
 
 from __future__ import annotations
@@ -111,12 +118,38 @@ def _clean(value: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
+# A first word at least this many clusters long is cut inside rather than dropped with the whole summary.
+_LONG_WORD = 12
+
+
+def _words(value: str) -> list[str]:
+    """`value` split at the spaces that are grapheme clusters of their own; never inside a cluster."""
+    words: list[str] = []
+    current: list[str] = []
+    for cluster in grapheme_list(value):
+        if cluster == " ":
+            words.append("".join(current))
+            current = []
+        else:
+            current.append(cluster)
+    words.append("".join(current))
+    return words
+
+
+def _without_trailing(value: str) -> str:
+    """`value` without trailing spaces and punctuation that reads badly before an ellipsis, by whole clusters."""
+    clusters = grapheme_list(value)
+    while clusters and ((len(clusters[-1]) == 1 and clusters[-1] in _TRAILING) or clusters[-1].isspace()):
+        clusters.pop()
+    return "".join(clusters)
+
+
 def _shortened(words: list[str], keep: int) -> str:
     if keep >= len(words):
         return " ".join(words)
     if keep == 0:
         return ""
-    return " ".join(words[:keep]).rstrip(_TRAILING) + ELLIPSIS
+    return _without_trailing(" ".join(words[:keep])) + ELLIPSIS
 
 
 def _longest(words: list[str], fits: Callable[[str], bool]) -> str | None:
@@ -137,15 +170,32 @@ def _longest(words: list[str], fits: Callable[[str], bool]) -> str | None:
 
 
 def _cut_graphemes(value: str, fits: Callable[[str], bool]) -> str:
+    """The longest prefix of whole grapheme clusters that fits with an ellipsis; "" if none does."""
     clusters = grapheme_list(value)
+
+    def cut(keep: int) -> str:
+        return _without_trailing("".join(clusters[:keep])) + ELLIPSIS
+
     lo, hi = 0, len(clusters)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if fits("".join(clusters[:mid]).rstrip() + ELLIPSIS):
+        if fits(cut(mid)):
             lo = mid
         else:
             hi = mid - 1
-    return "".join(clusters[:lo]).rstrip() + ELLIPSIS if lo else ""
+    while lo > 0 and not fits(cut(lo)):
+        lo -= 1
+    return cut(lo) if lo and _without_trailing("".join(clusters[:lo])) else ""
+
+
+def _short_summary(summary: str, fits: Callable[[str], bool]) -> str | None:
+    """The summary cut to fit at a word boundary; or, when not even its first word fits and that word is
+    long, cut between grapheme clusters inside it; None when nothing of it fits."""
+    words = _words(summary)
+    short = _longest(words, fits)
+    if short is None and len(grapheme_list(words[0])) >= _LONG_WORD:
+        short = _cut_graphemes(summary, fits) or None
+    return short
 
 
 def fit(
@@ -184,7 +234,7 @@ def fit(
     if counted <= most:
         return Fitted(text=text, length=counted, limit=most, shortened=False)
 
-    short = _longest(summary.split(" "), lambda s: measure(title, s, tags)[1] <= most)
+    short = _short_summary(summary, lambda s: measure(title, s, tags)[1] <= most)
     if short is not None:
         return _fitted(measure(title, short, tags), most)
     if measure(title, "", tags)[1] <= most:
@@ -199,7 +249,7 @@ def fit(
     def title_fits(t: str) -> bool:
         return measure(t, "", [])[1] <= most
 
-    short_title = _longest(title.split(" "), title_fits) or _cut_graphemes(title, title_fits)
+    short_title = _longest(_words(title), title_fits) or _cut_graphemes(title, title_fits)
     text, counted = measure(short_title, "", [])
     if counted > most:
         raise TextTooLong(f"the link alone is too long for {network}: {counted} of {most} characters")

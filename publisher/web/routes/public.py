@@ -12,6 +12,7 @@ from publisher.render.email import article_url
 from publisher.render.links import page_share_context
 from publisher.store import Store
 from publisher.store.models import ArticleRow
+from publisher.web.article_html import cover_image, render_blocks
 from publisher.web.deps import get_settings, get_store, page
 
 router = APIRouter()
@@ -37,5 +38,12 @@ def article_page(slug: str, request: Request, store: Store = Depends(get_store))
         return page(request, "not_found.html.j2", {"what": "article"}, status_code=404)
     article = get_article(store, article_id)
     settings = get_settings(request)
-    context = {"article": article, "url": article_url(settings, article), **page_share_context(article, settings)}
+    cover = cover_image(article.blocks)
+    context = {
+        "article": article,
+        "url": article_url(settings, article),
+        "body": render_blocks(article.blocks),
+        "page_lang": article.lang,
+        **page_share_context(article, settings, image_url=cover.src if cover else None),
+    }
     return page(request, "article.html.j2", context)
