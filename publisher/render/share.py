@@ -22,6 +22,7 @@ from publisher.channels.network import Draft
 from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import TextTooLong
+from publisher.render.blocks_html import render_html
 from publisher.render.email import article_url
 from publisher.render.templates import environment
 
@@ -48,13 +49,8 @@ def share_url(article: Article, network: str, settings: Settings) -> str:
 
 
 def article_html(article: Article) -> str:
-    """The article body as plain HTML (escaped headings and paragraphs), for webhook receivers."""
-    out = [f"<h1>{escape(article.title)}</h1>"]
-    for section in article.sections:
-        if section.heading:
-            out.append(f"<h2>{escape(section.heading)}</h2>")
-        out.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)
-    return "\n".join(out)
+    """The article as HTML (its title, then the whole document, escaped), for webhook receivers."""
+    return f"<h1>{escape(article.title)}</h1>\n{render_html(article.blocks, web=True)}"
 
 
 def fit_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> textrules.Fitted:

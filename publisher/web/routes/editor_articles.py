@@ -16,9 +16,9 @@ from publisher.campaigns import service
 from publisher.campaigns.duplicates import earlier_send
 from publisher.channels import share_channels
 from publisher.errors import DuplicateSend, NotFound, PublisherError
+from publisher.render.blocks_html import render_html
 from publisher.render.email import article_url
 from publisher.web import limits
-from publisher.web.article_html import render_blocks
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
 from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
@@ -152,7 +152,7 @@ def preview(article_id: DbId, request: Request, ctx: Editor) -> Response:
             "ctx": ctx,
             "article": article,
             "digest": digest,
-            "body": render_blocks(article.blocks),
+            "body": render_html(article.blocks, web=True),
             "shares": editing.share_previews(store, settings, article_id),
         },
     )

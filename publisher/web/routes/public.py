@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from publisher import editing
 from publisher.library import get_article
+from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.email import article_url
 from publisher.render.links import page_share_context
 from publisher.store import Store
 from publisher.store.models import ArticleRow
-from publisher.web.article_html import cover_image, render_blocks
 from publisher.web.deps import get_settings, get_store, page
 
 router = APIRouter()
@@ -42,7 +42,7 @@ def article_page(slug: str, request: Request, store: Store = Depends(get_store))
     context = {
         "article": article,
         "url": article_url(settings, article),
-        "body": render_blocks(article.blocks),
+        "body": render_html(article.blocks, web=True),
         "page_lang": article.lang,
         **page_share_context(article, settings, image_url=cover.src if cover else None),
     }
