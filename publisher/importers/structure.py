@@ -21,28 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
-from publisher.articles import (
-    MAX_NESTING,
-    Block,
-    CodeBlock,
-    Emphasis,
-    Heading,
-    Image,
-    Inline,
-    InlineCode,
-    LineBreak,
-    ListBlock,
-    Paragraph,
-    Quote,
-    Rule,
-    Strong,
-    Text,
-    image,
-    link,
-    normalize_inlines,
-    one_line,
-    plain_text,
-)
+from publisher.articles import blocks as doc
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Elements that end a run of text; each run becomes a paragraph (or a heading, or the title).
@@ -61,11 +40,11 @@ class _Box:
     """An open container: the document itself, a quote, a list, a list item or a figure."""
 
     kind: str
-    blocks: list[Block] = field(default_factory=list)
+    blocks: list[doc.Block] = field(default_factory=list)
     ordered: bool = False
     start: int = 1
-    items: list[tuple[Block, ...]] = field(default_factory=list)
-    image: Image | None = None
+    items: list[tuple[doc.Block, ...]] = field(default_factory=list)
+    image: doc.Image | None = None
     caption: str | None = None
 
 
@@ -76,7 +55,7 @@ class _Frame:
     kind: str
     tag: str
     href: str = ""
-    children: list[Inline] = field(default_factory=list)
+    children: list[doc.Inline] = field(default_factory=list)
 
 
 class Reader(HTMLParser):
@@ -84,12 +63,12 @@ class Reader(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.entries: list[tuple[str, Block]] = []
+        self.entries: list[tuple[str, doc.Block]] = []
         self._boxes: list[_Box] = [_Box("root")]
         self._opened: list[str] = []  # per open container tag: "box", or "flat" when kept as text only
         self._frames: list[_Frame] = [_Frame("", "")]
         self._kind = "paragraph"  # what the text run being read becomes: paragraph, h1..h6, title, caption
-        self._images: list[Image] = []  # images met in the run, placed after it
+        self._images: list[doc.Image] = []  # images met in the run, placed after it
         self._pre: list[str] | None = None
         self._pre_depth = 0
         self._language: str | None = None
@@ -100,7 +79,7 @@ class Reader(HTMLParser):
     def _depth(self) -> int:
         return sum(1 for box in self._boxes if box.kind in ("list", "quote"))
 
-    def _emit(self, block: Block, kind: str = "block") -> None:
+    def _emit(self, block: doc.Block, kind: str = "block") -> None:
         box = self._boxes[-1]
         if kind == "title" or len(self._boxes) == 1:
             self.entries.append((kind, block))
@@ -112,7 +91,7 @@ class Reader(HTMLParser):
     def _open_box(self, tag: str, attrs: dict[str, str | None]) -> None:
         self._flush()
         top = self._boxes[-1]
-        if tag in ("ul", "ol", "blockquote") and self._depth() >= MAX_NESTING:
+        if tag in ("ul", "ol", "blockquote") and self._depth() >= doc.MAX_NESTING:
             self._opened.append("flat")
         elif tag == "li" and top.kind != "list":
             self._opened.append("flat")
@@ -134,20 +113,20 @@ class Reader(HTMLParser):
             if box.blocks and self._boxes[-1].kind == "list":
                 self._boxes[-1].items.append(tuple(box.blocks))
         elif box.kind == "list" and box.items:
-            self._emit(ListBlock(box.ordered, tuple(box.items), box.start))
+            self._emit(doc.ListBlock(box.ordered, tuple(box.items), box.start))
         elif box.kind == "quote" and box.blocks:
-            self._emit(Quote(tuple(box.blocks)))
+            self._emit(doc.Quote(tuple(box.blocks)))
         elif box.kind == "figure":
             if box.image is not None:
                 self._emit(replace(box.image, caption=box.caption or box.image.caption))
             elif box.caption:
-                self._emit(Paragraph((Text(box.caption),)))
+                self._emit(doc.Paragraph((doc.Text(box.caption),)))
             for block in box.blocks:
                 self._emit(block)
 
     # --- text runs ---
 
-    def _take_inlines(self) -> tuple[Inline, ...]:
+    def _take_inlines(self) -> tuple[doc.Inline, ...]:
         """The run read so far as inline runs; open inline elements stay open for what follows."""
         for index in range(len(self._frames) - 1, 0, -1):
             frame = self._frames[index]
@@ -161,24 +140,24 @@ class Reader(HTMLParser):
         runs = self._take_inlines()
         kind, images, self._images = self._kind, self._images, []
         if kind == "caption" and self._boxes[-1].kind == "figure":
-            self._boxes[-1].caption = one_line(runs) or None
+            self._boxes[-1].caption = doc.one_line(runs) or None
         elif kind in HEADINGS:
-            inlines = normalize_inlines(runs)
-            if one_line(inlines):
-                heading = Heading(HEADINGS[kind], inlines)
+            inlines = doc.normalize_inlines(runs)
+            if doc.one_line(inlines):
+                heading = doc.Heading(HEADINGS[kind], inlines)
                 self._emit(heading, "h1" if kind == "h1" and len(self._boxes) == 1 else "block")
         elif kind == "title":
-            if one_line(runs):
-                self._emit(Paragraph((Text(one_line(runs)),)), "title")
+            if doc.one_line(runs):
+                self._emit(doc.Paragraph((doc.Text(doc.one_line(runs)),)), "title")
         else:
             for part in _split_at_double_breaks(runs):
-                inlines = normalize_inlines(part)
-                if one_line(inlines):
-                    self._emit(Paragraph(inlines))
+                inlines = doc.normalize_inlines(part)
+                if doc.one_line(inlines):
+                    self._emit(doc.Paragraph(inlines))
         for img in images:
             self._emit(img)
 
-    def _add(self, run: Inline) -> None:
+    def _add(self, run: doc.Inline) -> None:
         self._frames[-1].children.append(run)
 
     # --- the parser's callbacks ---
@@ -193,12 +172,12 @@ class Reader(HTMLParser):
         elif tag in _INLINE_KINDS:
             self._open_inline(tag, attrs)
         elif tag == "br":
-            self._add(LineBreak())
+            self._add(doc.LineBreak())
         elif tag == "img":
             self._image(attrs)
         elif tag == "hr":
             self._flush()
-            self._emit(Rule())
+            self._emit(doc.Rule())
         elif tag in CELLS and self._cells is not None:
             self._end_cell()
         elif tag in CONTAINERS:
@@ -225,7 +204,7 @@ class Reader(HTMLParser):
                 self._end_cell()
                 cells, self._cells = [c for c in self._cells if c], None
                 if cells:
-                    self._emit(Paragraph((Text(" | ".join(cells)),)))
+                    self._emit(doc.Paragraph((doc.Text(" | ".join(cells)),)))
             self._flush()
             self._kind = "paragraph"
 
@@ -233,7 +212,7 @@ class Reader(HTMLParser):
         if self._pre is not None:
             self._pre.append(data)
         else:
-            self._add(Text(data))
+            self._add(doc.Text(data))
 
     def close(self) -> None:
         super().close()
@@ -248,7 +227,7 @@ class Reader(HTMLParser):
     def _open_inline(self, tag: str, attrs: dict[str, str | None]) -> None:
         kind = _INLINE_KINDS[tag]
         nested = sum(1 for f in self._frames if f.kind in ("a", "em", "strong"))
-        if any(f.kind == "code" for f in self._frames) or (kind != "code" and nested >= MAX_NESTING):
+        if any(f.kind == "code" for f in self._frames) or (kind != "code" and nested >= doc.MAX_NESTING):
             kind = ""  # inside inline code, or too deep: the text only
         self._frames.append(_Frame(kind, tag, attrs.get("href") or ""))
 
@@ -262,7 +241,7 @@ class Reader(HTMLParser):
 
     def _image(self, attrs: dict[str, str | None]) -> None:
         get = attrs.get
-        found = image(get("src") or "", get("alt") or "", get("title"), get("width"), get("height"))
+        found = doc.image(get("src") or "", get("alt") or "", get("title"), get("width"), get("height"))
         if found is None:
             return
         box = self._boxes[-1]
@@ -291,34 +270,34 @@ class Reader(HTMLParser):
         text = "".join(self._pre or []).removeprefix("\n").rstrip()
         self._pre = None
         if text.strip():
-            self._emit(CodeBlock(text, self._language))
+            self._emit(doc.CodeBlock(text, self._language))
 
     def _end_cell(self) -> None:
         assert self._cells is not None
-        self._cells.append(one_line(self._take_inlines()))
+        self._cells.append(doc.one_line(self._take_inlines()))
 
 
-def _close(frame: _Frame) -> tuple[Inline, ...]:
+def _close(frame: _Frame) -> tuple[doc.Inline, ...]:
     if frame.kind == "a":
-        return link(frame.href, frame.children)
+        return doc.link(frame.href, frame.children)
     if frame.kind == "em":
-        return (Emphasis(tuple(frame.children)),)
+        return (doc.Emphasis(tuple(frame.children)),)
     if frame.kind == "strong":
-        return (Strong(tuple(frame.children)),)
+        return (doc.Strong(tuple(frame.children)),)
     if frame.kind == "code":
-        return (InlineCode(" ".join(plain_text(frame.children).split())),)
+        return (doc.InlineCode(" ".join(doc.plain_text(frame.children).split())),)
     return tuple(frame.children)
 
 
-def _split_at_double_breaks(runs: tuple[Inline, ...]) -> list[tuple[Inline, ...]]:
+def _split_at_double_breaks(runs: tuple[doc.Inline, ...]) -> list[tuple[doc.Inline, ...]]:
     """Two line breaks in a row (whitespace between them allowed) end one paragraph and start another."""
-    parts: list[list[Inline]] = [[]]
-    breaks: list[Inline] = []  # line breaks (and blank text) seen since the last visible run
+    parts: list[list[doc.Inline]] = [[]]
+    breaks: list[doc.Inline] = []  # line breaks (and blank text) seen since the last visible run
     for run in runs:
-        if isinstance(run, LineBreak) or (isinstance(run, Text) and not run.text.strip() and breaks):
+        if isinstance(run, doc.LineBreak) or (isinstance(run, doc.Text) and not run.text.strip() and breaks):
             breaks.append(run)
             continue
-        if sum(isinstance(b, LineBreak) for b in breaks) >= 2:
+        if sum(isinstance(b, doc.LineBreak) for b in breaks) >= 2:
             parts.append([])
         else:
             parts[-1].extend(breaks)
@@ -335,7 +314,7 @@ def _start(attrs: dict[str, str | None]) -> int:
         return 1
 
 
-def read(markup: str) -> list[tuple[str, Block]]:
+def read(markup: str) -> list[tuple[str, doc.Block]]:
     """The entries of sanitized markup: ("title", paragraph), ("h1", heading) or ("block", block)."""
     reader = Reader()
     reader.feed(markup)

@@ -18,23 +18,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from publisher.articles import (
-    Block,
-    CodeBlock,
-    Emphasis,
-    Heading,
-    Image,
-    Inline,
-    InlineCode,
-    LineBreak,
-    Link,
-    ListBlock,
-    Paragraph,
-    Quote,
-    Rule,
-    Strong,
-    Text,
-)
+from publisher.articles import blocks as doc
 from publisher.articles.urls import safe_href, safe_image_src
 
 COLUMN_WIDTH = 552  # the digest's content column: 600 px less the article's padding
@@ -49,26 +33,26 @@ class _Flavour:
 
 
 def render_html(
-    blocks: Sequence[Block], *, web: bool = False, column: int = COLUMN_WIDTH, top_heading: int = 2
+    blocks: Sequence[doc.Block], *, web: bool = False, column: int = COLUMN_WIDTH, top_heading: int = 2
 ) -> Markup:
     """The blocks as HTML; a body heading above `top_heading` is shown at that level."""
     return _blocks(blocks, _Flavour(web, column, top_heading))
 
 
-def inline_html(runs: Iterable[Inline], *, web: bool = False) -> Markup:
+def inline_html(runs: Iterable[doc.Inline], *, web: bool = False) -> Markup:
     """Inline runs as HTML: text escaped, links, emphasis, strong, code and line breaks."""
     return _inlines(runs, _Flavour(web, COLUMN_WIDTH, 2))
 
 
-def cover_image(blocks: Iterable[Block]) -> Image | None:
+def cover_image(blocks: Iterable[doc.Block]) -> doc.Image | None:
     """The article's cover: its first image with an http(s) URL (looking inside lists and quotes), or None."""
     for block in blocks:
-        if isinstance(block, Image) and block.src and safe_image_src(block.src):
+        if isinstance(block, doc.Image) and block.src and safe_image_src(block.src):
             return block
-        inner: Iterable[Block] = ()
-        if isinstance(block, Quote):
+        inner: Iterable[doc.Block] = ()
+        if isinstance(block, doc.Quote):
             inner = block.blocks
-        elif isinstance(block, ListBlock):
+        elif isinstance(block, doc.ListBlock):
             inner = (b for item in block.items for b in item)
         found = cover_image(inner)
         if found is not None:
@@ -76,31 +60,31 @@ def cover_image(blocks: Iterable[Block]) -> Image | None:
     return None
 
 
-def _blocks(blocks: Iterable[Block], f: _Flavour) -> Markup:
+def _blocks(blocks: Iterable[doc.Block], f: _Flavour) -> Markup:
     return Markup("\n").join(html for html in (_block(b, f) for b in blocks) if html)
 
 
-def _inlines(runs: Iterable[Inline], f: _Flavour) -> Markup:
+def _inlines(runs: Iterable[doc.Inline], f: _Flavour) -> Markup:
     return Markup("").join(_inline(r, f) for r in runs)
 
 
-def _inline(run: Inline, f: _Flavour) -> Markup:
-    if isinstance(run, Text):
+def _inline(run: doc.Inline, f: _Flavour) -> Markup:
+    if isinstance(run, doc.Text):
         return escape(run.text)
-    if isinstance(run, Link):
+    if isinstance(run, doc.Link):
         return _link(run, f)
-    if isinstance(run, Emphasis):
+    if isinstance(run, doc.Emphasis):
         return Markup("<em>{}</em>").format(_inlines(run.children, f))
-    if isinstance(run, Strong):
+    if isinstance(run, doc.Strong):
         return Markup("<strong>{}</strong>").format(_inlines(run.children, f))
-    if isinstance(run, InlineCode):
+    if isinstance(run, doc.InlineCode):
         return Markup("<code>{}</code>").format(run.text)
-    if isinstance(run, LineBreak):
+    if isinstance(run, doc.LineBreak):
         return Markup("<br>")
     raise TypeError(f"not an inline run: {run!r}")
 
 
-def _link(link: Link, f: _Flavour) -> Markup:
+def _link(link: doc.Link, f: _Flavour) -> Markup:
     text = _inlines(link.children, f)
     href = safe_href(link.href)
     if not href:
@@ -109,28 +93,28 @@ def _link(link: Link, f: _Flavour) -> Markup:
     return Markup('<a href="{}"{}>{}</a>').format(href, rel, text)
 
 
-def _block(block: Block, f: _Flavour) -> Markup:
-    if isinstance(block, Heading):
+def _block(block: doc.Block, f: _Flavour) -> Markup:
+    if isinstance(block, doc.Heading):
         tag = Markup(f"h{max(block.level, f.top)}")
         return Markup("<{0}>{1}</{0}>").format(tag, _inlines(block.children, f))
-    if isinstance(block, Paragraph):
+    if isinstance(block, doc.Paragraph):
         return Markup("<p>{}</p>").format(_inlines(block.children, f))
-    if isinstance(block, ListBlock):
+    if isinstance(block, doc.ListBlock):
         return _list(block, f)
-    if isinstance(block, Quote):
+    if isinstance(block, doc.Quote):
         return Markup("<blockquote>\n{}\n</blockquote>").format(_blocks(block.blocks, f))
-    if isinstance(block, CodeBlock):
+    if isinstance(block, doc.CodeBlock):
         language = block.language or ""
         cls = Markup(' class="language-{}"').format(language) if language.replace("-", "").isalnum() else ""
         return Markup("<pre><code{}>{}</code></pre>").format(cls, block.text.rstrip("\n"))
-    if isinstance(block, Image):
+    if isinstance(block, doc.Image):
         return _image(block, f)
-    if isinstance(block, Rule):
+    if isinstance(block, doc.Rule):
         return Markup("<hr>")
     raise TypeError(f"not a block: {block!r}")
 
 
-def _list(block: ListBlock, f: _Flavour) -> Markup:
+def _list(block: doc.ListBlock, f: _Flavour) -> Markup:
     items = Markup("\n").join(_item(item, f) for item in block.items)
     if not block.ordered:
         return Markup("<ul>\n{}\n</ul>").format(items)
@@ -138,16 +122,16 @@ def _list(block: ListBlock, f: _Flavour) -> Markup:
     return Markup("<ol{}>\n{}\n</ol>").format(start, items)
 
 
-def _item(item: Sequence[Block], f: _Flavour) -> Markup:
+def _item(item: Sequence[doc.Block], f: _Flavour) -> Markup:
     """A list item: its first paragraph stays on the bullet (a tight list), anything after it as blocks."""
-    if item and isinstance(item[0], Paragraph):
+    if item and isinstance(item[0], doc.Paragraph):
         rest = _blocks(item[1:], f)
         first = _inlines(item[0].children, f)
         return Markup("<li>{}</li>").format(first + (Markup("\n") + rest if rest else Markup("")))
     return Markup("<li>{}</li>").format(_blocks(item, f))
 
 
-def _image(block: Image, f: _Flavour) -> Markup:
+def _image(block: doc.Image, f: _Flavour) -> Markup:
     src = safe_image_src(block.src) if block.src else None
     if not src:  # a local file the media store has not taken in yet: nothing to link to
         return Markup("")

@@ -14,23 +14,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from publisher.articles import (
-    Block,
-    CodeBlock,
-    Emphasis,
-    Heading,
-    Image,
-    Inline,
-    InlineCode,
-    LineBreak,
-    Link,
-    ListBlock,
-    Paragraph,
-    Quote,
-    Rule,
-    Strong,
-    Text,
-)
+from publisher.articles import blocks as doc
 
 WIDTH = 72
 
@@ -56,7 +40,7 @@ class RenderedText:
     references: tuple[str, ...]  # "[1] https://..." lines
 
 
-def render_text(blocks: Sequence[Block], *, width: int = WIDTH) -> RenderedText:
+def render_text(blocks: Sequence[doc.Block], *, width: int = WIDTH) -> RenderedText:
     refs = References()
     chunks = _blocks(blocks, refs, width)
     return RenderedText("\n\n".join(chunks), tuple(refs.lines()))
@@ -78,57 +62,57 @@ def wrap(text: str, width: int = WIDTH, first: str = "", rest: str = "") -> str:
     return "\n".join(out)
 
 
-def inline_text(runs: Iterable[Inline], refs: References) -> str:
+def inline_text(runs: Iterable[doc.Inline], refs: References) -> str:
     parts: list[str] = []
     for run in runs:
-        if isinstance(run, Text | InlineCode):
+        if isinstance(run, doc.Text | doc.InlineCode):
             parts.append(run.text)
-        elif isinstance(run, LineBreak):
+        elif isinstance(run, doc.LineBreak):
             parts.append("\n")
-        elif isinstance(run, Link):
+        elif isinstance(run, doc.Link):
             label = inline_text(run.children, refs)
             parts.append(f"{label} [{refs.number(run.href)}]")
-        elif isinstance(run, Emphasis | Strong):
+        elif isinstance(run, doc.Emphasis | doc.Strong):
             parts.append(inline_text(run.children, refs))
     return "".join(parts)
 
 
-def _blocks(blocks: Sequence[Block], refs: References, width: int) -> list[str]:
+def _blocks(blocks: Sequence[doc.Block], refs: References, width: int) -> list[str]:
     chunks = [_block(b, refs, width) for b in blocks]
     return [c for c in chunks if c]
 
 
-def _block(block: Block, refs: References, width: int) -> str:
-    if isinstance(block, Heading):
+def _block(block: doc.Block, refs: References, width: int) -> str:
+    if isinstance(block, doc.Heading):
         heading = wrap(" ".join(inline_text(block.children, refs).split()), width)
         return f"{heading}\n{'-' * min(len(heading), width)}" if heading else ""
-    if isinstance(block, Paragraph):
+    if isinstance(block, doc.Paragraph):
         return wrap(inline_text(block.children, refs).strip(), width)
-    if isinstance(block, ListBlock):
+    if isinstance(block, doc.ListBlock):
         return _list(block, refs, width)
-    if isinstance(block, Quote):
+    if isinstance(block, doc.Quote):
         inner = "\n\n".join(_blocks(block.blocks, refs, width - 2))
         return "\n".join(f"> {line}".rstrip() for line in inner.split("\n"))
-    if isinstance(block, CodeBlock):
+    if isinstance(block, doc.CodeBlock):
         return "\n".join(f"    {line}".rstrip() for line in block.text.rstrip("\n").split("\n"))
-    if isinstance(block, Image):
+    if isinstance(block, doc.Image):
         if block.src is None:
             return ""
         shown = f"[Image: {block.alt}]" if block.alt else "[Image]"
         return wrap(f"{shown} {block.caption}" if block.caption else shown, width)
-    if isinstance(block, Rule):
+    if isinstance(block, doc.Rule):
         return "* * *"
     raise TypeError(f"not a block: {block!r}")
 
 
-def _list(block: ListBlock, refs: References, width: int) -> str:
+def _list(block: doc.ListBlock, refs: References, width: int) -> str:
     lines: list[str] = []
     for number, item in enumerate(block.items, start=block.start):
         marker = f"{number}. " if block.ordered else "- "
         indent = " " * len(marker)
         first = True
         for child in item:
-            if isinstance(child, Paragraph):
+            if isinstance(child, doc.Paragraph):
                 text = inline_text(child.children, refs).strip()
                 lines.append(wrap(text, width, marker if first else indent, indent))
             else:
