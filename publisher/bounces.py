@@ -42,12 +42,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from publisher.addresses import canonical_address
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.states import MAIL_KINDS, RowState
 from publisher.store import Store
 from publisher.store.models import BounceEvent, Campaign, OutboxRow, Subscriber, utcnow
-from publisher.suppression import canonical, suppress
+from publisher.suppression import suppress
 
 log = logging.getLogger(__name__)
 MESSAGE_ID = re.compile(r"<?publisher\.c(\d{1,10})\.r(\d{1,10})@([^>\s]+)>?")
@@ -263,7 +264,7 @@ def _send_of(session: Session, settings: Settings, report: BounceReport) -> tupl
     address = session.scalar(select(Subscriber.email).where(Subscriber.id == subscriber_id))
     if address is None:
         raise _Ignored(f"subscriber {subscriber_id} no longer exists")
-    reported = {canonical(a) for a in (report.email, report.original_recipient) if a}
+    reported = {canonical_address(a) for a in (report.email, report.original_recipient) if a}
     if address not in reported:
         named = ", ".join(sorted(reported)) or "no recipient"
         raise _Ignored(f"the report names {named}, but campaign {campaign_id} sent to another address")
@@ -284,7 +285,7 @@ def record(
     campaign_id = subscriber_id = None
     try:
         if trusted and not report.message_id:
-            address = canonical(report.email) if report.email else ""
+            address = canonical_address(report.email) if report.email else ""
             if not address:
                 raise _Ignored("no address")
             subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))

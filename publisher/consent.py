@@ -41,7 +41,6 @@ from publisher.subscriber_links import is_canonical_token
 from publisher.subscribers import get_list
 from publisher.suppression import is_suppressed
 
-CONFIRM_KIND = CampaignKind.CONFIRM  # the old name; publisher.states is its home
 RESEND_AFTER = timedelta(minutes=10)
 _CONFIRM_SALT = "publisher.confirm"
 

@@ -20,10 +20,10 @@ from publisher.accounts import network_of
 from publisher.articles import Article, Section, blocks_from_sections, summarize
 from publisher.channels import share_channels
 from publisher.config import Settings
-from publisher.consent import CONFIRM_KIND
 from publisher.errors import NotFound, PublisherError
 from publisher.render.email import RenderedDigest, placeholder_pattern, render_digest
 from publisher.sharing import SharePreview
+from publisher.states import CampaignKind
 from publisher.store import Store
 from publisher.store.models import (
     ArticleRow,
@@ -34,7 +34,7 @@ from publisher.store.models import (
     Subscription,
     utcnow,
 )
-from publisher.subscribers import CsvReport, read_csv
+from publisher.subscribers import CsvReport, read_csv, spreadsheet_safe
 
 MAX_TITLE = 300
 MAX_HEADING = 200
@@ -258,13 +258,10 @@ def export_csv(store: Store, list_name: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["email", "name", "status", "subscribed_at"])
     for email, name, state, created in rows:
-        writer.writerow([_cell(email), _cell(name), state, created.isoformat() if created else ""])
+        writer.writerow(
+            [spreadsheet_safe(email), spreadsheet_safe(name), state, created.isoformat() if created else ""]
+        )
     return buffer.getvalue()
-
-
-def _cell(value: str) -> str:
-    """A leading = + - @ would make a formula in a spreadsheet: quote it as text (OWASP's advice)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def read_csv_bytes(data: bytes, filename: str = "upload.csv") -> CsvReport:
@@ -294,7 +291,7 @@ def recent_campaigns(store: Store, kind: str | None = None, limit: int = 20) -> 
     if kind:
         stmt = stmt.where(Campaign.kind == kind)
     else:
-        stmt = stmt.where(Campaign.kind != CONFIRM_KIND)
+        stmt = stmt.where(Campaign.kind != CampaignKind.CONFIRM)
     with store.session() as session:
         return [CampaignRow(c.id, c.kind, c.state, c.subject, c.created_at) for c in session.scalars(stmt)]
 

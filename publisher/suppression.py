@@ -42,7 +42,6 @@ class SuppressionEntry:
         }
 
 
-canonical = canonical_address  # the old name, still imported by publisher.bounces
 
 
 def is_suppressed(session: Session, email: str) -> bool:

@@ -88,7 +88,7 @@ def deliver_batch(
         setup = _set_up(store, settings, work)
     except SetupError as exc:
         outcome.errors.append(str(exc))
-        outcome.paused = _pause_for_setup(store, campaign_id, str(exc))
+        outcome.paused = _pause(store, campaign_id, f"delivery cannot start as configured: {exc}")
         return outcome
     if setup is None:
         return outcome
@@ -156,18 +156,12 @@ def _record_durably(store: Store, campaign_id: int, rows: int, write: Callable[[
             continue
         if waited == 0.0:
             return reason
-        return _pause_after_unrecorded(store, campaign_id, waited, problem)
-
-
-def _pause_after_unrecorded(store: Store, campaign_id: int, waited: float, problem: str) -> str:
-    reason = (
-        f"results could not be recorded for {waited:.0f} s ({problem}); they are recorded now; "
-        "resume once the store has room again"
-    )
-    with store.session() as session:
-        if pause_campaign(session, campaign_id, reason):
-            log.warning("campaign %s paused: %s", campaign_id, reason)
-    return reason
+        return _pause(
+            store,
+            campaign_id,
+            f"results could not be recorded for {waited:.0f} s ({problem}); they are recorded now; "
+            "resume once the store has room again",
+        )
 
 
 def _set_up(store: Store, settings: Settings, work: _Work) -> _Setup | None:
@@ -204,8 +198,8 @@ def _configured(make: Callable[[], T], what: str) -> T:
         raise SetupError(f"{what}: unexpected {type(exc).__name__}: {exc}") from exc
 
 
-def _pause_for_setup(store: Store, campaign_id: int, problem: str) -> str:
-    reason = f"delivery cannot start as configured: {problem}"
+def _pause(store: Store, campaign_id: int, reason: str) -> str:
+    """Pause an active campaign with the reason (logged once, by whoever paused it); returns the reason."""
     with store.session() as session:
         if pause_campaign(session, campaign_id, reason):
             log.warning("campaign %s paused: %s", campaign_id, reason)
