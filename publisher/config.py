@@ -33,6 +33,18 @@ class Settings(BaseSettings):
     # The language of an imported article that does not declare one (a BCP 47 tag such as "en" or "pt-BR")
     language: str = "en"
 
+    # Media store (issue 11): uploaded and imported images. None: files under data_dir/media, served by the
+    # web app at BASE_URL/media/; "s3://BUCKET/PREFIX" for any S3-compatible bucket (credentials below, else
+    # boto3's own chain: AWS_ACCESS_KEY_ID, ~/.aws, an instance role).
+    media_url: str | None = None
+    media_public_url: str | None = None  # where readers fetch media (a CDN or the bucket's public URL)
+    media_s3_endpoint: str | None = None  # e.g. http://127.0.0.1:9000 for MinIO; None: AWS
+    media_s3_region: str | None = None
+    media_s3_access_key: str | None = None
+    media_s3_secret_key: SecretStr | None = None
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # an upload larger than this is refused
+    media_max_pixels: int = Field(default=40_000_000, ge=10_000)  # width x height; bigger is refused
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
@@ -114,6 +126,15 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("media_url")
+    @classmethod
+    def _media_url(cls, value: str | None) -> str | None:
+        if not value or value == "file":
+            return None
+        if not value.startswith("s3://") or not value[5:].split("/", 1)[0]:
+            raise ValueError(f"PUBLISHER_MEDIA_URL is s3://BUCKET/PREFIX (or unset for files): {value!r}")
+        return value
+
     @field_validator("from_")
     @classmethod
     def _valid_from(cls, value: str) -> str:
@@ -147,6 +168,23 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where the file channel writes: a Maildir of .eml files and shares.jsonl."""
         return self.data_dir / "outbox"
+
+    @property
+    def media_dir(self) -> Path:
+        """The filesystem media store's root (when PUBLISHER_MEDIA_URL is not an s3:// URL)."""
+        return self.data_dir / "media"
+
+    @property
+    def resolved_media_public_url(self) -> str:
+        """The URL media keys are appended to: PUBLISHER_MEDIA_PUBLIC_URL, else the store's own address."""
+        if self.media_public_url:
+            return self.media_public_url.rstrip("/")
+        if self.media_url and self.media_url.startswith("s3://"):
+            bucket, _, prefix = self.media_url[5:].partition("/")
+            endpoint = (self.media_s3_endpoint or f"https://{bucket}.s3.amazonaws.com").rstrip("/")
+            base = f"{endpoint}/{bucket}" if self.media_s3_endpoint else endpoint
+            return f"{base}/{prefix.strip('/')}" if prefix.strip("/") else base
+        return f"{self.base_url}/media"
 
     @property
     def email_channel(self) -> str:

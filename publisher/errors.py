@@ -102,3 +102,18 @@ class BrokerUnavailable(PublisherError):
 
 class InvalidDocument(PublisherError):
     """A stored or submitted article document that is not a version this publisher reads, or malformed."""
+
+
+class MediaRefused(PublisherError):
+    """An upload or imported image the media store will not take: not an image, over a limit, unreadable.
+
+    `limit` names the limit it broke ("bytes", "pixels") or is None when the file is not an image at all.
+    """
+
+    def __init__(self, message: str, *, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class MediaUnavailable(PublisherError):
+    """The media store could not be reached or written (a bucket that refuses us, a full disk)."""

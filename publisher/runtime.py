@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
     from pathlib import Path
 
+    from publisher.media import MediaStore
+
 __all__ = ["Dispatcher", "Services", "build", "celery_dispatcher", "run_worker", "spawn_worker", "stop_worker"]
 
 
@@ -41,6 +43,20 @@ class Services:
     _dispatcher: Dispatcher | None = None
     _make_dispatcher: Callable[[Settings], Dispatcher] = celery_dispatcher
     _made_dispatcher: bool = False  # made here (so closed here), not injected
+    _media: MediaStore | None = None
+
+    @property
+    def media(self) -> MediaStore:
+        """The media store PUBLISHER_MEDIA_URL names, opened on first use (a bucket's client loads boto3)."""
+        if self._media is None:
+            from publisher.media import open_store
+
+            self._media = open_store(self.settings)
+        return self._media
+
+    @media.setter
+    def media(self, store: MediaStore | None) -> None:
+        self._media = store
 
     @property
     def dispatcher(self) -> Dispatcher:

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ],
     ),
     ("store", ["publisher.store"]),
+    ("media", ["publisher.media"]),
     ("articles", ["publisher.articles", "publisher.library"]),
     ("importers", ["publisher.importers"]),
     ("channels", ["publisher.channels", "publisher.accounts", "publisher.textrules"]),

@@ -12,6 +12,7 @@ from publisher.errors import (
     Conflict,
     DuplicateSend,
     Forbidden,
+    MediaUnavailable,
     NotFound,
     PublisherError,
     StorageUnavailable,
@@ -23,6 +24,7 @@ _STATUS: list[tuple[type[PublisherError], int]] = [
     (Forbidden, 403),  # a role or token scope the caller lacks
     (Conflict, 409),  # clashes with what exists; `force` may override it
     (StorageUnavailable, 503),  # the data directory is full or read-only: try again later
+    (MediaUnavailable, 503),  # the media store (a bucket, a disk) did not take the file: try again later
     (BrokerUnavailable, 503),  # the work is saved; the broker took no wake-up call: the sweep will
 ]
 

@@ -11,11 +11,13 @@ from publisher.web.routes import (
     editor_articles,
     editor_campaigns,
     editor_people,
+    media,
     public,
 )
 
 ROUTERS: list[APIRouter] = [
     public.router,
+    media.router,  # media files of the filesystem media store (issue 11)
     archive.router,
     consent.router,  # public consent pages and endpoints (issue 5)
     auth.router,
