@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     media_s3_region: str | None = None
     media_s3_access_key: str | None = None
     media_s3_secret_key: SecretStr | None = None
+    # A canned ACL set on each object ("public-read" for a bucket that uses ACLs); None: the bucket's policy
+    # (or the CDN in front of it) decides who may read
+    media_s3_acl: str | None = None
     media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # an upload larger than this is refused
     media_max_pixels: int = Field(default=40_000_000, ge=10_000)  # width x height; bigger is refused
 

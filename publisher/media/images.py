@@ -54,7 +54,10 @@ class Prepared:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB"
+    """A size as people read it: "12.5 MB", "10 MB", "340 KB"."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(n / 1024))} KB"
 
 
 def _open(data: bytes, name: str, limits: Limits) -> Image.Image:
@@ -66,7 +69,12 @@ def _open(data: bytes, name: str, limits: Limits) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaRefused(
+            f"{name} claims far more pixels than an image may have (at most {limits.max_pixels / 1e6:g} megapixels)",
+            limit="pixels",
+        ) from None
+    except (UnidentifiedImageError, OSError):
         raise MediaRefused(f"{name} is not a JPEG, PNG, GIF or WebP image") from None
     if image.format not in ACCEPTED:
         raise MediaRefused(f"{name} is a {image.format} file; images are JPEG, PNG, GIF or WebP") from None

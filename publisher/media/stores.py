@@ -94,8 +94,9 @@ class FileMediaStore:
 class S3MediaStore:
     """Media in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2...), through boto3."""
 
-    def __init__(self, client: Any, bucket: str, prefix: str, public_url: str) -> None:
+    def __init__(self, client: Any, bucket: str, prefix: str, public_url: str, acl: str | None = None) -> None:
         self.client = client
+        self.acl = acl
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.public_url = public_url.rstrip("/")
@@ -108,6 +109,7 @@ class S3MediaStore:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        options = {"ACL": self.acl} if self.acl else {}
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -115,6 +117,7 @@ class S3MediaStore:
                 Body=data,
                 ContentType=content_type,
                 CacheControl=CACHE_CONTROL,
+                **options,
             )
         except (BotoCoreError, ClientError) as exc:
             raise self._failure(exc, "write media to") from None
@@ -164,4 +167,4 @@ def open_store(settings: Settings) -> MediaStore:
         aws_access_key_id=settings.media_s3_access_key,
         aws_secret_access_key=secret.get_secret_value() if secret else None,
     )
-    return S3MediaStore(client, bucket, prefix, settings.resolved_media_public_url)
+    return S3MediaStore(client, bucket, prefix, settings.resolved_media_public_url, acl=settings.media_s3_acl)
