@@ -30,17 +30,27 @@ def import_articles(
         ),
     ] = None,
 ) -> None:
-    """Import article files; prints one article id per file. Nothing is stored if any file is bad."""
+    """Import article files; prints one article id per file. Nothing is stored if any file is bad.
+
+    Images a Markdown or HTML file names by a relative path are read from beside it into the media store.
+    """
     from publisher import importers, library  # lazy: start-up cost
     from publisher.articles import UNDETERMINED, language_tag  # lazy: start-up cost
     from publisher.campaigns import service  # lazy: start-up cost
 
     if lang is not None and language_tag(lang) is None:
         raise typer.BadParameter(f"not a language tag such as en or pt-BR: {lang!r}", param_hint="--lang")
+    from publisher.importers.local_images import check_local_images  # lazy: loads Pillow
+    from publisher.media import limits_of  # lazy: start-up cost
+
     # Bad files are named before the settings are read: an undeclared language is filled in after.
     articles = [importers.load(path, language_tag(lang) or UNDETERMINED) for path in paths]
     s = services(ctx)
     articles = [replace(a, lang=s.settings.language) if a.lang == UNDETERMINED else a for a in articles]
+    # Local images next to each file: all read and checked before any is stored, or the article.
+    limits = limits_of(s.settings)
+    checked = [check_local_images(a, p.parent, limits, name=str(p)) for a, p in zip(articles, paths, strict=True)]
+    articles = [c.store(s.media) for c in checked]
     saved = library.save_articles(s.store, articles)
     for (article_id, created), path in zip(saved, paths, strict=True):
         out.print(article_id)

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from publisher.media.images import Limits, prepare
-from publisher.media.library import Copy, Loaded, StoredImage, find_image, load_image, save_image
+from publisher.media.library import (
+    Copy,
+    Loaded,
+    StoredImage,
+    find_image,
+    image_id,
+    load_image,
+    save_image,
+    save_prepared,
+)
 from publisher.media.stores import CACHE_CONTROL, FileMediaStore, MediaStore, S3MediaStore, key_of, open_store, url_of
 
 if TYPE_CHECKING:
@@ -26,12 +35,14 @@ __all__ = [
     "S3MediaStore",
     "StoredImage",
     "find_image",
+    "image_id",
     "key_of",
     "limits_of",
     "load_image",
     "open_store",
     "prepare",
     "save_image",
+    "save_prepared",
     "url_of",
 ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from publisher.errors import MediaRefused, MediaUnavailable, NotFound
-from publisher.media.images import CONTENT_TYPES, Limits, prepare
+from publisher.media.images import CONTENT_TYPES, Limits, Prepared, prepare
 from publisher.media.stores import MediaStore, key_of, url_of
 
 EMAIL_WIDTH = 1200  # the copy the digest and the pages show (at 600 px, so sharp on 2x screens)
@@ -84,21 +84,27 @@ def _read_record(store: MediaStore, image_id: str) -> StoredImage | None:
     return StoredImage(id=image_id, content_type=record["content_type"], copies=copies)
 
 
+def image_id(data: bytes) -> str:
+    """The id an upload is stored under: its SHA-256, so the same file is stored once."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def save_image(store: MediaStore, data: bytes, name: str = "the image", limits: Limits | None = None) -> StoredImage:
     """Check, re-encode and store an upload (MediaRefused names the limit it broke); stored once per file."""
-    image_id = hashlib.sha256(data).hexdigest()[:32]
-    existing = _read_record(store, image_id)
-    if existing is not None:
-        return existing
-    prepared = prepare(data, name, limits)
+    existing = _read_record(store, image_id(data))
+    return existing if existing is not None else save_prepared(store, image_id(data), prepare(data, name, limits))
+
+
+def save_prepared(store: MediaStore, id_: str, prepared: Prepared) -> StoredImage:
+    """Store checked copies (from `prepare`) under `id_`; the record goes last, so it means all is there."""
     copies = []
     for copy in prepared.copies:
-        key = f"img/{image_id}/{copy.width}.{prepared.ext}"
+        key = f"img/{id_}/{copy.width}.{prepared.ext}"
         store.put(key, copy.data, prepared.content_type)
         copies.append({"width": copy.width, "height": copy.height, "key": key, "bytes": len(copy.data)})
     record = {"content_type": prepared.content_type, "source_format": prepared.source_format, "copies": copies}
-    store.put(_record_key(image_id), json.dumps(record).encode(), "application/json")
-    found = _read_record(store, image_id)
+    store.put(_record_key(id_), json.dumps(record).encode(), "application/json")
+    found = _read_record(store, id_)
     assert found is not None
     return found
 
