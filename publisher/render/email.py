@@ -11,13 +11,14 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from markupsafe import Markup
 from premailer import Premailer
 
 from publisher.articles import Article
 from publisher.config import Settings
-from publisher.render.blocks_html import render_html
+from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.blocks_text import render_text
 from publisher.render.links import share_links
 from publisher.render.templates import environment
@@ -118,6 +119,11 @@ def render_digest(
     return RenderedDigest(subject=subject, html=inline_css(html, settings.base_url), text=text, key=key)
 
 
+def _cover(article: Article) -> Markup | None:
+    cover = cover_image(article.blocks)
+    return render_html((replace(cover, caption=None),)) if cover is not None else None
+
+
 def _article_context(article: Article, settings: Settings) -> dict[str, object]:
     url = article_url(settings, article)
     body = render_text(article.blocks)
@@ -126,6 +132,7 @@ def _article_context(article: Article, settings: Settings) -> dict[str, object]:
         "summary": article.summary,
         "lang": article.lang,
         "html": render_html(article.blocks),
+        "cover": _cover(article),  # shown above a summary, so a digest of summaries still has pictures
         "text": body.text,
         "references": body.references,
         "url": url,

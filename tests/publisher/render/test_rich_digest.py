@@ -241,3 +241,16 @@ def test_urls_reach_the_html_exactly_as_stored(settings: Settings):
     assert [img["src"] for img in tags.named("img")] == ["https://cdn.example.com/\u00fcber.png?w=$1"]
     for n, url in enumerate(stored, start=1):
         assert f"[{n}] {url}\n" in digest.text
+
+
+def test_a_summary_shows_the_article_s_cover_as_a_linked_hero_image(settings: Settings):
+    cover = Image("https://cdn.example.org/cover.jpg", "The harbour at dawn", "A caption", 1200, 800)
+    one = Article("First story", "first", "Summary one.", blocks=(Paragraph((Text("Para one."),)), cover))
+    two = Article("Second story", "second", "Summary two.", (Section(None, ("Para two.",)),))
+
+    digest = render_digest([one, two], settings)
+
+    [img] = tags_of(digest.html).named("img")
+    assert (img["src"], img["alt"], img["width"], img["height"]) == (cover.src, cover.alt, "552", "368")
+    assert "A caption" not in digest.html  # the caption belongs to the full text
+    assert '<a href="https://news.example.org/articles/first" class="cover"' in digest.html
