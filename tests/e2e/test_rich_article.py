@@ -106,9 +106,8 @@ def site(media_env: dict[str, str], smtp_server: SmtpServer, monkeypatch: pytest
 
 
 def run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "publisher", *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120
-    )
+    command = [sys.executable, "-m", "publisher", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
