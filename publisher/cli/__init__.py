@@ -4,6 +4,7 @@
 - send.py         `send`, `share`, `status`, `campaign pause|resume|cancel|reschedule`
 - subscribers.py  `subscribers ...` (lists, CSV, consent, privacy, suppression, bounces)
 - users.py        `users ...` (editor accounts, API tokens)
+- media.py        `media add` (images into the media store)
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from publisher.cli import articles, ops, send, subscribers, users
+from publisher.cli import articles, media, ops, send, subscribers, users
 from publisher.cli.common import Commands, ProcessServices
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(subscribers.subscribers_app, name="subscribers")
 app.add_typer(ops.db_app, name="db")
 app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
+app.add_typer(media.media_app, name="media")
 
 
 @app.callback()
