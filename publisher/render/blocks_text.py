@@ -114,6 +114,8 @@ def _list(block: doc.ListBlock, refs: References, width: int) -> str:
         for child in item:
             if isinstance(child, doc.Paragraph):
                 text = inline_text(child.children, refs).strip()
+                if not first:  # a second paragraph of one item: a blank line, as between paragraphs
+                    lines.append("")
                 lines.append(wrap(text, width, marker if first else indent, indent))
             else:
                 body = _block(child, refs, width - len(indent))

@@ -211,3 +211,9 @@ def test_a_summary_shows_the_article_s_cover_as_a_linked_hero_image(settings: Se
     assert (img["src"], img["alt"], img["width"], img["height"]) == (cover.src, cover.alt, "552", "368")
     assert "A caption" not in digest.html  # the caption belongs to the full text
     assert '<a href="https://news.example.org/articles/first" class="cover"' in digest.html
+
+
+def test_a_list_item_of_several_paragraphs_keeps_a_blank_line_between_them_in_the_text_part():
+    article = parse(b"# T\n\n- first para\n\n  second para of item\n- two\n", "t.md")
+
+    assert render_text(article.blocks).text == "- first para\n\n  second para of item\n- two"
