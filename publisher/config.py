@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     from_: str = Field(default="Publisher <newsletter@localhost>", alias="PUBLISHER_FROM")
     reply_to: str | None = None
     newsletter_name: str = "Publisher digest"
+    # The publication (issue 12): first values of what editors change on the Settings page
+    description: str = ""
+    postal_address: str = ""  # printed in every mail's footer (CAN-SPAM asks for a physical address)
+    public_list: str | None = None  # the list readers join from the site; None: the only list, or a picker
+    accent_colour: str = "#0b5cad"
+    logo_url: str | None = None
     secret_key: SecretStr | None = None
     templates_dir: Path = PROJECT_ROOT / "templates"
     # The language of an imported article that does not declare one (a BCP 47 tag such as "en" or "pt-BR")

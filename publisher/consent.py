@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from publisher import publication
 from publisher.addresses import normalize_address
 from publisher.config import Settings
 from publisher.errors import LinkRefused
@@ -84,6 +85,7 @@ def request_signup(
     get no mail; an active subscriber gets none either.
     """
     address, name = check_signup(email, name)
+    settings = publication.effective(store, settings)  # the mail goes out as the publication
     with store.session() as session:
         mailing_list = get_list(session, list_name)
         if is_suppressed(session, address):
@@ -157,6 +159,7 @@ def _confirmation_campaign(
         body_html=mail.html,
         body_text=mail.text,
         render_key=mail.key,
+        identity=publication.identity_of(settings),
     )
 
 

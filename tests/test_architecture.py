@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("store", ["publisher.store"]),
     ("media", ["publisher.media"]),
     ("articles", ["publisher.articles", "publisher.library"]),
+    ("publication", ["publisher.publication"]),
     ("importers", ["publisher.importers"]),
     ("channels", ["publisher.channels", "publisher.accounts", "publisher.textrules"]),
     ("render", ["publisher.render"]),

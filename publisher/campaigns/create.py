@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from publisher import publication
 from publisher.campaigns.duplicates import check_submission, find_duplicate, lock_send, submitted_campaign
 from publisher.campaigns.outbox import queue_subscribers
 from publisher.campaigns.schedule import check_send_at
@@ -88,6 +89,7 @@ def _create_email_campaign(
         check_header_value("subject", subject)
     channel = settings.email_channel
     open_channel(channel, settings).close()  # a configuration error shows now, not in a worker
+    settings = publication.effective(store, settings)  # the publication's name, sender, footer, look
     with store.session() as session:
         articles = get_articles(session, list(article_ids))
         mailing_list = get_list(session, list_name)
@@ -110,6 +112,7 @@ def _create_email_campaign(
             body_text=digest.text,
             render_key=digest.key,
             submission=token,
+            identity=publication.identity_of(settings),
         )
         session.add(campaign)
         session.flush()

@@ -17,6 +17,7 @@ from publisher.config import Settings
 from publisher.delivery.claim import Claimed
 from publisher.delivery.outcome import Unsendable
 from publisher.errors import PublisherError
+from publisher.publication import with_identity
 from publisher.render.email import RenderedDigest
 from publisher.render.message import message_template
 from publisher.render.mime import MessageTemplate
@@ -36,7 +37,7 @@ def campaign_template(session: Session, campaign: Campaign, settings: Settings) 
     """The campaign's MessageTemplate (render.message builds it; this looks up the list's name)."""
     digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
     list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
-    return message_template(settings, campaign.id, digest, list_name)
+    return message_template(with_identity(settings, campaign.identity), campaign.id, digest, list_name)
 
 
 def message_source(session: Session, campaign: Campaign, settings: Settings) -> MessageSource:
@@ -56,7 +57,7 @@ def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemp
     key = campaign.render_key or secrets.token_hex(6)
     digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, key)
     list_name = campaign.mailing_list.name if campaign.mailing_list is not None else "list"
-    return message_template(settings, campaign.id, digest, list_name)
+    return message_template(with_identity(settings, campaign.identity), campaign.id, digest, list_name)
 
 
 class MailSource:

@@ -104,6 +104,9 @@ class Campaign(Base):
     # The editor's Send form (issue 18 item 3): the random token of the form that made this campaign, so
     # the same form posted twice makes one campaign (unique: a second insert with it fails).
     submission: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # The publication (issue 12): the sender this campaign goes out as, frozen when it is made
+    # ({"from": ..., "reply_to": ..., "name": ...}); None for campaigns made before, which use the settings.
+    identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
     mailing_list: Mapped[MailingList | None] = relationship()
@@ -243,3 +246,13 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublicationSetting(Base):
+    """One field of the publication an editor changed (publisher.publication); the environment gives the rest."""
+
+    __tablename__ = "publication_settings"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
