@@ -36,7 +36,7 @@ from publisher.articles.blocks import (
     plain_text,
 )
 from publisher.articles.document import VERSION, from_json, to_json
-from publisher.articles.text import iter_sentences, language_tag, sentences, slugify, summarize
+from publisher.articles.text import iter_sentences, language_tag, sentences, slugify, summarize, text_direction
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -67,6 +67,7 @@ __all__ = [
     "image",
     "iter_sentences",
     "language_tag",
+    "text_direction",
     "link",
     "normalize_inlines",
     "one_line",

@@ -93,6 +93,18 @@ def summarize(paragraph: str, max_length: int = 300) -> str:
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # BCP 47's shape, as PUBLISHER_LANGUAGE
 
 
+# Languages written right to left (their primary subtag); a script subtag (e.g. "-Latn") does not change it.
+_RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"}
+
+
+def text_direction(lang: str | None) -> str:
+    """"rtl" for a language written right to left (Arabic, Hebrew, Persian, Urdu, ...), else "ltr"."""
+    parts = (lang or "").lower().split("-")
+    if len(parts) > 1 and parts[1] in ("latn", "cyrl"):
+        return "ltr"
+    return "rtl" if parts[0] in _RIGHT_TO_LEFT else "ltr"
+
+
 def language_tag(value: str | None) -> str | None:
     """A language tag as a document declares it ("en", "pt-BR", "zh-Hant-TW"), or None if it is not one."""
     value = (value or "").strip().replace("_", "-")
