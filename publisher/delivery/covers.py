@@ -67,13 +67,18 @@ class CoverLoader:
         except MediaUnavailable as exc:
             raise TransientError(f"{self.channel}: the cover image cannot be loaded now: {exc}") from None
         except PublisherError as exc:  # MediaRefused, NotFound (gone from the store), a media setting
-            return self._without(url, str(exc))
-        if not loaded.content_type.startswith("image/"):
-            return self._without(url, f"it is {loaded.content_type}, not an image")
-        if len(loaded.data) > cap:
-            return self._without(url, f"it is {len(loaded.data)} bytes, over the network's {cap}")
-        return Attachment(loaded.data, loaded.content_type)
+            problem = str(exc)
+        else:
+            problem = self._unfit(loaded.content_type, len(loaded.data), cap)
+            if problem is None:
+                return Attachment(loaded.data, loaded.content_type)
+        log.warning("%s: posting without the cover image %s: %s", self.channel, url, problem)
+        return None
 
-    def _without(self, url: str, why: str) -> None:
-        log.warning("%s: posting without the cover image %s: %s", self.channel, url, why)
+    @staticmethod
+    def _unfit(content_type: str, size: int, cap: int) -> str | None:
+        if not content_type.startswith("image/"):
+            return f"it is {content_type}, not an image"
+        if size > cap:
+            return f"it is {size} bytes, over the network's {cap}"
         return None
