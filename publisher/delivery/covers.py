@@ -67,7 +67,7 @@ class CoverLoader:
         except MediaUnavailable as exc:
             raise TransientError(f"{self.channel}: the cover image cannot be loaded now: {exc}") from None
         except PublisherError as exc:  # MediaRefused, NotFound (gone from the store), a media setting
-            problem = str(exc)
+            problem: str | None = str(exc)
         else:
             problem = self._unfit(loaded.content_type, len(loaded.data), cap)
             if problem is None:
