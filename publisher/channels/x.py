@@ -15,6 +15,7 @@ the second upload is an orphan, which X lets expire (`expires_after_secs`).
 from __future__ import annotations
 
 import base64
+import logging
 from typing import Any, ClassVar
 
 import requests
@@ -30,6 +31,7 @@ API_HOST = "https://api.twitter.com"
 # X answers a repeated post with 403 and this in its message (no numeric code): the post is already there.
 DUPLICATE = "duplicate content"
 _CHECK_WORDING = Wording(unauthorized="credentials refused", refused="credentials check refused")
+log = logging.getLogger(__name__)
 ALT_TEXT_LIMIT = 1000  # characters of alt text /2/media/metadata/create takes
 
 
@@ -96,6 +98,8 @@ class XChannel(HttpChannel):
                 ids.append(self._upload(image))
             except (tweepy.HTTPException, requests.RequestException) as exc:
                 self.without_media(_answer(exc))  # raises unless X refused the image for good
+            except ValueError as exc:  # an answer that is not what the API documents
+                log.warning("%s: %s; posting without the image", self.who, exc)
         return ids or None
 
     def _upload(self, image: Attachment) -> str:
@@ -110,9 +114,9 @@ class XChannel(HttpChannel):
             },
             user_auth=True,
         ).json()
-        media_id = str((uploaded.get("data") or {}).get("id") or "")
+        media_id = str((uploaded.get("data") or {}).get("id") or "") if isinstance(uploaded, dict) else ""
         if not media_id:
-            raise PermanentError(f"{self.who}: the media upload answered without a media id")
+            raise ValueError("the media upload answered without a media id")
         if image.alt:
             self.client.request(
                 "POST",

@@ -14,7 +14,7 @@ def test_a_post_is_signed_and_its_id_and_url_recorded(fake_x):
     result = channel.send(make_post())
     channel.close()
     assert result.status == "sent"
-    assert fake_x.posts == [{"id": result.provider_id, "text": make_post().text}]
+    assert fake_x.posts == [{"id": result.provider_id, "text": make_post().text, "media": []}]
     assert result.url == f"https://x.com/i/web/status/{result.provider_id}"
     assert fake_x.rejections == []
 
