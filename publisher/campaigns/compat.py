@@ -53,4 +53,3 @@ def auto_share_article(store: Store, settings: Settings, dispatcher: Dispatcher,
     from publisher.campaigns import service  # on first use: see the module's docstring
 
     return service.auto_share_article(service.services_of(store, settings, dispatcher), article_id)
-

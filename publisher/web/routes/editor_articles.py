@@ -17,8 +17,8 @@ from publisher.campaigns.duplicates import earlier_send
 from publisher.channels import share_channels
 from publisher.errors import DuplicateSend, NotFound, PublisherError
 from publisher.render.blocks_html import render_html
-from publisher.render.share import cover_of
 from publisher.render.email import article_url
+from publisher.render.share import cover_of
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
@@ -280,9 +280,7 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
     try:
-        campaign_id = service.share(
-            get_services(request), article_id, chosen, force=force, attach_image=attach_image
-        )
+        campaign_id = service.share(get_services(request), article_id, chosen, force=force, attach_image=attach_image)
     except PublisherError as exc:
         context["error"] = word(exc, api=False)
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
