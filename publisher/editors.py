@@ -167,7 +167,9 @@ class UserSummary:
 def user_summaries(store: Store) -> list[UserSummary]:
     """Every editor by username, with their API token count."""
     with store.session() as session:
-        counts = select(ApiToken.user_id, func.count().label("n")).group_by(ApiToken.user_id).subquery("token_counts")
+        counts = (
+            select(ApiToken.user_id, func.count().label("n")).group_by(ApiToken.user_id).subquery("token_counts")
+        )
         rows = session.execute(
             select(User, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.user_id == User.id)

@@ -127,3 +127,5 @@ def unsubscribe_address(store: Store, email: str, list_name: str | None = None) 
             execution_options={"synchronize_session": False},
         )
         return cast(CursorResult[Any], result).rowcount
+
+
