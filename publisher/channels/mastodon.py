@@ -50,8 +50,10 @@ class MastodonChannel(HttpChannel):
             request_timeout=timeout,
             ratelimit_method="throw",  # never sleep inside a worker: the outbox schedules the retry
             version_check_mode="none",
-            mastodon_version="4.0.0",  # what we target: /api/v2/media, images processed at once (no /instance probe)
+            mastodon_version="4.0.0",  # no /api/v1/instance probe before the first upload
         )
+        # With checks off Mastodon.py does not parse the version given; media_post picks /api/v2/media by it.
+        self.api.mastodon_major, self.api.mastodon_minor, self.api.mastodon_patch = 4, 0, 0
 
     @property
     def who(self) -> str:
