@@ -86,7 +86,9 @@ def test_mastodon_and_x_attach_the_cover_with_its_alt_text_when_asked(monkeypatc
     assert "media" not in rows["x"].payload and rows["x"].payload["extra"]["attach_image"] is True
 
 
-def test_without_the_editors_choice_only_bluesky_shows_the_cover(monkeypatch, store, fake_mastodon, fake_x, fake_bluesky):
+def test_without_the_editors_choice_only_bluesky_shows_the_cover(
+    monkeypatch, store, fake_mastodon, fake_x, fake_bluesky
+):
     settings = _settings(monkeypatch, mastodon=_mastodon(fake_mastodon), x=_x(fake_x), bluesky=_bluesky(fake_bluesky))
     article_id = article_with_cover(store, settings, stored_cover(settings).url)
 

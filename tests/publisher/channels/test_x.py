@@ -66,3 +66,18 @@ def test_other_forbidden_answers_fail_permanently(fake_x):
     fake_x.script("unauthorized")
     with pytest.raises(PermanentError, match="X account 'x'"):
         XChannel(x_account(fake_x)).send(make_post())
+
+
+def test_an_image_is_uploaded_with_its_alt_text_and_named_in_the_post(fake_x):
+    from dataclasses import replace
+
+    from publisher.channels.base import Attachment
+    from tests.support.covers import png
+
+    channel = XChannel(x_account(fake_x))
+    channel.send(replace(make_post(), media=(Attachment(png(64, 48), "image/jpeg", "mislabelled"),)))
+    assert fake_x.posts[-1]["media"] == []  # X refused the upload (not a JPEG): the post went without it
+    channel.send(replace(make_post("another text"), media=(Attachment(png(64, 48), "image/png", "A crane"),)))
+    [media] = fake_x.posts[-1]["media"]
+    assert (media["type"], media["alt"]) == ("image/png", "A crane")
+    assert len(fake_x.rejections) == 1 and "not a image/jpeg" in fake_x.rejections[0]
