@@ -39,11 +39,13 @@ def share(
     channels: Sequence[str],
     *,
     force: bool = False,
+    attach_image: bool = False,
 ) -> int:
     """service.share: one post per channel, dispatched; raises AlreadyShared unless forced."""
     from publisher.campaigns import service  # on first use: see the module's docstring
 
-    return service.share(service.services_of(store, settings, dispatcher), article_id, channels, force=force)
+    services = service.services_of(store, settings, dispatcher)
+    return service.share(services, article_id, channels, force=force, attach_image=attach_image)
 
 
 def auto_share_article(store: Store, settings: Settings, dispatcher: Dispatcher, article_id: int) -> int | None:
@@ -51,4 +53,3 @@ def auto_share_article(store: Store, settings: Settings, dispatcher: Dispatcher,
     from publisher.campaigns import service  # on first use: see the module's docstring
 
     return service.auto_share_article(service.services_of(store, settings, dispatcher), article_id)
-

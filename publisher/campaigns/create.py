@@ -8,7 +8,6 @@ key shows here, in the command that sends, not in a worker's log).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -131,8 +130,12 @@ def create_share_campaign(
     channels: Sequence[str],
     *,
     force: bool = False,
+    attach_image: bool = False,
 ) -> int:
     """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
+
+    attach_image: attach the article's cover image to the Mastodon and X posts (Bluesky's card always
+    shows it).
 
     Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
     """
@@ -153,14 +156,14 @@ def create_share_campaign(
         session.flush()
         _link_articles(session, campaign.id, [article_id])
         for name, channel in opened.items():
-            post = compose_post(article, name, channel.limits, settings)
+            post = compose_post(article, name, channel.limits, settings, attach_image=attach_image)
             session.add(
                 OutboxRow(
                     campaign_id=campaign.id,
                     recipient_id=0,
                     channel=name,
                     state=RowState.QUEUED,
-                    payload=asdict(post),
+                    payload=post.payload(),
                 )
             )
         return campaign.id

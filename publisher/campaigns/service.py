@@ -65,10 +65,23 @@ def send_digest(
     return campaign_id
 
 
-def share(services: Services, article_id: int, channels: Sequence[str], *, force: bool = False) -> int:
-    """The Share action: one post per channel, dispatched; raises AlreadyShared unless forced."""
+def share(
+    services: Services,
+    article_id: int,
+    channels: Sequence[str],
+    *,
+    force: bool = False,
+    attach_image: bool = False,
+) -> int:
+    """The Share action: one post per channel, dispatched; raises AlreadyShared unless forced.
+
+    attach_image: attach the article's cover image (with its alt text) on Mastodon and X; Bluesky's card
+    shows it as its thumbnail either way.
+    """
     s = services
-    campaign_id = create_share_campaign(s.store, s.settings, article_id, channels, force=force)
+    campaign_id = create_share_campaign(
+        s.store, s.settings, article_id, channels, force=force, attach_image=attach_image
+    )
     dispatch(s, campaign_id)
     return campaign_id
 

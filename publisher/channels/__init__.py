@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from publisher.channels.account import Account, network_of
 from publisher.channels.base import (
+    Attachment,
     Channel,
     ChannelError,
     ConnectionFailed,
     Email,
+    MediaRule,
     Message,
     PermanentError,
     Post,
@@ -36,11 +38,13 @@ from publisher.channels.registry import (
 __all__ = [
     "QUEUES",
     "Account",
+    "Attachment",
     "Channel",
     "ChannelError",
     "Check",
     "ConnectionFailed",
     "Email",
+    "MediaRule",
     "Message",
     "Network",
     "PermanentError",

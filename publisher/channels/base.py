@@ -6,7 +6,7 @@ A channel never renders and never touches the database; workers own state.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 if TYPE_CHECKING:
@@ -33,8 +33,29 @@ class Email:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """An image to attach to a post: its bytes, their content type and the alt text."""
+
+    data: bytes = field(repr=False)
+    content_type: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class MediaRule:
+    """How a network takes a post's cover image: the biggest file it accepts, and whether it always wants it
+    (Bluesky's card thumbnail) or only when the editor asks (an attached image on Mastodon and X)."""
+
+    max_bytes: int
+    always: bool = False
+
+
+@dataclass(frozen=True)
 class Post:
-    """A finished share post for one network."""
+    """A finished share post for one network.
+
+    `media` holds the bytes delivery loaded for it (the cover image); it is never part of the stored payload.
+    """
 
     text: str
     url: str
@@ -42,6 +63,13 @@ class Post:
     summary: str
     idempotency_key: str
     extra: dict[str, Any] = field(default_factory=dict)
+    media: tuple[Attachment, ...] = field(default=(), repr=False, compare=False)
+
+    def payload(self) -> dict[str, Any]:
+        """The post as an outbox row stores it (JSON): everything but the loaded media."""
+        stored = asdict(self)
+        stored.pop("media")
+        return stored
 
 
 Message = Email | Post

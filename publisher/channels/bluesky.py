@@ -1,7 +1,10 @@
 """The Bluesky channel: the atproto SDK, logged in with a handle and an app password on a configurable PDS.
 
 The post's text, its link facets (UTF-8 byte offsets) and the external embed card come finished in
-`Post.extra` (see publisher.render.share); this module only turns them into atproto records.
+`Post.extra` (see publisher.render.share); this module only turns them into atproto records. A post that
+carries its cover image (`Post.media`, loaded by delivery within the thumb's 1,000,000 bytes) uploads it
+with com.atproto.repo.uploadBlob and the card points to the blob as its `thumb`. Bluesky has no idempotency
+key: a retried post uploads the blob again (an unreferenced blob is the PDS's to garbage-collect).
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from typing import Any, ClassVar
 
 from atproto import Client, models
 from atproto_client import exceptions as at
+from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 
 from publisher.channels.account import Account
-from publisher.channels.base import Message, Result
+from publisher.channels.base import Message, Post, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
 
@@ -31,13 +35,13 @@ def _facets(extra: dict[str, Any]) -> list[models.AppBskyRichtextFacet.Main] | N
     return facets or None
 
 
-def _embed(extra: dict[str, Any]) -> models.AppBskyEmbedExternal.Main | None:
+def _embed(extra: dict[str, Any], thumb: BlobRef | None = None) -> models.AppBskyEmbedExternal.Main | None:
     card = extra.get("embed")
     if not card:
         return None
     return models.AppBskyEmbedExternal.Main(
         external=models.AppBskyEmbedExternal.External(
-            uri=card["uri"], title=card.get("title", ""), description=card.get("description", "")
+            uri=card["uri"], title=card.get("title", ""), description=card.get("description", ""), thumb=thumb
         )
     )
 
@@ -64,13 +68,29 @@ class BlueskyChannel(HttpChannel):
             if not self._logged_in:
                 self.client.login(self.account.user, self.account.secret("password"))
                 self._logged_in = True
-            created = self.client.send_post(post.text, facets=_facets(post.extra), embed=_embed(post.extra))
+            embed = _embed(post.extra, self._thumb(post))
+            created = self.client.send_post(post.text, facets=_facets(post.extra), embed=embed)
         except at.RequestErrorBase as exc:
             raise self.failure(_answer(exc)) from None
         rkey = created.uri.rsplit("/", 1)[-1]
         return Result(
             status="sent", provider_id=created.uri, url=f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
         )
+
+    def _thumb(self, post: Post) -> BlobRef | None:
+        """The card's thumbnail: the post's image uploaded as a blob (None without a card or an image)."""
+        if not post.media or not post.extra.get("embed"):
+            return None
+        image = post.media[0]
+        try:
+            uploaded = self.client.com.atproto.repo.upload_blob(
+                image.data, headers={"Content-Type": image.content_type}
+            )
+        except at.RequestErrorBase as exc:
+            self.without_media(_answer(exc))  # raises unless the PDS refused the image for good
+            return None
+        blob: BlobRef = uploaded.blob
+        return blob
 
     def verify(self) -> str:
         """Check the handle and app password without posting (createSession); the account's handle."""

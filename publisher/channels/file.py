@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import mailbox
 import os
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -45,7 +44,7 @@ class FileChannel(Channel):
 
     def _append_post(self, post: Post) -> Result:
         self.directory.mkdir(parents=True, exist_ok=True)
-        record = {"posted_at": datetime.now(UTC).isoformat(), **asdict(post)}
+        record = {"posted_at": datetime.now(UTC).isoformat(), **post.payload()}
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         # One write on an O_APPEND descriptor, so lines from concurrent workers never interleave.
         fd = os.open(self.shares_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

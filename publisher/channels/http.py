@@ -14,10 +14,15 @@ alone decides what that means:
 
 Messages name the account and never hold a secret: `HttpChannel.failure` blanks every secret of the account
 in whatever the server said.
+
+A post's image upload that fails is classified the same way, with one difference (`HttpChannel.without_media`):
+a refusal for good (a 4xx other than 408 and 429: too big, an unsupported type, a token without the media
+scope) leaves the image out, with a warning, and the post goes without it; a share never fails for its picture.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +36,8 @@ from publisher.errors import ConfigError
 
 if TYPE_CHECKING:
     from publisher.config import Settings
+
+log = logging.getLogger(__name__)
 
 DETAIL_LIMIT = 300
 # Rate-limit reset headers, as networks send them: X `x-rate-limit-reset` (epoch seconds), Bluesky
@@ -177,6 +184,14 @@ class HttpChannel(Channel):
     def failure(self, outcome: HttpAnswer | NoAnswer, wording: Wording | None = None) -> ChannelError:
         """The classified error for a failed request, naming the account, with no secret in it."""
         return redact(classify(outcome, self.who, wording or self.wording), self.secrets())
+
+    def without_media(self, outcome: HttpAnswer | NoAnswer) -> None:
+        """After a failed image upload: return (the post goes without the image, with a warning) when the
+        network refused the image for good; raise the classified error otherwise (429, 5xx, no answer)."""
+        status = outcome.status if isinstance(outcome, HttpAnswer) else None
+        if status is None or not 400 <= status < 500 or status in (408, 429):
+            raise self.failure(outcome)
+        log.warning("%s; posting without the image", self.failure(outcome, Wording(refused="image refused")))
 
     def secrets(self) -> list[str]:
         """What an error message must never show: the account's secrets."""

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from publisher.channels.account import Account, AccountUrl
-from publisher.channels.base import TextLimits
+from publisher.channels.base import MediaRule, TextLimits
 
 if TYPE_CHECKING:
     from publisher.channels.base import Channel
@@ -66,6 +66,8 @@ class Network:
     # The post's extras the channel needs finished (Bluesky facets and card, a webhook's html).
     compose: Callable[[Draft], dict[str, object]] | None = None
     check: Check = Check.SETTINGS
+    # How the network takes the article's cover image; None: it never gets one.
+    media: MediaRule | None = None
     # Where an account posts, in words without a secret, for the channels page.
     where: Callable[[Account], str] | None = None
 

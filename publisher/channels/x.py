@@ -3,10 +3,19 @@
 tweepy hard-codes https://api.twitter.com and sets no timeout, so a transport adapter mounted on the
 client's requests Session adds the timeout and, when the account sets `?api=URL`, sends the (already
 signed) request to that base URL instead, keeping the Host header the signature was made for.
+
+A post that carries its cover image (`Post.media`) uploads it first. tweepy (4.17) knows only the v1.1
+upload on upload.twitter.com, which X retired in 2025, so the channel calls the v2 endpoints through the
+same signed client: `POST /2/media/upload` (JSON: the base64 bytes, `media_category` tweet_image,
+`media_type`), then `POST /2/media/metadata/create` with the alt text, then `media.media_ids` in
+`POST /2/tweets`. A retried post uploads again and X answers the tweet with 403 duplicate (already posted):
+the second upload is an orphan, which X lets expire (`expires_after_secs`).
 """
 
 from __future__ import annotations
 
+import base64
+import logging
 from typing import Any, ClassVar
 
 import requests
@@ -14,7 +23,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from publisher.channels.account import Account
-from publisher.channels.base import Message, PermanentError, Result
+from publisher.channels.base import Attachment, Message, PermanentError, Post, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.x import NETWORK
 
@@ -22,6 +31,8 @@ API_HOST = "https://api.twitter.com"
 # X answers a repeated post with 403 and this in its message (no numeric code): the post is already there.
 DUPLICATE = "duplicate content"
 _CHECK_WORDING = Wording(unauthorized="credentials refused", refused="credentials check refused")
+log = logging.getLogger(__name__)
+ALT_TEXT_LIMIT = 1000  # characters of alt text /2/media/metadata/create takes
 
 
 class _ApiAdapter(HTTPAdapter):
@@ -66,7 +77,7 @@ class XChannel(HttpChannel):
     def send(self, message: Message) -> Result:
         post = self.post_of(message)
         try:
-            response = self.client.create_tweet(text=post.text, user_auth=True)
+            response = self.client.create_tweet(text=post.text, media_ids=self._media_ids(post), user_auth=True)
         except tweepy.Forbidden as exc:
             if any(DUPLICATE in str(m).lower() for m in exc.api_messages) or DUPLICATE in str(exc).lower():
                 return Result(status="already_sent", provider_id="duplicate", url=None)
@@ -78,6 +89,42 @@ class XChannel(HttpChannel):
         if not tweet_id:
             raise PermanentError(f"{self.who}: the API answered without a post id")
         return Result(status="sent", provider_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
+
+    def _media_ids(self, post: Post) -> list[str] | None:
+        """The post's images uploaded with their alt text; None when there are none (or X refused them)."""
+        ids = []
+        for image in post.media:
+            try:
+                ids.append(self._upload(image))
+            except (tweepy.HTTPException, requests.RequestException) as exc:
+                self.without_media(_answer(exc))  # raises unless X refused the image for good
+            except ValueError as exc:  # an answer that is not what the API documents
+                log.warning("%s: %s; posting without the image", self.who, exc)
+        return ids or None
+
+    def _upload(self, image: Attachment) -> str:
+        uploaded = self.client.request(
+            "POST",
+            "/2/media/upload",
+            json={
+                "media": base64.b64encode(image.data).decode("ascii"),
+                "media_category": "tweet_image",
+                "media_type": image.content_type,
+                "shared": False,
+            },
+            user_auth=True,
+        ).json()
+        media_id = str((uploaded.get("data") or {}).get("id") or "") if isinstance(uploaded, dict) else ""
+        if not media_id:
+            raise ValueError("the media upload answered without a media id")
+        if image.alt:
+            self.client.request(
+                "POST",
+                "/2/media/metadata/create",
+                json={"id": media_id, "metadata": {"alt_text": {"text": image.alt[:ALT_TEXT_LIMIT]}}},
+                user_auth=True,
+            )
+        return media_id
 
     def verify(self) -> str:
         """Check the four keys without posting (GET /2/users/me, signed like a post); the account's handle."""

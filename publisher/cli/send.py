@@ -88,6 +88,14 @@ def share(
     wait: Annotated[bool, typer.Option("--wait", help="Wait and print each post's URL or error.")] = False,
     timeout: Annotated[float | None, WaitOption] = None,
     preview: Annotated[bool, typer.Option("--preview", help="Show each post and its length; send nothing.")] = False,
+    image: Annotated[
+        bool,
+        typer.Option(
+            "--image/--no-image",
+            help="Attach the article's cover image (with its alt text) on Mastodon and X; Bluesky's card "
+            "shows it either way.",
+        ),
+    ] = False,
 ) -> None:
     """The Share action: post the article to every chosen channel; prints the campaign id."""
     from publisher import campaigns, sharing  # lazy: start-up cost
@@ -97,7 +105,7 @@ def share(
     if preview:
         _print_previews(sharing.preview(s.store, s.settings, article_id, channel))
         return
-    campaign_id = service.share(s, article_id, channel, force=force)
+    campaign_id = service.share(s, article_id, channel, force=force, attach_image=image)
     out.print(campaign_id)
     if wait:
         _follow(ctx, campaign_id, timeout, "sharing")

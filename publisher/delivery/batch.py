@@ -173,7 +173,9 @@ def _set_up(store: Store, settings: Settings, work: _Work) -> _Setup | None:
         campaign = session.get(Campaign, work.campaign_id)
         if campaign is None or campaign.state not in ACTIVE_CAMPAIGNS:
             return None
-        source = _configured(lambda: message_source(session, campaign, settings), "the messages cannot be built")
+        source = _configured(
+            lambda: message_source(session, campaign, settings, work.channel), "the messages cannot be built"
+        )
     connection = _configured(lambda: open_channel(work.channel, settings), f"channel {work.channel} cannot open")
     try:
         limiter = _configured(lambda: rate_limiter(settings, work.channel, store), "the rate limit cannot be set up")

@@ -41,7 +41,7 @@ Sendable = list[tuple[Claimed, Message]]
 def send_chunk(
     connection: Channel,
     claimed: list[Claimed],
-    messages: dict[int, Message | str],
+    messages: dict[int, Message | str | TransientError],
     settings: Settings,
     outcome: BatchOutcome,
     health: ChunkHealth,
@@ -78,8 +78,9 @@ class _ChunkRun:
         self.down_in_a_row = 0  # connection failures since the server last answered
         self.stream_broken = False
 
-    def set_aside(self, claimed: list[Claimed], messages: dict[int, Message | str]) -> Sendable:
-        """Settle the rows that have no message (bad data: failed; not wanted: suppressed); return the rest."""
+    def set_aside(self, claimed: list[Claimed], messages: dict[int, Message | str | TransientError]) -> Sendable:
+        """Settle the rows that have no message (bad data: failed; not wanted: suppressed; not buildable now:
+        retried later, like a transient failure, without counting against the channel); return the rest."""
         sendable: Sendable = []
         for row in claimed:
             message = messages[row.id]
@@ -89,6 +90,9 @@ class _ChunkRun:
             elif isinstance(message, str):
                 self.updates.append(row_update(row, RowState.SUPPRESSED, attempted=False, error=message))
                 self.outcome.suppressed += 1
+            elif isinstance(message, TransientError):
+                self.outcome.errors.append(str(message))
+                self._retry_later(row, message)
             else:
                 sendable.append((row, message))
         return sendable
@@ -138,6 +142,10 @@ class _ChunkRun:
         else:  # the server answered (a 4xx for this recipient): only this row waits
             self.down_in_a_row = 0
             self.health.heard_back()
+        self._retry_later(row, error)
+
+    def _retry_later(self, row: Claimed, error: TransientError) -> None:
+        """Queue the row again after the server's wait or the backoff, or fail it once attempts run out."""
         if row.attempts + 1 >= self.settings.max_attempts:
             self._fail(row, f"gave up after {row.attempts + 1} attempts: {error}")
             return

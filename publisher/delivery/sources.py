@@ -6,15 +6,17 @@ Each is built once per batch from the campaign's one rendering; the checks that 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from publisher.channels import Message, Post
+from publisher.channels import Message, Post, TransientError
 from publisher.config import Settings
 from publisher.delivery.claim import Claimed
+from publisher.delivery.covers import CoverLoader
 from publisher.delivery.outcome import Unsendable
 from publisher.errors import PublisherError
 from publisher.publication import with_identity
@@ -26,10 +28,17 @@ from publisher.store import Store
 from publisher.store.models import Campaign, MailingList
 from publisher.subscribers import mail_recipients
 
+log = logging.getLogger(__name__)
+
+
+# Per row: the message, or why not (a str suppresses the row, an Unsendable fails it, a TransientError
+# retries it later: a post's cover image that cannot be loaded now).
+Built = Message | str | TransientError
+
 
 class MessageSource(Protocol):
-    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
-        """Per row id: the message, or why not (a str suppresses the row, an Unsendable fails it)."""
+    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Built]:
+        """Per row id: the message, or why not."""
         ...
 
 
@@ -40,15 +49,16 @@ def campaign_template(session: Session, campaign: Campaign, settings: Settings) 
     return message_template(with_identity(settings, campaign.identity), campaign.id, digest, list_name)
 
 
-def message_source(session: Session, campaign: Campaign, settings: Settings) -> MessageSource:
-    """The source for this campaign's kind; raises (a ConfigError, say) when the settings cannot build it."""
+def message_source(session: Session, campaign: Campaign, settings: Settings, channel: str) -> MessageSource:
+    """The source for this campaign's kind on `channel`; raises (a ConfigError, say) when the settings cannot
+    build it."""
     if campaign.kind == CampaignKind.EMAIL:
         return MailSource(campaign_template(session, campaign, settings), campaign.list_id, settings.signing_key())
     if campaign.kind == CampaignKind.CONFIRM:  # double opt-in: only while the subscription awaits confirming
         return MailSource(
             confirmation_template(campaign, settings), campaign.list_id, settings.signing_key(), "unconfirmed"
         )
-    return PostSource()
+    return PostSource(CoverLoader(settings, channel))
 
 
 def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemplate:
@@ -73,12 +83,12 @@ class MailSource:
         self.secret = secret
         self.wanted = wanted
 
-    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
+    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Built]:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
             found = mail_recipients(session, self.secret, self.list_id, by_recipient, wanted=self.wanted)
-        out: dict[int, Message | str] = {}
+        out: dict[int, Built] = {}
         for subscriber_id, row_id in by_recipient.items():
             person = found[subscriber_id]
             if isinstance(person, str):
@@ -92,7 +102,24 @@ class MailSource:
 
 
 class PostSource:
-    """Share rows carry their composed post: nothing to build."""
+    """Share rows carry their composed post; only the cover image's bytes are loaded (delivery.covers)."""
 
-    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Message | str]:
-        return {c.id: Post(**c.payload) if c.payload else "share row without a post" for c in claimed}
+    def __init__(self, covers: CoverLoader) -> None:
+        self.covers = covers
+
+    def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Built]:
+        out: dict[int, Built] = {}
+        for row in claimed:
+            if not row.payload:
+                out[row.id] = "share row without a post"
+                continue
+            post = Post(**row.payload)
+            try:
+                out[row.id] = self.covers.with_cover(post)
+            except TransientError as exc:  # the media store or the image's server is down: retry the row,
+                if row.attempts + 1 < self.covers.settings.max_attempts:
+                    out[row.id] = exc
+                    continue
+                log.warning("%s; its last attempt goes without the image", exc)  # never fail for a picture
+                out[row.id] = post
+        return out

@@ -3,7 +3,9 @@
 Template lookup: `share/<network>.txt.j2`, else `share/post.txt.j2`; each gets title, summary, url and
 hashtags. Everything a channel needs is finished here, with the network's composer hook from its
 declaration (publisher/channels/networks/: Bluesky's link facets and embed card, the webhook's html);
-channels only translate to their API.
+channels only translate to their API. An article with a cover image (render.blocks_html.cover_image) gets
+`extra["image"]` ({"url", "alt"}) and `extra["attach_image"]` (the editor's choice for Mastodon and X);
+delivery loads the bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from publisher.channels.network import Draft
 from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import TextTooLong
-from publisher.render.blocks_html import render_html
+from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.email import article_url
 from publisher.render.templates import environment
 
@@ -75,9 +77,21 @@ def fit_post(article: Article, channel: str, limits: TextLimits, settings: Setti
     )
 
 
-def compose_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> Post:
+def cover_of(article: Article) -> dict[str, str] | None:
+    """The article's cover as a post carries it: {"url": absolute src, "alt": alt text}, or None."""
+    cover = cover_image(article.blocks)
+    if cover is None or cover.src is None:
+        return None
+    return {"url": cover.src, "alt": cover.alt}
+
+
+def compose_post(
+    article: Article, channel: str, limits: TextLimits, settings: Settings, *, attach_image: bool = False
+) -> Post:
     """The post for one channel; the summary is shortened at a word boundary if needed, never the link.
 
+    With a cover image, the post names it (`extra["image"]`) and says whether the editor asked to attach it
+    (`extra["attach_image"]`, for Mastodon and X; Bluesky always shows it as its card's thumbnail).
     Raises TextTooLong when even the link alone is over the channel's limit.
     """
     declared = network_for(channel)
@@ -90,6 +104,10 @@ def compose_post(article: Article, channel: str, limits: TextLimits, settings: S
     if declared.compose is not None:
         draft = Draft(fitted.text, url, article.title, article.summary, html=lambda: article_html(article))
         extra.update(declared.compose(draft))
+    cover = cover_of(article)
+    if cover is not None:
+        extra["image"] = cover
+        extra["attach_image"] = attach_image
     key = hashlib.sha256(f"{channel}\0{article.slug}\0{fitted.text}".encode()).hexdigest()[:32]
     return Post(
         text=fitted.text, url=url, title=article.title, summary=article.summary, idempotency_key=key, extra=extra

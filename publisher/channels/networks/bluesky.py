@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from publisher.channels.account import Account, AccountUrl
-from publisher.channels.base import TextLimits
+from publisher.channels.base import MediaRule, TextLimits
 from publisher.channels.counting import graphemes, nfc
 from publisher.channels.network import Check, Draft, Network
 
@@ -64,4 +64,7 @@ NETWORK = Network(
     compose=compose,
     check=Check.CREDENTIALS,
     where=where,
+    # The card's thumbnail, whenever the article has a cover: app.bsky.embed.external's thumb takes an
+    # image blob of at most 1,000,000 bytes.
+    media=MediaRule(max_bytes=1_000_000, always=True),
 )

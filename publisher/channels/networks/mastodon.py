@@ -11,11 +11,14 @@ from dataclasses import replace
 from pydantic import SecretStr
 
 from publisher.channels.account import Account, AccountUrl
-from publisher.channels.base import TextLimits
+from publisher.channels.base import MediaRule, TextLimits
 from publisher.channels.counting import graphemes, nfc, url_spans
 from publisher.channels.network import Check, Network
 
 URL_LENGTH = 23
+# Mastodon's image size limit (MediaAttachment::IMAGE_LIMIT, 16 MB since 4.0; the instance reports its own as
+# configuration.media_attachments.image_size_limit). The store's copies at most 1,200 px wide are far below it.
+IMAGE_LIMIT = 16 * 1024 * 1024
 
 
 def count(text: str) -> int:
@@ -57,4 +60,5 @@ NETWORK = Network(
     parse=parse,
     account_limits=account_limits,
     check=Check.CREDENTIALS,
+    media=MediaRule(max_bytes=IMAGE_LIMIT),  # attached (with its alt text) when the editor asks
 )

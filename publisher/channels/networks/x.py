@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from pydantic import SecretStr
 
 from publisher.channels.account import Account, AccountUrl
-from publisher.channels.base import TextLimits
+from publisher.channels.base import MediaRule, TextLimits
 from publisher.channels.counting import twitter_weighted_length
 from publisher.channels.network import Check, Network
 
@@ -47,4 +47,5 @@ NETWORK = Network(
     parse=parse,
     check=Check.CREDENTIALS,
     where=where,
+    media=MediaRule(max_bytes=5_000_000),  # X's image limit (5 MB); attached when the editor asks
 )

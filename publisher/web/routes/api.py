@@ -235,7 +235,9 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
     unknown = [c for c in body.channels if c not in known]
     if unknown:
         raise PublisherError(f"unknown channel {unknown[0]!r}; configured: {', '.join(known)}")
-    campaign_id = service.share(services, body.article_id, body.channels, force=body.force)
+    campaign_id = service.share(
+        services, body.article_id, body.channels, force=body.force, attach_image=body.attach_image
+    )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 
 

@@ -121,6 +121,11 @@ class ShareIn(BaseModel):
     article_id: int = Field(ge=1, le=2_147_483_647)
     channels: list[str] = Field(min_length=1, max_length=20)
     force: bool = False
+    attach_image: bool = Field(
+        default=False,
+        description="Attach the article's cover image (with its alt text) to the Mastodon and X posts; "
+        "Bluesky's link card shows it as its thumbnail either way",
+    )
 
 
 class CampaignOut(BaseModel):

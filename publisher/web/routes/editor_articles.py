@@ -18,6 +18,7 @@ from publisher.channels import share_channels
 from publisher.errors import DuplicateSend, NotFound, PublisherError
 from publisher.render.blocks_html import render_html
 from publisher.render.email import article_url
+from publisher.render.share import cover_of
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
@@ -251,6 +252,8 @@ def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> di
         "ctx": ctx,
         "article": article,
         "shares": editing.share_previews(store, settings, article_id),
+        "cover": cover_of(article),  # {"url", "alt"} or None: the checkbox to attach it shows only with one
+        "attach_image": False,
         "error": "",
         "confirm": None,
         "force": False,
@@ -268,7 +271,8 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
     known = share_channels(get_settings(request))
     chosen = [c for c in form.getlist("channel") if isinstance(c, str) and c in known]
     force = form.get("force") == "yes"
-    context["force"] = force
+    attach_image = form.get("attach_image") == "yes" and context["cover"] is not None
+    context.update(force=force, attach_image=attach_image)
     if not chosen:
         context["error"] = "Choose at least one channel."
         return page(request, "editor/share.html.j2", context, status_code=422)
@@ -276,7 +280,7 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
     try:
-        campaign_id = service.share(get_services(request), article_id, chosen, force=force)
+        campaign_id = service.share(get_services(request), article_id, chosen, force=force, attach_image=attach_image)
     except PublisherError as exc:
         context["error"] = word(exc, api=False)
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]

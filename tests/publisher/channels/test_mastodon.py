@@ -63,3 +63,28 @@ def test_server_errors_and_timeouts_are_transient_and_the_key_prevents_a_double_
 def test_a_post_over_the_limit_is_refused_permanently(fake_mastodon):
     with pytest.raises(PermanentError, match="post refused \\(422\\)"):
         MastodonChannel(mastodon_account(fake_mastodon)).send(make_post("word " * 200))
+
+
+def _with_image(alt: str = "A crane at dusk"):
+    from dataclasses import replace
+
+    from publisher.channels.base import Attachment
+    from tests.support.covers import png
+
+    return replace(make_post(), media=(Attachment(png(64, 48), "image/png", alt),))
+
+
+def test_an_image_still_processing_is_awaited_then_attached(fake_mastodon):
+    fake_mastodon.script_media("processing")  # 202, url null; GET /api/v1/media/:id answers 206 twice
+    channel = MastodonChannel(mastodon_account(fake_mastodon))
+    channel.send(_with_image())
+    [post] = fake_mastodon.posts
+    assert [m["description"] for m in post["media"]] == ["A crane at dusk"]
+
+
+def test_an_image_upload_server_error_is_transient_and_posts_nothing(fake_mastodon):
+    fake_mastodon.script_media("error")
+    channel = MastodonChannel(mastodon_account(fake_mastodon))
+    with pytest.raises(TransientError, match="server error \\(500\\)"):
+        channel.send(_with_image())
+    assert fake_mastodon.posts == []

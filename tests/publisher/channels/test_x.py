@@ -14,7 +14,7 @@ def test_a_post_is_signed_and_its_id_and_url_recorded(fake_x):
     result = channel.send(make_post())
     channel.close()
     assert result.status == "sent"
-    assert fake_x.posts == [{"id": result.provider_id, "text": make_post().text}]
+    assert fake_x.posts == [{"id": result.provider_id, "text": make_post().text, "media": []}]
     assert result.url == f"https://x.com/i/web/status/{result.provider_id}"
     assert fake_x.rejections == []
 
@@ -66,3 +66,18 @@ def test_other_forbidden_answers_fail_permanently(fake_x):
     fake_x.script("unauthorized")
     with pytest.raises(PermanentError, match="X account 'x'"):
         XChannel(x_account(fake_x)).send(make_post())
+
+
+def test_an_image_is_uploaded_with_its_alt_text_and_named_in_the_post(fake_x):
+    from dataclasses import replace
+
+    from publisher.channels.base import Attachment
+    from tests.support.covers import png
+
+    channel = XChannel(x_account(fake_x))
+    channel.send(replace(make_post(), media=(Attachment(png(64, 48), "image/jpeg", "mislabelled"),)))
+    assert fake_x.posts[-1]["media"] == []  # X refused the upload (not a JPEG): the post went without it
+    channel.send(replace(make_post("another text"), media=(Attachment(png(64, 48), "image/png", "A crane"),)))
+    [media] = fake_x.posts[-1]["media"]
+    assert (media["type"], media["alt"]) == ("image/png", "A crane")
+    assert len(fake_x.rejections) == 1 and "not a image/jpeg" in fake_x.rejections[0]

@@ -61,3 +61,17 @@ def test_a_link_too_long_for_the_network_is_a_publisher_error_naming_the_channel
     with pytest.raises(TextTooLong, match="cannot share to bluesky: the link alone is too long for bluesky") as caught:
         compose_post(article, "bluesky", TextLimits(300), settings)
     assert isinstance(caught.value, PublisherError)
+
+
+def test_an_article_with_a_cover_names_it_and_the_editors_choice_in_the_post(settings):
+    article = importers.parse(b"# Title\n\nText here.\n\n![A crane](https://img.example.org/c.png)\n", "a.md")
+    post = compose_post(article, "mastodon", TextLimits(500, 23), settings, attach_image=True)
+    assert post.extra["image"] == {"url": "https://img.example.org/c.png", "alt": "A crane"}
+    assert post.extra["attach_image"] is True
+    assert compose_post(article, "x", TextLimits(280, 23), settings).extra["attach_image"] is False
+    assert "media" not in post.payload()  # stored as JSON: no bytes
+
+
+def test_an_article_without_an_image_has_no_cover(settings, seed_path):
+    post = compose_post(importers.load(seed_path), "bluesky", TextLimits(300), settings, attach_image=True)
+    assert "image" not in post.extra and "attach_image" not in post.extra

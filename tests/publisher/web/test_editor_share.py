@@ -196,3 +196,51 @@ def test_a_second_api_share_to_the_same_account_is_a_409_conflict_naming_the_for
     }
     assert _share_campaigns(store) == [first.json()["id"]] and len(dispatcher.calls) == 1
     assert "409" in api.get("/api/openapi.json").json()["paths"]["/api/campaigns/share"]["post"]["responses"]
+
+
+def _cover_article(store: Store, settings: Settings) -> int:
+    from tests.support.covers import article_with_cover
+
+    return article_with_cover(store, settings, "https://img.example.org/crane.png", alt="A crane at dusk")
+
+
+def _stored_extra(store: Store, campaign_id: int) -> dict:
+    with store.session() as session:
+        [payload] = session.scalars(select(OutboxRow.payload).where(OutboxRow.campaign_id == campaign_id)).all()
+    return payload["extra"]
+
+
+def test_the_share_form_offers_the_cover_with_its_alt_text_and_passes_the_choice_on(
+    editor: httpx.Client, store: Store, settings: Settings, seed_path: Path
+):
+    plain = f"/editor/articles/{seed_article(store, seed_path)}/share"
+    assert "Attach the cover image" not in editor.get(plain).text  # no cover, no checkbox
+    page = f"/editor/articles/{_cover_article(store, settings)}/share"
+    form = editor.get(page).text
+    assert "Attach the cover image (Mastodon, X)" in form and "Alt text: A crane at dusk" in form
+    confirm = _post(editor, page, page, {"channel": "mastodon:social", "attach_image": "yes"})
+    assert '<input type="hidden" name="attach_image" value="yes">' in confirm.text
+    done = editor.post(
+        page,
+        data={
+            "csrf_token": csrf_of(confirm.text),
+            "channel": "mastodon:social",
+            "attach_image": "yes",
+            "confirm": "yes",
+        },
+    )
+    assert done.status_code == 303
+    [campaign_id] = _share_campaigns(store)
+    extra = _stored_extra(store, campaign_id)
+    assert extra["attach_image"] is True and extra["image"]["alt"] == "A crane at dusk"
+
+
+def test_the_api_share_attaches_the_cover_only_when_asked(api: httpx.Client, store: Store, settings: Settings):
+    article_id = _cover_article(store, settings)
+    plain = api.post("/api/campaigns/share", json={"article_id": article_id, "channels": ["x:work"]})
+    asked = api.post(
+        "/api/campaigns/share", json={"article_id": article_id, "channels": ["mastodon:social"], "attach_image": True}
+    )
+    assert (plain.status_code, asked.status_code) == (201, 201)
+    assert _stored_extra(store, plain.json()["id"])["attach_image"] is False
+    assert _stored_extra(store, asked.json()["id"])["attach_image"] is True

@@ -1,0 +1,169 @@
+"""A fake Bluesky PDS: sessions, profiles, post records and blobs, checked as the lexicons say."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from tests.support.fakes.base import GRAPHEME, FakeServer, Reply, sniff
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class FakeBluesky(FakeServer):
+    """A PDS: createSession, getProfile, createRecord.
+
+    Checks: the identifier and app password (401 AuthenticationRequired otherwise); an access JWT it
+    issued (HS256, unexpired) on every later call; createRecord's repo is the session's DID, the collection
+    app.bsky.feed.post, the record typed app.bsky.feed.post with createdAt, a text of at most 300 graphemes,
+    every facet's UTF-8 byte slice equal to its link URI, and an app.bsky.embed.external card with uri and title.
+
+    Blobs, as a PDS takes them: `com.atproto.repo.uploadBlob` (raw bytes, a Content-Type the bytes really
+    are, at most `blob_limit` bytes: 413 PayloadTooLarge, as the PDS's 5 MB default) answers
+    `{"blob": {"$type": "blob", "ref": {"$link": CID}, "mimeType", "size"}}` with a CIDv1 (raw, sha-256) of
+    the bytes. A card's `thumb` must be such a blob, uploaded to this PDS, unchanged, an image of at most
+    1,000,000 bytes (the lexicon's maxSize for app.bsky.embed.external#external.thumb).
+    """
+
+    blob_limit = 5 * 1024 * 1024
+    THUMB_LIMIT = 1_000_000
+
+    def __init__(self, handle: str, password: str) -> None:
+        super().__init__()
+        self.account_handle, self.password = handle, password
+        self.did = "did:plc:fake" + hashlib.sha256(handle.encode()).hexdigest()[:16]
+        self._key = secrets.token_bytes(32)
+        self.sessions = 0
+        self.blobs: dict[str, dict[str, Any]] = {}  # CID -> {"mimeType", "size", "data"}
+
+    def _jwt(self, scope: str, ttl: int) -> str:
+        header = _b64url(json.dumps({"typ": "at+jwt", "alg": "HS256"}).encode())
+        now = int(time.time())
+        claims = {"scope": scope, "sub": self.did, "aud": "did:web:fake.pds", "iat": now, "exp": now + ttl}
+        payload = _b64url(json.dumps(claims).encode())
+        signature = _b64url(hmac.new(self._key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+        return f"{header}.{payload}.{signature}"
+
+    def _check_bearer(self, headers: Any) -> None:
+        token = headers.get("Authorization", "").removeprefix("Bearer ")
+        try:
+            header, payload, signature = token.split(".")
+            expected = _b64url(hmac.new(self._key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except ValueError:
+            raise Reply(401, {"error": "InvalidToken", "message": "Token could not be verified"}) from None
+        if not hmac.compare_digest(expected, signature) or claims["exp"] < time.time():
+            raise Reply(401, {"error": "ExpiredToken", "message": "Token has expired or is invalid"})
+        if claims["scope"] == "com.atproto.refresh":
+            raise Reply(400, {"error": "InvalidToken", "message": "Refresh token used as access token"})
+
+    def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
+        if (method, path) == ("POST", "/xrpc/com.atproto.server.createSession"):
+            data = json.loads(body or b"{}")
+            if data.get("identifier") not in (self.account_handle, self.did) or data.get("password") != self.password:
+                raise Reply(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+            self.sessions += 1
+            return {
+                "did": self.did,
+                "handle": self.account_handle,
+                "accessJwt": self._jwt("com.atproto.appPass", 7200),
+                "refreshJwt": self._jwt("com.atproto.refresh", 86400),
+                "active": True,
+            }
+        self._check_bearer(headers)
+        if (method, path) == ("GET", "/xrpc/app.bsky.actor.getProfile"):
+            if query.get("actor") not in (self.account_handle, self.did):
+                raise Reply(400, {"error": "InvalidRequest", "message": "Profile not found"})
+            return {"did": self.did, "handle": self.account_handle, "displayName": "Editor"}
+        if (method, path) == ("POST", "/xrpc/com.atproto.repo.uploadBlob"):
+            return self._upload_blob(headers, body)
+        if (method, path) != ("POST", "/xrpc/com.atproto.repo.createRecord"):
+            raise Reply(404, {"error": "MethodNotImplemented", "message": path})
+        mode = self.scripted()
+        if mode == "rate_limit":
+            reset = int(time.time()) + self.rate_limit_wait
+            raise Reply(
+                429,
+                {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                {"ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-reset": str(reset)},
+            )
+        data = json.loads(body)
+        problem = self._record_problem(data)
+        if problem:
+            raise Reply(400, {"error": "InvalidRequest", "message": problem})
+        rkey = "3l" + secrets.token_hex(6)
+        uri = f"at://{self.did}/app.bsky.feed.post/{rkey}"
+        self.posts.append({"uri": uri, "text": data["record"]["text"], "record": data["record"]})
+        return {"uri": uri, "cid": "bafyrei" + secrets.token_hex(16)}
+
+    def _record_problem(self, data: dict[str, Any]) -> str | None:
+        if data.get("repo") not in (self.did, self.account_handle):
+            return f"repo {data.get('repo')!r} is not the session's"
+        if data.get("collection") != "app.bsky.feed.post":
+            return "collection must be app.bsky.feed.post"
+        record = data.get("record") or {}
+        if record.get("$type") != "app.bsky.feed.post" or "createdAt" not in record:
+            return "record must be an app.bsky.feed.post with createdAt"
+        text = record.get("text", "")
+        if len(GRAPHEME.findall(text)) > 300:
+            return "Record/text must not be longer than 300 graphemes"
+        encoded = text.encode("utf-8")
+        for facet in record.get("facets") or []:
+            index = facet.get("index", {})
+            start, end = index.get("byteStart"), index.get("byteEnd")
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(encoded)):
+                return f"facet byte range {start}..{end} outside the text"
+            features = facet.get("features") or []
+            link = next((f for f in features if f.get("$type") == "app.bsky.richtext.facet#link"), None)
+            if link is None or encoded[start:end].decode("utf-8", "replace") != link.get("uri"):
+                return f"facet {start}..{end} does not cover its link"
+        embed = record.get("embed")
+        if embed is not None:
+            external = embed.get("external") or {}
+            if embed.get("$type") != "app.bsky.embed.external" or not external.get("uri") or "title" not in external:
+                return "embed must be app.bsky.embed.external with uri and title"
+            if "thumb" in external:
+                return self._thumb_problem(external["thumb"])
+        return None
+
+    def _thumb_problem(self, thumb: Any) -> str | None:
+        if not isinstance(thumb, dict) or thumb.get("$type") != "blob":
+            return "embed/external/thumb must be a blob"
+        cid = (thumb.get("ref") or {}).get("$link")
+        blob = self.blobs.get(cid or "")
+        if blob is None:
+            return f"Could not find blob: {cid}"
+        if (thumb.get("mimeType"), thumb.get("size")) != (blob["mimeType"], blob["size"]):
+            return "embed/external/thumb does not match the uploaded blob"
+        if not blob["mimeType"].startswith("image/"):
+            return "embed/external/thumb mimeType must be an image"
+        if blob["size"] > self.THUMB_LIMIT:
+            return f"embed/external/thumb is too large ({blob['size']} bytes, at most {self.THUMB_LIMIT})"
+        return None
+
+    def _upload_blob(self, headers: Any, body: bytes) -> Any:
+        self.media_scripted()
+        if len(body) > self.blob_limit:
+            raise Reply(413, {"error": "PayloadTooLarge", "message": "request entity too large"})
+        kind = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if not body or not kind or "*" in kind:
+            raise Reply(400, {"error": "InvalidRequest", "message": "a blob needs its bytes and their Content-Type"})
+        sniffed = sniff(body)
+        if sniffed is not None and sniffed != kind:
+            raise Reply(400, {"error": "InvalidMimeType", "message": f"the blob is {sniffed}, not {kind}"})
+        cid = _cid(body)
+        self.blobs[cid] = {"mimeType": kind, "size": len(body), "data": body}
+        return {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": kind, "size": len(body)}}
+
+
+def _cid(data: bytes) -> str:
+    """The CIDv1 of raw bytes with a sha2-256 multihash, in base32 (multibase "b"), as a PDS names a blob."""
+    digest = bytes([0x01, 0x55, 0x12, 0x20]) + hashlib.sha256(data).digest()
+    return "b" + base64.b32encode(digest).decode().lower().rstrip("=")

@@ -1,0 +1,154 @@
+"""A fake Mastodon instance: statuses with idempotency keys, the credentials check and the media endpoints."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from tests.support.fakes.base import GRAPHEME, URL, FakeServer, Reply, multipart, sniff
+
+
+class FakeMastodon(FakeServer):
+    """POST /api/v1/statuses (and GET /api/v1/accounts/verify_credentials) with a bearer token.
+
+    Checks: the bearer token; a status of at most 500 characters (graphemes, URLs as 23); an
+    Idempotency-Key, and a repeated key returns the first status without posting again (as Mastodon
+    does for an hour).
+
+    Media, as docs.joinmastodon.org/methods/media documents it: `POST /api/v2/media` (multipart `file` with
+    a MIME type the bytes really are, `description` of at most 1,500 characters, at most 16 MB: 422
+    otherwise) answers 200 with the attachment's `url` (an image, processed at once since 4.0), or, scripted
+    "processing", 202 with `url` null; `GET /api/v1/media/:id` answers 206 while it processes (for
+    `processing_polls` checks), then 200. A status's `media_ids` must be the account's unattached uploads
+    (422 "... not found") that finished processing (422 "Cannot attach files that have not finished
+    processing. Try again in a moment!").
+    """
+
+    IMAGE_LIMIT = 16 * 1024 * 1024
+    processing_polls = 2
+
+    def __init__(self, token: str, host: str = "social.example") -> None:
+        super().__init__()
+        self.token = token
+        self.host = host
+        self.idempotency_keys: list[str | None] = []
+        self._by_key: dict[str, dict[str, Any]] = {}
+        self.credential_checks = 0
+        self.media: dict[str, dict[str, Any]] = {}  # id -> the attachment, with "data", "pending" and "attached"
+
+    def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            raise Reply(401, {"error": "The access token is invalid"})
+        if (method, path) == ("GET", "/api/v1/accounts/verify_credentials"):
+            self.credential_checks += 1
+            return {"id": "1", "username": "editor", "acct": "editor", "url": f"https://{self.host}/@editor"}
+        if (method, path) == ("POST", "/api/v2/media"):
+            return self._upload(headers, body)
+        if method == "GET" and path.startswith("/api/v1/media/"):
+            return self._media_status(path.rsplit("/", 1)[1])
+        if (method, path) != ("POST", "/api/v1/statuses"):
+            raise Reply(404, {"error": "Record not found"})
+        mode = self.scripted()
+        if mode == "rate_limit":
+            reset = datetime.now(UTC) + timedelta(seconds=self.rate_limit_wait)
+            raise Reply(
+                429,
+                {"error": "Too many requests"},
+                {
+                    "X-RateLimit-Limit": "300",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": reset.isoformat().replace("+00:00", "Z"),
+                },
+            )
+        key = headers.get("Idempotency-Key")
+        self.idempotency_keys.append(key)
+        if key and key in self._by_key:
+            return self._by_key[key]
+        if headers.get("Content-Type", "").startswith("application/json"):
+            form = json.loads(body)
+            media_ids = [str(i) for i in form.get("media_ids") or []]
+        else:
+            pairs = parse_qsl(body.decode())
+            form = dict(pairs)
+            media_ids = [v for k, v in pairs if k in ("media_ids[]", "media_ids")]
+        text = form.get("status", "")
+        counted = len(GRAPHEME.findall(URL.sub("x" * 23, text)))
+        if not text or counted > 500:
+            raise Reply(422, {"error": f"Validation failed: Text character limit of 500 exceeded ({counted})"})
+        attachments = self._attachable(media_ids)
+        status_id = str(110000000000000000 + len(self.posts) + 1)
+        status = {
+            "id": status_id,
+            "uri": f"https://{self.host}/users/editor/statuses/{status_id}",
+            "url": f"https://{self.host}/@editor/{status_id}",
+            "content": f"<p>{text}</p>",
+            "visibility": form.get("visibility", "public"),
+            "media_attachments": [_public(a) for a in attachments],
+            "created_at": datetime.now(UTC).isoformat(),
+            "account": {"id": "1", "username": "editor", "acct": "editor"},
+        }
+        for attachment in attachments:
+            attachment["attached"] = True
+        self.posts.append({"id": status_id, "text": text, "idempotency_key": key, "form": form, "media": attachments})
+        if key:
+            self._by_key[key] = status
+        return status
+
+    def _upload(self, headers: Any, body: bytes) -> Any:
+        if not headers.get("Content-Type", "").startswith("multipart/form-data"):
+            raise Reply(422, {"error": "Validation failed: File can't be blank"})
+        mode = self.media_scripted()
+        parts = multipart(headers, body)
+        data, kind = parts.get("file", (b"", None))
+        if not data or kind is None:
+            raise Reply(422, {"error": "Validation failed: File can't be blank"})
+        if sniff(data) != kind:
+            raise Reply(422, {"error": "Validation failed: File has contents that are not what they are reported"})
+        if len(data) > self.IMAGE_LIMIT:
+            raise Reply(422, {"error": "Validation failed: File file size must be less than 16 MB"})
+        description = parts["description"][0].decode() if "description" in parts else None
+        if description is not None and len(description) > 1500:
+            raise Reply(422, {"error": "Validation failed: Description is too long (maximum is 1500 characters)"})
+        media_id = str(22000000 + len(self.media) + 1)
+        attachment = {
+            "id": media_id,
+            "type": "image",
+            "url": None if mode == "processing" else f"https://{self.host}/system/media/{media_id}/original.png",
+            "preview_url": f"https://{self.host}/system/media/{media_id}/small.png",
+            "description": description,
+            "data": data,
+            "mime_type": kind,
+            "pending": self.processing_polls if mode == "processing" else 0,
+            "attached": False,
+        }
+        self.media[media_id] = attachment
+        if mode == "processing":
+            raise Reply(202, _public(attachment))
+        return _public(attachment)
+
+    def _media_status(self, media_id: str) -> Any:
+        attachment = self.media.get(media_id)
+        if attachment is None or attachment["attached"]:
+            raise Reply(404, {"error": "Record not found"})
+        if attachment["pending"] > 0:
+            attachment["pending"] -= 1
+            raise Reply(206, _public(attachment))
+        attachment["url"] = f"https://{self.host}/system/media/{media_id}/original.png"
+        return _public(attachment)
+
+    def _attachable(self, media_ids: list[str]) -> list[dict[str, Any]]:
+        missing = [i for i in media_ids if i not in self.media or self.media[i]["attached"]]
+        if missing:
+            ids = ", ".join(missing)
+            raise Reply(422, {"error": f"Media with IDs {ids} not found or already attached to another post"})
+        found = [self.media[i] for i in media_ids]
+        if any(a["url"] is None for a in found):
+            raise Reply(422, {"error": "Cannot attach files that have not finished processing. Try again in a moment!"})
+        return found
+
+
+def _public(attachment: dict[str, Any]) -> dict[str, Any]:
+    """The MediaAttachment entity as the API shows it (without the fake's bookkeeping)."""
+    return {k: v for k, v in attachment.items() if k not in ("data", "mime_type", "pending", "attached")}
