@@ -135,6 +135,13 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("accent_colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError(f"PUBLISHER_ACCENT_COLOUR must be a colour like #0b5cad: {value!r}")
+        return value.lower()
+
     @field_validator("media_url")
     @classmethod
     def _media_url(cls, value: str | None) -> str | None:

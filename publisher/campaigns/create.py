@@ -26,6 +26,7 @@ from publisher.library import get_articles
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
 from publisher.render.share import compose_post
+from publisher.render.urls import digest_url
 from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, CampaignArticle, OutboxRow, utcnow
@@ -43,6 +44,7 @@ def create_email_campaign(
     force: bool = False,
     submission: str | None = None,
     full: bool | None = None,
+    preheader: str | None = None,
 ) -> int:
     """Render the digest once and queue one outbox row per active subscriber of the list.
 
@@ -57,7 +59,9 @@ def create_email_campaign(
     when = check_send_at(send_at) if send_at is not None else None
     token = check_submission(submission)
     try:
-        return _create_email_campaign(store, settings, article_ids, list_name, subject, when, force, token, full)
+        return _create_email_campaign(
+            store, settings, article_ids, list_name, subject, when, force, token, full, preheader
+        )
     except IntegrityError:
         # Two posts of one form that raced past the check: the unique submission column let one through.
         earlier = _submitted(store, token) if token is not None else None
@@ -81,6 +85,7 @@ def _create_email_campaign(
     force: bool,
     token: str | None,
     full: bool | None = None,
+    preheader: str | None = None,
 ) -> int:
     if not article_ids:
         raise PublisherError("name at least one article to send")
@@ -99,22 +104,21 @@ def _create_email_campaign(
         duplicate = None if force else find_duplicate(session, settings, mailing_list, article_ids, when or utcnow())
         if duplicate is not None:
             raise duplicate
-        digest = render_digest(articles, settings, subject=subject, full=full)
-        check_header_value("subject", digest.subject)
         campaign = Campaign(
             kind=CampaignKind.EMAIL,
             state=CampaignState.SCHEDULED if when else CampaignState.QUEUED,
             scheduled_at=when,
-            subject=digest.subject,
             list_id=mailing_list.id,
-            body_html=digest.html,
-            body_text=digest.text,
-            render_key=digest.key,
             submission=token,
             identity=publication.identity_of(settings),
         )
         session.add(campaign)
-        session.flush()
+        session.flush()  # its id first: the digest links to its own page ("View in browser")
+        view_url = digest_url(settings.base_url, campaign.id)
+        digest = render_digest(articles, settings, subject=subject, full=full, preheader=preheader, view_url=view_url)
+        check_header_value("subject", digest.subject)
+        campaign.subject, campaign.body_html, campaign.body_text = digest.subject, digest.html, digest.text
+        campaign.render_key = digest.key
         campaign_template(session, campaign, settings)  # a bad header value or DKIM key is refused before queueing
         _link_articles(session, campaign.id, article_ids)
         queue_subscribers(session, campaign.id, mailing_list.id, channel)

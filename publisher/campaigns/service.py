@@ -36,6 +36,7 @@ def send_digest(
     force: bool = False,
     submission: str | None = None,
     full: bool | None = None,
+    preheader: str | None = None,
 ) -> int:
     """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled).
 
@@ -43,7 +44,7 @@ def send_digest(
     PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS of an earlier send, unless forced. A form's submission token
     that already made a campaign returns that campaign and sends nothing (a double-submit is one send).
     full: each article in full (True) or as its summary with "Read more" (False); None: full for one, summaries
-    for several.
+    for several. preheader: the preview text after the subject (default: the first article's summary).
     """
     s = services
     try:
@@ -57,6 +58,7 @@ def send_digest(
             force=force,
             submission=submission,
             full=full,
+            preheader=preheader,
         )
     except AlreadySubmitted as exc:
         return exc.campaign_id

@@ -55,6 +55,10 @@ def send(
             show_default=False,
         ),
     ] = None,
+    preheader: Annotated[
+        str | None,
+        typer.Option(help="The preview text mail clients show after the subject (default: the first summary)."),
+    ] = None,
 ) -> None:
     """Send a digest of these articles to a list, now or --at a time; prints the campaign id.
 
@@ -67,7 +71,7 @@ def send(
     s = services(ctx)
     send_at = campaigns.parse_send_at(at) if at is not None else None
     campaign_id = service.send_digest(
-        s, article_ids, list_name, subject=subject, send_at=send_at, force=force, full=full
+        s, article_ids, list_name, subject=subject, send_at=send_at, force=force, full=full, preheader=preheader
     )
     out.print(campaign_id)
     if send_at is not None:

@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 from markupsafe import Markup
 from premailer import Premailer
 
-from publisher.articles import Article
+from publisher.articles import Article, text_direction
 from publisher.config import Settings
 from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.blocks_text import render_text
 from publisher.render.links import share_links
 from publisher.render.templates import environment
-from publisher.render.urls import article_url, unsubscribe_url
+from publisher.render.urls import article_url, preferences_url, unsubscribe_url
 
 FIELDS = ("NAME", "EMAIL", "TOKEN")
 
@@ -90,26 +90,41 @@ def render_digest(
     *,
     subject: str | None = None,
     full: bool | None = None,
+    preheader: str | None = None,
+    view_url: str | None = None,
 ) -> RenderedDigest:
     """Render the digest for these articles, once; the result is shared by every recipient.
 
     full: each article in full (True) or as its summary with a "Read more" link (False); None, the
-    default, is full text for one article and summaries for several.
+    default, is full text for one article and summaries for several. preheader: the preview text mail
+    clients show after the subject (default: the first article's summary). view_url: the digest's page
+    on the site ("View in browser"), once the campaign has an id.
     """
     if not articles:
         raise ValueError("a digest needs at least one article")
     key = secrets.token_hex(6)
+    token = placeholder(key, "TOKEN")
     personal = {
         "name": placeholder(key, "NAME"),
         "email": placeholder(key, "EMAIL"),
-        "unsubscribe_url": unsubscribe_url(settings.base_url, placeholder(key, "TOKEN")),
+        "unsubscribe_url": unsubscribe_url(settings.base_url, token),
+        "preferences_url": preferences_url(settings.base_url, token),
     }
     subject = subject or default_subject(articles)
+    lang = articles[0].lang
     context = {
         "subject": subject,
+        "preheader": " ".join((preheader or articles[0].summary).split()),
         "newsletter_name": settings.newsletter_name,
+        "description": settings.description,
+        "logo_url": settings.logo_url,
+        "accent": settings.accent_colour,
+        "postal_address": settings.postal_address.strip(),
+        "base_url": settings.base_url,
+        "view_url": view_url,
         "personal": personal,
-        "lang": articles[0].lang,
+        "lang": lang,
+        "dir": text_direction(lang),
         "full": len(articles) == 1 if full is None else full,
         "articles": [_article_context(a, settings) for a in articles],
     }
@@ -131,6 +146,7 @@ def _article_context(article: Article, settings: Settings) -> dict[str, object]:
         "title": article.title,
         "summary": article.summary,
         "lang": article.lang,
+        "dir": text_direction(article.lang),
         "html": render_html(article.blocks),
         "cover": _cover(article),  # shown above a summary, so a digest of summaries still has pictures
         "text": body.text,

@@ -20,6 +20,16 @@ def unsubscribe_url(base_url: str, token: str) -> str:
     return f"{base_url}/unsubscribe/{token}"
 
 
+def preferences_url(base_url: str, token: str) -> str:
+    """The preferences page (the lists this subscriber is on) of the subscription a signed token names."""
+    return f"{base_url}/preferences/{token}"
+
+
+def digest_url(base_url: str, campaign_id: int) -> str:
+    """A sent digest's page on the site: the mail as it went out, without personal fields."""
+    return f"{base_url}/digests/{campaign_id}"
+
+
 def confirm_url(settings: Settings, token: str) -> str:
     """The double opt-in confirmation page of a pending subscription."""
     return f"{settings.base_url}/confirm/{token}"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from publisher import editing
+from publisher.campaigns.archive import sent_digest_html
 from publisher.store import Store
 from publisher.web.deps import DbId, get_store, page
 
@@ -19,7 +20,8 @@ def digests(request: Request, store: Store = Depends(get_store)) -> Response:
 
 @router.get("/digests/{campaign_id}", response_class=HTMLResponse)
 def digest(request: Request, campaign_id: DbId, store: Store = Depends(get_store)) -> Response:
-    found = editing.sent_digests(store, limit=1, campaign_id=campaign_id)
-    if not found:
+    """The digest as it was mailed ("View in browser"), without the reader's personal parts."""
+    html = sent_digest_html(store, campaign_id)
+    if html is None:
         return page(request, "not_found.html.j2", {"what": "digest"}, status_code=404)
-    return page(request, "digest.html.j2", {"digest": found[0]})
+    return HTMLResponse(html)

@@ -101,8 +101,11 @@ def test_archive_of_sent_digests(http: httpx.Client, store: Store, settings, see
 
     archive = http.get("/digests").text
     assert f'<a href="/digests/{done}">Done digest</a>' in archive and "Queued digest" not in archive
-    page = http.get(f"/digests/{done}").text
-    assert 'href="/articles/us-rejects-netanyahus-request' in page
+    page = http.get(f"/digests/{done}").text  # "View in browser": the mail as it went out, naming nobody
+    assert 'href="https://news.example.org/articles/us-rejects-netanyahus-request' in page
+    assert f'href="https://news.example.org/digests/{done}"' in page and "View in browser</a></p>" in page
+    assert "Hello" not in page and "You receive this" not in page and "Unsubscribe" not in page
+    assert "%%PUB" not in page and "/unsubscribe/" not in page and "/preferences/" not in page
     assert http.get(f"/digests/{unfinished}").status_code == 404
     assert http.get("/digests/99999999999").status_code in (404, 422)
 
