@@ -79,3 +79,28 @@ def test_a_second_share_is_refused_naming_force_and_force_shares_again(seed_path
     assert message == f"error: {refusal}"
     forced = publisher("share", article_id, "--channel", "x:work", "--force")
     assert forced.returncode == 0, forced.stderr
+
+
+def test_image_attaches_the_cover_with_its_alt_text_and_no_image_is_the_default(tmp_path: Path):
+    from tests.support.media import image_bytes
+
+    (tmp_path / "cover.jpg").write_bytes(image_bytes(1200, 800))
+    (tmp_path / "story.md").write_text("# A story\n\nIt happened.\n\n![The quay at dawn](cover.jpg)\n")
+    article_id = publisher("import", str(tmp_path / "story.md")).stdout.strip()
+
+    assert publisher("share", article_id, "--channel", "x:work").returncode == 0
+    shared = publisher("share", article_id, "--channel", "x:work", "--image", "--force")
+
+    assert shared.returncode == 0, shared.stderr
+    store = Store(Settings().resolved_database_url)
+    try:
+        from publisher.store.models import OutboxRow
+
+        with store.session() as session:
+            rows = session.scalars(select(OutboxRow).order_by(OutboxRow.id))
+            plain, attached = [row.payload["extra"] for row in rows]
+    finally:
+        store.dispose()
+    assert plain["attach_image"] is False and attached["attach_image"] is True
+    assert attached["image"]["alt"] == "The quay at dawn"
+    assert attached["image"]["url"].startswith("https://news.example.org/media/img/")
