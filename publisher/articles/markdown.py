@@ -226,3 +226,8 @@ def _image(block: doc.Image) -> str:
         caption = _ENTITY.sub(r"\\&", re.sub(r'([\\"])', r"\\\1", " ".join(block.caption.split())))
         title = f' "{caption}"'
     return f"![{escape_text(block.alt)}]({_destination(src)}{title})"
+
+
+def title_markdown(title: str) -> str:
+    """An article's title as the `#` heading the Markdown importer takes for the title."""
+    return _block(doc.Heading(1, (doc.Text(title),)))

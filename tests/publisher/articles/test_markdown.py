@@ -201,7 +201,7 @@ images = st.builds(
 def block(depth: int) -> st.SearchStrategy[doc.Block]:
     leaves = st.one_of(
         inlines.map(doc.Paragraph),
-        st.builds(doc.Heading, st.integers(2, 6), inlines.filter(lambda r: not any(isinstance(x, doc.LineBreak) for x in r))),
+        st.builds(doc.Heading, st.integers(1, 6), inlines),
         st.builds(doc.CodeBlock, code.filter(str.strip), st.none() | st.sampled_from(["python", "c++", "objective-c"])),
         images,
         st.just(doc.Rule()),
@@ -209,11 +209,12 @@ def block(depth: int) -> st.SearchStrategy[doc.Block]:
     if depth == 0:
         return leaves
     inner = st.lists(block(depth - 1), min_size=1, max_size=3).map(tuple)
+    items = st.lists(inner, min_size=1, max_size=3).map(tuple)
     return st.one_of(
         leaves,
         st.builds(doc.Quote, inner),
-        st.builds(doc.ListBlock, st.just(False), st.lists(inner, min_size=1, max_size=3).map(tuple)),
-        st.builds(doc.ListBlock, st.just(True), st.lists(inner, min_size=1, max_size=3).map(tuple), st.integers(0, 1000)),
+        st.builds(doc.ListBlock, st.just(False), items),
+        st.builds(doc.ListBlock, st.just(True), items, st.integers(0, 1000)),
     )
 
 
