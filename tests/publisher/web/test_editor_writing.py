@@ -205,7 +205,8 @@ def test_an_uploaded_image_is_stored_and_served(editor: httpx.Client, settings: 
 
     assert answer.status_code == 201
     image = answer.json()
-    assert image["url"].startswith(f"{settings.base_url}/media/img/") and (image["width"], image["height"]) == (1200, 600)
+    assert image["url"].startswith(f"{settings.base_url}/media/img/")
+    assert (image["width"], image["height"]) == (1200, 600)
     assert [c["width"] for c in image["copies"]] == [600, 1200, 1600]
     served = editor.get(image["url"].removeprefix(settings.base_url))
     assert served.status_code == 200 and served.headers["content-type"] == "image/png"
