@@ -66,15 +66,14 @@
       })
       .catch(function (err) { if (err.name !== "AbortError") { problem.hidden = false; problem.textContent = "The preview is unavailable."; } });
   }
-  form.querySelectorAll(".segmented button").forEach(function (button) {
-    button.addEventListener("click", function () {
-      frame.width = button.getAttribute("data-width");
-      form.querySelectorAll(".segmented button").forEach(function (b) {
-        b.setAttribute("aria-pressed", b === button ? "true" : "false");
-      });
-      form.classList.toggle("phone", button.getAttribute("data-width") === "375");
-    });
-  });
+  var widths = form.querySelectorAll(".segmented button");
+  function showWidth(button) {
+    frame.width = button.getAttribute("data-width");
+    widths.forEach(function (b) { b.setAttribute("aria-pressed", b === button ? "true" : "false"); });
+    form.classList.toggle("phone", button.getAttribute("data-width") === "375");
+  }
+  widths.forEach(function (button) { button.addEventListener("click", function () { showWidth(button); }); });
+  if (window.innerWidth < 720) showWidth(widths[1]); // on a phone, the preview starts at phone width
 
   // --- the toolbar ---
   function replaceSelection(make) {
