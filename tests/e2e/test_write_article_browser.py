@@ -152,7 +152,7 @@ def test_write_an_article_with_an_image_and_send_it(
 
         # Save: the article page, saved, with the same Markdown.
         page.get_by_role("button", name="Save").click()
-        expect(page.get_by_role("status").first).to_contain_text("Saved.")
+        expect(page.get_by_role("status")).to_contain_text("Saved.")
         expect(page.locator("#save-state")).to_have_text("Saved")
         expect(page.get_by_label("Text, in Markdown")).to_have_value(re.compile(rf"!\[{ALT}\]"))
 
