@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from publisher import importers, library, sharing
 from publisher.accounts import network_of
-from publisher.articles import Article, Section, blocks_from_sections, summarize
+from publisher.articles import Article, Block, Section, blocks_from_sections, sections_of, summarize
 from publisher.channels import share_channels
 from publisher.config import Settings
 from publisher.errors import NotFound, PublisherError
@@ -117,8 +118,8 @@ def clean_sections(raw: list[dict[str, Any]]) -> list[Section]:
     return sections
 
 
-def update_article(store: Store, article_id: int, title: str, sections: list[Section]) -> Article:
-    """Change the title and sections; the slug (the public URL) stays, the summary follows the first paragraph."""
+def clean_title(title: str) -> str:
+    """The title on one line; refused when empty, too long or holding a NUL."""
     title = " ".join(title.split())
     if "\x00" in title:
         raise PublisherError("the title contains a NUL character")
@@ -126,16 +127,31 @@ def update_article(store: Store, article_id: int, title: str, sections: list[Sec
         raise PublisherError("the title cannot be empty")
     if len(title) > MAX_TITLE:
         raise PublisherError(f"the title is {len(title)} characters long; at most {MAX_TITLE}")
+    return title
+
+
+def update_article(store: Store, article_id: int, title: str, sections: list[Section]) -> Article:
+    """Change the title and replace the document with plain-text sections (the API's `sections`)."""
     if not sections:
         raise PublisherError("an article needs at least one paragraph")
+    return save_document(store, article_id, title, blocks_from_sections(sections))
+
+
+def save_document(store: Store, article_id: int, title: str, blocks: Sequence[Block] | None = None) -> Article:
+    """Change the title and, given blocks, the document; the slug (the public URL) stays, the summary
+    follows the first paragraph."""
+    title = clean_title(title)
     with store.session() as session:
         row = session.get(ArticleRow, article_id)
         if row is None:
             raise NotFound(f"no article with id {article_id}")
         row.title = title
-        # Until the editor edits the document itself (issue 11, later phase), an edit is plain-text sections.
-        library.write_document(row, blocks_from_sections(sections))
-        row.summary = summarize(sections[0].paragraphs[0])
+        if blocks is not None:
+            sections = sections_of(blocks)
+            if not sections:
+                raise PublisherError("an article needs at least one paragraph")
+            library.write_document(row, blocks)
+            row.summary = summarize(sections[0].paragraphs[0])
         [article] = library.get_articles(session, [article_id])
         return article
 

@@ -60,6 +60,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.web",
             "publisher.cli",
             "publisher.editing",
+            "publisher.writing",
             "publisher.editors",
             "publisher.demo",
             "publisher.progress",

@@ -23,6 +23,7 @@ import re
 from markdown_it import MarkdownIt
 
 from publisher.articles import Article, language_tag
+from publisher.articles.urls import local_image_path, safe_href
 from publisher.errors import ImportFailed
 from publisher.importers import html
 from publisher.importers.text import decode
@@ -50,7 +51,15 @@ def _renderer() -> MarkdownIt:
     # Every link becomes <a>, even javascript: ones, so that its text is kept and the URL dropped by the
     # sanitizer; markdown-it's own check would leave "[text](javascript:...)" behind as literal text.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
+    # A URL the document model takes is kept as written, as the HTML importer keeps it; markdown-it would
+    # percent-encode its non-ASCII characters and punycode its host. Any other URL is encoded as before.
+    encode = md.normalizeLink
+    md.normalizeLink = lambda url: url if _as_written(url) else encode(url)  # type: ignore[method-assign]
     return md
+
+
+def _as_written(url: str) -> bool:
+    return safe_href(url) == url or local_image_path(url) == url
 
 
 def parse(data: bytes, source: str = "<markdown>", lang: str | None = None) -> Article:

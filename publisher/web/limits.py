@@ -34,6 +34,11 @@ CSV = 32 * MiB  # the editor's subscriber CSV import
 BOUNCE = 10 * MiB  # a bounce report pushed to the webhook
 FIELD = 1 * MiB  # one field of an editor form (Starlette's default), except the article forms' (ARTICLE)
 PASTE = MAX_BYTES  # the editor's paste box: what an upload may be
+# An image upload (POST /editor/media, POST /api/media): PUBLISHER_MEDIA_MAX_BYTES plus the multipart form
+# around it (media_body), checked against Content-Length first; MEDIA is the routes' own ceiling, which a
+# chunked body without a Content-Length is counted against as it arrives.
+MEDIA_FORM = 64 * KiB
+MEDIA = 64 * MiB
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -41,6 +46,19 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def size(n: int) -> str:
     """16 KiB, 6 MiB: how the limits are shown."""
     return f"{n // MiB} MiB" if n >= MiB and n % MiB == 0 else f"{n // KiB} KiB"
+
+
+def media_body(media_max_bytes: int) -> int:
+    """The largest image upload request: the image limit plus the form around the file."""
+    return min(media_max_bytes + MEDIA_FORM, MEDIA)
+
+
+def refuse_larger_than(request: Request, most: int, why: str) -> None:
+    """413 Content Too Large, saying why, when the request declares a body over `most` bytes; nothing of the
+    body has been read then."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > most:
+        raise HTTPException(status_code=413, detail=why)
 
 
 def clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from publisher.web.routes import (
     api,
+    api_media,
     archive,
     auth,
     consent,
@@ -11,6 +12,7 @@ from publisher.web.routes import (
     editor_articles,
     editor_campaigns,
     editor_people,
+    editor_writing,
     media,
     public,
 )
@@ -23,7 +25,9 @@ ROUTERS: list[APIRouter] = [
     auth.router,
     editor_people.router,
     editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
+    editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
     editor_campaigns.router,
     api.router,
+    api_media.router,
 ]

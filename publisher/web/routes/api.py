@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from publisher import campaigns, editing, editors, library, subscribers
+from publisher import campaigns, editing, editors, library, subscribers, writing
 from publisher.articles import language_tag, to_json
 from publisher.campaigns import service
 from publisher.channels import share_channels
@@ -73,6 +73,7 @@ def _article_out(request: Request, info: editing.ArticleInfo) -> ArticleOut:
         lang=a.lang,
         sections=[SectionOut(heading=s.heading, paragraphs=list(s.paragraphs)) for s in a.sections],
         blocks=to_json(a.blocks),
+        markdown=writing.markdown_of(a),
         published_at=info.published_at,
         created_at=info.created_at,
     )
@@ -104,14 +105,26 @@ def api_articles(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
     "/articles",
     openapi_extra=WRITE,
     status_code=201,
-    summary="Import an article from its text",
+    summary="Import an article from a file's text, or write one from a title and Markdown or a document",
     max_body_size=limits.ARTICLE,
 )
 def api_import(request: Request, body: ArticleImport) -> ImportResult:
     if body.lang is not None and language_tag(body.lang) is None:
         raise PublisherError(f"lang must be a language tag such as en or pt-BR: {body.lang[:40]!r}")
-    text, language = body.text.encode("utf-8"), body.lang or get_settings(request).language
-    article_id, created = editing.import_bytes(get_store(request), body.filename, text, language)
+    language, store = body.lang or get_settings(request).language, get_store(request)
+    given = [name for name in ("text", "markdown", "blocks") if getattr(body, name) is not None]
+    if len(given) != 1:
+        raise PublisherError("send one of text (with a filename), markdown or blocks (with a title)")
+    if body.text is not None:
+        article_id, created = editing.import_bytes(store, body.filename, body.text.encode("utf-8"), language)
+        return ImportResult(id=article_id, created=created)
+    if body.title is None:
+        raise PublisherError(f"{given[0]} needs a title")
+    if body.markdown is not None:
+        article = writing.from_markdown(body.title, body.markdown, language)
+    else:
+        article = writing.from_document(body.title, body.blocks, language)
+    article_id, created = writing.create(store, article)
     return ImportResult(id=article_id, created=created)
 
 
@@ -123,18 +136,26 @@ def api_article(request: Request, article_id: Id) -> ArticleOut:
 @router.patch(
     "/articles/{article_id}",
     openapi_extra=WRITE,
-    summary="Change the title and/or sections",
+    summary="Change the title and/or the body (Markdown, a document, or plain sections)",
     max_body_size=limits.ARTICLE,
 )
 def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> ArticleOut:
     store = get_store(request)
     current = editing.article_info(store, article_id).article
     title = body.title if body.title is not None else current.title
+    given = [name for name in ("markdown", "blocks", "sections") if getattr(body, name) is not None]
+    if len(given) > 1:
+        raise PublisherError(f"send at most one of markdown, blocks and sections, not {' and '.join(given)}")
     if body.sections is not None:
         sections = editing.clean_sections([s.model_dump() for s in body.sections])
+        editing.update_article(store, article_id, title, sections)
     else:
-        sections = list(current.sections)
-    editing.update_article(store, article_id, title, sections)
+        blocks = None  # the title alone: the document stays as it is
+        if body.markdown is not None:
+            blocks = writing.from_markdown(title, body.markdown, current.lang).blocks
+        elif body.blocks is not None:
+            blocks = writing.from_document(title, body.blocks, current.lang).blocks
+        writing.update(store, article_id, title, blocks)
     return _article_out(request, editing.article_info(store, article_id))
 
 

@@ -27,12 +27,17 @@ class ArticleOut(BaseModel):
     lang: str = Field(description="The article's language (a BCP 47 tag)")
     sections: list[SectionOut]
     blocks: dict[str, Any] = Field(description='The document: {"version": 1, "blocks": [...]} (see the README)')
+    markdown: str = Field(description="The document as Markdown, as the editor shows it (reads back the same)")
     published_at: datetime | None
     created_at: datetime
 
 
 class ArticleImport(BaseModel):
-    text: str = Field(
+    """One of: `text` (a file's contents, its `filename` choosing the importer), `title` with `markdown`,
+    or `title` with `blocks` (a document as `GET /api/articles/{id}` returns it)."""
+
+    text: str | None = Field(
+        default=None,
         description="The article: plain text (title on line 1), Markdown or HTML, as the filename's suffix says",
         max_length=5_000_000,
     )
@@ -40,6 +45,13 @@ class ArticleImport(BaseModel):
         default="pasted.txt",
         max_length=200,
         description="Its name; the suffix picks the importer: .txt/.text, .md/.markdown or .html/.htm",
+    )
+    title: str | None = Field(default=None, max_length=300, description="The title, with `markdown` or `blocks`")
+    markdown: str | None = Field(
+        default=None, max_length=5_000_000, description="The body in Markdown (CommonMark), without the title"
+    )
+    blocks: dict[str, Any] | None = Field(
+        default=None, description='The body as a document: {"version": 1, "blocks": [...]}'
     )
     lang: str | None = Field(
         default=None, max_length=35, description="Its language when the file declares none; default PUBLISHER_LANGUAGE"
@@ -52,7 +64,12 @@ class ImportResult(BaseModel):
 
 
 class ArticleUpdate(BaseModel):
+    """The title, and at most one of: `markdown`, `blocks` (the document), `sections` (plain text, which
+    replaces the document with headings and paragraphs). With none of them the document stays as it is."""
+
     title: str | None = Field(default=None, max_length=300)
+    markdown: str | None = Field(default=None, max_length=5_000_000, description="The body in Markdown")
+    blocks: dict[str, Any] | None = Field(default=None, description='The document: {"version": 1, "blocks": [...]}')
     sections: list[SectionIn] | None = Field(default=None, max_length=200)
 
 
@@ -163,3 +180,19 @@ class MeOut(BaseModel):
     username: str
     admin: bool
     scopes: list[str] = Field(description="What this token may do: read, write, send")
+
+
+class CopyOut(BaseModel):
+    width: int
+    height: int
+    url: str
+    bytes: int
+
+
+class MediaOut(BaseModel):
+    id: str = Field(description="The image's id: the same file uploaded again gets the same id and URLs")
+    url: str = Field(description="The copy a document points to: `![alt](url)` in Markdown")
+    width: int
+    height: int
+    content_type: str
+    copies: list[CopyOut] = Field(description="Every re-encoded copy, narrowest first")

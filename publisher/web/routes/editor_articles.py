@@ -3,7 +3,6 @@ actions with their confirmation step."""
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from fastapi import APIRouter, Depends, Request
@@ -11,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from publisher import editing, library
+from publisher import editing, library, writing
 from publisher.campaigns import service
 from publisher.campaigns.duplicates import earlier_send
 from publisher.channels import share_channels
@@ -22,30 +21,14 @@ from publisher.render.share import cover_of
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
+from publisher.web.routes.editor_writing import writer_context
 from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
-_BLANK_LINES = re.compile(r"\n\s*\n")
 # The paste box's format choice -> the file name the pasted text is imported under (its suffix picks the importer).
 PASTE_FORMATS = {"text": "pasted.txt", "markdown": "pasted.md", "html": "pasted.html"}
-
-
-def _paragraphs(text: str) -> list[str]:
-    """Paragraphs are separated by blank lines in the editor's text box."""
-    return [" ".join(p.split()) for p in _BLANK_LINES.split(text.replace("\r\n", "\n")) if p.strip()]
-
-
-def _sections_from_form(form: FormData) -> list[dict[str, object]]:
-    given = form.get("section_count") or "0"
-    if not isinstance(given, str) or not given.strip().isdigit() or len(given.strip()) > 6:
-        raise PublisherError("section_count must be a whole number; reload the page and try again")
-    count = min(int(given), 200)
-    return [
-        {"heading": str(form.get(f"heading_{i}") or ""), "paragraphs": _paragraphs(str(form.get(f"body_{i}") or ""))}
-        for i in range(count + 1)  # +1: the empty "new section" fields
-    ]
 
 
 @router.get("/articles", response_class=HTMLResponse)
@@ -95,18 +78,23 @@ async def import_article(request: Request, form: ArticleForm, ctx: Editor) -> Re
 
 
 def _edit_page(
-    request: Request, ctx: EditorContext, article_id: DbId, error: str = "", status_code: int = 200
+    request: Request,
+    ctx: EditorContext,
+    article_id: DbId,
+    error: str = "",
+    status_code: int = 200,
+    posted: tuple[str, str] | None = None,
 ) -> Response:
     info = editing.article_info(get_store(request), article_id)
+    title, text = posted or (info.article.title, writing.markdown_of(info.article))
     return page(
         request,
         "editor/article_edit.html.j2",
         {
-            "ctx": ctx,
+            **writer_context(ctx, title, text, error),
             "info": info,
             "article": info.article,
             "url": article_url(get_settings(request), info.article),
-            "error": error,
             "done": request.query_params.get("done", ""),
         },
         status_code=status_code,
@@ -120,13 +108,16 @@ def edit_article(article_id: DbId, request: Request, ctx: Editor) -> Response:
 
 @router.post("/articles/{article_id}", max_body_size=limits.ARTICLE)
 def save_article(article_id: DbId, request: Request, form: ArticleForm, ctx: Editor) -> Response:
+    """Save the writer's title and Markdown: the Markdown importer reads the document from it."""
+    store = get_store(request)
+    title, text = str(form.get("title") or ""), str(form.get("markdown") or "")
     try:
-        sections = editing.clean_sections(_sections_from_form(form))
-        editing.update_article(get_store(request), article_id, str(form.get("title") or ""), sections)
+        lang = library.get_article(store, article_id).lang
+        writing.update(store, article_id, title, writing.from_markdown(title, text, lang).blocks)
     except NotFound:
         raise
     except PublisherError as exc:
-        return _edit_page(request, ctx, article_id, str(exc), status_code=422)
+        return _edit_page(request, ctx, article_id, str(exc), status_code=422, posted=(title, text))
     return RedirectResponse(f"/editor/articles/{article_id}?done=saved", status_code=303)
 
 

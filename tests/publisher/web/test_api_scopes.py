@@ -41,6 +41,7 @@ EXPECTED = {
     ("POST", "/api/campaigns/{campaign_id}/reschedule"): "send",
     ("GET", "/api/channels"): "read",
     ("GET", "/api/me"): "read",
+    ("POST", "/api/media"): "write",
     ("POST", "/api/subscribe"): "none",  # the public signup: no token
 }
 

@@ -11,7 +11,6 @@ import pytest
 
 from publisher import editors
 from publisher.store import Store
-from tests.publisher.web.conftest import csrf_of
 from tests.support.factories import RecordingDispatcher, seed_article
 from tests.support.web import LiveServer
 
@@ -110,15 +109,3 @@ def test_webhook_json_of_the_wrong_shape_is_a_422_naming_the_field(
     answer = http.post("/webhooks/bounces", json=item, headers={"Authorization": tokens["webhook"]})
     assert answer.status_code == 422
     assert field in answer.json()["error"]
-
-
-@pytest.mark.parametrize("count", ["two", "1.5", "0x10", "½"])
-def test_a_section_count_that_is_no_whole_number_is_refused_naming_it(
-    editor: httpx.Client, store: Store, seed_path: Path, count: str
-):
-    article_id = seed_article(store, seed_path)
-    page = f"/editor/articles/{article_id}"
-    token = csrf_of(editor.get(page).text)
-    answer = editor.post(page, data={"csrf_token": token, "title": "T", "section_count": count, "body_0": "Text."})
-    assert answer.status_code == 422
-    assert "section_count" in answer.text

@@ -57,52 +57,7 @@ def test_a_bad_import_names_the_problem_and_stores_nothing(editor: httpx.Client,
     assert library.list_articles(store) == []
 
 
-def test_edit_title_and_sections(editor: httpx.Client, store: Store, seed_path: Path):
-    article_id = seed_article(store, seed_path)
-    response = _post(
-        editor,
-        f"/editor/articles/{article_id}",
-        f"/editor/articles/{article_id}",
-        {
-            "title": "  A  new title ",
-            "section_count": "2",
-            "heading_0": "",
-            "body_0": "First paragraph, edited.\n\nSecond paragraph.",
-            "heading_1": "",
-            "body_1": "",  # cleared: the section goes
-            "heading_2": "Added section",
-            "body_2": "Its only paragraph.",
-        },
-    )
-
-    assert response.status_code == 303
-    article = library.get_article(store, article_id)
-    assert article.title == "A new title"
-    assert article.slug == SLUG  # the public URL does not move
-    assert [(s.heading, list(s.paragraphs)) for s in article.sections] == [
-        (None, ["First paragraph, edited.", "Second paragraph."]),
-        ("Added section", ["Its only paragraph."]),
-    ]
-    assert article.summary == "First paragraph, edited."
-
-
-def test_a_heading_without_paragraphs_is_refused(editor: httpx.Client, store: Store, seed_path: Path):
-    article_id = seed_article(store, seed_path)
-    page = f"/editor/articles/{article_id}"
-    response = _post(editor, page, page, {"title": "T", "section_count": "1", "body_0": "Text.", "heading_1": "Lone"})
-    assert response.status_code == 422
-    assert "section 2 (&#39;Lone&#39;) has a heading but no paragraphs" in response.text
-
-
-def test_an_edit_that_empties_the_article_is_refused(editor: httpx.Client, store: Store, seed_path: Path):
-    article_id = seed_article(store, seed_path)
-    before = library.get_article(store, article_id)
-    page = f"/editor/articles/{article_id}"
-    response = _post(editor, page, page, {"title": "T", "section_count": "0", "body_0": "  "})
-
-    assert response.status_code == 422
-    assert "an article needs at least one paragraph" in response.text
-    assert library.get_article(store, article_id) == before
+# Editing an article (its title and Markdown) is in test_editor_writing.py.
 
 
 def test_publish_makes_the_article_public(editor: httpx.Client, http: httpx.Client, store: Store, seed_path: Path):
