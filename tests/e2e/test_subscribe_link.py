@@ -4,9 +4,6 @@ confirmation mail (no 404). The real CLI in its own process, the real web app ov
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from urllib.parse import urljoin
 
 import httpx
@@ -17,21 +14,14 @@ from publisher.states import CampaignKind
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, Subscriber
 from publisher.web import create_app
+from tests.support.cli import run_cli
 from tests.support.html import tags_of
 from tests.support.web import LiveServer
 
 
-def cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "publisher", *args], capture_output=True, text=True, env=dict(os.environ), timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_the_footer_link_on_a_fresh_install_leads_to_a_signup_that_queues_a_confirmation(settings: Settings):
     assert not settings.data_dir.exists()  # a fresh data directory: the CLI makes it
-    assert "1 added to 'readers'" in cli("subscribers", "add", "first@example.com", "--list", "readers")
+    assert "1 added to 'readers'" in run_cli({}, "subscribers", "add", "first@example.com", "--list", "readers")
     app = create_app(Settings())
     server = LiveServer(app).start()
     try:

@@ -47,8 +47,8 @@ def index(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
 def article_page(slug: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
     """One article at its stable URL: title, the summary once, the date, the cover, the body, a subscribe box.
 
-    The cover (the first image) leads the page, moved from where it stood in the body when it stood at the
-    top level; the summary is left out when the body opens with it (it was cut from that paragraph).
+    A cover (the first image) that opens the body leads the page above it, shown once; one further down stays
+    where the author put it. The summary is left out when the body opens with it (it was cut from there).
     """
     with store.session() as session:
         article_id = session.scalar(select(ArticleRow.id).where(ArticleRow.slug == slug))
@@ -57,7 +57,7 @@ def article_page(slug: str, request: Request, store: Store = Depends(get_store))
     article = get_article(store, article_id)
     settings = publication.effective(store, get_settings(request))
     cover = cover_image(article.blocks)
-    hero = cover if any(b is cover for b in article.blocks) else None  # a cover inside a list stays there
+    hero = cover if article.blocks and article.blocks[0] is cover else None  # further down, it stays put
     since = editing.public_since(store, article_id)
     share = page_share_context(article, settings, image_url=cover.src if cover else None)
     if since is not None:

@@ -173,29 +173,31 @@ def test_a_summary_of_its_own_is_shown_above_the_body(http: httpx.Client, store:
     assert '<p class="summary">What the tide tables say this month.</p>' in page
 
 
-def test_the_cover_leads_the_article_page_once_with_og_image(http: httpx.Client, store: Store):
-    src = "https://cdn.example.org/harbour.jpg"
-    article = Article(
-        title="Harbour",
-        slug="harbour",
-        summary="The harbour at dawn.",
-        blocks=(
-            doc.Paragraph((doc.Text("The harbour at dawn."),)),
-            doc.image(src, alt="Cranes against the sunrise"),
-            doc.Paragraph((doc.Text("More below."),)),
-        ),
-        source={"sha256": "harbour"},
-    )
+def publish(store: Store, slug: str, *blocks: doc.Block) -> None:
+    summary = "The harbour at dawn."
+    article = Article(title=slug.title(), slug=slug, summary=summary, blocks=blocks, source={"sha256": slug})
     [(article_id, _)] = library.save_articles(store, [article])
     editing.set_published(store, article_id, True)
+
+
+COVER = "https://cdn.example.org/harbour.jpg"
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["cover-first", "cover-further-down"])
+def test_the_cover_is_shown_once_and_is_the_og_image(http: httpx.Client, store: Store, first: bool):
+    """A cover opening the body leads the page above it; one further down stays where the author put it."""
+    image = doc.image(COVER, alt="Cranes against the sunrise")
+    text = doc.Paragraph((doc.Text("The harbour at dawn."),))
+    publish(store, "harbour", *((image, text) if first else (text, image)))
 
     page = http.get("/articles/harbour").text
 
     tags = tags_of(page)
-    images = [img for img in tags.named("img") if img["src"] == src]
+    images = [img for img in tags.named("img") if img["src"] == COVER]
     assert len(images) == 1 and images[0]["alt"] == "Cranes against the sunrise"
-    assert page.index('<div class="cover">') < page.index('<div class="article-body">')
-    assert [m["content"] for m in tags.named("meta") if m.get("property") == "og:image"] == [src]
+    body = page.split('<div class="article-body">', 1)[1]
+    assert ('<div class="cover">' in page) is first and (COVER in body) is not first
+    assert [m["content"] for m in tags.named("meta") if m.get("property") == "og:image"] == [COVER]
 
 
 def test_the_article_page_has_a_subscribe_box_for_the_public_list(http: httpx.Client, store: Store, seed_path: Path):
