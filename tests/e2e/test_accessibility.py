@@ -196,3 +196,15 @@ def test_the_digest_email_has_no_serious_violation_light_or_dark(browser: Any, s
         finally:
             context.close()
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
+
+
+def test_the_check_fails_on_a_page_with_a_violation(browser: Any):
+    """The helper finds what it is there to find: an image without alt text and an unlabelled field."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><input></main></html>')
+        found = {v["id"]: v["impact"] for v in violations(page)}
+    finally:
+        context.close()
+    assert found == {"image-alt": "critical", "label": "critical"}
