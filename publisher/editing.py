@@ -182,6 +182,19 @@ def is_public(store: Store, article_id: int) -> bool:
         )
 
 
+def public_since(store: Store, article_id: int) -> datetime | None:
+    """When readers could first see the article: its publication, or the first campaign it went out in."""
+    with store.session() as session:
+        published = session.scalar(select(ArticleRow.published_at).where(ArticleRow.id == article_id))
+        sent = session.scalar(
+            select(func.min(func.coalesce(Campaign.scheduled_at, Campaign.created_at)))
+            .join(CampaignArticle, CampaignArticle.campaign_id == Campaign.id)
+            .where(CampaignArticle.article_id == article_id, _campaign_went_out().correlate(CampaignArticle))
+        )
+    dates = [d for d in (published, sent) if d is not None]
+    return min(dates) if dates else None
+
+
 def share_previews(store: Store, settings: Settings, article_id: int) -> list[SharePreview]:
     """publisher.sharing.preview for every configured share channel, one channel's problem shown on its own.
 

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import State
 
+from publisher import publication
 from publisher.config import Settings
 from publisher.render.templates import environment
 from publisher.runtime import Dispatcher, Services
@@ -67,12 +69,36 @@ def get_store(request: Request) -> Store:
     return get_services(request).store
 
 
-def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """Render templates/web/<template>; every value is autoescaped, so user input reaches the page inert."""
+def page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200, *, read_store: bool = True
+) -> HTMLResponse:
+    """Render templates/web/<template>; every value is autoescaped, so user input reaches the page inert.
+
+    Pages are headed by the publication's name as editors set it. read_store=False for an answer that must
+    not wait for the database (the signup's): the name the last page read, or the environment's.
+    """
     settings = get_settings(request)
+    name = publication_name(request) if read_store else last_publication_name(request)
     html = (
         environment(settings.templates_dir)
         .get_template(f"web/{template}")
-        .render(request=request, settings=settings, newsletter_name=settings.newsletter_name, **context)
+        .render(request=request, settings=settings, newsletter_name=name, **context)
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def publication_name(request: Request) -> str:
+    """The publication's name, stored; the environment's when the database cannot be read (an error page
+    must still render)."""
+    settings = get_settings(request)
+    try:
+        name = publication.load(get_store(request), settings).name
+    except SQLAlchemyError:
+        return settings.newsletter_name
+    request.app.state.publication_name = name
+    return name
+
+
+def last_publication_name(request: Request) -> str:
+    """The publication's name as the last page read it, without asking the database."""
+    return getattr(request.app.state, "publication_name", None) or get_settings(request).newsletter_name

@@ -9,8 +9,6 @@ import email
 import email.policy
 import io
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,6 +19,7 @@ from PIL import Image
 
 from publisher.config import Settings
 from publisher.web.app import create_app
+from tests.support.cli import run_cli as run
 from tests.support.html import tags_of
 from tests.support.media import S3_KEY_ID, S3_SECRET, image_bytes, s3_server
 from tests.support.services import free_port
@@ -103,13 +102,6 @@ def site(media_env: dict[str, str], smtp_server: SmtpServer, monkeypatch: pytest
         live = LiveServer(create_app(Settings()), port=port).start()
         stack.callback(live.stop)
         yield {"env": env, "url": live.url}
-
-
-def run(env: dict[str, str], *args: str) -> str:
-    command = [sys.executable, "-m", "publisher", *args]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def send_one(site: dict, path: Path, smtp_server: SmtpServer, tmp_path: Path) -> tuple[str, str, str]:

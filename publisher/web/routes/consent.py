@@ -26,10 +26,12 @@ from starlette.concurrency import run_in_threadpool
 from publisher import bounces, consent
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.preferences import Preferences
 from publisher.runtime import Services
 from publisher.store import Store
 from publisher.web import limits
-from publisher.web.deps import get_services, get_settings, get_store, page
+from publisher.web.deps import get_services, get_settings, get_store, last_publication_name, page
+from publisher.web.reader_lists import reader_lists
 from publisher.web.security import PUBLIC
 from publisher.web.signups import SignupJob, SignupQueue
 
@@ -105,12 +107,35 @@ _CHECK_INBOX = (
 # The one answer to a well-formed signup, whatever the list and the address's state (issue 18, item 13).
 SIGNUP_ACCEPTED = {"status": "pending", "detail": "check your inbox for the confirmation link"}
 _BUSY = "too many signups are waiting; please try again in a minute"
+_ARCHIVE = {"url": "/", "label": "Read the archive"}
+
+
+_NOT_OPEN = "This publication has no mailing list yet, so there is nothing to subscribe to. Please come back soon."
+
+
+def _signup(request: Request, list_name: str | None, email: str) -> HTMLResponse:
+    """The signup form: for list_name, or (None) for what the site offers: its one list, or a picker."""
+    lists = reader_lists(get_store(request), get_settings(request))
+    if list_name is None and not lists.offered:
+        return _message(request, "Subscriptions are not open yet", _NOT_OPEN, 200, problem=False, link=_ARCHIVE)
+    chosen = list_name if list_name is not None else lists.offered[0]
+    several = len(lists.offered) > 1 and (list_name is None or list_name in lists.offered)
+    context = {
+        "list_name": chosen,
+        "heading": lists.publication if several else lists.title(chosen),
+        "choices": [(n, lists.label(n)) for n in lists.offered] if several else None,
+        "email": email,
+        "name": "",
+        "error": None,
+    }
+    return page(request, "consent/signup.html.j2", context)
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
-def signup_page(request: Request, list: str = "default") -> HTMLResponse:  # noqa: A002 - the query name
-    """The public signup form."""
-    return page(request, "consent/signup.html.j2", {"list_name": list, "email": "", "name": "", "error": None})
+def signup_page(request: Request, list: str | None = None, email: str = "") -> HTMLResponse:  # noqa: A002
+    """The public signup form (the footer's "Subscribe by email"): ?list= names one; without it, the
+    publication's public list, the only list, a picker when there are several, or "not open yet"."""
+    return _signup(request, None if list is None else list[:200], email[:400])
 
 
 @router.post("/subscribe", response_class=HTMLResponse, max_body_size=limits.SIGNUP)
@@ -125,17 +150,21 @@ async def signup_form(request: Request) -> HTMLResponse:
             "website": str(data.get("website", "")),
         }
     )
-    context = {"list_name": form.list_name, "email": form.email, "name": form.name}
+    # Every answer here is rendered without the store (publisher/web/signups.py): nothing waits for it.
+    context = {"list_name": form.list_name, "heading": last_publication_name(request), "choices": None}
+    context |= {"email": form.email, "name": form.name}
     if not _limiter(request).allow(_client(request)):
         error = "Too many signups from your network; please try again later."
-        return page(request, "consent/signup.html.j2", {**context, "error": error}, status_code=429)
+        return page(request, "consent/signup.html.j2", {**context, "error": error}, 429, read_store=False)
     try:
         queued = _queue_signup(request, form)
     except PublisherError as exc:  # a bad address or name: the input alone says so
-        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, status_code=422)
+        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, 422, read_store=False)
     if not queued:
-        return page(request, "consent/signup.html.j2", {**context, "error": _BUSY.capitalize() + "."}, 503)
-    return _message(request, "Check your inbox", _CHECK_INBOX.format(email=form.email), 200, problem=False)
+        busy = {**context, "error": _BUSY.capitalize() + "."}
+        return page(request, "consent/signup.html.j2", busy, 503, read_store=False)
+    answer = {"heading": "Check your inbox", "message": _CHECK_INBOX.format(email=form.email), "problem": False}
+    return page(request, "consent/message.html.j2", {**answer, "link": None}, read_store=False)
 
 
 @router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP, openapi_extra=PUBLIC)
@@ -193,9 +222,8 @@ def confirm_page(token: str, request: Request, s: Link) -> HTMLResponse:
     found = _follow(request, lambda: consent.check_confirmation(s.store, s.settings, token))
     if isinstance(found, HTMLResponse):
         return found
-    return page(
-        request, "consent/confirm.html.j2", {"email": found.email, "list_name": found.list_name, "token": token}
-    )
+    title = reader_lists(s.store, s.settings).title(found.list_name)
+    return page(request, "consent/confirm.html.j2", {"email": found.email, "list_title": title, "token": token})
 
 
 @router.post("/confirm/{token}", response_class=HTMLResponse)
@@ -204,7 +232,8 @@ def confirm_post(token: str, request: Request, s: Link) -> HTMLResponse:
     found = _follow(request, lambda: consent.confirm(s.store, s.settings, token))
     if isinstance(found, HTMLResponse):
         return found
-    message = f"{found.email} is now subscribed to \u201c{found.list_name}\u201d. Thank you!"
+    title = reader_lists(s.store, s.settings).title(found.list_name)
+    message = f"{found.email} is now subscribed to {title}. Thank you!"
     return _message(request, "Subscription confirmed", message, 200, problem=False)
 
 
@@ -215,7 +244,8 @@ def unsubscribe_page(token: str, request: Request, s: Link) -> HTMLResponse:
     if isinstance(prefs, HTMLResponse):
         return prefs
     current = next((c for c in prefs.lists if c.list_id == prefs.list_id), None)
-    return page(request, "consent/unsubscribe.html.j2", {"prefs": prefs, "current": current, "token": token})
+    title = reader_lists(s.store, s.settings).title(current.name) if current else None
+    return page(request, "consent/unsubscribe.html.j2", {"prefs": prefs, "list_title": title, "token": token})
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -228,7 +258,7 @@ def unsubscribe_post(token: str, request: Request, s: Link) -> HTMLResponse:
             return _message(request, "Unsubscribed", str(exc), 200, problem=False)
         return _refused(request, exc, _CANNOT_USE)
     current = next((c for c in prefs.lists if c.list_id == prefs.list_id), None)
-    what = f"\u201c{current.name}\u201d" if current else "this list"
+    what = reader_lists(s.store, s.settings).title(current.name) if current else "this list"
     return _message(
         request,
         "Unsubscribed",
@@ -245,7 +275,7 @@ def preferences_page(token: str, request: Request, s: Link) -> HTMLResponse:
     prefs = _follow(request, lambda: consent.preferences(s.store, s.settings, token))
     if isinstance(prefs, HTMLResponse):
         return prefs
-    return page(request, "consent/preferences.html.j2", {"prefs": prefs, "token": token, "saved": False})
+    return _preferences(request, prefs, token, saved=False)
 
 
 @router.post("/preferences/{token}", response_class=HTMLResponse)
@@ -255,14 +285,22 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
     values = data.getlist("list")
     if not all(isinstance(v, str) and v.strip().isdigit() and len(v.strip()) <= 10 for v in values):
         message = "The form was not understood (each \u201clist\u201d must be a list's number); please try again."
-        return _message(request, "Not saved", message, 400)
+        return await _in_thread(_message, request, "Not saved", message, 400)
     chosen = {int(str(v)) for v in values}
     settings, store = get_settings(request), get_store(request)
     try:
         prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen)
     except consent.LinkRefused as exc:
-        return _refused(request, exc, _CANNOT_USE)
-    return page(request, "consent/preferences.html.j2", {"prefs": prefs, "token": token, "saved": True})
+        return await _in_thread(_refused, request, exc, _CANNOT_USE)
+    return await _in_thread(_preferences, request, prefs, token, saved=True)
+
+
+def _preferences(request: Request, prefs: Preferences, token: str, *, saved: bool) -> HTMLResponse:
+    """The preferences page; each list by its reader-facing name (the publication's for its main list)."""
+    lists = reader_lists(get_store(request), get_settings(request))
+    labels = {choice.list_id: lists.label(choice.name) for choice in prefs.lists}
+    context = {"prefs": prefs, "labels": labels, "token": token, "saved": saved}
+    return page(request, "consent/preferences.html.j2", context)
 
 
 # --- bounce webhook -----------------------------------------------------------------------------------

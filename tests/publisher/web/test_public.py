@@ -2,7 +2,7 @@ from pathlib import Path
 
 import httpx
 
-from publisher import editing, library
+from publisher import editing, library, subscribers
 from publisher.articles import Article, Section
 from publisher.store import Store
 from tests.support.factories import seed_article
@@ -117,5 +117,7 @@ def test_public_pages_link_to_the_signup_form(http: httpx.Client, store: Store, 
     for path in pages:
         footer = http.get(path).text.split('<footer class="site-footer">', 1)[1]
         assert '<a href="/subscribe">Subscribe by email</a>' in footer, path
+    with store.session() as session:
+        subscribers.ensure_list(session, "readers")
     form = http.get("/subscribe")
-    assert form.status_code == 200 and 'name="email"' in form.text
+    assert form.status_code == 200 and 'name="email"' in form.text and 'value="readers"' in form.text
