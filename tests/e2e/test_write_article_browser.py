@@ -21,7 +21,7 @@ from publisher.store import Store
 from publisher.web import create_app
 from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.support.factories import subscribe
-from tests.support.images import png
+from tests.support.media import png
 from tests.support.web import LiveServer
 from workers.process import spawn_worker, stop_worker
 

@@ -14,7 +14,7 @@ from publisher.articles import blocks as doc
 from publisher.articles import to_json
 from publisher.config import Settings
 from publisher.store import Store
-from tests.support.images import png
+from tests.support.media import png
 from tests.support.web import LiveServer
 
 MARKDOWN = "A [link](https://example.org/a) and **strong** words.\n\n- one\n- two\n"

@@ -14,7 +14,7 @@ from publisher.articles import blocks as doc
 from publisher.config import Settings
 from publisher.store import Store
 from tests.support.factories import seed_article
-from tests.support.images import png
+from tests.support.media import png
 
 from .conftest import csrf_of
 
