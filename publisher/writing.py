@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 from publisher import editing, library
@@ -19,6 +20,7 @@ from publisher.articles.markdown import title_markdown, to_markdown
 from publisher.config import Settings
 from publisher.errors import ImportFailed, PublisherError
 from publisher.importers import MAX_BYTES, markdown
+from publisher.importers.local_images import size_stored_images
 from publisher.importers.text import check_size
 from publisher.media import MediaStore, StoredImage, limits_of, save_image
 from publisher.store import Store
@@ -67,14 +69,21 @@ def from_document(title: str, document: Any, lang: str) -> Article:  # noqa: ANN
     )
 
 
-def create(store: Store, article: Article) -> tuple[int, bool]:
-    """Store a written article: (id, created); the same text written before gives the earlier article."""
+def create(store: Store, article: Article, media: MediaStore | None = None) -> tuple[int, bool]:
+    """Store a written article: (id, created); the same text written before gives the earlier article.
+    With the media store, its images uploaded there get their sizes (see size_stored_images)."""
+    if media is not None:
+        article = replace(article, blocks=size_stored_images(article.blocks, media), sections=())
     [(article_id, created)] = library.save_articles(store, [article])
     return article_id, created
 
 
-def update(store: Store, article_id: int, title: str, blocks: tuple[Block, ...] | None) -> Article:
+def update(
+    store: Store, article_id: int, title: str, blocks: tuple[Block, ...] | None, media: MediaStore | None = None
+) -> Article:
     """Change an article's title and, given blocks, its document (its slug and language stay)."""
+    if blocks is not None and media is not None:
+        blocks = size_stored_images(blocks, media)
     return editing.save_document(store, article_id, title, blocks)
 
 

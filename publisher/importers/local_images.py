@@ -16,7 +16,7 @@ from pathlib import Path
 from publisher.articles import Article
 from publisher.articles import blocks as doc
 from publisher.errors import ImportFailed, MediaRefused
-from publisher.media import Limits, MediaStore, image_id, prepare, save_prepared
+from publisher.media import Limits, MediaStore, find_image, image_id, prepare, save_prepared
 from publisher.media.images import Prepared
 
 
@@ -46,6 +46,20 @@ def map_images(blocks: tuple[doc.Block, ...], change: Callable[[doc.Image], doc.
         else:
             out.append(block)
     return tuple(out)
+
+
+def size_stored_images(blocks: tuple[doc.Block, ...], media: MediaStore) -> tuple[doc.Block, ...]:
+    """The blocks with each image of this media store that has no size given the size of its copy, so the
+    digest can size it (Outlook shows an unsized image at its full width)."""
+
+    def size(image: doc.Image) -> doc.Image:
+        if image.src is None or (image.width and image.height):
+            return image
+        stored = find_image(media, image.src)
+        copy = next((c for c in stored.copies if c.url == image.src), None) if stored else None
+        return replace(image, width=copy.width, height=copy.height) if copy else image
+
+    return map_images(blocks, size)
 
 
 def _read(base: Path, local: str, article_name: str) -> bytes:

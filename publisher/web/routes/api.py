@@ -124,7 +124,7 @@ def api_import(request: Request, body: ArticleImport) -> ImportResult:
         article = writing.from_markdown(body.title, body.markdown, language)
     else:
         article = writing.from_document(body.title, body.blocks, language)
-    article_id, created = writing.create(store, article)
+    article_id, created = writing.create(store, article, request.app.state.services.media)
     return ImportResult(id=article_id, created=created)
 
 
@@ -155,7 +155,7 @@ def api_update(request: Request, article_id: Id, body: ArticleUpdate) -> Article
             blocks = writing.from_markdown(title, body.markdown, current.lang).blocks
         elif body.blocks is not None:
             blocks = writing.from_document(title, body.blocks, current.lang).blocks
-        writing.update(store, article_id, title, blocks)
+        writing.update(store, article_id, title, blocks, request.app.state.services.media)
     return _article_out(request, editing.article_info(store, article_id))
 
 

@@ -113,7 +113,8 @@ def save_article(article_id: DbId, request: Request, form: ArticleForm, ctx: Edi
     title, text = str(form.get("title") or ""), str(form.get("markdown") or "")
     try:
         lang = library.get_article(store, article_id).lang
-        writing.update(store, article_id, title, writing.from_markdown(title, text, lang).blocks)
+        blocks = writing.from_markdown(title, text, lang).blocks
+        writing.update(store, article_id, title, blocks, request.app.state.services.media)
     except NotFound:
         raise
     except PublisherError as exc:

@@ -36,7 +36,8 @@ async def create_article(request: Request, form: ArticleForm, ctx: Editor) -> Re
     title, text = str(form.get("title") or ""), str(form.get("markdown") or "")
     try:  # reading a long article takes a moment: not on the event loop
         article = await run_in_threadpool(writing.from_markdown, title, text, get_settings(request).language)
-        article_id, created = await run_in_threadpool(writing.create, get_store(request), article)
+        media = request.app.state.services.media
+        article_id, created = await run_in_threadpool(writing.create, get_store(request), article, media)
     except PublisherError as exc:
         context = writer_context(ctx, title, text, str(exc))
         return page(request, "editor/article_new.html.j2", context, status_code=422)

@@ -117,7 +117,7 @@ def test_patching_the_markdown_or_the_document_replaces_the_body(api: httpx.Clie
 # --- POST /api/media ---
 
 
-def test_an_image_uploaded_through_the_api_can_go_into_a_document(api: httpx.Client, settings: Settings):
+def test_an_image_uploaded_through_the_api_goes_into_a_document_with_its_size(api: httpx.Client, settings: Settings):
     uploaded = api.post("/api/media", files={"file": ("chart.png", png(900, 300), "image/png")})
 
     assert uploaded.status_code == 201
@@ -127,7 +127,7 @@ def test_an_image_uploaded_through_the_api_can_go_into_a_document(api: httpx.Cli
     article = api.get(f"/api/articles/{created.json()['id']}").json()
     assert article["blocks"]["blocks"][1] == {
         "type": "image", "src": image["url"], "local": None, "alt": "A chart", "caption": None,
-        "width": None, "height": None,
+        "width": 900, "height": 300,  # from the media store, so the digest can size it for Outlook
     }
 
 
