@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def send_digest(
     services: Services,
     article_ids: Sequence[int],
-    list_name: str,
+    list_name: str | Sequence[str],
     *,
     subject: str | None = None,
     send_at: datetime | None = None,
@@ -45,6 +45,7 @@ def send_digest(
     that already made a campaign returns that campaign and sends nothing (a double-submit is one send).
     full: each article in full (True) or as its summary with "Read more" (False); None: full for one, summaries
     for several. preheader: the preview text after the subject (default: the first article's summary).
+    list_name: one list or several; an address on several lists gets the digest once.
     """
     s = services
     try:
