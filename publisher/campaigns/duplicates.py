@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.orm import Session
@@ -117,6 +118,6 @@ def find_duplicate(
     return None
 
 
-def _to_list(list_id: int) -> Select[tuple[int]]:
+def _to_list(list_id: int) -> Select[Any]:
     """The campaigns that went to this list among others (a digest to several lists, campaign_lists)."""
     return select(CampaignList.campaign_id).where(CampaignList.list_id == list_id)

@@ -8,7 +8,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, select, update
 
 from publisher import campaigns, delivery, subscribers
 from publisher.config import Settings
@@ -79,6 +79,10 @@ def test_each_reader_is_mailed_once_naming_a_list_they_are_on(
         assert claim.list_id == ids[expected]
 
 
+def reader_id(address: str) -> ScalarSelect[int]:
+    return select(Subscriber.id).where(Subscriber.email == address).scalar_subquery()
+
+
 def token_of(message: Message) -> str:
     header = message["List-Unsubscribe"]
     return header.split("/unsubscribe/", 1)[1].split(">", 1)[0]
@@ -95,7 +99,7 @@ def test_a_reader_who_left_one_list_is_mailed_through_the_other(
         session.execute(
             update(Subscription)
             .where(Subscription.list_id == list_ids(store)["readers"])
-            .where(Subscription.subscriber_id == select(Subscriber.id).where(Subscriber.email == both).scalar_subquery())
+            .where(Subscription.subscriber_id == reader_id(both))
             .values(status="unsubscribed")
         )
 
