@@ -82,8 +82,17 @@ def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
 
 
 def shot(page: Any, name: str) -> None:
+    """The page at 1280 and 375 px, light and dark; on a phone nothing may be cut off sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for label, width in (("desktop", 1280), ("phone", 375)):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(SHOTS / f"{name}-{label}-{scheme}.png"), full_page=True)
+            if label == "phone":
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways"
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def log_in(page: Any, url: str) -> None:
@@ -112,11 +121,11 @@ def test_the_main_job_takes_at_most_five_clicks(
 
         clicks.click(page.get_by_role("link", name="New digest").first)
         clicks.check(page.get_by_role("checkbox", name=TITLE))
-        shot(page, "02-composer")
         clicks.click(page.get_by_role("button", name="Review and send…"))
         expect(page.get_by_role("heading", name="Send and share")).to_be_visible()
         expect(page.locator("#audience")).to_have_text(str(READERS))
         expect(page.get_by_label("file", exact=True)).to_be_checked()  # every account, by default
+        expect(page.frame_locator(".digest-frame").locator("body")).to_contain_text("Netanyahu")
         shot(page, "03-confirm")
         clicks.click(page.get_by_role("button", name="Send and share"))
         expect(page.locator("#state")).to_have_text("done", timeout=90_000)
@@ -156,6 +165,9 @@ def test_a_test_reaches_the_editor_marked_and_nobody_else(
 
     page.get_by_role("link", name="New digest").first.click()
     page.get_by_role("checkbox", name=TITLE).check()
+    page.get_by_role("button", name="Update preview").click()
+    expect(page.frame_locator(".digest-frame").locator("body")).to_contain_text("Netanyahu")
+    shot(page, "02-composer")
     page.get_by_label("Your email address").fill("editor@example.org")
     page.get_by_role("button", name="Send a test to me").click()
 
