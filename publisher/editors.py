@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
+from publisher.addresses import normalize_address
 from publisher.errors import Conflict, Forbidden, NotFound, PublisherError
 from publisher.store import Store
 from publisher.store.models import ApiToken, LoginAttempt, User, WebSession, utcnow
@@ -79,16 +80,22 @@ def check_password(password: str) -> None:
         raise PublisherError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def add_user(store: Store, username: str, password: str, *, admin: bool | None = None) -> int:
-    """Create an editor; the password is stored as an argon2id hash. The first editor is an administrator."""
+def add_user(
+    store: Store, username: str, password: str, *, admin: bool | None = None, email: str | None = None
+) -> int:
+    """Create an editor; the password is stored as an argon2id hash. The first editor is an administrator.
+
+    email: where "Send a test to me" mails them (checked like a subscriber's address).
+    """
     check_username(username)
     check_password(password)
+    address = normalize_address(email) if email else None
     with store.session() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise PublisherError(f"there is already a user named {username!r}")
         if admin is None:
             admin = session.scalar(select(func.count()).select_from(User)) == 0
-        user = User(username=username, password_hash=_hasher.hash(password), is_admin=admin)
+        user = User(username=username, password_hash=_hasher.hash(password), is_admin=admin, email=address)
         session.add(user)
         session.flush()
         return user.id
@@ -99,6 +106,23 @@ def _user(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(f"no user named {username!r}")
     return user
+
+
+def email_of(store: Store, user_id: int) -> str | None:
+    """The editor's own address (for "Send a test to me"), or None when they have not given one."""
+    with store.session() as session:
+        return session.scalar(select(User.email).where(User.id == user_id))
+
+
+def set_email(store: Store, user_id: int, email: str) -> str:
+    """Keep the editor's own address (checked; raises InvalidAddress naming the problem); returns it normalized."""
+    address = normalize_address(email)
+    with store.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("no such user")
+        user.email = address
+    return address
 
 
 def set_password(store: Store, username: str, password: str) -> None:

@@ -17,7 +17,7 @@ from publisher.addresses import normalize_address
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.render.mime import Recipient
 from publisher.store import Store
-from publisher.store.models import MailingList, Subscriber, Subscription, Suppression
+from publisher.store.models import CampaignList, MailingList, Subscriber, Subscription, Suppression
 from publisher.subscriber_links import unsubscribe_token
 from publisher.suppression import suppressed_among, unsuppress
 
@@ -340,6 +340,38 @@ def recipients(
         .outerjoin(Suppression, Suppression.email == Subscriber.email)
         .where(Subscriber.id.in_(list(subscriber_ids)))
     ).all()
+
+
+def campaign_list_ids(session: Session, campaign_id: int, list_id: int | None) -> list[int]:
+    """The lists a mail campaign goes to, in the editor's order: its campaign_lists, else its one list_id."""
+    ids = session.scalars(
+        select(CampaignList.list_id).where(CampaignList.campaign_id == campaign_id).order_by(CampaignList.position)
+    ).all()
+    return list(ids) if ids else ([list_id] if list_id is not None else [])
+
+
+def mail_recipients_of_lists(
+    session: Session, secret: str, list_ids: Sequence[int], subscriber_ids: Iterable[int], *, wanted: str = "active"
+) -> dict[int, tuple[int, Recipient] | str]:
+    """Per subscriber id: (the list, the Recipient) for the first of the lists, in order, that may mail them
+    now, so the unsubscribe token and List-Id name a list the reader is on; else why not (the first list's
+    reason)."""
+    pending = list(subscriber_ids)
+    out: dict[int, tuple[int, Recipient] | str] = dict.fromkeys(pending, "no longer on the list")
+    reasons: dict[int, str] = {}
+    for list_id in list_ids:
+        if not pending:
+            break
+        found = mail_recipients(session, secret, list_id, pending, wanted=wanted)
+        for sid, person in found.items():
+            if isinstance(person, str):
+                reasons.setdefault(sid, person)
+            else:
+                out[sid] = (list_id, person)
+        pending = [sid for sid in pending if isinstance(found[sid], str)]
+    for sid in pending:
+        out[sid] = reasons.get(sid, "no longer on the list")
+    return out
 
 
 def mail_recipients(

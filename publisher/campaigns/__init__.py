@@ -10,6 +10,8 @@ One module per concern:
     schedule   parse_send_at, check_send_at, start_due, reschedule
     service    send_digest, share, dispatch, sweep, auto_share_digest, auto_share_article: what the
                interfaces, the scheduler and the workers call (they hold a runtime.Services)
+    proof      send_test: "Send a test to me", one marked message straight through the email channel, no
+               campaign and no outbox row
     compat     dispatch, sweep, share, auto_share_article with the (store, settings, dispatcher) signatures
                of before, for callers that hold those parts rather than a Services; each calls service
 

@@ -29,7 +29,7 @@ from publisher.render.share import compose_post
 from publisher.render.urls import digest_url
 from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
-from publisher.store.models import Campaign, CampaignArticle, OutboxRow, utcnow
+from publisher.store.models import Campaign, CampaignArticle, CampaignList, OutboxRow, utcnow
 from publisher.subscribers import get_list
 
 
@@ -37,7 +37,7 @@ def create_email_campaign(
     store: Store,
     settings: Settings,
     article_ids: Sequence[int],
-    list_name: str,
+    list_name: str | Sequence[str],
     *,
     subject: str | None = None,
     send_at: datetime | None = None,
@@ -47,6 +47,8 @@ def create_email_campaign(
     preheader: str | None = None,
 ) -> int:
     """Render the digest once and queue one outbox row per active subscriber of the list.
+
+    list_name: one list, or several: each address on any of them gets one message (see campaigns.outbox).
 
     With send_at (timezone-aware, in the future) the campaign is "scheduled": the periodic sweep starts it
     when the time comes (see schedule.start_due); until then nothing is dispatched.
@@ -79,7 +81,7 @@ def _create_email_campaign(
     store: Store,
     settings: Settings,
     article_ids: Sequence[int],
-    list_name: str,
+    list_name: str | Sequence[str],
     subject: str | None,
     when: datetime | None,
     force: bool,
@@ -89,6 +91,9 @@ def _create_email_campaign(
 ) -> int:
     if not article_ids:
         raise PublisherError("name at least one article to send")
+    list_names = list(dict.fromkeys([list_name] if isinstance(list_name, str) else list_name))
+    if not list_names:
+        raise PublisherError("name at least one list to send to")
     if subject is not None:
         check_header_value("subject", subject)
     channel = settings.email_channel
@@ -96,19 +101,21 @@ def _create_email_campaign(
     settings = publication.effective(store, settings)  # the publication's name, sender, footer, look
     with store.session() as session:
         articles = get_articles(session, list(article_ids))
-        mailing_list = get_list(session, list_name)
-        lock_send(session, mailing_list.id, article_ids)  # held until commit: the checks and the insert are one
+        mailing_lists = [get_list(session, name) for name in list_names]
+        for mailing_list in mailing_lists:  # held until commit: the checks and the insert are one
+            lock_send(session, mailing_list.id, article_ids)
         earlier = submitted_campaign(session, token) if token is not None else None
         if earlier is not None:
             raise AlreadySubmitted(earlier)
-        duplicate = None if force else find_duplicate(session, settings, mailing_list, article_ids, when or utcnow())
-        if duplicate is not None:
-            raise duplicate
+        for mailing_list in [] if force else mailing_lists:
+            duplicate = find_duplicate(session, settings, mailing_list, article_ids, when or utcnow())
+            if duplicate is not None:
+                raise duplicate
         campaign = Campaign(
             kind=CampaignKind.EMAIL,
             state=CampaignState.SCHEDULED if when else CampaignState.QUEUED,
             scheduled_at=when,
-            list_id=mailing_list.id,
+            list_id=mailing_lists[0].id,
             submission=token,
             identity=publication.identity_of(settings),
         )
@@ -121,9 +128,14 @@ def _create_email_campaign(
         campaign.render_key = digest.key
         campaign_template(session, campaign, settings)  # a bad header value or DKIM key is refused before queueing
         _link_articles(session, campaign.id, article_ids)
-        queue_subscribers(session, campaign.id, mailing_list.id, channel)
+        list_ids = [m.id for m in mailing_lists]
+        session.add_all(CampaignList(campaign_id=campaign.id, list_id=i, position=n) for n, i in enumerate(list_ids))
+        queue_subscribers(session, campaign.id, list_ids, channel)
         if not session.scalar(select(func.count()).where(OutboxRow.campaign_id == campaign.id)):
-            raise PublisherError(f"list {list_name!r} has no active subscribers; nothing to send")
+            if len(list_names) == 1:
+                raise PublisherError(f"list {list_names[0]!r} has no active subscribers; nothing to send")
+            named = ", ".join(repr(name) for name in list_names)
+            raise PublisherError(f"lists {named} have no active subscribers; nothing to send")
         return campaign.id
 
 

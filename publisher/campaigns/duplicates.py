@@ -20,15 +20,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from publisher.config import Settings
 from publisher.errors import DuplicateSend, PublisherError
 from publisher.states import CampaignKind, CampaignState
 from publisher.store import Store
-from publisher.store.models import Campaign, CampaignArticle, MailingList, utcnow
+from publisher.store.models import Campaign, CampaignArticle, CampaignList, MailingList, utcnow
 
 SUBMISSION_MAX = 64  # characters; the column's size
 
@@ -89,7 +90,7 @@ def find_duplicate(
         select(Campaign.id, Campaign.state, Campaign.scheduled_at, Campaign.created_at)
         .where(
             Campaign.kind == CampaignKind.EMAIL,
-            Campaign.list_id == mailing_list.id,
+            or_(Campaign.list_id == mailing_list.id, Campaign.id.in_(_to_list(mailing_list.id))),
             Campaign.state != CampaignState.CANCELLED,
             or_(
                 Campaign.state == CampaignState.SCHEDULED,
@@ -115,3 +116,8 @@ def find_duplicate(
             scheduled = c.state == CampaignState.SCHEDULED
             return DuplicateSend(c.id, c.scheduled_at or c.created_at, list_name=mailing_list.name, scheduled=scheduled)
     return None
+
+
+def _to_list(list_id: int) -> Select[Any]:
+    """The campaigns that went to this list among others (a digest to several lists, campaign_lists)."""
+    return select(CampaignList.campaign_id).where(CampaignList.list_id == list_id)

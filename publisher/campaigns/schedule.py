@@ -20,6 +20,7 @@ from publisher.states import CampaignKind, CampaignState
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import load_campaign, rows_changed
+from publisher.subscribers import campaign_list_ids
 
 MAX_SCHEDULE_AHEAD = timedelta(days=366)  # further ahead is far more likely a typo in the year than a plan
 SEND_AT_EXAMPLE = "2026-12-01T09:00:00+01:00"
@@ -102,9 +103,12 @@ def _add_joiners(session: Session, campaign_id: int) -> None:
     """
     campaign = session.get(Campaign, campaign_id)
     channel = session.scalar(select(OutboxRow.channel).where(OutboxRow.campaign_id == campaign_id).limit(1))
-    if campaign is None or campaign.kind != CampaignKind.EMAIL or campaign.list_id is None or channel is None:
+    if campaign is None or campaign.kind != CampaignKind.EMAIL or channel is None:
         return
-    queue_subscribers(session, campaign_id, campaign.list_id, channel, only_new=True)
+    list_ids = campaign_list_ids(session, campaign_id, campaign.list_id)
+    if not list_ids:  # its lists were deleted
+        return
+    queue_subscribers(session, campaign_id, list_ids, channel, only_new=True)
 
 
 def reschedule(store: Store, campaign_id: int, send_at: datetime) -> datetime:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def send_digest(
     services: Services,
     article_ids: Sequence[int],
-    list_name: str,
+    list_name: str | Sequence[str],
     *,
     subject: str | None = None,
     send_at: datetime | None = None,
@@ -37,6 +37,7 @@ def send_digest(
     submission: str | None = None,
     full: bool | None = None,
     preheader: str | None = None,
+    auto_share: bool = True,
 ) -> int:
     """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled).
 
@@ -45,6 +46,8 @@ def send_digest(
     that already made a campaign returns that campaign and sends nothing (a double-submit is one send).
     full: each article in full (True) or as its summary with "Read more" (False); None: full for one, summaries
     for several. preheader: the preview text after the subject (default: the first article's summary).
+    list_name: one list or several; an address on several lists gets the digest once.
+    auto_share=False: no PUBLISHER_SHARE_ON_DIGEST share (the editor's composer chose the accounts itself).
     """
     s = services
     try:
@@ -63,7 +66,7 @@ def send_digest(
     except AlreadySubmitted as exc:
         return exc.campaign_id
     if send_at is None:
-        dispatch(s, campaign_id)
+        dispatch(s, campaign_id, auto_share=auto_share)
     return campaign_id
 
 
@@ -88,14 +91,15 @@ def share(
     return campaign_id
 
 
-def dispatch(services: Services, campaign_id: int, *, pending_only: bool = False) -> int:
-    """Hand a campaign's batches to the workers; a digest's first dispatch also auto-shares its articles.
+def dispatch(services: Services, campaign_id: int, *, pending_only: bool = False, auto_share: bool = True) -> int:
+    """Hand a campaign's batches to the workers; a digest's first dispatch also auto-shares its articles
+    (unless auto_share=False).
 
     Returns how many batches went out.
     """
     s = services
     done = dispatch_campaign(s.store, s.settings, s.dispatcher, campaign_id, pending_only=pending_only)
-    if done.started_digest:
+    if done.started_digest and auto_share:
         auto_share_digest(s, campaign_id)
     return done.batches
 

@@ -34,13 +34,20 @@ def users_add(
             help="Make them an administrator, who also manages other editors (the first user always is one).",
         ),
     ] = False,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Their own address: where the editor's “Send a test to me” goes.")
+    ] = None,
 ) -> None:
     """Create an editor who can log in to the web app (the password is asked for, or read from stdin)."""
     from publisher import editors  # lazy: start-up cost
 
     editors.check_username(username)
+    if email:  # refused before the password is asked for
+        from publisher.addresses import normalize_address
+
+        email = normalize_address(email)
     password = _read_password(password_stdin)
-    editors.add_user(services(ctx).store, username, password, admin=True if admin else None)
+    editors.add_user(services(ctx).store, username, password, admin=True if admin else None, email=email)
     role = next(u.is_admin for u in editors.list_users(services(ctx).store) if u.username == username)
     out.print(f"user {username!r} created" + (", an administrator" if role else ""), markup=False)
 

@@ -26,7 +26,7 @@ from publisher.render.mime import MessageTemplate
 from publisher.states import CampaignKind
 from publisher.store import Store
 from publisher.store.models import Campaign, MailingList
-from publisher.subscribers import mail_recipients
+from publisher.subscribers import campaign_list_ids, mail_recipients_of_lists
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,20 @@ class MessageSource(Protocol):
 
 
 def campaign_template(session: Session, campaign: Campaign, settings: Settings) -> MessageTemplate:
-    """The campaign's MessageTemplate (render.message builds it; this looks up the list's name)."""
-    digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
+    """The campaign's MessageTemplate for its (first) list (render.message builds it)."""
     list_name = session.scalar(select(MailingList.name).where(MailingList.id == campaign.list_id)) or "list"
+    return _template(campaign, settings, list_name)
+
+
+def campaign_templates(session: Session, campaign: Campaign, settings: Settings) -> dict[int, MessageTemplate]:
+    """A MessageTemplate per list of the campaign, in its order: each reader's List-Id names their list."""
+    list_ids = campaign_list_ids(session, campaign.id, campaign.list_id)
+    names = dict(session.execute(select(MailingList.id, MailingList.name).where(MailingList.id.in_(list_ids))).all())
+    return {i: _template(campaign, settings, names[i]) for i in list_ids if i in names}
+
+
+def _template(campaign: Campaign, settings: Settings, list_name: str) -> MessageTemplate:
+    digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
     return message_template(with_identity(settings, campaign.identity), campaign.id, digest, list_name)
 
 
@@ -53,11 +64,11 @@ def message_source(session: Session, campaign: Campaign, settings: Settings, cha
     """The source for this campaign's kind on `channel`; raises (a ConfigError, say) when the settings cannot
     build it."""
     if campaign.kind == CampaignKind.EMAIL:
-        return MailSource(campaign_template(session, campaign, settings), campaign.list_id, settings.signing_key())
+        return MailSource(campaign_templates(session, campaign, settings), settings.signing_key())
     if campaign.kind == CampaignKind.CONFIRM:  # double opt-in: only while the subscription awaits confirming
-        return MailSource(
-            confirmation_template(campaign, settings), campaign.list_id, settings.signing_key(), "unconfirmed"
-        )
+        template = confirmation_template(campaign, settings)
+        lists = {campaign.list_id: template} if campaign.list_id is not None else {}
+        return MailSource(lists, settings.signing_key(), "unconfirmed")
     return PostSource(CoverLoader(settings, channel))
 
 
@@ -73,13 +84,14 @@ def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemp
 class MailSource:
     """Builds each subscriber's message from the campaign's one rendering (digests and confirmations).
 
-    Who may still be mailed is checked per chunk: the subscription must be in the `wanted` status and the
-    address must not be suppressed.
+    templates: one per list of the campaign, in its order (none when its lists were deleted). A reader on
+    several of them gets one message, built for the first list that may mail them, so its unsubscribe link
+    and List-Id name a list they are on. Who may still be mailed is checked per chunk: the subscription must
+    be in the `wanted` status and the address must not be suppressed.
     """
 
-    def __init__(self, template: MessageTemplate, list_id: int | None, secret: str, wanted: str = "active") -> None:
-        self.template = template
-        self.list_id = list_id
+    def __init__(self, templates: dict[int, MessageTemplate], secret: str, wanted: str = "active") -> None:
+        self.templates = templates
         self.secret = secret
         self.wanted = wanted
 
@@ -87,15 +99,18 @@ class MailSource:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
         with store.session() as session:
-            found = mail_recipients(session, self.secret, self.list_id, by_recipient, wanted=self.wanted)
+            found = mail_recipients_of_lists(
+                session, self.secret, list(self.templates), by_recipient, wanted=self.wanted
+            )
         out: dict[int, Built] = {}
         for subscriber_id, row_id in by_recipient.items():
             person = found[subscriber_id]
             if isinstance(person, str):
                 out[row_id] = person
                 continue
+            list_id, recipient = person
             try:
-                out[row_id] = self.template.email(person)
+                out[row_id] = self.templates[list_id].email(recipient)
             except PublisherError as exc:  # e.g. a name with a line break that predates the checks
                 out[row_id] = Unsendable(str(exc))
         return out

@@ -6,6 +6,7 @@ DKIM when configured) for every kind of mail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.utils import parseaddr
 
 from publisher.articles import slugify
@@ -20,9 +21,21 @@ def list_label(name: str) -> str:
     return slugify(name, max_length=40)
 
 
-def message_template(settings: Settings, campaign_id: int, digest: RenderedDigest, list_name: str) -> MessageTemplate:
-    """The MessageTemplate of one campaign: every header value is checked for line breaks here."""
+def message_template(
+    settings: Settings,
+    campaign_id: int,
+    digest: RenderedDigest,
+    list_name: str,
+    *,
+    headers: Sequence[tuple[str, str]] = (),
+    message_id_label: str | None = None,
+) -> MessageTemplate:
+    """The MessageTemplate of one campaign: every header value is checked for line breaks here.
+
+    headers: more headers (a test send's X-Publisher-Test); message_id_label: see MessageTemplate.
+    """
     extra: list[tuple[str, str]] = [("Precedence", "bulk")] if settings.precedence_bulk else []
+    extra.extend(headers)
     return MessageTemplate(
         digest,
         campaign_id=campaign_id,
@@ -33,4 +46,5 @@ def message_template(settings: Settings, campaign_id: int, digest: RenderedDiges
         unsubscribe_mailto=settings.unsubscribe_mailto or parseaddr(settings.from_)[1],
         extra_headers=extra,
         signer=dkim_signer(settings),
+        message_id_label=message_id_label,
     )

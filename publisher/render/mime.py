@@ -100,8 +100,11 @@ class MessageTemplate:
         extra_headers: Sequence[tuple[str, str]] = (),
         unsubscribe_mailto: str | None = None,
         signer: Callable[[bytes], bytes] | None = None,
+        message_id_label: str | None = None,
     ) -> None:
         self.campaign_id = campaign_id
+        # Message-IDs read <publisher.LABEL.rRECIPIENT@domain>; LABEL is c<campaign id> unless given (a test).
+        self.message_id_label = check_header_value("Message-ID label", message_id_label or f"c{campaign_id}")
         self.base_url = check_header_value("base URL", base_url)
         self.signer = signer
         self.unsubscribe_mailto = None
@@ -135,7 +138,7 @@ class MessageTemplate:
 
     def message_id(self, recipient_id: int) -> str:
         """Deterministic, so a message sent twice after a crash is recognisably the same one."""
-        return f"<publisher.c{self.campaign_id}.r{recipient_id}@{self.domain}>"
+        return f"<publisher.{self.message_id_label}.r{recipient_id}@{self.domain}>"
 
     def build(self, recipient: Recipient) -> bytes:
         """The complete message for one recipient, CRLF line ends, ready for SMTP DATA."""

@@ -112,6 +112,16 @@ class Campaign(Base):
     mailing_list: Mapped[MailingList | None] = relationship()
 
 
+class CampaignList(Base):
+    """A list a digest goes to (migration 0014), in the editor's order; none: the campaign's list_id alone."""
+
+    __tablename__ = "campaign_lists"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class CampaignArticle(Base):
     __tablename__ = "campaign_articles"
 
@@ -206,6 +216,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # An administrator also manages other editors: their tokens, and removing them (migration 0009).
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where "Send a test to me" mails this editor (migration 0014); None until set.
+    email: Mapped[str | None] = mapped_column(String(320))
 
 
 class WebSession(Base):

@@ -103,3 +103,21 @@ def test_revoke_tokens_and_remove(settings: Settings):
     unknown = publisher("users", "remove", "nobody", "--yes")
     assert unknown.returncode == 2 and "no user named 'nobody'" in unknown.stderr
     assert [line.split()[0] for line in publisher("users", "list").stdout.splitlines()] == ["boss"]
+
+
+def test_an_editor_added_with_an_email_has_it_for_tests_to_themself(settings: Settings):
+    added = publisher(
+        "users", "add", "editor", "--email", "Editor@Example.ORG", "--password-stdin", stdin="correct horse battery\n"
+    )
+    assert added.returncode == 0, added.stderr
+    store = _store(settings)
+    try:
+        [editor] = editors.list_users(store)
+        assert editors.email_of(store, editor.id) == "Editor@example.org"
+    finally:
+        store.dispose()
+
+
+def test_a_bad_email_is_refused_before_the_password_is_read():
+    added = publisher("users", "add", "editor", "--email", "not-an-address", "--password-stdin", stdin="x\n")
+    assert added.returncode == 2 and "'not-an-address' is not a valid email address" in added.stderr

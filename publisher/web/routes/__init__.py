@@ -11,6 +11,7 @@ from publisher.web.routes import (
     editor_accounts,
     editor_articles,
     editor_campaigns,
+    editor_digests,
     editor_people,
     editor_writing,
     media,
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
     editor_campaigns.router,
+    editor_digests.router,  # the digest composer (issue 12)
     api.router,
     api_media.router,
 ]

@@ -15,6 +15,7 @@ from publisher.channels import share_channels, social_accounts
 from publisher.channels.check import check_channel
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.web import dashboard as dashboard_data
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store, page
 from publisher.web.security import CheckedForm, Editor, EditorContext, require_editor
@@ -30,7 +31,8 @@ def dashboard(request: Request, ctx: Editor) -> Response:
         "editor/dashboard.html.j2",
         {
             "ctx": ctx,
-            "sends": editing.recent_campaigns(store, "email", limit=8),
+            "sends": dashboard_data.recent_sends(store, limit=8),
+            "import_open": not dashboard_data.imported_today(store),
             "shares": editing.recent_campaigns(store, "share", limit=8),
             "lists": editing.lists_with_sizes(store),
             "articles": editing.list_article_infos(store, limit=5),
