@@ -314,7 +314,11 @@ PREVIEW_VALUES = {"NAME": "Alex Reader", "EMAIL": "alex@example.com", "TOKEN": "
 
 def preview_digest(article: Article, settings: Settings) -> RenderedDigest:
     """The digest as one sample reader would get it: personal fields filled with sample values."""
-    digest = render_digest([article], settings)
+    return for_sample_reader(render_digest([article], settings))
+
+
+def for_sample_reader(digest: RenderedDigest) -> RenderedDigest:
+    """A rendered digest with its personal fields filled with sample values, for a preview."""
     pattern = placeholder_pattern(digest.key)
 
     def fill(text: str) -> str:

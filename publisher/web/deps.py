@@ -7,9 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import State
 
+from publisher import publication
 from publisher.config import Settings
+from publisher.errors import PublisherError
 from publisher.render.templates import environment
 from publisher.runtime import Dispatcher, Services
 from publisher.store import Store
@@ -68,11 +71,16 @@ def get_store(request: Request) -> Store:
 
 
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """Render templates/web/<template>; every value is autoescaped, so user input reaches the page inert."""
+    """Render templates/web/<template>; every value is autoescaped, so user input reaches the page inert.
+    The header and footer name the publication as its Settings page has it now (read on every request)."""
     settings = get_settings(request)
+    try:
+        name = publication.load(get_store(request), settings).name
+    except (SQLAlchemyError, PublisherError):  # an error page about the database still renders, named as configured
+        name = settings.newsletter_name
     html = (
         environment(settings.templates_dir)
         .get_template(f"web/{template}")
-        .render(request=request, settings=settings, newsletter_name=settings.newsletter_name, **context)
+        .render(request=request, settings=settings, newsletter_name=name, **context)
     )
     return HTMLResponse(html, status_code=status_code)

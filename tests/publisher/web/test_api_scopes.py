@@ -41,6 +41,8 @@ EXPECTED = {
     ("POST", "/api/campaigns/{campaign_id}/reschedule"): "send",
     ("GET", "/api/channels"): "read",
     ("GET", "/api/me"): "read",
+    ("GET", "/api/publication"): "read",
+    ("PATCH", "/api/publication"): "write",  # and an administrator's token
     ("POST", "/api/subscribe"): "none",  # the public signup: no token
 }
 
