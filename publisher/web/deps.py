@@ -70,17 +70,28 @@ def get_store(request: Request) -> Store:
     return get_services(request).store
 
 
-def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200, *, store_free: bool = False
+) -> HTMLResponse:
     """Render templates/web/<template>; every value is autoescaped, so user input reaches the page inert.
-    The header and footer name the publication as its Settings page has it now (read on every request)."""
+
+    The header and footer name the publication as its Settings page has it (read on every request). A page
+    that must answer without touching the database (the signup's answer, store_free=True) names it as this
+    process last read it, or as the environment does."""
     settings = get_settings(request)
-    try:
-        name = publication.load(get_store(request), settings).name
-    except (SQLAlchemyError, PublisherError):  # an error page about the database still renders, named as configured
-        name = settings.newsletter_name
     html = (
         environment(settings.templates_dir)
         .get_template(f"web/{template}")
-        .render(request=request, settings=settings, newsletter_name=name, **context)
+        .render(request=request, settings=settings, newsletter_name=_publication_name(request, store_free), **context)
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def _publication_name(request: Request, store_free: bool) -> str:
+    state = request.app.state
+    if not store_free:
+        try:
+            state.publication_name = publication.load(get_store(request), get_settings(request)).name
+        except (SQLAlchemyError, PublisherError):  # an error page about the database still renders
+            pass
+    return getattr(state, "publication_name", None) or get_settings(request).newsletter_name

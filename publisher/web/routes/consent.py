@@ -128,14 +128,16 @@ async def signup_form(request: Request) -> HTMLResponse:
     context = {"list_name": form.list_name, "email": form.email, "name": form.name}
     if not _limiter(request).allow(_client(request)):
         error = "Too many signups from your network; please try again later."
-        return page(request, "consent/signup.html.j2", {**context, "error": error}, status_code=429)
+        return page(request, "consent/signup.html.j2", {**context, "error": error}, 429, store_free=True)
     try:
         queued = _queue_signup(request, form)
     except PublisherError as exc:  # a bad address or name: the input alone says so
-        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, status_code=422)
+        return page(request, "consent/signup.html.j2", {**context, "error": str(exc)}, 422, store_free=True)
     if not queued:
-        return page(request, "consent/signup.html.j2", {**context, "error": _BUSY.capitalize() + "."}, 503)
-    return _message(request, "Check your inbox", _CHECK_INBOX.format(email=form.email), 200, problem=False)
+        busy = {**context, "error": _BUSY.capitalize() + "."}
+        return page(request, "consent/signup.html.j2", busy, 503, store_free=True)
+    inbox = _CHECK_INBOX.format(email=form.email)
+    return _message(request, "Check your inbox", inbox, 200, problem=False, store_free=True)
 
 
 @router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP, openapi_extra=PUBLIC)
@@ -159,13 +161,21 @@ async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _message(
-    request: Request, heading: str, message: str, status_code: int, *, problem: bool = True, link: Any = None
+    request: Request,
+    heading: str,
+    message: str,
+    status_code: int,
+    *,
+    problem: bool = True,
+    link: Any = None,
+    store_free: bool = False,
 ) -> HTMLResponse:
     return page(
         request,
         "consent/message.html.j2",
         {"heading": heading, "message": message, "problem": problem, "link": link},
         status_code=status_code,
+        store_free=store_free,
     )
 
 
