@@ -239,3 +239,14 @@ def test_the_send_page_shows_the_accessibility_findings_as_warnings(
     assert "Accessibility check: 1 warning</strong>" in shown and 'data-code="low_contrast"' in shown
     assert "#9fc5ef on #fff: contrast 1.79:1" in shown
     assert "Yes, send to 2 subscribers" in shown  # a warning, not a block
+
+
+def test_the_signup_answer_names_the_publication_without_reading_the_store(
+    editor: httpx.Client, http: httpx.Client, store: Store, settings: Settings
+):
+    publication.update(store, settings, {"name": "The Harbour Post"})
+    assert "The Harbour Post" in http.get("/subscribe").text  # read from the store, and kept by the process
+
+    answer = http.post("/subscribe", data={"email": "new@example.com", "list": "default"})
+
+    assert answer.status_code == 200 and '<a class="brand" href="/">The Harbour Post</a>' in answer.text
