@@ -347,7 +347,12 @@ def preview_digest(
     """The digest as one sample reader would get it: personal fields filled with sample values.
 
     options: render_digest's (subject, full, preheader)."""
-    digest = render_digest([article] if isinstance(article, Article) else article, settings, **options)
+    articles = [article] if isinstance(article, Article) else list(article)
+    return for_sample_reader(render_digest(articles, settings, **options))
+
+
+def for_sample_reader(digest: RenderedDigest) -> RenderedDigest:
+    """A rendered digest with its personal fields filled with sample values, for a preview."""
     pattern = placeholder_pattern(digest.key)
 
     def fill(text: str) -> str:

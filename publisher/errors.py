@@ -117,3 +117,13 @@ class MediaRefused(PublisherError):
 
 class MediaUnavailable(PublisherError):
     """The media store could not be reached or written (a bucket that refuses us, a full disk)."""
+
+
+class InaccessibleDigest(PublisherError):
+    """A strict send refused: the accessibility check found something (render.a11y); the message lists it."""
+
+    def __init__(self, findings: list[str]) -> None:
+        self.findings = findings
+        listed = "; ".join(findings)
+        count = f"{len(findings)} accessibility finding{'' if len(findings) == 1 else 's'}"
+        super().__init__(f"the digest has {count}, so a strict send is refused: {listed}")

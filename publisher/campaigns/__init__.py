@@ -2,6 +2,8 @@
 
 One module per concern:
     create     create_email_campaign, create_share_campaign, earlier_share
+    templates  the publication's template overrides: load, try, save (only once they render), reset
+    checks     digest_findings: the accessibility check of a digest before it is sent
     duplicates the duplicate-send rule and the Send form's submission token; earlier_send
     outbox     queue_subscribers: a mail campaign's rows, one INSERT ... SELECT
     dispatch   batches, dispatch_campaign (-> Dispatched), redispatch_pending, queue_for
@@ -43,6 +45,7 @@ from publisher.dispatcher import Dispatcher
 
 if TYPE_CHECKING:  # pragma: no cover
     from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
+    from publisher.campaigns.service import preview_findings
 
 __all__ = [
     "MAX_SCHEDULE_AHEAD",
@@ -62,6 +65,7 @@ __all__ = [
     "earlier_share",
     "parse_send_at",
     "pause",
+    "preview_findings",
     "queue_for",
     "reschedule",
     "resume",
@@ -81,6 +85,7 @@ _ON_FIRST_USE = {
     "create_email_campaign": "publisher.campaigns.create",
     "create_share_campaign": "publisher.campaigns.create",
     "earlier_share": "publisher.campaigns.create",
+    "preview_findings": "publisher.campaigns.service",  # the accessibility check of a digest not yet sent
 }
 
 

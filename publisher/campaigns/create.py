@@ -18,11 +18,13 @@ from publisher import publication
 from publisher.campaigns.duplicates import check_submission, find_duplicate, lock_send, submitted_campaign
 from publisher.campaigns.outbox import queue_subscribers
 from publisher.campaigns.schedule import check_send_at
+from publisher.campaigns.templates import load_overrides
 from publisher.channels import open_channel
 from publisher.config import Settings
 from publisher.delivery import campaign_template
-from publisher.errors import AlreadyShared, AlreadySubmitted, PublisherError
+from publisher.errors import AlreadyShared, AlreadySubmitted, InaccessibleDigest, PublisherError
 from publisher.library import get_articles
+from publisher.render.a11y import check_digest
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
 from publisher.render.share import compose_post
@@ -45,6 +47,7 @@ def create_email_campaign(
     submission: str | None = None,
     full: bool | None = None,
     preheader: str | None = None,
+    strict: bool = False,
 ) -> int:
     """Render the digest once and queue one outbox row per active subscriber of the list.
 
@@ -56,13 +59,15 @@ def create_email_campaign(
     The same articles to the same list within the duplicate-send window raise DuplicateSend unless forced;
     a submission token that already made a campaign raises AlreadySubmitted (see campaigns.duplicates).
     full: every article in full (True) or as its summary with a "Read more" link (False); None: full text
-    for one article, summaries for several (render.email.render_digest).
+    for one article, summaries for several (render.email.render_digest). The digest renders with the
+    publication's template overrides (campaigns.templates). strict: refuse with InaccessibleDigest, queueing
+    nothing, when the accessibility check (render.a11y) finds anything in the rendered digest.
     """
     when = check_send_at(send_at) if send_at is not None else None
     token = check_submission(submission)
     try:
         return _create_email_campaign(
-            store, settings, article_ids, list_name, subject, when, force, token, full, preheader
+            store, settings, article_ids, list_name, subject, when, force, token, full, preheader, strict
         )
     except IntegrityError:
         # Two posts of one form that raced past the check: the unique submission column let one through.
@@ -88,6 +93,7 @@ def _create_email_campaign(
     token: str | None,
     full: bool | None = None,
     preheader: str | None = None,
+    strict: bool = False,
 ) -> int:
     if not article_ids:
         raise PublisherError("name at least one article to send")
@@ -122,7 +128,18 @@ def _create_email_campaign(
         session.add(campaign)
         session.flush()  # its id first: the digest links to its own page ("View in browser")
         view_url = digest_url(settings.base_url, campaign.id)
-        digest = render_digest(articles, settings, subject=subject, full=full, preheader=preheader, view_url=view_url)
+        digest = render_digest(
+            articles,
+            settings,
+            subject=subject,
+            full=full,
+            preheader=preheader,
+            view_url=view_url,
+            overrides=load_overrides(session),
+        )
+        findings = check_digest(digest.html, digest.text, digest.preheader) if strict else []
+        if findings:
+            raise InaccessibleDigest([str(f) for f in findings])  # the transaction is rolled back: no campaign
         check_header_value("subject", digest.subject)
         campaign.subject, campaign.body_html, campaign.body_text = digest.subject, digest.html, digest.text
         campaign.render_key = digest.key

@@ -13,12 +13,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from publisher.campaigns.checks import digest_findings
 from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
 from publisher.campaigns.dispatch import dispatch_campaign, redispatch_pending
 from publisher.campaigns.schedule import start_due
 from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
 from publisher.errors import AlreadySubmitted, PublisherError
+from publisher.render.a11y import Finding
 from publisher.runtime import Services, build
 from publisher.store import Store
 from publisher.store.models import CampaignArticle
@@ -38,6 +40,7 @@ def send_digest(
     full: bool | None = None,
     preheader: str | None = None,
     auto_share: bool = True,
+    strict: bool = False,
 ) -> int:
     """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled).
 
@@ -48,6 +51,7 @@ def send_digest(
     for several. preheader: the preview text after the subject (default: the first article's summary).
     list_name: one list or several; an address on several lists gets the digest once.
     auto_share=False: no PUBLISHER_SHARE_ON_DIGEST share (the editor's composer chose the accounts itself).
+    strict: refuse with InaccessibleDigest when the accessibility check finds anything (campaigns.checks).
     """
     s = services
     try:
@@ -62,12 +66,27 @@ def send_digest(
             submission=submission,
             full=full,
             preheader=preheader,
+            strict=strict,
         )
     except AlreadySubmitted as exc:
         return exc.campaign_id
     if send_at is None:
         dispatch(s, campaign_id, auto_share=auto_share)
     return campaign_id
+
+
+def preview_findings(
+    services: Services,
+    article_ids: Sequence[int],
+    *,
+    subject: str | None = None,
+    full: bool | None = None,
+    preheader: str | None = None,
+) -> list[Finding]:
+    """What the accessibility check finds in the digest these articles make, rendered as send_digest would
+    (each a warning; a strict send refuses them)."""
+    s = services
+    return digest_findings(s.store, s.settings, article_ids, subject=subject, full=full, preheader=preheader)
 
 
 def share(

@@ -59,19 +59,38 @@ def send(
         str | None,
         typer.Option(help="The preview text mail clients show after the subject (default: the first summary)."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse to send while the accessibility check finds anything (else: warnings on stderr)."
+        ),
+    ] = False,
 ) -> None:
     """Send a digest of these articles to a list, now or --at a time; prints the campaign id.
 
     The same articles, in the same order, to the same list within PUBLISHER_DUPLICATE_SEND_WINDOW_HOURS
-    (default 24) of an earlier send are refused unless --force.
+    (default 24) of an earlier send are refused unless --force. The digest goes through the accessibility
+    check first (images without alt text, an image-only mail, low contrast, no preheader): each finding is
+    a warning on stderr, or with --strict a refusal naming them.
     """
     from publisher import campaigns  # lazy: start-up cost
     from publisher.campaigns import service  # lazy: start-up cost
 
     s = services(ctx)
     send_at = campaigns.parse_send_at(at) if at is not None else None
+    if not strict:  # with --strict the send itself checks the digest it renders, and refuses
+        for finding in service.preview_findings(s, article_ids, subject=subject, full=full, preheader=preheader):
+            err.print(f"warning: {finding.message} ({finding.code})", markup=False)
     campaign_id = service.send_digest(
-        s, article_ids, list_name, subject=subject, send_at=send_at, force=force, full=full, preheader=preheader
+        s,
+        article_ids,
+        list_name,
+        subject=subject,
+        send_at=send_at,
+        force=force,
+        full=full,
+        preheader=preheader,
+        strict=strict,
     )
     out.print(campaign_id)
     if send_at is not None:

@@ -268,3 +268,14 @@ class PublicationSetting(Base):
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TemplateOverride(Base):
+    """The publication's own source of a shipped template (render.templates.OVERRIDABLE), edited on
+    /editor/templates and stored only once it compiled and rendered (campaigns.templates)."""
+
+    __tablename__ = "template_overrides"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -12,6 +12,7 @@ from starlette.datastructures import State
 
 from publisher import publication
 from publisher.config import Settings
+from publisher.errors import PublisherError
 from publisher.render.templates import environment
 from publisher.runtime import Dispatcher, Services
 from publisher.store import Store
@@ -93,7 +94,7 @@ def publication_name(request: Request) -> str:
     settings = get_settings(request)
     try:
         name = publication.load(get_store(request), settings).name
-    except SQLAlchemyError:
+    except (SQLAlchemyError, PublisherError):  # an error page about the database still renders
         return settings.newsletter_name
     request.app.state.publication_name = name
     return name

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from publisher.web.routes import (
     api,
     api_media,
+    api_publication,
     archive,
     auth,
     consent,
@@ -14,6 +15,8 @@ from publisher.web.routes import (
     editor_digests,
     editor_people,
     editor_writing,
+    editor_settings,
+    editor_templates,
     media,
     public,
 )
@@ -22,6 +25,9 @@ ROUTERS: list[APIRouter] = [
     public.router,
     media.router,  # media files of the filesystem media store (issue 11)
     archive.router,
+    editor_settings.router,  # the publication's Settings and Templates, for administrators (issue 12)
+    editor_templates.router,
+    api_publication.router,
     consent.router,  # public consent pages and endpoints (issue 5)
     auth.router,
     editor_people.router,

@@ -163,8 +163,8 @@ async def signup_form(request: Request) -> HTMLResponse:
     if not queued:
         busy = {**context, "error": _BUSY.capitalize() + "."}
         return page(request, "consent/signup.html.j2", busy, 503, read_store=False)
-    answer = {"heading": "Check your inbox", "message": _CHECK_INBOX.format(email=form.email), "problem": False}
-    return page(request, "consent/message.html.j2", {**answer, "link": None}, read_store=False)
+    inbox = _CHECK_INBOX.format(email=form.email)
+    return _message(request, "Check your inbox", inbox, 200, problem=False, read_store=False)
 
 
 @router.post("/api/subscribe", status_code=202, max_body_size=limits.SIGNUP, openapi_extra=PUBLIC)
@@ -188,13 +188,21 @@ async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _message(
-    request: Request, heading: str, message: str, status_code: int, *, problem: bool = True, link: Any = None
+    request: Request,
+    heading: str,
+    message: str,
+    status_code: int,
+    *,
+    problem: bool = True,
+    link: Any = None,
+    read_store: bool = True,
 ) -> HTMLResponse:
     return page(
         request,
         "consent/message.html.j2",
         {"heading": heading, "message": message, "problem": problem, "link": link},
         status_code=status_code,
+        read_store=read_store,
     )
 
 

@@ -212,6 +212,7 @@ def send(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> 
     if form.get("confirm") != "yes":
         context["confirm"] = chosen
         context["duplicate"] = earlier_send(store, get_settings(request), [article_id], list_name, send_time.at)
+        context["findings"] = service.preview_findings(get_services(request), [article_id], full=CONTENT.get(content))
         return page(request, "editor/send.html.j2", context)
     try:
         editing.check_send_input(list_name, subject)

@@ -42,6 +42,8 @@ EXPECTED = {
     ("GET", "/api/channels"): "read",
     ("GET", "/api/me"): "read",
     ("POST", "/api/media"): "write",
+    ("GET", "/api/publication"): "read",
+    ("PATCH", "/api/publication"): "write",  # and an administrator's token
     ("POST", "/api/subscribe"): "none",  # the public signup: no token
 }
 

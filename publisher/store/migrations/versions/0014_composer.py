@@ -6,7 +6,7 @@ campaign with no campaign_lists rows (every one made before) goes to its list_id
 where "Send a test to me" mails the editor.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
