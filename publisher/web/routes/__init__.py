@@ -14,9 +14,9 @@ from publisher.web.routes import (
     editor_campaigns,
     editor_digests,
     editor_people,
-    editor_writing,
     editor_settings,
     editor_templates,
+    editor_writing,
     media,
     public,
 )
