@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from publisher import editing, editors, publication
+from publisher.campaigns import service
 from publisher.campaigns.duplicates import earlier_send
 from publisher.campaigns.proof import send_test
 from publisher.errors import DuplicateSend, PublisherError
@@ -135,6 +136,13 @@ def _review_context(
         force=form.get("force") == "yes",
         submission=given if isinstance(given, str) and given else secrets.token_urlsafe(24),
         ticked=draft.channels if form.get("step") == "confirm" else None,
+        findings=service.preview_findings(
+            get_services(request),
+            draft.article_ids,
+            subject=draft.subject or None,
+            full=draft.full,
+            preheader=draft.preheader or None,
+        ),
     )
     context.update(more)
     return context

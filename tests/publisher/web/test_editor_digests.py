@@ -182,3 +182,13 @@ def test_a_test_without_an_address_asks_for_one(editor, articles):
     answer = post(editor, {"article": str(articles[0]), "action": "test"})
 
     assert answer.status_code == 422 and "Give your email address for the test." in answer.text
+
+
+def test_the_confirmation_shows_the_accessibility_check(editor, articles, store: Store):
+    subscribe(store, "readers", 1)
+
+    review = post(editor, {"article": str(articles[0]), "list": "readers", "action": "review"})
+
+    assert review.status_code == 200
+    assert 'id="a11y-findings"' in review.text  # the check ran: its findings, or "nothing found"
+    assert "Accessibility check" in review.text
