@@ -12,8 +12,9 @@ document back (for documents as importers build them: whitespace collapsed, no e
 - links are `[text](url)`, inline code is fenced with more backticks than it holds, code blocks are
   fenced the same way with their language;
 - an image is `![alt](src "caption")`, or an `<img>` tag when it has a width or height, which Markdown
-  cannot say; a rule is `---`; lists nest by indentation, and a list right after another of the same kind
-  takes the other marker (`*` or `)`), so the two stay two lists.
+  cannot say (except a media store copy, whose size the store gives back when the article is saved);
+  a rule is `---`; lists nest by indentation, and a list right after another of the same kind takes
+  the other marker (`*` or `)`), so the two stay two lists.
 """
 
 from __future__ import annotations
@@ -214,9 +215,19 @@ def _list(block: doc.ListBlock, alternate: bool) -> str:
     return ("\n\n" if loose else "\n").join(items)
 
 
+# A media store copy's URL ends in img/<id>/<width>.<ext>: its size is the store's to give back on save
+# (publisher.importers.local_images.size_stored_images), so the editor shows it as plain Markdown.
+_MEDIA_COPY = re.compile(r"/img/[0-9a-f]{32}/(\d+)\.(?:jpg|png)$")
+
+
+def _stored_size(block: doc.Image) -> bool:
+    found = _MEDIA_COPY.search(block.src or "")
+    return found is not None and block.width == int(found.group(1))
+
+
 def _image(block: doc.Image) -> str:
     src = block.src or block.local or ""
-    if block.width or block.height:
+    if (block.width or block.height) and not _stored_size(block):
         attributes = [("src", src), ("alt", block.alt)]
         attributes += [("title", block.caption)] if block.caption else []
         attributes += [(name, str(side)) for name, side in (("width", block.width), ("height", block.height)) if side]

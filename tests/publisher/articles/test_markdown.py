@@ -237,3 +237,15 @@ def test_any_document_reads_back_the_same(blocks: tuple[doc.Block, ...]):
     assume(sections_of(blocks))
 
     assert read_back(blocks) == blocks
+
+
+def test_a_media_store_copy_is_plain_markdown_its_size_given_back_by_the_store_on_save():
+    from publisher.articles import blocks as doc
+    from publisher.articles.markdown import to_markdown
+
+    url = "https://news.example.org/media/img/" + "a" * 32 + "/1200.png"
+    stored = doc.Image(url, "A chart", None, 1200, 600)
+    elsewhere = doc.Image("https://cdn.example.org/chart.png", "A chart", None, 1200, 600)
+
+    assert to_markdown((stored,)) == f"![A chart]({url})"
+    assert to_markdown((elsewhere,)).startswith("<img ")
