@@ -151,6 +151,15 @@ def test_the_editors_day(
         expect(page.get_by_role("row", name=f"{MASTODON} sent {toot_url}")).to_be_visible()
         shot(page, "06-share-campaign")
 
+        # Sharing again: "Yes, post it" stays disabled until "share again" is ticked.
+        page.goto(f"{server.url}{article_path}/share")
+        page.get_by_label("file (already shared)").check()
+        page.get_by_role("button", name="Review and share…").click()
+        post_it = page.get_by_role("button", name="Yes, post it")
+        expect(post_it).to_be_disabled()
+        page.get_by_label("Share again where it was already shared").check()
+        expect(post_it).to_be_enabled()
+
         # The public article page, as readers see it now that it was shared.
         page.goto(f"{server.url}/articles/{SLUG}")
         expect(page.get_by_role("heading", level=1)).to_contain_text("U.S. Rejects Netanyahu")

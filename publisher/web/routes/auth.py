@@ -31,12 +31,14 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(request: Request, next_path: str, error: str = "", status_code: int = 200) -> Response:
+def _login_page(
+    request: Request, next_path: str, error: str = "", status_code: int = 200, username: str = ""
+) -> Response:
     cookie, token = login_csrf(request)
     response = page(
         request,
         "login.html.j2",
-        {"csrf_token": token, "next": _safe_next(next_path), "error": error},
+        {"csrf_token": token, "next": _safe_next(next_path), "error": error, "username": username[:100]},
         status_code=status_code,
     )
     set_login_csrf_cookie(request, response, cookie)
@@ -60,14 +62,13 @@ def _login(request: Request, form: FormData) -> Response:
         raise CsrfRefused()
     next_path = _safe_next(str(form.get("next") or ""))
     address = request.client.host if request.client else "unknown"
+    username = str(form.get("username") or "")
     try:
-        session = editors.login(
-            get_store(request), str(form.get("username") or ""), str(form.get("password") or ""), address
-        )
+        session = editors.login(get_store(request), username, str(form.get("password") or ""), address)
     except editors.LoginThrottled as exc:
-        return _login_page(request, next_path, str(exc), status_code=429)
-    if session is None:
-        return _login_page(request, next_path, "Wrong username or password.", status_code=401)
+        return _login_page(request, next_path, str(exc), status_code=429, username=username)
+    if session is None:  # the name stays typed in; only the password is asked for again
+        return _login_page(request, next_path, "Wrong username or password.", status_code=401, username=username)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(request, response, session.token)
     response.delete_cookie("publisher_login_csrf", path="/login")

@@ -66,6 +66,14 @@ def test_a_wrong_password_is_refused(http: httpx.Client, editor_user: str):
     assert http.get("/editor").status_code == 303
 
 
+def test_a_wrong_password_keeps_the_user_name_and_asks_only_for_the_password(http: httpx.Client, editor_user: str):
+    response = log_in(http, password="not the password")
+
+    assert f'name="username" autocomplete="username" required value="{editor_user}">' in response.text
+    assert 'autocomplete="current-password" required autofocus>' in response.text
+    assert "not the password" not in response.text
+
+
 def test_logins_are_rate_limited_even_with_the_right_password(http: httpx.Client, editor_user: str):
     for _ in range(5):
         assert log_in(http, password="guess").status_code == 401
