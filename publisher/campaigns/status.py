@@ -36,6 +36,7 @@ class CampaignStatus:
     throughput_per_s: float = 0.0
     average_per_s: float = 0.0
     scheduled_at: datetime | None = None  # when a scheduled send starts (or started), in UTC
+    article_ids: list[int] = field(default_factory=list)  # the campaign's articles, in order
 
     @property
     def total(self) -> int:
@@ -78,6 +79,7 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
             pause_reason=campaign.pause_reason,
             **_throughput(session, campaign_id),
             scheduled_at=campaign.scheduled_at,
+            article_ids=[link.article_id for link in campaign.articles],
         )
 
 

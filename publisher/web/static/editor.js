@@ -10,8 +10,8 @@
   function show(p) {
     document.getElementById("bar").value = p.percent;
     document.getElementById("percent").textContent = p.percent + "%";
-    document.getElementById("finished").textContent = p.finished;
-    document.getElementById("total").textContent = p.total;
+    document.getElementById("finished").textContent = Number(p.finished).toLocaleString("en-US");
+    document.getElementById("total").textContent = Number(p.total).toLocaleString("en-US");
     var state = document.getElementById("state");
     state.textContent = p.state;
     state.className = "badge state-" + p.state;
@@ -20,7 +20,7 @@
     document.getElementById("pause-reason-text").textContent = p.pause_reason || "";
     Object.keys(p.counts).forEach(function (name) {
       var cell = document.getElementById("count-" + name);
-      if (cell) cell.textContent = p.counts[name];
+      if (cell) cell.textContent = Number(p.counts[name]).toLocaleString("en-US");
     });
     var enabled = { pause: p.can_pause, resume: p.can_resume, cancel: p.can_cancel };
     box.querySelectorAll("form[data-action]").forEach(function (form) {

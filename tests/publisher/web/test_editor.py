@@ -247,3 +247,38 @@ def test_export_quotes_what_a_spreadsheet_would_run_as_a_formula(editor: httpx.C
     subscribers.add_to_list(store, "news", [subscribers.NewSubscriber("=cmd@example.com", "=HYPERLINK(1)")])
     export = editor.get("/editor/subscribers/export", params={"list": "news"}).text
     assert export.splitlines()[1].startswith("'=cmd@example.com,'=HYPERLINK(1),active,")
+
+
+def test_a_finished_send_shows_next_steps_and_formatted_counts(
+    editor: httpx.Client, store: Store, settings: Settings, seed_path: Path, dispatcher: RecordingDispatcher
+):
+    from sqlalchemy import update
+
+    from publisher.store.models import OutboxRow
+    from publisher.store.progress import finish_if_done
+
+    article_id = seed_article(store, seed_path)
+    subscribe(store, "readers", 3)
+    campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "readers")
+    with store.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.campaign_id == campaign_id).values(state="sent"))
+        finish_if_done(session, campaign_id)
+
+    page = editor.get(f"/editor/campaigns/{campaign_id}").text
+
+    assert "Next steps" in page
+    assert f'href="/editor/articles/{article_id}/share">Share it to your social accounts' in page
+    assert f'href="/digests/{campaign_id}">View it in the archive' in page
+    assert "The report: 3 sent, 0 failed" in page
+
+
+def test_a_share_campaign_shows_its_posts_not_email_counters(editor: httpx.Client, store: Store, seed_path: Path):
+    article_id = seed_article(store, seed_path)
+    page = f"/editor/articles/{article_id}/share"
+    confirm = _post(editor, page, page, {"channel": "file"})
+    done = editor.post(page, data={"csrf_token": csrf_of(confirm.text), "channel": "file", "confirm": "yes"})
+
+    shown = editor.get(done.headers["location"]).text
+
+    assert 'id="posts"' in shown and "<td>file</td>" in shown
+    assert 'class="counts"' not in shown and 'id="count-sent"' not in shown
