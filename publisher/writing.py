@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from publisher import editing, library
+from publisher import editing, library, publication
 from publisher.articles import Article, Block, from_json, sections_of, slugify, summarize
 from publisher.articles.markdown import title_markdown, to_markdown
+from publisher.campaigns.templates import overrides as template_overrides
 from publisher.config import Settings
 from publisher.errors import ImportFailed, PublisherError
 from publisher.importers import MAX_BYTES, markdown
 from publisher.importers.local_images import size_stored_images
 from publisher.importers.text import check_size
 from publisher.media import MediaStore, StoredImage, limits_of, save_image
+from publisher.render.email import RenderedDigest
 from publisher.store import Store
 
 SOURCE = "the article"  # how import errors name what the editor or the API was given
@@ -87,14 +90,23 @@ def update(
     return editing.save_document(store, article_id, title, blocks)
 
 
-def preview_html(settings: Settings, title: str, text: str, lang: str) -> tuple[str, str]:
+def as_sent(
+    store: Store, settings: Settings, articles: Article | Sequence[Article], **options: Any
+) -> RenderedDigest:
+    """The digest of these articles as a sample reader would get it today: the publication's name, sender
+    and look, and its own templates (options: render_digest's subject, full, preheader)."""
+    effective = publication.effective(store, settings)
+    return editing.preview_digest(articles, effective, overrides=template_overrides(store), **options)
+
+
+def preview_html(store: Store, settings: Settings, title: str, text: str, lang: str) -> tuple[str, str]:
     """(the digest's HTML as a sample reader gets it, a problem to show or "") for the editor's live
     preview; a body that cannot be saved yet previews as far as it goes."""
     try:
         article = from_markdown(title.strip() or UNTITLED, text, lang)
     except PublisherError as exc:
         return "", str(exc)
-    return editing.preview_digest(article, settings).html, ""
+    return as_sent(store, settings, article).html, ""
 
 
 def upload_image(media: MediaStore, settings: Settings, data: bytes, filename: str) -> StoredImage:

@@ -15,7 +15,7 @@ from email.utils import parseaddr
 from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
-from publisher import editing, library, publication
+from publisher import library, publication, writing
 from publisher.articles import Article
 from publisher.campaigns import service
 from publisher.campaigns.create import earlier_share
@@ -94,12 +94,12 @@ class Inbox:
 
 def preview(store: Store, settings: Settings, draft: Draft) -> tuple[Inbox, RenderedDigest, list[Article]]:
     """The inbox line and the rendered digest (for a sample reader) of the draft's articles."""
-    settings = publication.effective(store, settings)
     with store.session() as session:
         articles = library.get_articles(session, draft.article_ids)
-    digest = editing.preview_digest(
-        articles, settings, subject=draft.subject or None, full=draft.full, preheader=draft.preheader or None
+    digest = writing.as_sent(
+        store, settings, articles, subject=draft.subject or None, full=draft.full, preheader=draft.preheader or None
     )
+    settings = publication.effective(store, settings)
     name, address = parseaddr(settings.from_)
     preheader = draft.preheader or " ".join(articles[0].summary.split())
     return Inbox(name or address, address, digest.subject, preheader), digest, articles

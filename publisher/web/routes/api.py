@@ -184,7 +184,7 @@ def api_unpublish(request: Request, article_id: Id) -> ArticleOut:
 def api_preview(request: Request, article_id: Id) -> PreviewOut:
     settings, store = get_settings(request), get_store(request)
     article = library.get_article(store, article_id)
-    digest = editing.preview_digest(article, settings)
+    digest = writing.as_sent(store, settings, article)
     shares = [SharePreviewOut(**s.to_dict(), over=s.over) for s in editing.share_previews(store, settings, article_id)]
     return PreviewOut(subject=digest.subject, html=digest.html, text=digest.text, shares=shares)
 

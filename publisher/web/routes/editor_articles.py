@@ -137,7 +137,7 @@ def publish_article(article_id: DbId, request: Request, form: CheckedForm) -> Re
 def preview(article_id: DbId, request: Request, ctx: Editor) -> Response:
     settings, store = get_settings(request), get_store(request)
     article = library.get_article(store, article_id)
-    digest = editing.preview_digest(article, settings)
+    digest = writing.as_sent(store, settings, article)
     return page(
         request,
         "editor/preview.html.j2",

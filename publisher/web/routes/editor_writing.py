@@ -51,7 +51,7 @@ async def preview(request: Request, form: ArticleForm) -> Response:
     settings = get_settings(request)
     title, text = str(form.get("title") or ""), str(form.get("markdown") or "")
     lang = str(form.get("lang") or "") or settings.language
-    html, problem = await run_in_threadpool(writing.preview_html, settings, title, text, lang)
+    html, problem = await run_in_threadpool(writing.preview_html, get_store(request), settings, title, text, lang)
     return JSONResponse({"html": html, "problem": problem})
 
 

@@ -87,6 +87,19 @@ def test_preview_shows_the_digest_at_two_widths_and_each_share_post_with_its_len
     assert posts[0].limit is None  # the file channel has no limit
 
 
+def test_the_preview_shows_the_publication_as_its_settings_have_it(
+    editor: httpx.Client, store: Store, seed_path: Path, settings: Settings
+):
+    from publisher import publication
+
+    article_id = seed_article(store, seed_path)
+    publication.update(store, settings, {"name": "Harbour Notes", "postal_address": "1 Quay Street"})
+
+    page = editor.get(f"/editor/articles/{article_id}/preview").text
+
+    assert "Harbour Notes" in page and "1 Quay Street" in page
+
+
 def test_send_asks_for_confirmation_then_queues_and_dispatches(
     editor: httpx.Client, store: Store, seed_path: Path, dispatcher: RecordingDispatcher
 ):
