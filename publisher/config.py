@@ -12,7 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from publisher import shipped
+
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # as publisher.articles.language_tag reads
 
 
@@ -35,7 +36,7 @@ class Settings(BaseSettings):
     accent_colour: str = "#0b5cad"
     logo_url: str | None = None
     secret_key: SecretStr | None = None
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    templates_dir: Path = Field(default_factory=shipped.templates_dir)
     # The language of an imported article that does not declare one (a BCP 47 tag such as "en" or "pt-BR")
     language: str = "en"
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from publisher import campaigns, importers, library, runtime, subscribers
+from publisher import campaigns, importers, library, runtime, shipped, subscribers
 from publisher.campaigns import service
-from publisher.config import PROJECT_ROOT, Settings
+from publisher.config import Settings
 from publisher.progress import follow
 
-SEED = PROJECT_ROOT / "examples" / "articles" / "us-rejects-netanyahu-request.txt"
+SEED = shipped.examples_dir() / "articles" / "us-rejects-netanyahu-request.txt"
 LIST = "demo"
 
 
@@ -90,7 +90,7 @@ def run_demo(out: Console, err: Console, data_dir: Path, count: int) -> bool:
         err.print(f"[red]demo incomplete: see {log_path}[/]")
         return ok
     out.print(
-        f"\nbrowse the result in the web app: PUBLISHER_DATA_DIR={data_dir} make serve\n"
+        f"\nbrowse the result in the web app: PUBLISHER_DATA_DIR={data_dir} publisher serve\n"
         "  then http://127.0.0.1:8000/ (public pages) and http://127.0.0.1:8000/editor "
         "(after `publisher users add NAME` with the same PUBLISHER_DATA_DIR)",
         markup=False,

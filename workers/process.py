@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from publisher.config import PROJECT_ROOT
+# Where the publisher and workers packages are imported from (a checkout or site-packages), for the child.
+IMPORT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def spawn_worker(
@@ -17,7 +18,7 @@ def spawn_worker(
 ) -> subprocess.Popen[bytes]:
     """`python -m publisher worker` with these PUBLISHER_* variables on top of the current environment."""
     full_env = {**os.environ, **env}
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(IMPORT_ROOT), os.environ.get("PYTHONPATH")]))
     log: BinaryIO | int = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child's
     try:
         return subprocess.Popen(

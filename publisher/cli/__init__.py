@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from publisher.cli import articles, media, ops, send, subscribers, users
@@ -34,8 +36,21 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from publisher import __version__
+
+        typer.echo(f"publisher {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _process(ctx: typer.Context) -> None:
+def _process(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     # The composition root of a CLI process: built on a command's first need, closed when it ends.
     ctx.obj = ProcessServices()
     ctx.call_on_close(ctx.obj.close)

@@ -1,0 +1,235 @@
+"""Creating campaigns: render (or compose) once, then write every outbox row in one statement.
+
+Creation checks everything that can be checked before a worker sees the campaign: the channel opens with
+these settings, the subject and every header value are clean, the message template builds (a missing DKIM
+key shows here, in the command that sends, not in a worker's log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from publisher import publication
+from publisher.campaigns.duplicates import check_submission, find_duplicate, lock_send, submitted_campaign
+from publisher.campaigns.outbox import queue_subscribers
+from publisher.campaigns.schedule import check_send_at
+from publisher.campaigns.templates import load_overrides
+from publisher.channels import open_channel
+from publisher.config import Settings
+from publisher.delivery import campaign_template
+from publisher.errors import AlreadyShared, AlreadySubmitted, InaccessibleDigest, PublisherError
+from publisher.library import get_articles
+from publisher.render.a11y import check_digest
+from publisher.render.email import render_digest
+from publisher.render.mime import check_header_value
+from publisher.render.share import compose_post
+from publisher.render.urls import digest_url
+from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
+from publisher.store import Store
+from publisher.store.models import Campaign, CampaignArticle, CampaignList, OutboxRow, utcnow
+from publisher.subscribers import get_list
+
+
+def create_email_campaign(
+    store: Store,
+    settings: Settings,
+    article_ids: Sequence[int],
+    list_name: str | Sequence[str],
+    *,
+    subject: str | None = None,
+    send_at: datetime | None = None,
+    force: bool = False,
+    submission: str | None = None,
+    full: bool | None = None,
+    preheader: str | None = None,
+    strict: bool = False,
+) -> int:
+    """Render the digest once and queue one outbox row per active subscriber of the list.
+
+    list_name: one list, or several: each address on any of them gets one message (see campaigns.outbox).
+
+    With send_at (timezone-aware, in the future) the campaign is "scheduled": the periodic sweep starts it
+    when the time comes (see schedule.start_due); until then nothing is dispatched.
+
+    The same articles to the same list within the duplicate-send window raise DuplicateSend unless forced;
+    a submission token that already made a campaign raises AlreadySubmitted (see campaigns.duplicates).
+    full: every article in full (True) or as its summary with a "Read more" link (False); None: full text
+    for one article, summaries for several (render.email.render_digest). The digest renders with the
+    publication's template overrides (campaigns.templates). strict: refuse with InaccessibleDigest, queueing
+    nothing, when the accessibility check (render.a11y) finds anything in the rendered digest.
+    """
+    when = check_send_at(send_at) if send_at is not None else None
+    token = check_submission(submission)
+    try:
+        return _create_email_campaign(
+            store, settings, article_ids, list_name, subject, when, force, token, full, preheader, strict
+        )
+    except IntegrityError:
+        # Two posts of one form that raced past the check: the unique submission column let one through.
+        earlier = _submitted(store, token) if token is not None else None
+        if earlier is None:
+            raise
+        raise AlreadySubmitted(earlier) from None
+
+
+def _submitted(store: Store, token: str) -> int | None:
+    with store.session() as session:
+        return submitted_campaign(session, token)
+
+
+def _create_email_campaign(
+    store: Store,
+    settings: Settings,
+    article_ids: Sequence[int],
+    list_name: str | Sequence[str],
+    subject: str | None,
+    when: datetime | None,
+    force: bool,
+    token: str | None,
+    full: bool | None = None,
+    preheader: str | None = None,
+    strict: bool = False,
+) -> int:
+    if not article_ids:
+        raise PublisherError("name at least one article to send")
+    list_names = list(dict.fromkeys([list_name] if isinstance(list_name, str) else list_name))
+    if not list_names:
+        raise PublisherError("name at least one list to send to")
+    if subject is not None:
+        check_header_value("subject", subject)
+    channel = settings.email_channel
+    open_channel(channel, settings).close()  # a configuration error shows now, not in a worker
+    settings = publication.effective(store, settings)  # the publication's name, sender, footer, look
+    with store.session() as session:
+        articles = get_articles(session, list(article_ids))
+        mailing_lists = [get_list(session, name) for name in list_names]
+        for mailing_list in mailing_lists:  # held until commit: the checks and the insert are one
+            lock_send(session, mailing_list.id, article_ids)
+        earlier = submitted_campaign(session, token) if token is not None else None
+        if earlier is not None:
+            raise AlreadySubmitted(earlier)
+        for mailing_list in [] if force else mailing_lists:
+            duplicate = find_duplicate(session, settings, mailing_list, article_ids, when or utcnow())
+            if duplicate is not None:
+                raise duplicate
+        campaign = Campaign(
+            kind=CampaignKind.EMAIL,
+            state=CampaignState.SCHEDULED if when else CampaignState.QUEUED,
+            scheduled_at=when,
+            list_id=mailing_lists[0].id,
+            submission=token,
+            identity=publication.identity_of(settings),
+        )
+        session.add(campaign)
+        session.flush()  # its id first: the digest links to its own page ("View in browser")
+        view_url = digest_url(settings.base_url, campaign.id)
+        digest = render_digest(
+            articles,
+            settings,
+            subject=subject,
+            full=full,
+            preheader=preheader,
+            view_url=view_url,
+            overrides=load_overrides(session),
+        )
+        findings = check_digest(digest.html, digest.text, digest.preheader) if strict else []
+        if findings:
+            raise InaccessibleDigest([str(f) for f in findings])  # the transaction is rolled back: no campaign
+        check_header_value("subject", digest.subject)
+        campaign.subject, campaign.body_html, campaign.body_text = digest.subject, digest.html, digest.text
+        campaign.render_key = digest.key
+        campaign_template(session, campaign, settings)  # a bad header value or DKIM key is refused before queueing
+        _link_articles(session, campaign.id, article_ids)
+        list_ids = [m.id for m in mailing_lists]
+        session.add_all(CampaignList(campaign_id=campaign.id, list_id=i, position=n) for n, i in enumerate(list_ids))
+        queue_subscribers(session, campaign.id, list_ids, channel)
+        if not session.scalar(select(func.count()).where(OutboxRow.campaign_id == campaign.id)):
+            if len(list_names) == 1:
+                raise PublisherError(f"list {list_names[0]!r} has no active subscribers; nothing to send")
+            named = ", ".join(repr(name) for name in list_names)
+            raise PublisherError(f"lists {named} have no active subscribers; nothing to send")
+        return campaign.id
+
+
+def create_share_campaign(
+    store: Store,
+    settings: Settings,
+    article_id: int,
+    channels: Sequence[str],
+    *,
+    force: bool = False,
+    attach_image: bool = False,
+) -> int:
+    """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
+
+    attach_image: attach the article's cover image to the Mastodon and X posts (Bluesky's card always
+    shows it).
+
+    Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
+    """
+    if not channels:
+        raise PublisherError("name at least one channel to share to")
+    opened = {name: open_channel(name, settings) for name in dict.fromkeys(channels)}
+    for channel in opened.values():
+        channel.close()
+    with store.session() as session:
+        article = get_articles(session, [article_id])[0]
+        if not force:
+            for name in opened:
+                where = find_earlier_share(session, article_id, name)
+                if where is not None:
+                    raise AlreadyShared(article_id, name, where)
+        campaign = Campaign(kind=CampaignKind.SHARE, state=CampaignState.QUEUED, subject=article.title)
+        session.add(campaign)
+        session.flush()
+        _link_articles(session, campaign.id, [article_id])
+        for name, channel in opened.items():
+            post = compose_post(article, name, channel.limits, settings, attach_image=attach_image)
+            session.add(
+                OutboxRow(
+                    campaign_id=campaign.id,
+                    recipient_id=0,
+                    channel=name,
+                    state=RowState.QUEUED,
+                    payload=post.payload(),
+                )
+            )
+        return campaign.id
+
+
+def find_earlier_share(session: Session, article_id: int, channel: str) -> str | None:
+    """Where the article was shared to this channel (account) before, or None."""
+    earlier = session.execute(
+        select(OutboxRow.url, OutboxRow.provider_id, OutboxRow.state)
+        .join(Campaign, Campaign.id == OutboxRow.campaign_id)
+        .join(CampaignArticle, CampaignArticle.campaign_id == Campaign.id)
+        .where(
+            Campaign.kind == CampaignKind.SHARE,
+            CampaignArticle.article_id == article_id,
+            OutboxRow.channel == channel,
+            OutboxRow.state.in_((*PENDING_ROWS, RowState.SENT)),
+        )
+        .order_by(OutboxRow.id.desc())
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.url:
+        return earlier.url
+    return "(still queued)" if earlier.state != RowState.SENT else f"(posted, id {earlier.provider_id})"
+
+
+def earlier_share(store: Store, article_id: int, channel: str) -> str | None:
+    """Where the article was shared to this channel (account) before, or None."""
+    with store.session() as session:
+        return find_earlier_share(session, article_id, channel)
+
+
+def _link_articles(session: Session, campaign_id: int, article_ids: Sequence[int]) -> None:
+    session.add_all(
+        CampaignArticle(campaign_id=campaign_id, article_id=a, position=i) for i, a in enumerate(article_ids)
+    )

@@ -1,0 +1,167 @@
+"""The channel interface: a finished message in, a Result (or a classified error) out.
+
+A channel never renders and never touches the database; workers own state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+
+if TYPE_CHECKING:
+    from publisher.channels.account import Account
+    from publisher.config import Settings
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """What one post on a network may hold; None means no limit."""
+
+    max_length: int | None = None
+    url_length: int | None = None  # a URL counts as this many characters, whatever its length
+
+
+@dataclass(frozen=True)
+class Email:
+    """A finished email: the envelope and the complete MIME bytes."""
+
+    message_id: str
+    sender: str
+    recipient: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An image to attach to a post: its bytes, their content type and the alt text."""
+
+    data: bytes = field(repr=False)
+    content_type: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class MediaRule:
+    """How a network takes a post's cover image: the biggest file it accepts, and whether it always wants it
+    (Bluesky's card thumbnail) or only when the editor asks (an attached image on Mastodon and X)."""
+
+    max_bytes: int
+    always: bool = False
+
+
+@dataclass(frozen=True)
+class Post:
+    """A finished share post for one network.
+
+    `media` holds the bytes delivery loaded for it (the cover image); it is never part of the stored payload.
+    """
+
+    text: str
+    url: str
+    title: str
+    summary: str
+    idempotency_key: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    media: tuple[Attachment, ...] = field(default=(), repr=False, compare=False)
+
+    def payload(self) -> dict[str, Any]:
+        """The post as an outbox row stores it (JSON): everything but the loaded media."""
+        stored = asdict(self)
+        stored.pop("media")
+        return stored
+
+
+Message = Email | Post
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the network said: a status from a fixed vocabulary and the provider's id for the message."""
+
+    status: Literal["sent", "already_sent"]
+    provider_id: str
+    url: str | None = None
+
+
+class ChannelError(Exception):
+    """A send that did not happen; the message says why, never with a secret in it."""
+
+
+class TransientError(ChannelError):
+    """Try again later: SMTP 4xx, HTTP 429/5xx, timeouts, refused connections."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ChannelError):
+    """Never retry: a mailbox that does not exist, invalid credentials, a rejected payload."""
+
+
+# Delivery (issue 4): the two failures workers treat specially.
+class ConnectionFailed(TransientError):
+    """The server could not be reached or dropped us (refused, timeout, 421): says nothing about the message.
+
+    A run of these pauses the campaign instead of burning every row's attempts.
+    """
+
+
+# SMTP security (extra-tls): a failure of the channel's setup, not of any message.
+class SetupFailed(PermanentError):
+    """The server cannot be used as configured (certificate not trusted, login refused, STARTTLS not offered).
+
+    Retrying will not help and no message is at fault: workers pause the campaign with this reason, leaving
+    its rows queued with their attempts untouched, instead of failing them one by one.
+    """
+
+
+class RecipientRejected(PermanentError):
+    """The server refused this recipient's mailbox for good (SMTP 5xx to RCPT): the address gets suppressed."""
+
+    def __init__(self, message: str, *, recipient: str) -> None:
+        super().__init__(message)
+        self.recipient = recipient
+
+
+class Channel:
+    """The contract every delivery target keeps: one module, one subclass, this surface.
+
+    `network` names the kind of network ("smtp", "x", "mastodon", ...): its declaration in
+    channels/networks/ says what verify() checks, how posts are counted and where rows queue. `name` is the
+    channel (account) name outbox rows carry. send_many defaults to send in a loop; a channel that can do
+    better (SMTP pipelining) overrides it. verify checks the configuration and credentials without sending
+    anything. Errors raised are ChannelErrors whose messages never hold a secret.
+    """
+
+    network: ClassVar[str]
+    limits: TextLimits = TextLimits()
+    name: str
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Settings, account: Account | None) -> Self:
+        """The channel called `name`, configured from settings (and its account, on a network with accounts)."""
+        raise NotImplementedError
+
+    def send(self, message: Message) -> Result:
+        raise NotImplementedError
+
+    def send_many(self, messages: Iterable[Message]) -> Iterator[Result | ChannelError]:
+        """One outcome per message, in order: a Result, or the ChannelError that message met."""
+        for message in messages:
+            try:
+                yield self.send(message)
+            except ChannelError as exc:
+                yield exc
+
+    def verify(self) -> str:
+        """Check the settings (and credentials where the network has a check); who or what answered.
+
+        The network's declaration (`Network.check`) says what kind of check this is. The default has
+        nothing to ask the far end: opening the channel was the check.
+        """
+        return self.name
+
+    def close(self) -> None:
+        """Release connections; the channel is not used again."""

@@ -1,0 +1,64 @@
+"""Mastodon: `mastodon://ACCESS_TOKEN@instance.example` (`mastodon+http://` for a plain-HTTP test instance).
+
+Counting as the server's StatusLengthValidator does: grapheme clusters, with every http(s) URL counted as
+23; at most 500, or the instance's own limit given as `?max_characters=`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pydantic import SecretStr
+
+from publisher.channels.account import Account, AccountUrl
+from publisher.channels.base import MediaRule, TextLimits
+from publisher.channels.counting import graphemes, nfc, url_spans
+from publisher.channels.network import Check, Network
+
+URL_LENGTH = 23
+# Mastodon's image size limit (MediaAttachment::IMAGE_LIMIT, 16 MB since 4.0; the instance reports its own as
+# configuration.media_attachments.image_size_limit). The store's copies at most 1,200 px wide are far below it.
+IMAGE_LIMIT = 16 * 1024 * 1024
+
+
+def count(text: str) -> int:
+    text = nfc(text)
+    total, cursor = 0, 0
+    for start, end in url_spans(text):
+        total += graphemes(text[cursor:start]) + URL_LENGTH
+        cursor = end
+    return total + graphemes(text[cursor:])
+
+
+def parse(url: AccountUrl) -> Account:
+    if not url.user or not url.host:
+        raise url.refuse("a Mastodon URL is mastodon://ACCESS_TOKEN@instance.example")
+    most = url.options.get("max_characters", "500")
+    if not most.isdigit() or int(most) < 1:
+        raise url.refuse(f"max_characters must be a positive whole number, not {most!r}")
+    return Account(
+        name=url.name,
+        network="mastodon",
+        host=url.host,
+        scheme=url.transport,
+        secrets={"token": SecretStr(url.user)},
+        options=url.options,
+    )
+
+
+def account_limits(account: Account, limits: TextLimits) -> TextLimits:
+    most = account.options.get("max_characters")
+    return replace(limits, max_length=int(most)) if most and most.isdigit() else limits
+
+
+NETWORK = Network(
+    name="mastodon",
+    channel="publisher.channels.mastodon:MastodonChannel",
+    queue="share.mastodon",
+    limits=TextLimits(max_length=500, url_length=URL_LENGTH),
+    count=count,
+    parse=parse,
+    account_limits=account_limits,
+    check=Check.CREDENTIALS,
+    media=MediaRule(max_bytes=IMAGE_LIMIT),  # attached (with its alt text) when the editor asks
+)

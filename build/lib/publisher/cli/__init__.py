@@ -1,0 +1,64 @@
+"""The `publisher` command, one module per command group:
+
+- articles.py     `import`, `article show|list`
+- send.py         `send`, `share`, `status`, `campaign pause|resume|cancel|reschedule`
+- subscribers.py  `subscribers ...` (lists, CSV, consent, privacy, suppression, bounces)
+- users.py        `users ...` (editor accounts, API tokens)
+- media.py        `media add` (images into the media store)
+- ops.py          `worker`, `serve`, `demo`, `db upgrade`
+- common.py       consoles, formats, the lazily built Services, and the one error handler
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from publisher.cli import articles, media, ops, send, subscribers, users
+from publisher.cli.common import Commands, ProcessServices
+
+app = typer.Typer(
+    cls=Commands,
+    help="Import articles, mail digests to subscribers, share posts to social networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# The order here is the order of `publisher --help`.
+app.add_typer(articles.top)
+app.add_typer(send.top)
+app.add_typer(ops.top)
+app.add_typer(articles.article_app, name="article")
+app.add_typer(subscribers.subscribers_app, name="subscribers")
+app.add_typer(ops.db_app, name="db")
+app.add_typer(send.campaign_app, name="campaign")
+app.add_typer(users.users_app, name="users")
+app.add_typer(media.media_app, name="media")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from publisher import __version__
+
+        typer.echo(f"publisher {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _process(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    # The composition root of a CLI process: built on a command's first need, closed when it ends.
+    ctx.obj = ProcessServices()
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    """The console script `publisher` (and `python -m publisher`)."""
+    app(prog_name="publisher")
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,235 @@
+"""`publisher subscribers ...`: lists, imports and exports, consent and privacy, the suppression list, bounces."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from publisher.cli.common import Format, FormatOption, err, group, out, services
+from publisher.errors import PublisherError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from publisher.subscribers import AddReport
+
+subscribers_app = group("Lists and subscribers.")
+
+ListOption = typer.Option("--list", help="The list (created if needed).")
+AllowSuppressed = typer.Option("--allow-suppressed", help="Add suppressed addresses too, lifting their suppression.")
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    ctx: typer.Context,
+    emails: Annotated[list[str], typer.Argument(help="Addresses to add.")],
+    list_name: Annotated[str, ListOption] = "default",
+    name: Annotated[str, typer.Option(help="Display name for these subscribers.")] = "",
+    allow_suppressed: Annotated[bool, AllowSuppressed] = False,
+) -> None:
+    """Add subscribers to a list; every address is checked first, and one bad address adds nothing."""
+    from publisher import subscribers  # lazy: start-up cost
+
+    people = subscribers.parse_addresses(emails, name=name)
+    report = subscribers.add_to_list(services(ctx).store, list_name, people, allow_suppressed=allow_suppressed)
+    _report_suppressed(report)
+    out.print(f"{report.added} added to {list_name!r}, {report.already} already there")
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    ctx: typer.Context,
+    file: Path,
+    list_name: Annotated[str, ListOption] = "default",
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
+    allow_suppressed: Annotated[
+        bool, typer.Option("--allow-suppressed", help="Import suppressed addresses too, lifting their suppression.")
+    ] = False,
+) -> None:
+    """Import subscribers from a CSV with an `email` column (and optional `name`)."""
+    from publisher import subscribers  # lazy: start-up cost
+    from publisher.progress import bar  # lazy: start-up cost
+
+    if not file.is_file():
+        raise PublisherError(f"{file}: no such file")
+    report = subscribers.read_csv(file)
+    for problem in report.errors:
+        err.print(f"{file}:{problem}", markup=False)
+    if report.errors and not skip_bad:
+        raise PublisherError(f"{len(report.errors)} bad rows in {file}; nothing imported (use --skip-bad)")
+    store = services(ctx).store
+    with bar(err) as progress:
+        task = progress.add_task("importing", total=len(report.people))
+        added = subscribers.add_to_list(
+            store,
+            list_name,
+            report.people,
+            source=f"csv:{file.name}",
+            progress=lambda n: progress.advance(task, n),
+            allow_suppressed=allow_suppressed,
+        )
+    _report_suppressed(added)
+    out.print(f"{added.added} added to {list_name!r}, {added.already} already there, {len(report.errors)} skipped")
+
+
+def _report_suppressed(report: AddReport) -> None:
+    for address in report.suppressed:
+        err.print(f"{address}: on the suppression list, not added (use --allow-suppressed)", markup=False)
+    if report.suppressed:
+        err.print(f"{len(report.suppressed)} suppressed addresses left out", markup=False)
+
+
+@subscribers_app.command("lists")
+def subscribers_lists(ctx: typer.Context, format: Annotated[Format, FormatOption] = Format.text) -> None:
+    """Every list with its subscription counts per status."""
+    from publisher import subscribers  # lazy: start-up cost
+
+    lists = subscribers.list_overview(services(ctx).store)
+    if format is Format.json:
+        out.print(json.dumps(lists, indent=2), markup=False)
+        return
+    statuses = ("active", "unconfirmed", "unsubscribed", "bounced", "complained")
+    table = Table("list", *statuses)
+    for item in lists:
+        table.add_row(item["name"], *(str(item["counts"].get(s, 0)) for s in statuses))
+    out.print(table)
+
+
+@subscribers_app.command("export")
+def subscribers_export(
+    ctx: typer.Context,
+    list_name: Annotated[str, typer.Option("--list", help="The list to export.")] = "default",
+    status: Annotated[str | None, typer.Option(help="Only this status (active, unsubscribed, ...).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export a list as CSV: email, name, status, source, dates, then one column per attribute."""
+    from publisher import subscribers  # lazy: start-up cost
+
+    store = services(ctx).store
+    if output is None:
+        count = subscribers.export_csv(store, list_name, sys.stdout, status=status)
+    else:
+        tmp = output.with_name(f".{output.name}.partial")
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            count = subscribers.export_csv(store, list_name, handle, status=status)
+        tmp.replace(output)  # a half-written export never sits under the real name
+    err.print(f"{count} subscribers exported from {list_name!r}")
+
+
+@subscribers_app.command("show")
+def subscribers_show(ctx: typer.Context, email: str) -> None:
+    """Everything held about one address, as JSON (for a data access request)."""
+    from publisher.privacy import export_subscriber  # lazy: start-up cost
+
+    data = export_subscriber(services(ctx).store, email)
+    out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
+
+
+@subscribers_app.command("delete")
+def subscribers_delete(
+    ctx: typer.Context,
+    email: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    keep_suppression: Annotated[
+        bool, typer.Option("--keep-suppression", help="Keep the address suppressed so no import brings it back.")
+    ] = False,
+) -> None:
+    """Erase an address: subscriber, subscriptions, bounces, suppression; outbox history is anonymized."""
+    from publisher.privacy import erase_subscriber  # lazy: start-up cost
+
+    if not yes:
+        typer.confirm(f"Erase everything held about {email}?", abort=True, err=True)
+    counts = erase_subscriber(services(ctx).store, email, keep_suppression=keep_suppression)
+    out.print(", ".join(f"{n} {what}" for what, n in counts.items()), markup=False)
+
+
+@subscribers_app.command("unsubscribe")
+def subscribers_unsubscribe(
+    ctx: typer.Context,
+    email: str,
+    list_name: Annotated[str | None, typer.Option("--list", help="Only this list (default: every list).")] = None,
+) -> None:
+    """Unsubscribe an address from one list or from all of them."""
+    from publisher.consent import unsubscribe_address  # lazy: start-up cost
+
+    changed = unsubscribe_address(services(ctx).store, email, list_name)
+    out.print(f"{changed} subscriptions ended")
+
+
+@subscribers_app.command("purge-unconfirmed")
+def subscribers_purge_unconfirmed(
+    ctx: typer.Context,
+    older_than_days: Annotated[float, typer.Option(help="Signups left unconfirmed this long are forgotten.")] = 7.0,
+) -> None:
+    """Forget signups that were never confirmed (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from publisher.consent import purge_unconfirmed  # lazy: start-up cost
+
+    purged = purge_unconfirmed(services(ctx).store, timedelta(days=older_than_days))
+    out.print(f"{purged} unconfirmed signups forgotten")
+
+
+@subscribers_app.command("suppress")
+def subscribers_suppress(
+    ctx: typer.Context,
+    emails: Annotated[list[str], typer.Argument(help="Addresses never to mail again.")],
+    reason: Annotated[str, typer.Option(help="hard_bounce, soft_bounce, complaint or manual.")] = "manual",
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+) -> None:
+    """Put addresses on the global suppression list: they get no email from any list."""
+    from publisher import subscribers  # lazy: start-up cost
+    from publisher.suppression import suppress  # lazy: start-up cost
+
+    addresses = [subscribers.normalize_address(e) for e in emails]
+    with services(ctx).store.session() as session:
+        added = sum(suppress(session, a, reason, detail=note, source="cli") for a in addresses)
+    out.print(f"{added} suppressed, {len(addresses) - added} already were")
+
+
+@subscribers_app.command("unsuppress")
+def subscribers_unsuppress(ctx: typer.Context, email: str) -> None:
+    """Take an address off the suppression list (its subscriptions stay as they are)."""
+    from publisher.suppression import unsuppress  # lazy: start-up cost
+
+    with services(ctx).store.session() as session:
+        if not unsuppress(session, email):
+            raise PublisherError(f"{email!r} is not on the suppression list")
+    out.print(f"{email} is no longer suppressed", markup=False)
+
+
+@subscribers_app.command("suppressions")
+def subscribers_suppressions(
+    ctx: typer.Context,
+    reason: Annotated[str | None, typer.Option(help="Only this reason.")] = None,
+    format: Annotated[Format, FormatOption] = Format.text,
+) -> None:
+    """The suppression list."""
+    from publisher.suppression import list_suppressions  # lazy: start-up cost
+
+    with services(ctx).store.session() as session:
+        entries = list_suppressions(session, reason=reason)
+    if format is Format.json:
+        out.print(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2), markup=False)
+        return
+    table = Table("email", "reason", "since", "detail")
+    for e in entries:
+        table.add_row(e.email, e.reason, e.created_at.strftime("%Y-%m-%d %H:%M"), e.detail or "")
+    out.print(table)
+
+
+@subscribers_app.command("bounces")
+def subscribers_bounces(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A Maildir folder or an mbox file of bounce reports.")],
+) -> None:
+    """Read bounces, complaints and mailto unsubscribes from a mailbox; suppress hard bounces, count soft ones."""
+    from publisher.bounces import ingest_mailbox  # lazy: start-up cost
+
+    s = services(ctx)
+    report = ingest_mailbox(s.store, s.settings, path)
+    outcomes = ", ".join(f"{n} {what}" for what, n in sorted(report.outcomes.items())) or "no bounces"
+    out.print(f"{outcomes}; {report.not_reports} messages were not bounce reports", markup=False)

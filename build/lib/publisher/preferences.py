@@ -1,0 +1,131 @@
+"""Unsubscribe links and the preference page: what a signed link lets its bearer do (leave, or choose lists).
+
+Links carry the long-lived signed token of publisher.subscriber_links.unsubscribe_token: RFC 8058 wants them
+to keep working. A link names a subscription and a keyed tag of the address it was made for, so it
+never controls anyone else (ids are never reused either).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from publisher.addresses import normalize_address
+from publisher.config import Settings
+from publisher.errors import LinkRefused, PublisherError
+from publisher.store import Store
+from publisher.store.models import MailingList, Subscriber, Subscription, utcnow
+from publisher.subscriber_links import LinkClaim, link_names, read_unsubscribe_token
+from publisher.subscribers import get_list
+
+
+@dataclass(frozen=True)
+class ListChoice:
+    list_id: int
+    name: str
+    status: str
+
+    @property
+    def subscribed(self) -> bool:
+        return self.status in ("active", "unconfirmed")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    subscriber_id: int
+    email: str
+    list_id: int  # the list the link came from
+    lists: list[ListChoice]
+
+
+def _read_link(settings: Settings, token: str) -> LinkClaim:
+    try:
+        return read_unsubscribe_token(settings.signing_key(), token)
+    except PublisherError:
+        raise LinkRefused("invalid", "This unsubscribe link is not valid. Check that it was copied whole.") from None
+
+
+def _linked_subscriber(session: Session, settings: Settings, token: str) -> tuple[LinkClaim, str]:
+    """The claim of a link and the address of the subscriber it names, who must be the one it was made for."""
+    claim = _read_link(settings, token)
+    email = session.scalar(select(Subscriber.email).where(Subscriber.id == claim.subscriber_id))
+    if email is None or not link_names(settings.signing_key(), claim, email):
+        raise LinkRefused("gone", "This address is no longer in our records; nothing will be sent to it.")
+    return claim, email
+
+
+def preferences(store: Store, settings: Settings, token: str) -> Preferences:
+    """The subscriber an unsubscribe link names and every list they have a subscription on; changes nothing."""
+    with store.session() as session:
+        claim, email = _linked_subscriber(session, settings, token)
+        rows = session.execute(
+            select(MailingList.id, MailingList.name, Subscription.status)
+            .join(Subscription, Subscription.list_id == MailingList.id)
+            .where(Subscription.subscriber_id == claim.subscriber_id)
+            .order_by(MailingList.name)
+        ).all()
+    return Preferences(claim.subscriber_id, email, claim.list_id, [ListChoice(*row) for row in rows])
+
+
+def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
+    """Unsubscribe the subscription an unsubscribe link names, at once; doing it again is harmless."""
+    with store.session() as session:
+        claim, _ = _linked_subscriber(session, settings, token)
+        session.execute(
+            update(Subscription)
+            .where(
+                Subscription.subscriber_id == claim.subscriber_id,
+                Subscription.list_id == claim.list_id,
+                Subscription.status.in_(("active", "unconfirmed")),
+            )
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+    return preferences(store, settings, token)
+
+
+def set_preferences(store: Store, settings: Settings, token: str, chosen: set[int]) -> Preferences:
+    """Keep the subscriber on the chosen lists and take them off the others (lists they have a subscription on).
+
+    Choosing a list again reactivates it: the link reached the subscriber's mailbox, which is the proof of
+    consent double opt-in asks for. Bounced and complained subscriptions are left alone.
+    """
+    with store.session() as session:
+        claim, _ = _linked_subscriber(session, settings, token)
+        now = utcnow()
+        mine = Subscription.subscriber_id == claim.subscriber_id
+        session.execute(
+            update(Subscription)
+            .where(mine, Subscription.list_id.in_(chosen), Subscription.status.in_(("unsubscribed", "unconfirmed")))
+            .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        session.execute(
+            update(Subscription)
+            .where(mine, Subscription.list_id.not_in(chosen), Subscription.status.in_(("active", "unconfirmed")))
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    return preferences(store, settings, token)
+
+
+def unsubscribe_address(store: Store, email: str, list_name: str | None = None) -> int:
+    """Editor side: unsubscribe an address from one list, or from every list; returns how many changed."""
+    address = normalize_address(email)
+    with store.session() as session:
+        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+        if subscriber_id is None:
+            raise PublisherError(f"{address!r} is not a subscriber")
+        where = [Subscription.subscriber_id == subscriber_id, Subscription.status.in_(("active", "unconfirmed"))]
+        if list_name is not None:
+            where.append(Subscription.list_id == get_list(session, list_name).id)
+        result = session.execute(
+            update(Subscription).where(*where).values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        return cast(CursorResult[Any], result).rowcount
+
+

@@ -1,0 +1,50 @@
+"""The campaign's message template: every mail the publisher sends is built here (digests, confirmations).
+
+One builder means one set of headers (From, List-Id, List-Unsubscribe, a deterministic Message-ID, Date,
+DKIM when configured) for every kind of mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.utils import parseaddr
+
+from publisher.articles import slugify
+from publisher.config import Settings
+from publisher.render.dkim import dkim_signer
+from publisher.render.email import RenderedDigest
+from publisher.render.mime import MessageTemplate
+
+
+def list_label(name: str) -> str:
+    """The list's name as it appears in List-Id."""
+    return slugify(name, max_length=40)
+
+
+def message_template(
+    settings: Settings,
+    campaign_id: int,
+    digest: RenderedDigest,
+    list_name: str,
+    *,
+    headers: Sequence[tuple[str, str]] = (),
+    message_id_label: str | None = None,
+) -> MessageTemplate:
+    """The MessageTemplate of one campaign: every header value is checked for line breaks here.
+
+    headers: more headers (a test send's X-Publisher-Test); message_id_label: see MessageTemplate.
+    """
+    extra: list[tuple[str, str]] = [("Precedence", "bulk")] if settings.precedence_bulk else []
+    extra.extend(headers)
+    return MessageTemplate(
+        digest,
+        campaign_id=campaign_id,
+        sender=settings.from_,
+        base_url=settings.base_url,
+        list_id=f"{settings.newsletter_name} <{list_label(list_name)}.{settings.sender_domain}>",
+        reply_to=settings.reply_to,
+        unsubscribe_mailto=settings.unsubscribe_mailto or parseaddr(settings.from_)[1],
+        extra_headers=extra,
+        signer=dkim_signer(settings),
+        message_id_label=message_id_label,
+    )

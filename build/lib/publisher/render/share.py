@@ -1,0 +1,114 @@
+"""Share posts: one per channel, from templates/share/, fitted to the network's rules by publisher.textrules.
+
+Template lookup: `share/<network>.txt.j2`, else `share/post.txt.j2`; each gets title, summary, url and
+hashtags. Everything a channel needs is finished here, with the network's composer hook from its
+declaration (publisher/channels/networks/: Bluesky's link facets and embed card, the webhook's html);
+channels only translate to their API. An article with a cover image (render.blocks_html.cover_image) gets
+`extra["image"]` ({"url", "alt"}) and `extra["attach_image"]` (the editor's choice for Mastodon and X);
+delivery loads the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from markupsafe import escape
+
+from publisher import textrules
+from publisher.articles import Article
+from publisher.channels.account import network_of
+from publisher.channels.base import Post, TextLimits
+from publisher.channels.network import Draft
+from publisher.channels.registry import network_for
+from publisher.config import Settings
+from publisher.errors import TextTooLong
+from publisher.render.blocks_html import cover_image, render_html
+from publisher.render.email import article_url
+from publisher.render.templates import environment
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _template_for(settings: Settings, network: str) -> str:
+    specific = f"share/{network}.txt.j2"
+    return specific if (settings.templates_dir / specific).exists() else "share/post.txt.j2"
+
+
+def with_utm(url: str, source: str, campaign: str, medium: str = "social") -> str:
+    """The URL with utm_source/utm_medium/utm_campaign set (replacing any already there)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
+    query += [("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def share_url(article: Article, network: str, settings: Settings) -> str:
+    """The article's link as posted to a network (with UTM parameters when PUBLISHER_SHARE_UTM is on)."""
+    url = article_url(settings, article)
+    return with_utm(url, network, article.slug) if settings.share_utm else url
+
+
+def article_html(article: Article) -> str:
+    """The article as HTML (its title, then the whole document, escaped), for webhook receivers."""
+    return f"<h1>{escape(article.title)}</h1>\n{render_html(article.blocks, web=True)}"
+
+
+def fit_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> textrules.Fitted:
+    """The text for one channel and its length as that network counts it."""
+    network = network_of(channel)
+    url = share_url(article, network, settings)
+    template = environment(settings.templates_dir).get_template(_template_for(settings, network))
+
+    def render(title: str, summary: str, hashtags: object) -> str:
+        text = template.render(title=title, summary=summary, url=url, hashtags=list(hashtags))  # type: ignore[call-overload]
+        return _BLANK_RUNS.sub("\n\n", text).strip()
+
+    counted = network if network_for(channel).count is not None else None
+    return textrules.fit(
+        counted,
+        article.title,
+        article.summary,
+        url,
+        hashtags=settings.share_hashtag_list,
+        render=render,
+        limit=limits.max_length if counted else None,
+    )
+
+
+def cover_of(article: Article) -> dict[str, str] | None:
+    """The article's cover as a post carries it: {"url": absolute src, "alt": alt text}, or None."""
+    cover = cover_image(article.blocks)
+    if cover is None or cover.src is None:
+        return None
+    return {"url": cover.src, "alt": cover.alt}
+
+
+def compose_post(
+    article: Article, channel: str, limits: TextLimits, settings: Settings, *, attach_image: bool = False
+) -> Post:
+    """The post for one channel; the summary is shortened at a word boundary if needed, never the link.
+
+    With a cover image, the post names it (`extra["image"]`) and says whether the editor asked to attach it
+    (`extra["attach_image"]`, for Mastodon and X; Bluesky always shows it as its card's thumbnail).
+    Raises TextTooLong when even the link alone is over the channel's limit.
+    """
+    declared = network_for(channel)
+    url = share_url(article, declared.name, settings)
+    try:
+        fitted = fit_post(article, channel, limits, settings)
+    except TextTooLong as exc:
+        raise TextTooLong(f"cannot share to {channel}: {exc}") from None
+    extra: dict[str, object] = {"network": declared.name, "length": fitted.length}
+    if declared.compose is not None:
+        draft = Draft(fitted.text, url, article.title, article.summary, html=lambda: article_html(article))
+        extra.update(declared.compose(draft))
+    cover = cover_of(article)
+    if cover is not None:
+        extra["image"] = cover
+        extra["attach_image"] = attach_image
+    key = hashlib.sha256(f"{channel}\0{article.slug}\0{fitted.text}".encode()).hexdigest()[:32]
+    return Post(
+        text=fitted.text, url=url, title=article.title, summary=article.summary, idempotency_key=key, extra=extra
+    )

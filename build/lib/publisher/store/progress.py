@@ -1,0 +1,62 @@
+"""Campaign statements that several layers share: look a campaign up, mark it done, pause it.
+
+Delivery and campaigns both move a campaign on, and delivery must not import campaigns, so the statements
+live here, below both. Like every helper that takes a Session, these never commit: the caller's
+`store.session()` transaction does (see publisher.store.session).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable, and_, exists, update
+from sqlalchemy.orm import Session
+
+from publisher.errors import NotFound
+from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState
+from publisher.store.models import Campaign, OutboxRow, utcnow
+
+MAX_REASON = 2000  # pause_reason and row errors are cut to this many characters
+
+
+def load_campaign(session: Session, campaign_id: int, *, for_update: bool = False) -> Campaign:
+    """The campaign (row-locked with for_update), or NotFound."""
+    campaign = session.get(Campaign, campaign_id, with_for_update=True if for_update else None)
+    if campaign is None:
+        raise NotFound(f"no campaign with id {campaign_id}")
+    return campaign
+
+
+def finish_if_done(session: Session, campaign_id: int) -> None:
+    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency)."""
+    session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            Campaign.state.in_(ACTIVE_CAMPAIGNS),
+            ~exists().where(and_(OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_(PENDING_ROWS))),
+        )
+        .values(state=CampaignState.DONE, finished_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def pause_campaign(session: Session, campaign_id: int, reason: str) -> bool:
+    """Pause a queued or sending campaign with this reason; False when it was not active (nothing changed).
+
+    One conditional UPDATE: several workers failing the same way at once pause it once, with the first reason.
+    The reason is shown after "paused:", so it does not say "paused" itself.
+    """
+    paused = rows_changed(
+        session,
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.state.in_(ACTIVE_CAMPAIGNS))
+        .values(state=CampaignState.PAUSED, pause_reason=reason[:MAX_REASON]),
+    )
+    return paused == 1
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE, INSERT or DELETE without syncing the session's objects; how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement, execution_options={"synchronize_session": False}))
+    return result.rowcount

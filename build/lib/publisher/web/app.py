@@ -1,0 +1,115 @@
+"""The FastAPI application factory. Each area of the app is one router module in publisher/web/routes/."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from publisher import __version__, runtime
+from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.runtime import Services
+from publisher.store import Store
+from publisher.web import limits
+from publisher.web.deps import AppState, page
+from publisher.web.errors import status_for, word
+from publisher.web.routes import ROUTERS
+from publisher.web.security import (
+    HSTS,
+    SECURITY_HEADERS,
+    CsrfRefused,
+    LoginRequired,
+    api_docs_page,
+    login_redirect,
+)
+from publisher.web.signups import SignupQueue, handle_signup
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.signups.close()  # the signups already answered are handled before the process goes
+    app.state.services.close_dispatcher()  # the one it made (broker connections); the store is its builder's
+
+
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, *, services: Services | None = None
+) -> FastAPI:
+    """An app bound to these Services, or to runtime.build(settings, store=store) (the environment's settings
+    when none are given). Tests may set `app.state.dispatcher`."""
+    services = services or runtime.build(settings, store=store)
+    app = FastAPI(
+        title="publisher",
+        version=__version__,
+        docs_url=None,  # served below, with a policy of its own
+        openapi_url="/api/openapi.json",
+        max_body_size=limits.DEFAULT,  # routes that take more (or less) say so: publisher/web/limits.py
+        lifespan=_lifespan,
+    )
+    app.state = AppState(services)
+    app.state.signups = SignupQueue(partial(handle_signup, services))  # publisher/web/signups.py
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return api_docs_page(app.openapi_url or "/api/openapi.json", f"{app.title} - API docs")
+
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_security(app)
+    return app
+
+
+def _install_security(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        return page(
+            request,
+            "error.html.j2",
+            {
+                "title": "Form refused",
+                "message": "This form is missing its security token or it has expired. "
+                "Go back, reload the page and try again.",
+            },
+            status_code=403,
+        )
+
+    @app.exception_handler(PublisherError)
+    async def _user_error(request: Request, exc: PublisherError) -> Response:
+        status = status_for(exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": word(exc, api=True)}, status_code=status)
+        message = word(exc, api=False)
+        return page(request, "error.html.j2", {"title": "That did not work", "message": message}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):  # loc, msg and type: the input is never sent back
+            return JSONResponse({"detail": limits.clean_errors(exc.errors())}, status_code=422)
+        return page(request, "not_found.html.j2", {"what": "page"}, status_code=404)
+
+    https = app.state.settings.base_url.startswith("https://")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():  # setdefault: the API docs page brings its own policy
+            response.headers.setdefault(name, value)
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.url.path.startswith(("/editor", "/login", "/api/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,41 @@
+"""Routers, one module per area; create_app includes every router listed here."""
+
+from fastapi import APIRouter
+
+from publisher.web.routes import (
+    api,
+    api_media,
+    api_publication,
+    archive,
+    auth,
+    consent,
+    editor_accounts,
+    editor_articles,
+    editor_campaigns,
+    editor_digests,
+    editor_people,
+    editor_settings,
+    editor_templates,
+    editor_writing,
+    media,
+    public,
+)
+
+ROUTERS: list[APIRouter] = [
+    public.router,
+    media.router,  # media files of the filesystem media store (issue 11)
+    archive.router,
+    editor_settings.router,  # the publication's Settings and Templates, for administrators (issue 12)
+    editor_templates.router,
+    api_publication.router,
+    consent.router,  # public consent pages and endpoints (issue 5)
+    auth.router,
+    editor_people.router,
+    editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
+    editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
+    editor_articles.router,
+    editor_campaigns.router,
+    editor_digests.router,  # the digest composer (issue 12)
+    api.router,
+    api_media.router,
+]
