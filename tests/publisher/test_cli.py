@@ -200,3 +200,20 @@ def test_send_with_summaries_renders_read_more_and_full_is_the_default_for_one(s
             assert "Why Israel Made the Request" in whole.body_text and "Read more" not in whole.body_html
     finally:
         store.dispose()
+
+
+def test_with_no_data_dir_set_the_platform_s_user_data_dir_is_used_and_named_once(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data-home"), COLUMNS="300")
+    run = lambda: subprocess.run(  # noqa: E731 - the same command twice
+        [sys.executable, "-m", "publisher", "article", "list"], capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=60,
+    )
+
+    first, second = run(), run()
+
+    where = tmp_path / "data-home" / "publisher"
+    assert first.returncode == 0, first.stderr
+    assert f"created the data directory {where} (PUBLISHER_DATA_DIR sets another)" in first.stderr
+    assert (where / "publisher.db").is_file() and not (tmp_path / "var").exists()
+    assert "created the data directory" not in second.stderr
