@@ -1,0 +1,90 @@
+"""The files that run the publisher as services: systemd units that systemd accepts, a container image and
+compose file that say what the README says, an entry point that parses."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+BIN = Path(sys.executable).parent  # this virtualenv's publisher and uvicorn stand in for /opt/publisher/bin
+
+
+def test_systemd_accepts_the_unit_files(tmp_path: Path):
+    if shutil.which("systemd-analyze") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("systemd-analyze is not installed (Debian: apt-get install systemd)")
+        pytest.skip("systemd-analyze is not installed: cannot verify the unit files")
+    assert UNITS, "no unit files in deploy/systemd/"
+    for unit in UNITS:  # a template (name@.service) is verified as one instance of it
+        text = unit.read_text().replace("/opt/publisher/bin", str(BIN))
+        (tmp_path / unit.name.replace("@.", "@1.")).write_text(text)
+
+    checked = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, sorted(tmp_path.glob("*.service")))],
+        capture_output=True, text=True, timeout=60,
+    )
+
+    assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
+
+
+def test_the_web_unit_runs_uvicorn_behind_the_proxy_with_several_workers():
+    web = (ROOT / "deploy" / "systemd" / "publisher-web.service").read_text()
+
+    assert "--factory publisher.web:create_app" in web and "--proxy-headers" in web
+    assert re.search(r"--workers \d", web) and "ExecStartPre=/opt/publisher/bin/publisher db upgrade" in web
+    caddy = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
+    assert "reverse_proxy 127.0.0.1:8000" in caddy and "--host 127.0.0.1 --port 8000" in web
+
+
+def test_the_image_installs_the_wheel_and_runs_as_a_non_root_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert dockerfile.count("FROM python:3.11-slim") == 2  # build stage, runtime stage
+    for source in re.findall(r"^COPY (\S+) ", dockerfile, re.M):
+        if not source.startswith("--from"):
+            assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which is not in the repository"
+    assert "pip wheel" in dockerfile and "pip install --no-cache-dir /wheels/*.whl" in dockerfile
+    assert re.search(r"^USER publisher$", dockerfile, re.M)
+    entrypoint = ROOT / "deploy" / "docker-entrypoint.sh"
+    assert os.access(entrypoint, os.X_OK)
+    assert subprocess.run(["sh", "-n", str(entrypoint)], capture_output=True).returncode == 0
+
+
+def test_compose_runs_postgresql_redis_web_and_workers():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+    assert set(compose["services"]) == {"postgres", "redis", "web", "worker"}
+    web, worker = compose["services"]["web"], compose["services"]["worker"]
+    assert web["command"] == ["web"] and worker["command"] == ["worker"]
+    assert worker["environment"] == web["environment"]  # one set of settings for every process
+    assert web["environment"]["PUBLISHER_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert web["environment"]["PUBLISHER_BROKER_URL"].startswith("redis://")
+
+
+def _compose() -> list[str] | None:
+    """The Compose command here: the docker CLI's plugin, else the standalone docker-compose."""
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+def test_docker_compose_accepts_the_file():
+    compose = _compose()
+    if compose is None:
+        pytest.skip("Docker Compose is not installed here: `docker compose config` cannot check compose.yaml")
+
+    checked = subprocess.run(
+        [*compose, "-f", str(ROOT / "compose.yaml"), "config", "--quiet"],
+        capture_output=True, text=True, env={**os.environ, "PUBLISHER_SECRET_KEY": "x"}, timeout=60,
+    )
+
+    assert checked.returncode == 0, checked.stderr
