@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.writing",
             "publisher.editors",
             "publisher.demo",
+            "publisher.doctor",
             "publisher.progress",
             "publisher.__main__",
         ],

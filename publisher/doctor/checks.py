@@ -49,7 +49,8 @@ def database(settings: Settings) -> tuple[Finding, Store | None]:
         return error("database", f"reachable, but at {at}, not {want}: run `publisher db upgrade`", where), None
     read_only = "; read-only: nothing can be changed until it is writable" if store.read_only else ""
     verdict = warning if store.read_only else ok
-    return verdict("database", f"reachable, schema current ({', '.join(sorted(SCHEMA_HEADS))}){read_only}", where), store
+    heads = ", ".join(sorted(SCHEMA_HEADS))
+    return verdict("database", f"reachable, schema current ({heads}){read_only}", where), store
 
 
 def _reason(exc: BaseException) -> str:

@@ -35,7 +35,8 @@ def broker(settings: Settings, timeout: float) -> list[Finding]:
 def _folders_writable(folder: Path) -> Finding:
     """The filesystem broker's message folders: a probe file written and removed in each."""
     if not folder.is_dir():
-        return warning("broker", "filesystem broker: its folder does not exist yet (the first worker makes it)", str(folder))
+        made_by = "filesystem broker: its folder does not exist yet (the first worker makes it)"
+        return warning("broker", made_by, str(folder))
     for sub in ("queue", "control"):
         probe = folder / sub / f".doctor-{secrets.token_hex(6)}"
         try:
