@@ -13,7 +13,7 @@ from publisher import publication
 from publisher.channels import social_accounts
 from publisher.channels.check import check_channel
 from publisher.config import Settings
-from publisher.doctor import Finding, error, ok, warning
+from publisher.doctor.findings import Finding, error, ok, warning
 from publisher.errors import PublisherError
 from publisher.media import open_store
 from publisher.store import Store

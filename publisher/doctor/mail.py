@@ -6,7 +6,7 @@ import dkim
 
 from publisher.channels.check import check_channel
 from publisher.config import Settings
-from publisher.doctor import DnsLookup, Finding, error, ok, warning
+from publisher.doctor.findings import DnsLookup, Finding, error, ok, warning
 from publisher.errors import ConfigError
 from publisher.render.dkim import dkim_signer
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from publisher import runtime
 from publisher.config import Settings
-from publisher.doctor import Finding, error, ok, warning
+from publisher.doctor.findings import Finding, error, ok, warning
 from publisher.errors import PublisherError
 from publisher.store import Store
 from publisher.store.models import Campaign
