@@ -64,6 +64,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.writing",
             "publisher.editors",
             "publisher.demo",
+            "publisher.doctor",
             "publisher.progress",
             "publisher.__main__",
         ],
