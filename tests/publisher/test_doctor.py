@@ -180,3 +180,28 @@ def test_a_read_only_broker_folder_is_an_error_on_its_own_line(healthy: bytes):
             remount_read_only(broker, read_only=False)
     assert verdicts(findings) == {**HEALTHY, "broker": Verdict.ERROR} and code == 1
     assert findings["broker"].message == "filesystem broker: its folder is not writable (Read-only file system)"
+
+
+def test_on_redis_a_running_worker_answers_the_ping_and_none_is_an_error(healthy: bytes, tmp_path: Path):
+    import os
+
+    from tests.support.services import redis_database
+    from workers.process import spawn_worker, stop_worker
+
+    with redis_database() as broker:
+        findings, code = check(healthy, broker_url=broker)
+        assert verdicts(findings)["broker"] == Verdict.OK
+        assert verdicts(findings)["workers"] == Verdict.ERROR and code == 1
+        assert "no worker answered" in findings["workers"].message
+
+        env = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")} | {"PUBLISHER_BROKER_URL": broker}
+        worker = spawn_worker(env, concurrency=1, log_path=tmp_path / "worker.log")
+        try:
+            for _ in range(30):  # the worker takes a few seconds to start answering
+                findings, code = check(healthy, broker_url=broker)
+                if findings["workers"].verdict == Verdict.OK:
+                    break
+        finally:
+            stop_worker(worker)
+    assert findings["workers"].verdict == Verdict.OK, (tmp_path / "worker.log").read_text()[-2000:]
+    assert "answered a ping" in findings["workers"].message and code == 0

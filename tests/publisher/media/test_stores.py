@@ -141,3 +141,14 @@ def test_a_private_bucket_answers_403_to_readers_so_media_needs_a_public_policy_
 
     assert httpx.get(stored.url).status_code == 403
     assert load_image(store, stored.url, max_bytes=10**6).content_type == "image/jpeg"  # signed reads work
+
+
+def test_an_object_can_be_removed_and_removing_it_again_is_fine(media):
+    store, _ = media
+    store.put("probe/doctor.txt", b"probe", "text/plain")
+    assert store.exists("probe/doctor.txt")
+
+    store.delete("probe/doctor.txt")
+    store.delete("probe/doctor.txt")
+
+    assert not store.exists("probe/doctor.txt")
