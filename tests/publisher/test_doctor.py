@@ -205,3 +205,4 @@ def test_on_redis_a_running_worker_answers_the_ping_and_none_is_an_error(healthy
             stop_worker(worker)
     assert findings["workers"].verdict == Verdict.OK, (tmp_path / "worker.log").read_text()[-2000:]
     assert "answered a ping" in findings["workers"].message and code == 0
+    assert verdicts(findings) == {**HEALTHY, "workers": Verdict.OK}  # a healthy installation: every line ok
