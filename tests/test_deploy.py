@@ -88,3 +88,11 @@ def test_docker_compose_accepts_the_file():
     )
 
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_ci_script_parses_and_runs_make_test():
+    script = ROOT / ".ci" / "run"
+
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    lines = script.read_text().splitlines()
+    assert "set -euo pipefail" in lines and lines[-1] == "make test"
