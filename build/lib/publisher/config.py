@@ -9,6 +9,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,7 +23,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PUBLISHER_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
+    # Default: the platform's user data directory (~/.local/share/publisher on Linux), whatever the working
+    # directory; the CLI says where the first time it creates it.
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("publisher", appauthor=False)))
     database_url: str | None = None
     broker_url: str | None = None
     base_url: str = "http://localhost:8000"

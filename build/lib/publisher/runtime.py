@@ -23,7 +23,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from publisher.media import MediaStore
 
-__all__ = ["Dispatcher", "Services", "build", "celery_dispatcher", "run_worker", "spawn_worker", "stop_worker"]
+__all__ = [
+    "Dispatcher",
+    "Services",
+    "broker_location",
+    "broker_problem",
+    "build",
+    "celery_dispatcher",
+    "ping_workers",
+    "run_worker",
+    "spawn_worker",
+    "stop_worker",
+]
 
 
 def celery_dispatcher(settings: Settings) -> Dispatcher:
@@ -132,3 +143,27 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     from workers import process  # lazy (start-up cost)
 
     process.stop_worker(worker)
+
+
+# The broker and the workers, asked whether they are there (`publisher doctor`; server brokers only).
+
+
+def broker_location(settings: Settings) -> str:
+    """PUBLISHER_BROKER_URL with its password hidden."""
+    from workers import health  # lazy: loads kombu
+
+    return health.broker_location(settings)
+
+
+def broker_problem(settings: Settings, timeout: float) -> str | None:
+    """Why the (Redis, RabbitMQ) broker cannot be connected to within timeout, or None when it can."""
+    from workers import health  # lazy: loads kombu and Celery
+
+    return health.broker_problem(settings, timeout)
+
+
+def ping_workers(settings: Settings, timeout: float) -> list[str]:
+    """The workers that answered a Celery ping within timeout (needs a broker with broadcast)."""
+    from workers import health  # lazy: loads Celery
+
+    return health.ping_workers(settings, timeout)

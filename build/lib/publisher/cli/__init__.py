@@ -6,6 +6,7 @@
 - users.py        `users ...` (editor accounts, API tokens)
 - media.py        `media add` (images into the media store)
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
+- doctor.py       `doctor` (the configuration checked)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli import articles, media, ops, send, subscribers, users
+from publisher.cli import articles, doctor, media, ops, send, subscribers, users
 from publisher.cli.common import Commands, ProcessServices
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(articles.top)
 app.add_typer(send.top)
 app.add_typer(ops.top)
+app.add_typer(doctor.top)
 app.add_typer(articles.article_app, name="article")
 app.add_typer(subscribers.subscribers_app, name="subscribers")
 app.add_typer(ops.db_app, name="db")

@@ -52,8 +52,13 @@ class ProcessServices:
     def get(self) -> Services:
         if self._services is None:
             from publisher import runtime  # lazy: settings and SQLAlchemy, which --help never needs
+            from publisher.config import Settings
 
-            self._services = runtime.build()
+            settings = Settings()
+            fresh = not settings.data_dir.exists()
+            self._services = runtime.build(settings)
+            if fresh and settings.data_dir.exists():
+                err.print(f"created the data directory {settings.data_dir} (PUBLISHER_DATA_DIR sets another)")
         return self._services
 
     def close(self) -> None:

@@ -40,6 +40,8 @@ class MediaStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None: ...
+
     def describe(self) -> str: ...
 
 
@@ -86,6 +88,13 @@ class FileMediaStore:
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        """Remove the object (gone already is fine)."""
+        try:
+            self.path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise MediaUnavailable(f"cannot remove media from {self.root}: {exc.strerror or exc}") from None
 
     def describe(self) -> str:
         return f"files under {self.root}"
@@ -147,6 +156,15 @@ class S3MediaStore:
         except BotoCoreError as exc:
             raise self._failure(exc, "read media from") from None
         return True
+
+    def delete(self, key: str) -> None:
+        """Remove the object (gone already is fine: S3 answers a delete of a missing key with success)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self.prefix + check_key(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise self._failure(exc, "remove media from") from None
 
     def describe(self) -> str:
         return f"bucket {self.bucket}" + (f" under {self.prefix}" if self.prefix else "")

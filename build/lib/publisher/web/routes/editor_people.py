@@ -18,7 +18,7 @@ from publisher.errors import PublisherError
 from publisher.web import dashboard as dashboard_data
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store, page
-from publisher.web.security import CheckedForm, Editor, EditorContext, require_editor
+from publisher.web.security import AdminPage, CheckedForm, Editor, EditorContext, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -180,7 +180,11 @@ def _where(account: Account) -> str:
 
 @router.get("/channels", response_class=HTMLResponse)
 def channels_page(request: Request, ctx: Editor) -> Response:
-    return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": None})
+    return page(request, "editor/channels.html.j2", _channels_context(request, ctx))
+
+
+def _channels_context(request: Request, ctx: EditorContext, **extra: object) -> dict[str, object]:
+    return {"ctx": ctx, "rows": _channel_rows(request), "result": None, "findings": None, **extra}
 
 
 @router.post("/channels/{name}/test")
@@ -190,4 +194,13 @@ def test_channel(name: str, request: Request, form: CheckedForm, ctx: Editor) ->
     if name not in known:
         return page(request, "not_found.html.j2", {"what": "channel"}, status_code=404)
     result = check_channel(name, get_settings(request))
-    return page(request, "editor/channels.html.j2", {"ctx": ctx, "rows": _channel_rows(request), "result": result})
+    return page(request, "editor/channels.html.j2", _channels_context(request, ctx, result=result))
+
+
+@router.post("/channels/doctor")
+async def run_doctor(request: Request, form: CheckedForm, ctx: AdminPage) -> Response:
+    """`publisher doctor`'s checks, on demand (administrators): verdicts and messages, never paths or hosts."""
+    from publisher.doctor import run_checks  # lazy: each check imports what it talks to
+
+    findings = await run_in_threadpool(run_checks, get_settings(request))
+    return page(request, "editor/channels.html.j2", _channels_context(request, ctx, findings=findings))
