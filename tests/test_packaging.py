@@ -8,6 +8,7 @@ from the source tree or the working directory.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -38,10 +39,12 @@ def test_the_listed_packages_are_every_package_on_disk():
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with the wheel built from this checkout installed; its bin directory."""
     base = tmp_path_factory.mktemp("wheel")
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' build/lib: a stale copy must not ship
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(base / "dist"), str(ROOT)],
         check=True, capture_output=True, timeout=600,
     )
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     [wheel] = (base / "dist").glob("publisher-*.whl")
     venv.create(base / "venv", with_pip=True)
     bin_dir = base / "venv" / "bin"

@@ -1,3 +1,0 @@
-from publisher.cli import main
-
-main()

@@ -1,1 +1,0 @@
-"""Rendering: the email digest (once per campaign) and share posts (once per channel)."""

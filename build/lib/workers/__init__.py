@@ -1,1 +1,0 @@
-"""Celery workers: the app (workers.app) and thin tasks (workers.tasks) that pass ids into publisher."""
