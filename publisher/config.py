@@ -82,6 +82,19 @@ class Settings(BaseSettings):
     soft_bounce_window_days: float = Field(default=14.0, gt=0)
     bounce_webhook_secret: SecretStr | None = None
     unsubscribe_mailto: str | None = None  # List-Unsubscribe mailto; default: the From address
+    # Bounces (issue 13): VERP return paths, sender-side alarms, the inbound listener and IMAP polling.
+    verp: bool = True  # every message's envelope sender is a signed per-recipient address
+    verp_local_part: str = Field(default="bounces", pattern=r"^[a-z0-9][a-z0-9._-]{0,40}$")
+    verp_domain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]{1,200}$")  # default: the From domain
+    # A campaign pauses when sender-side bounces (blocked, spam, policy, ...) reach this many, or this share
+    # of its sent mails once there are at least sender_bounce_pause_min of them.
+    sender_bounce_pause_count: int = Field(default=50, ge=1)
+    sender_bounce_pause_rate: float = Field(default=0.02, gt=0, le=1)
+    sender_bounce_pause_min: int = Field(default=5, ge=1)
+    bounce_listen: str = "127.0.0.1:2525"  # `publisher bounces serve`: where the inbound SMTP listener binds
+    bounce_imap_url: str | None = None  # imaps://user@host:993/INBOX polled by `publisher bounces poll`
+    bounce_imap_password: SecretStr | None = None
+    bounce_imap_done_folder: str | None = None  # processed mail moves here; unset: marked seen and flagged
 
     @field_validator("unsubscribe_mailto")
     @classmethod
@@ -214,6 +227,11 @@ class Settings(BaseSettings):
     @property
     def sender_domain(self) -> str:
         return parseaddr(self.from_)[1].rpartition("@")[2].lower()
+
+    @property
+    def return_path_domain(self) -> str:
+        """The domain of VERP return paths: PUBLISHER_VERP_DOMAIN, else the From domain."""
+        return (self.verp_domain or self.sender_domain or "localhost").lower()
 
     def signing_key(self) -> str:
         """The key for signed links: PUBLISHER_SECRET_KEY, else one generated once into the data dir."""

@@ -118,11 +118,17 @@ class SetupFailed(PermanentError):
 
 
 class RecipientRejected(PermanentError):
-    """The server refused this recipient's mailbox for good (SMTP 5xx to RCPT): the address gets suppressed."""
+    """The server refused this recipient for good (SMTP 5xx to RCPT).
 
-    def __init__(self, message: str, *, recipient: str) -> None:
+    Whether the address is bad or the sender is refused is decided from `code` and `reply` (the server's
+    words) by publisher.bounces: a "550 5.1.1 user unknown" suppresses, a "550 5.7.1 blocked" does not.
+    """
+
+    def __init__(self, message: str, *, recipient: str, code: int | None = None, reply: str = "") -> None:
         super().__init__(message)
         self.recipient = recipient
+        self.code = code
+        self.reply = reply
 
 
 class Channel:

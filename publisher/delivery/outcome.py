@@ -27,6 +27,16 @@ class BatchOutcome:
     paused: str | None = None  # why the campaign was paused during this batch
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A recipient the mail server refused with a 5xx: publisher.bounces decides what that means."""
+
+    recipient_id: int
+    address: str
+    code: int | None
+    reply: str
+
+
 @dataclass
 class ChunkHealth:
     """What one chunk says about the server: connection failures since the last answer, and whether it answered."""
@@ -34,7 +44,7 @@ class ChunkHealth:
     connection_failures: int = 0
     answered: bool = False
     last_error: str = ""
-    suppress: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)  # recipients the server refused for good
     setup_failed: str | None = None  # SMTP security (extra-tls): the channel cannot work as configured
 
     def heard_back(self) -> None:

@@ -12,13 +12,13 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from publisher.bounces.smtp_refusal import refused_at_send
 from publisher.config import Settings
 from publisher.delivery.outcome import ChunkHealth
 from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import MAX_REASON
-from publisher.suppression import suppress
 
 PROGRESS_EVERY_SECONDS = 5.0  # how stale campaigns.progress_at may get before a chunk refreshes it
 
@@ -56,9 +56,12 @@ def record(
     with store.session() as session:
         if updates:
             session.connection().execute(stmt, updates)
-        for address, reason in health.suppress:  # mailboxes the server refused with a 5xx
-            suppress(session, address, "hard_bounce", detail=reason[:MAX_REASON], source="smtp")
-        return campaign_health(session, settings, campaign_id, health)
+        paused = None
+        for refusal in health.refused:  # recipients the server refused with a 5xx
+            paused = refused_at_send(
+                session, settings, campaign_id, refusal.recipient_id, refusal.address, refusal.code, refusal.reply
+            ) or paused
+        return campaign_health(session, settings, campaign_id, health) or paused
 
 
 def campaign_health(session: Session, settings: Settings, campaign_id: int, health: ChunkHealth) -> str | None:

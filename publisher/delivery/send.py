@@ -27,7 +27,7 @@ from publisher.channels import (
 )
 from publisher.config import Settings
 from publisher.delivery.claim import Claimed
-from publisher.delivery.outcome import BatchOutcome, ChunkHealth, Unsendable, backoff, row_update
+from publisher.delivery.outcome import BatchOutcome, ChunkHealth, Refusal, Unsendable, backoff, row_update
 from publisher.ratelimit import RateLimiter
 from publisher.states import RowState
 from publisher.store.models import utcnow
@@ -170,7 +170,7 @@ class _ChunkRun:
             self._fail(row, str(result))
             self.outcome.errors.append(str(result))
             if isinstance(result, RecipientRejected):
-                self.health.suppress.append((result.recipient, str(result)))
+                self.health.refused.append(Refusal(row.recipient_id, result.recipient, result.code, result.reply))
         elif isinstance(result, Result):
             self.updates.append(row_update(row, RowState.SENT, result=result))
             self.outcome.sent += 1

@@ -6,14 +6,16 @@ DKIM when configured) for every kind of mail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.utils import parseaddr
+from functools import partial
 
 from publisher.articles import slugify
 from publisher.config import Settings
 from publisher.render.dkim import dkim_signer
 from publisher.render.email import RenderedDigest
 from publisher.render.mime import MessageTemplate
+from publisher.verp import verp_of
 
 
 def list_label(name: str) -> str:
@@ -47,4 +49,11 @@ def message_template(
         extra_headers=extra,
         signer=dkim_signer(settings),
         message_id_label=message_id_label,
+        return_path=_return_path(settings, campaign_id) if message_id_label is None else None,
     )
+
+
+def _return_path(settings: Settings, campaign_id: int) -> Callable[[int], str] | None:
+    """Each recipient's signed VERP envelope sender (publisher.verp), or None when VERP is off."""
+    verp = verp_of(settings)
+    return None if verp is None else partial(verp.address, campaign_id)

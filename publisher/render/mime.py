@@ -101,8 +101,10 @@ class MessageTemplate:
         unsubscribe_mailto: str | None = None,
         signer: Callable[[bytes], bytes] | None = None,
         message_id_label: str | None = None,
+        return_path: Callable[[int], str] | None = None,
     ) -> None:
         self.campaign_id = campaign_id
+        self.return_path = return_path  # recipient id -> envelope sender (VERP); None: the From address
         # Message-IDs read <publisher.LABEL.rRECIPIENT@domain>; LABEL is c<campaign id> unless given (a test).
         self.message_id_label = check_header_value("Message-ID label", message_id_label or f"c{campaign_id}")
         self.base_url = check_header_value("base URL", base_url)
@@ -179,7 +181,7 @@ class MessageTemplate:
         """The finished Email for one recipient: envelope, deterministic Message-ID and the built bytes."""
         return Email(
             message_id=self.message_id(recipient.id),
-            sender=self.envelope_from,
+            sender=self.return_path(recipient.id) if self.return_path else self.envelope_from,
             recipient=recipient.email,
             raw=self.build(recipient),
         )

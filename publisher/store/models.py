@@ -98,6 +98,8 @@ class Campaign(Base):
     # it, and when a worker last recorded progress (the sweeper re-dispatches a campaign that stalled).
     pause_reason: Mapped[str | None] = mapped_column(Text)
     failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The last bounce_events id a sender-side alarm counted (publisher.bounces.alarms).
+    sender_alarm_mark: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress_at: Mapped[datetime | None] = mapped_column()
     # Scheduled sends (issue 7): state "scheduled" until the sweeper starts the campaign at this time (UTC).
     scheduled_at: Mapped[datetime | None] = mapped_column()
@@ -178,12 +180,20 @@ class BounceEvent(Base):
         # The same report ingested twice (an mbox read again, a webhook retried) counts once.
         UniqueConstraint("report_id", "email", name="uq_bounce_report_recipient"),
         Index("ix_bounce_events_email_received", "email", "received_at"),
+        Index("ix_bounce_events_campaign_kind", "campaign_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
-    kind: Mapped[str] = mapped_column(String(20))  # hard|soft|complaint
+    # What it did: hard (suppressed), soft (counted), sender (the sender's problem), complaint.
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20), default="undefined", server_default="undefined")
+    hard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str | None] = mapped_column(String(20), nullable=True)  # RFC 3463 code, e.g. 5.1.1
+    reply_code: Mapped[str | None] = mapped_column(String(3), nullable=True)  # SMTP, e.g. 550
+    remote_mta: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    domain: Mapped[str] = mapped_column(String(255), default="", server_default="")  # the receiving domain
+    format: Mapped[str] = mapped_column(String(20), default="", server_default="")  # rfc3464, arf, qmail, ses, ...
     diagnostic: Mapped[str | None] = mapped_column(Text, nullable=True)
     campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     subscriber_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

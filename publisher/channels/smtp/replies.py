@@ -42,7 +42,8 @@ def refused_recipient(code: int, text: bytes | str, recipient: str) -> Transient
     """A refused RCPT: for good (the address gets suppressed) or for now."""
     error = classify(code, text, f"recipient {recipient}")
     if isinstance(error, PermanentError):
-        return RecipientRejected(str(error), recipient=recipient)
+        reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        return RecipientRejected(str(error), recipient=recipient, code=code, reply=reply)
     return error
 
 

@@ -8,6 +8,7 @@ from publisher.web.routes import (
     api_publication,
     archive,
     auth,
+    bounce_webhooks,
     consent,
     editor_accounts,
     editor_articles,
@@ -29,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     editor_templates.router,
     api_publication.router,
     consent.router,  # public consent pages and endpoints (issue 5)
+    bounce_webhooks.router,  # bounce reports from MTAs and providers (issues 5, 13)
     auth.router,
     editor_people.router,
     editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)

@@ -1,4 +1,4 @@
-"""Public consent endpoints: signup (page and JSON), confirmation, unsubscribe, preferences, bounce webhook.
+"""Public consent endpoints: signup (page and JSON), confirmation, unsubscribe, preferences.
 
 No login and no session CSRF token here: these are reached from emails by people who have no session.
 The signed token in the URL is the protection instead: a forged cross-site POST would need the token,
@@ -9,8 +9,6 @@ one-click unsubscribe sends (`List-Unsubscribe=One-Click`), answered at once wit
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import threading
 import time
@@ -19,16 +17,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from publisher import bounces, consent
-from publisher.config import Settings
+from publisher import consent
 from publisher.errors import PublisherError
 from publisher.preferences import Preferences
 from publisher.runtime import Services
-from publisher.store import Store
 from publisher.web import limits
 from publisher.web.deps import get_services, get_settings, get_store, last_publication_name, page
 from publisher.web.reader_lists import reader_lists
@@ -309,89 +305,3 @@ def _preferences(request: Request, prefs: Preferences, token: str, *, saved: boo
     labels = {choice.list_id: lists.label(choice.name) for choice in prefs.lists}
     context = {"prefs": prefs, "labels": labels, "token": token, "saved": saved}
     return page(request, "consent/preferences.html.j2", context)
-
-
-# --- bounce webhook -----------------------------------------------------------------------------------
-
-
-def _authorized(request: Request, settings: Settings) -> bool:
-    secret = settings.bounce_webhook_secret.get_secret_value() if settings.bounce_webhook_secret else ""
-    given = request.headers.get("authorization", "")  # latin-1 decoded: any byte may be in it
-    scheme, _, value = given.partition(" ")
-    return (
-        bool(secret)
-        and scheme.lower() == "bearer"
-        and hmac.compare_digest(value.strip().encode("utf-8", "replace"), secret.encode("utf-8"))
-    )
-
-
-@router.post("/webhooks/bounces", max_body_size=limits.BOUNCE)
-async def bounce_webhook(request: Request) -> Response:
-    """Bounces pushed by an MTA or provider: a raw DSN / ARF message, or JSON {email, kind, status, ...}.
-
-    Needs `Authorization: Bearer $PUBLISHER_BOUNCE_WEBHOOK_SECRET`; without that setting the endpoint is off.
-    """
-    settings, store = get_settings(request), get_store(request)
-    if settings.bounce_webhook_secret is None:
-        return JSONResponse({"error": "the bounce webhook is not enabled"}, status_code=404)
-    if not _authorized(request, settings):
-        return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
-    body = await request.body()  # at most limits.BOUNCE: a larger body is a 413 while it streams in
-    source = f"webhook:{_client(request)}"
-    if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
-        try:
-            reports = _json_reports(body)
-        except ValueError as exc:
-            return JSONResponse({"error": f"bad bounce JSON: {exc}"}, status_code=422)
-        outcomes = await _in_thread(_record_all, store, settings, reports, source)
-    else:
-        outcomes = await _in_thread(bounces.ingest_message, store, settings, body, source=source)
-    ignored = [o.why for o in outcomes if o == "ignored"]
-    return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes, "ignored": ignored})
-
-
-_JSON_FIELDS = {"email": True, "kind": True, "status": False, "diagnostic": False, "message_id": False}
-
-
-def _json_reports(body: bytes) -> list[bounces.BounceReport]:
-    """The webhook's JSON, one object or a list; ValueError names the field that is missing or of the wrong type."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        raise ValueError("not valid JSON") from None
-    where = limits.lone_surrogate_at(data)
-    if where is not None:
-        raise ValueError(f"{'.'.join(map(str, where)) or 'the body'} holds a lone surrogate, which is not text")
-    items = data if isinstance(data, list) else [data]
-    out = []
-    for number, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ValueError(f"each bounce must be an object; item {number} is not")
-        for name, required in _JSON_FIELDS.items():
-            value = item.get(name)
-            if (required and value is None) or (value is not None and not isinstance(value, str)):
-                raise ValueError(f"{name!r} must be a string" + (" and is required" if required else " or null"))
-        if item.get("id") is not None and not isinstance(item["id"], str | int):
-            raise ValueError("'id' must be a string or a number")
-        kind = item["kind"]
-        if kind not in bounces.KINDS:
-            raise ValueError(f"kind must be one of {', '.join(bounces.KINDS)}, not {kind[:40]!r}")
-        out.append(
-            bounces.BounceReport(
-                email=item["email"],
-                kind=kind,
-                status=item.get("status"),
-                diagnostic=item.get("diagnostic"),
-                message_id=item.get("message_id"),
-                report_id=str(item["id"]) if item.get("id") is not None else None,
-            )
-        )
-    return out
-
-
-def _record_all(
-    store: Store, settings: Settings, reports: list[bounces.BounceReport], source: str
-) -> list[bounces.Outcome]:
-    """JSON from the provider, authenticated by the secret: a bare address is believed, a message_id checked."""
-    with store.session() as session:
-        return [bounces.record(session, settings, r, source=source, trusted=True) for r in reports]

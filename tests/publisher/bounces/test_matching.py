@@ -163,7 +163,7 @@ def test_trusted_json_may_name_a_bare_address_but_a_message_id_is_checked(
     store: Store, settings: Settings, message_id: str | None
 ):
     [reader] = subscribe(store, "readers", 1)
-    report = bounces.BounceReport(reader, "hard", "5.1.1", message_id=message_id, report_id="esp-1")
+    report = bounces.BounceReport(reader, "userunknown", True, "5.1.1", message_id=message_id, report_id="esp-1")
     with store.session() as session:
         outcome = bounces.record(session, settings, report, source="webhook", trusted=True)
     assert outcome == ("suppressed" if message_id is None else "ignored")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from publisher import bounces
 from publisher.config import Settings
+from publisher.errors import PublisherError
 from publisher.store import Store
 from publisher.store.models import BounceEvent, Subscriber, Subscription, Suppression
 from publisher.suppression import is_suppressed
@@ -44,17 +45,19 @@ def test_parse_reads_recipient_status_and_original_send():
 
 
 @pytest.mark.parametrize(
-    ("status", "action", "kind"),
+    ("status", "action", "reason", "hard"),
     [
-        ("5.1.1", "failed", "hard"),
-        ("4.2.2", "failed", "soft"),
-        ("5.2.2", "failed", "soft"),
-        ("4.4.1", "delayed", None),
-        ("2.0.0", "delivered", None),
+        ("5.1.1", "failed", "userunknown", True),
+        ("4.2.2", "failed", "mailboxfull", False),
+        ("5.2.2", "failed", "mailboxfull", False),
+        ("4.4.1", "delayed", None, None),
+        ("2.0.0", "delivered", None, None),
     ],
 )
-def test_classification(status: str, action: str, kind: str | None):
-    assert bounces.classify(status, action) == kind
+def test_classification(status: str, action: str, reason: str | None, hard: bool | None):
+    verdict = bounces.classify(status, action=action)
+
+    assert (verdict.reason, verdict.hard) == (reason, hard) if reason else verdict is None
 
 
 def test_hard_bounce_suppresses_at_once(store: Store, settings: Settings, reader):
@@ -178,9 +181,9 @@ def test_maildir_and_mbox_are_ingested_once(store: Store, settings: Settings, tm
 
 
 def test_a_path_that_is_no_mailbox_is_refused(store: Store, settings: Settings, tmp_path: Path):
-    with pytest.raises(bounces.PublisherError, match="must be a Maildir"):
+    with pytest.raises(PublisherError, match="must be a Maildir"):
         bounces.ingest_mailbox(store, settings, tmp_path)
-    with pytest.raises(bounces.PublisherError, match="no such Maildir or mbox"):
+    with pytest.raises(PublisherError, match="no such Maildir or mbox"):
         bounces.ingest_mailbox(store, settings, tmp_path / "missing")
 
 

