@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.states",
             "publisher.clock",
             "publisher.addresses",
+            "publisher.verp",
             "publisher.shipped",
         ],
     ),

@@ -5,7 +5,7 @@ every reader at that provider, and none of them is the reader's fault. Those bou
 count against the campaign, and once they reach PUBLISHER_SENDER_BOUNCE_PAUSE_COUNT (50), or
 PUBLISHER_SENDER_BOUNCE_PAUSE_RATE (2%) of the mails it sent with at least PUBLISHER_SENDER_BOUNCE_PAUSE_MIN
 (5) of them, an active campaign pauses with the reason, so the editor fixes the sender before burning the
-list. Resuming it starts the count again from there (campaigns.sender_alarm_mark).
+list. Resuming it starts the count again from there (campaigns.sender_alarm_mark, set by campaigns.resume).
 """
 
 from __future__ import annotations
@@ -87,12 +87,11 @@ def check_campaign(session: Session, settings: Settings, campaign_id: int) -> st
     alarm = alarm_of(session, campaign_id, row.sender_alarm_mark)
     if alarm is None or not passes_threshold(settings, alarm):
         return None
-    mark = session.scalar(select(func.max(BounceEvent.id)).where(BounceEvent.campaign_id == campaign_id)) or 0
     reason = alarm.describe()
     session.execute(
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.state.in_(ACTIVE_CAMPAIGNS))
-        .values(state=CampaignState.PAUSED, pause_reason=reason, sender_alarm_mark=mark),
+        .values(state=CampaignState.PAUSED, pause_reason=reason),
         execution_options={"synchronize_session": False},
     )
     return reason

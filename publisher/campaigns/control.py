@@ -6,7 +6,7 @@ most one chunk per worker is in flight when they land, and it finishes and is re
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from publisher.campaigns.dispatch import dispatch_campaign
 from publisher.config import Settings
@@ -14,7 +14,7 @@ from publisher.dispatcher import Dispatcher
 from publisher.errors import PublisherError
 from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store import Store
-from publisher.store.models import OutboxRow, utcnow
+from publisher.store.models import BounceEvent, OutboxRow, utcnow
 from publisher.store.progress import finish_if_done, load_campaign, rows_changed
 
 _CANCELLABLE = (CampaignState.SCHEDULED, *ACTIVE_CAMPAIGNS, CampaignState.PAUSED)
@@ -44,6 +44,8 @@ def resume(store: Store, settings: Settings, dispatcher: Dispatcher, campaign_id
         campaign.state = CampaignState.SENDING
         campaign.pause_reason = None
         campaign.failure_streak = 0
+        # Sender-side bounces that came in before the editor fixed the sender no longer count (bounces/alarms.py).
+        campaign.sender_alarm_mark = session.scalar(select(func.max(BounceEvent.id))) or 0
         session.flush()
         finish_if_done(session, campaign_id)  # nothing left to send: done, not sending
     # Dispatched once that is committed, so a worker never claims from a campaign still marked paused.

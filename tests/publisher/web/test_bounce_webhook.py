@@ -84,3 +84,29 @@ def test_webhook_ignores_a_report_for_a_send_that_never_happened(http: httpx.Cli
     assert "'any' is not ours" in raw.json()["ignored"][0]
     assert json_.json() == {"recorded": 1, "outcomes": ["ignored"], "ignored": ["campaign 999 does not exist"]}
     assert suppressed(store) == {}
+
+
+def test_json_reasons_decide_and_a_providers_hard_blocked_suppresses_nobody(http: httpx.Client, store: Store):
+    people = subscribe(store, "readers", 3)
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    blocked = "550 5.7.1 Service unavailable; Client host [203.0.113.9] blocked using zen.spamhaus.org"
+
+    answer = http.post(
+        "/webhooks/bounces",
+        json=[
+            {"email": people[0], "kind": "hard", "status": "5.7.1", "diagnostic": blocked, "id": "e1"},
+            {"email": people[1], "reason": "hostunknown", "id": "e2"},
+            {"email": people[2], "reason": "vacation", "id": "e3"},
+        ],
+        headers=auth,
+    )
+
+    assert answer.status_code == 422 and "vacation report is not a bounce" in answer.json()["error"]
+    answer = http.post("/webhooks/bounces", json=[
+        {"email": people[0], "kind": "hard", "status": "5.7.1", "diagnostic": blocked, "id": "e1"},
+        {"email": people[1], "reason": "hostunknown", "id": "e2"},
+    ], headers=auth)
+    assert answer.json()["outcomes"] == ["sender-side", "suppressed"]
+    assert suppressed(store) == {people[1]: "hard_bounce"}
+    unknown = http.post("/webhooks/bounces", json={"email": people[2], "reason": "angry"}, headers=auth)
+    assert unknown.status_code == 422 and "reason must be one of" in unknown.json()["error"]
