@@ -82,8 +82,8 @@ class ImapServer:
     def flags(self, folder: str = "INBOX") -> list[set[str]]:
         """The flags of every message in a folder, in order."""
         with self.client() as conn:
-            typ, _ = conn.select(folder, readonly=True)
-            if typ != "OK":
+            typ, count = conn.select(f'"{folder}"', readonly=True)
+            if typ != "OK" or count[0] in (b"0", None):
                 return []
             typ, data = conn.fetch("1:*", "(FLAGS)")
             out = []
