@@ -112,7 +112,12 @@ class BounceHandler:
         loop = asyncio.get_running_loop()
         try:
             received = await loop.run_in_executor(
-                self._executor, self.ingest, raw, peer, str(envelope.mail_from or ""), list(envelope.rcpt_tos)
+                self._executor,
+                self.ingest,
+                raw,
+                peer,
+                str(envelope.mail_from or "").strip("<>"),
+                list(envelope.rcpt_tos),
             )
         except Exception as exc:  # whatever broke, the sender keeps the message and retries
             where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
