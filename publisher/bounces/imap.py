@@ -31,6 +31,7 @@ from publisher.errors import PublisherError
 from publisher.store import Store
 
 _SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
+_SIZES_PER_FETCH = 500
 
 
 class ImapFailed(PublisherError):
@@ -190,13 +191,14 @@ def _ok(answer: tuple[str, Sequence[Any]], what: str, server: str) -> Sequence[A
 
 
 def _sizes(conn: imaplib.IMAP4, uids: list[bytes], server: str) -> dict[bytes, int]:
-    data = _ok(conn.uid("FETCH", b",".join(uids).decode(), "(RFC822.SIZE)"), "FETCH RFC822.SIZE", server)
     sizes = {}
-    for line in data:
-        found = _SIZE.search(line if isinstance(line, bytes) else b"")
-        if found:
-            uid, size = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
-            sizes[uid] = int(size)
+    for start in range(0, len(uids), _SIZES_PER_FETCH):  # a command line of bounded length, however many
+        chunk = b",".join(uids[start : start + _SIZES_PER_FETCH]).decode()
+        for line in _ok(conn.uid("FETCH", chunk, "(RFC822.SIZE)"), "FETCH RFC822.SIZE", server):
+            found = _SIZE.search(line if isinstance(line, bytes) else b"")
+            if found:
+                uid, size = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
+                sizes[uid] = int(size)
     return sizes
 
 

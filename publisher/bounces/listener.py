@@ -163,6 +163,10 @@ class Listener:
         on_message: Callable[[Received], None] | None = None,
     ) -> None:
         self.host, self.port = parse_listen(listen or settings.bounce_listen)
+        # aiosmtpd logs every DATA line at DEBUG ("mail.log"): a report's content must never reach the logs.
+        smtp_log = logging.getLogger("mail.log")
+        if smtp_log.getEffectiveLevel() < logging.INFO:
+            smtp_log.setLevel(logging.INFO)
         self.handler = BounceHandler(store, settings, on_message)
         self.controller = Controller(
             self.handler,

@@ -181,6 +181,13 @@ def test_a_message_over_the_size_limit_is_left_unread(
     assert len(imap.flags("INBOX")) == 1
 
 
+def test_a_folder_that_does_not_exist_is_a_clear_error(store: Store, monkeypatch: pytest.MonkeyPatch, imap: ImapServer):
+    settings = configure(monkeypatch, imap, url=imap.url("Nowhere"))
+
+    with pytest.raises(ImapFailed, match=f"IMAP server 127.0.0.1:{imap.port}: opening the folder 'Nowhere' failed"):
+        poll_once(store, settings)
+
+
 def test_a_wrong_password_is_a_clear_error_naming_the_server_never_the_password(
     store: Store, monkeypatch: pytest.MonkeyPatch, imap: ImapServer
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Iterator
 
@@ -210,3 +211,18 @@ def test_a_bad_listen_address_is_a_clear_error(value: str):
 def test_a_port_in_use_is_a_clear_error(store: Store, settings: Settings, listener: Listener):
     with pytest.raises(PublisherError, match=f"cannot listen on 127.0.0.1:{listener.port}"):
         Listener(store, settings, listen=f"127.0.0.1:{listener.port}").start()
+
+
+def test_no_log_line_holds_the_report_s_content_even_at_debug_level(
+    store: Store, settings: Settings, send, caplog: pytest.LogCaptureFixture
+):
+    address, message_id, verp = send
+    caplog.set_level(logging.DEBUG)
+    listener = Listener(store, settings, listen=f"127.0.0.1:{free_port()}").start()
+    try:
+        deliver(listener, [verp], postfix_dsn(address, "5.1.1", HARD, original_message_id=message_id))
+    finally:
+        listener.stop()
+
+    assert "suppressed" in caplog.text  # the listener did log the message
+    assert "User unknown" not in caplog.text and "Netanyahu" not in caplog.text
