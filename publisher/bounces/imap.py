@@ -240,6 +240,9 @@ def poll_once(store: Store, settings: Settings, *, ca_file: Path | None = None, 
     if settings.bounce_imap_password is None:
         raise ImapFailed("PUBLISHER_BOUNCE_IMAP_PASSWORD is not set")
     server, done = mailbox.server, settings.bounce_imap_done_folder or None
+    if done is not None and done.casefold() == mailbox.folder.casefold():
+        # moved into itself, a message would come back unseen under a new UID and be read at every poll
+        raise ImapFailed(f"PUBLISHER_BOUNCE_IMAP_DONE_FOLDER must differ from the polled folder {mailbox.folder!r}")
     conn = connect(
         mailbox,
         settings.bounce_imap_password.get_secret_value(),

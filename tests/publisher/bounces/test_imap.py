@@ -188,6 +188,15 @@ def test_a_folder_that_does_not_exist_is_a_clear_error(store: Store, monkeypatch
         poll_once(store, settings)
 
 
+def test_a_done_folder_that_is_the_polled_folder_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PUBLISHER_BOUNCE_IMAP_URL", "imaps://bounces@mail.example.org/INBOX")
+    monkeypatch.setenv("PUBLISHER_BOUNCE_IMAP_PASSWORD", "secret-77aa")
+    monkeypatch.setenv("PUBLISHER_BOUNCE_IMAP_DONE_FOLDER", "inbox")
+
+    with pytest.raises(ImapFailed, match="must differ from the polled folder 'INBOX'"):
+        poll_once(store, Settings())
+
+
 def test_a_wrong_password_is_a_clear_error_naming_the_server_never_the_password(
     store: Store, monkeypatch: pytest.MonkeyPatch, imap: ImapServer
 ):
