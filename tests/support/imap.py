@@ -115,8 +115,8 @@ def _mail_owner() -> tuple[int, int, str]:
 
 def _config(directory: Path, port: int, starttls_port: int, cert: Path, key: Path, extra: str) -> str:
     uid, gid, name = _mail_owner()
-    # Unprivileged, Dovecot runs its internal and login processes as the current user; as root, its own
-    # (Debian's dovecot and dovenull accounts).
+    # Unprivileged, Dovecot runs its internal and login processes as the current user (and cannot chroot
+    # the login process: no chroot either way); as root, as its own (Debian's dovecot and dovenull).
     users = "" if os.getuid() == 0 else f"default_internal_user = {name}\ndefault_login_user = {name}\n"
     return f"""
 base_dir = {directory}/run
@@ -146,6 +146,7 @@ namespace inbox {{
   separator = /
 }}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     address = 127.0.0.1
     port = {starttls_port}
