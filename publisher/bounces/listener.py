@@ -47,6 +47,7 @@ class Received:
     recipients: int
     outcomes: Counter[str]
     not_reports: int
+    paused: tuple[str, ...] = ()  # why campaigns were paused by what this message said (sender-side alarms)
 
     def line(self) -> str:
         """One line for the console: never the message's content."""
@@ -138,6 +139,7 @@ class BounceHandler:
         verp = list(dict.fromkeys(r for r in rcpts if self.acceptor.is_verp(r)))
         outcomes: Counter[str] = Counter()
         not_reports = 0
+        paused: list[str] = []
         # The rest without an envelope address: the report's own headers (Delivered-To, To) may still name
         # a return path, and for a mailto unsubscribe the address does not matter.
         targets: list[str | None] = [*verp, *([None] if len(verp) < len(rcpts) else [])]
@@ -145,7 +147,8 @@ class BounceHandler:
             found = ingest_raw(self.store, self.settings, raw, source=source, envelope_to=envelope_to)
             outcomes.update(str(o) for o in found)
             not_reports += not found
-        return Received(peer, mail_from, len(rcpts), outcomes, not_reports)
+            paused += [o.paused for o in found if o.paused]
+        return Received(peer, mail_from, len(rcpts), outcomes, not_reports, tuple(paused))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)

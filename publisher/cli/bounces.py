@@ -53,6 +53,8 @@ def bounces_serve(
 
     def told(received: Received) -> None:
         out.print(_styled(received.line()), markup=True)
+        for paused in received.paused:
+            out.print(f"  [bold yellow]campaign paused:[/] {escape(paused)}", markup=True)
 
     listener = Listener(s.store, s.settings, listen=listen, on_message=told)
     local, domain = s.settings.verp_local_part, s.settings.return_path_domain

@@ -13,7 +13,7 @@ from publisher.bounces.listener import Listener, Received, parse_listen
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.store import Store
-from publisher.store.models import BounceEvent, Subscriber
+from publisher.store.models import BounceEvent, Campaign, OutboxRow, Subscriber
 from publisher.suppression import is_suppressed
 from publisher.verp import verp_of
 from tests.support.dsn import postfix_dsn
@@ -226,3 +226,27 @@ def test_no_log_line_holds_the_report_s_content_even_at_debug_level(
 
     assert "suppressed" in caplog.text  # the listener did log the message
     assert "User unknown" not in caplog.text and "Netanyahu" not in caplog.text
+
+
+def test_blocked_bounces_by_smtp_pause_their_campaign_and_say_why(
+    listener: Listener, store: Store, settings: Settings, received: list[Received]
+):
+    addresses = subscribe(store, "many", 100, domain="gmail.com")
+    with store.session() as session:
+        ids = list(session.scalars(select(Subscriber.id).where(Subscriber.email.in_(addresses))))
+        campaign = Campaign(kind="email", state="sending", subject="Digest")
+        session.add(campaign)
+        session.flush()
+        session.add_all(OutboxRow(campaign_id=campaign.id, recipient_id=i, channel="smtp", state="sent") for i in ids)
+        campaign_id = campaign.id
+    verp = verp_of(settings)
+
+    for n, (address, subscriber_id) in enumerate(zip(addresses[:5], ids[:5], strict=True)):
+        raw = postfix_dsn(address, "5.7.1", BLOCKED, original_message_id="<lost@mx>", report_id=f"<b{n}@mx>")
+        deliver(listener, [verp.address(campaign_id, subscriber_id)], raw)
+
+    with store.session() as session:
+        assert session.scalar(select(Campaign.state).where(Campaign.id == campaign_id)) == "paused"
+        assert not any(is_suppressed(session, a) for a in addresses)
+    assert [bool(r.paused) for r in received] == [False] * 4 + [True]
+    assert "gmail.com" in received[-1].paused[0]
