@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     bounce_imap_url: str | None = None  # imaps://user@host:993/INBOX polled by `publisher bounces poll`
     bounce_imap_password: SecretStr | None = None
     bounce_imap_done_folder: str | None = None  # processed mail moves here; unset: marked seen and flagged
+    # Receiving bounces (intake): the largest message the listener or IMAP polling takes (the webhook's 10 MiB),
+    # and a PEM bundle of CAs trusted for the IMAP server instead of the system's (a self-signed server).
+    bounce_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    bounce_imap_ca_file: Path | None = None
 
     @field_validator("unsubscribe_mailto")
     @classmethod

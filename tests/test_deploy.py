@@ -96,3 +96,12 @@ def test_the_ci_script_parses_and_runs_make_test():
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
     lines = script.read_text().splitlines()
     assert "set -euo pipefail" in lines and lines[-1] == "make test"
+
+
+def test_the_bounce_unit_runs_the_listener_where_the_settings_say():
+    unit = (ROOT / "deploy" / "systemd" / "publisher-bounces.service").read_text()
+    example = (ROOT / "deploy" / "publisher.env.example").read_text()
+
+    assert "ExecStart=/opt/publisher/bin/publisher bounces serve" in unit
+    assert "KillSignal=SIGTERM" in unit and "EnvironmentFile=/etc/publisher/publisher.env" in unit
+    assert re.search(r"^PUBLISHER_BOUNCE_LISTEN=127\.0\.0\.1:\d+$", example, re.M)

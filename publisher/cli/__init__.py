@@ -3,6 +3,7 @@
 - articles.py     `import`, `article show|list`
 - send.py         `send`, `share`, `status`, `campaign pause|resume|cancel|reschedule`
 - subscribers.py  `subscribers ...` (lists, CSV, consent, privacy, suppression, bounces)
+- bounces.py      `bounces serve|poll|read` (the inbound SMTP listener, IMAP polling, a mailbox file)
 - users.py        `users ...` (editor accounts, API tokens)
 - media.py        `media add` (images into the media store)
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
@@ -16,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli import articles, doctor, media, ops, send, subscribers, users
+from publisher.cli import articles, bounces, doctor, media, ops, send, subscribers, users
 from publisher.cli.common import Commands, ProcessServices
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.add_typer(ops.top)
 app.add_typer(doctor.top)
 app.add_typer(articles.article_app, name="article")
 app.add_typer(subscribers.subscribers_app, name="subscribers")
+app.add_typer(bounces.bounces_app, name="bounces")
 app.add_typer(ops.db_app, name="db")
 app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
