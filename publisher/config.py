@@ -95,6 +95,17 @@ class Settings(BaseSettings):
     bounce_imap_url: str | None = None  # imaps://user@host:993/INBOX polled by `publisher bounces poll`
     bounce_imap_password: SecretStr | None = None
     bounce_imap_done_folder: str | None = None  # processed mail moves here; unset: marked seen and flagged
+    # Provider event webhooks (publisher/bounces/providers): each endpoint is off (404) until configured.
+    ses_topic_arns: str = ""  # comma-separated SNS topic ARNs whose SES notifications POST /webhooks/bounces/ses takes
+    sendgrid_webhook_public_key: str | None = None  # the Signed Event Webhook's verification key (base64 DER or PEM)
+    mailgun_webhook_signing_key: SecretStr | None = None  # Mailgun's HTTP webhook signing key
+    postmark_webhook_user: str | None = None  # HTTP Basic credentials put in the Postmark webhook's URL
+    postmark_webhook_password: SecretStr | None = None
+    provider_webhook_max_age: int = Field(default=900, ge=30, le=86400)  # seconds; older signed posts are replays
+
+    @property
+    def ses_topic_arn_list(self) -> list[str]:
+        return [n.strip() for n in self.ses_topic_arns.split(",") if n.strip()]
 
     @field_validator("unsubscribe_mailto")
     @classmethod
