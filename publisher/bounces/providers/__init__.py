@@ -16,6 +16,6 @@ authenticated them, so a bare address is believed when no Message-ID or VERP add
 """
 
 from publisher.bounces.providers import mailgun, postmark, sendgrid, ses, sns
-from publisher.bounces.providers.common import Refused
+from publisher.bounces.providers.common import Refused, settled
 
-__all__ = ["Refused", "mailgun", "postmark", "sendgrid", "ses", "sns"]
+__all__ = ["Refused", "settled", "mailgun", "postmark", "sendgrid", "ses", "sns"]

@@ -7,6 +7,7 @@ reader never raises on input except with Refused.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -16,6 +17,8 @@ from typing import Any
 from publisher.bounces.apply import MESSAGE_ID
 from publisher.bounces.reasons import classify, effect_of, reply_code_of, status_of
 from publisher.bounces.report import BounceReport, Found, verdict_report
+from publisher.config import Settings
+from publisher.verp import verp_of
 
 _MESSAGE_ID_IN_TEXT = re.compile(r"^Message-ID:\s*(<?publisher\.c\d{1,10}\.r\d{1,10}@[^>\s]+>?)", re.I | re.M)
 
@@ -131,3 +134,16 @@ def report(
     return verdict_report(
         found, format=format, message_id=message_id, report_id=report_id, sent_to=text(sent_to, 320)
     )
+
+
+def settled(reports: list[BounceReport], settings: Settings) -> list[BounceReport]:
+    """The reports with an envelope sender kept only when it is one of our VERP return paths (a forged one
+    too, so that it is ignored): the From address as envelope sender says nothing about the send, and an
+    authenticated report without a Message-ID is then believed by its address."""
+    verp = verp_of(settings)
+    out = []
+    for found in reports:
+        if found.sent_to is not None and (verp is None or verp.parse(found.sent_to) is None):
+            found = dataclasses.replace(found, sent_to=None)
+        out.append(found)
+    return out

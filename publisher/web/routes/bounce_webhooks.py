@@ -144,6 +144,13 @@ def _record_all(
 # --- provider event webhooks (publisher.bounces.providers): each off (404) until its setting is given ---
 
 
+def _record_verified(
+    store: Store, settings: Settings, reports: list[bounces.BounceReport], source: str
+) -> list[bounces.Outcome]:
+    """Reports a provider authenticated: matched by Message-ID or VERP address when given, else by address."""
+    return _record_all(store, settings, providers.settled(reports, settings), source)
+
+
 def _answer(outcomes: list[bounces.Outcome], **extra: Any) -> JSONResponse:
     ignored = [o.why for o in outcomes if o == "ignored"]
     return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes, "ignored": ignored, **extra})
@@ -166,7 +173,7 @@ async def ses_webhook(request: Request) -> Response:
         received = await _in_thread(providers.ses.receive, body, settings, fetch)
     except providers.Refused as exc:
         return _refused(exc, "SES", request)
-    outcomes = await _in_thread(_record_all, store, settings, received.reports, f"ses:{_client(request)}")
+    outcomes = await _in_thread(_record_verified, store, settings, received.reports, f"ses:{_client(request)}")
     return _answer(outcomes, type=received.type, confirmed=received.confirmed)
 
 
@@ -183,7 +190,7 @@ async def sendgrid_webhook(request: Request) -> Response:
         reports = providers.sendgrid.receive(body, signature, timestamp, settings)
     except providers.Refused as exc:
         return _refused(exc, "SendGrid", request)
-    return _answer(await _in_thread(_record_all, store, settings, reports, f"sendgrid:{_client(request)}"))
+    return _answer(await _in_thread(_record_verified, store, settings, reports, f"sendgrid:{_client(request)}"))
 
 
 @router.post("/webhooks/bounces/mailgun", max_body_size=limits.BOUNCE)
@@ -197,7 +204,7 @@ async def mailgun_webhook(request: Request) -> Response:
         reports, token, signed_at = providers.mailgun.receive(body, settings)
     except providers.Refused as exc:
         return _refused(exc, "Mailgun", request)
-    outcomes = await _in_thread(_record_all, store, settings, reports, f"mailgun:{_client(request)}")
+    outcomes = await _in_thread(_record_verified, store, settings, reports, f"mailgun:{_client(request)}")
     # Remembered once taken: a post that failed above is Mailgun's to retry with the same token.
     providers.mailgun.TOKENS.remember(token, signed_at, settings.provider_webhook_max_age)
     return _answer(outcomes)
@@ -217,4 +224,4 @@ async def postmark_webhook(request: Request) -> Response:
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Basic realm="bounces"'
         return response
-    return _answer(await _in_thread(_record_all, store, settings, reports, f"postmark:{_client(request)}"))
+    return _answer(await _in_thread(_record_verified, store, settings, reports, f"postmark:{_client(request)}"))

@@ -131,6 +131,28 @@ def test_ses_bounce_is_found_by_its_verp_envelope_sender_without_headers(
         assert session.scalar(select(BounceEvent.campaign_id)) is not None
 
 
+def test_ses_bounce_without_headers_or_verp_is_believed_by_its_authenticated_address(
+    http: httpx.Client, store: Store, signer: keys.SnsSigner
+):
+    [reader] = subscribe(store, "readers", 1)
+    message = keys.sns_notification(keys.ses_bounce(reader, source="news@example.org"))
+
+    answer = post_sns(http, signer.sign(message))
+
+    assert answer.json()["outcomes"] == ["suppressed"] and suppressed(store) == {reader: "hard_bounce"}
+
+
+def test_ses_bounce_to_a_forged_verp_address_is_ignored(http: httpx.Client, store: Store, signer: keys.SnsSigner):
+    [reader] = subscribe(store, "readers", 1)
+    forged = verp_address(sent_to(store, reader)).replace(".r", ".r9", 1)
+    message = keys.sns_notification(keys.ses_bounce(reader, source=forged))
+
+    answer = post_sns(http, signer.sign(message))
+
+    assert answer.json()["outcomes"] == ["ignored"] and "wrong signature" in answer.json()["ignored"][0]
+    assert suppressed(store) == {}
+
+
 def test_blocked_ses_bounce_suppresses_nobody(http: httpx.Client, store: Store, signer: keys.SnsSigner):
     [reader] = subscribe(store, "readers", 1)
     words = "smtp; 550 5.7.1 Service unavailable; client host [54.240.1.1] blocked using zen.spamhaus.org"
