@@ -1,12 +1,15 @@
 """Hostile payloads: every provider reader takes any JSON without an exception (other than a refusal)."""
 
 import json
+import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.bounces.providers import mailgun, postmark, sendgrid, ses
 from publisher.bounces.providers.common import Refused, text
+from publisher.config import Settings
 from tests.publisher.bounces.providers import keys
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40)
@@ -62,6 +65,24 @@ def test_lone_surrogates_and_nuls_never_reach_the_database():
 
 
 def _mailgun_settings():
-    from publisher.config import Settings
-
     return Settings(mailgun_webhook_signing_key="k")
+
+
+@settings(max_examples=100, deadline=None)
+@given(JSON, st.sampled_from(["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation", "Other"]))
+def test_any_sns_post_is_refused_cleanly_and_nothing_is_fetched(anything: object, kind: str):
+    fetched: list[str] = []
+    message = {"Type": kind, "TopicArn": keys.TOPIC, "Signature": "AAAA", "SignatureVersion": "2",
+               "SigningCertURL": "https://evil.example/x.pem", "Message": anything}
+    for body in (json.dumps(anything).encode(), json.dumps(message).encode()):
+        try:
+            ses.receive(body, Settings(ses_topic_arns=keys.TOPIC), fetched.append)  # type: ignore[arg-type]
+        except Refused as refused:
+            assert refused.status in (400, 401, 403)
+    assert fetched == []
+
+
+def test_a_misconfigured_sendgrid_key_is_named_not_raised():
+    with pytest.raises(Refused, match="is not a public key") as refused:
+        sendgrid.verify(b"[]", "AAAA", str(int(time.time())), Settings(sendgrid_webhook_public_key="x"))
+    assert refused.value.status == 500
