@@ -70,3 +70,20 @@ def test_event_publishing_uses_event_type_and_a_message_id_not_ours_is_dropped()
     [report] = read(notification)
 
     assert report.reason == "userunknown" and report.message_id is None
+
+
+def test_unsubscribe_confirmation_is_acknowledged_without_fetching_its_url(monkeypatch):
+    from publisher.config import Settings
+
+    monkeypatch.setenv("PUBLISHER_SES_TOPIC_ARNS", keys.TOPIC)
+    signer, fetched = keys.sns_signer(), []
+    message = signer.sign({**keys.sns_confirmation(), "Type": "UnsubscribeConfirmation"})
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return signer.pem
+
+    received = ses.receive(json.dumps(message).encode(), Settings(), fetch)
+
+    assert (received.type, received.confirmed, received.reports) == ("UnsubscribeConfirmation", False, [])
+    assert all(url.endswith(".pem") for url in fetched)
