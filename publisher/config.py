@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     # and a PEM bundle of CAs trusted for the IMAP server instead of the system's (a self-signed server).
     bounce_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     bounce_imap_ca_file: Path | None = None
+    # Provider event webhooks (publisher/bounces/providers): each endpoint is off (404) until configured.
+    ses_topic_arns: str = ""  # comma-separated SNS topic ARNs whose SES notifications POST /webhooks/bounces/ses takes
+    sendgrid_webhook_public_key: str | None = None  # the Signed Event Webhook's verification key (base64 DER or PEM)
+    mailgun_webhook_signing_key: SecretStr | None = None  # Mailgun's HTTP webhook signing key
+    postmark_webhook_user: str | None = None  # HTTP Basic credentials put in the Postmark webhook's URL
+    postmark_webhook_password: SecretStr | None = None
+    provider_webhook_max_age: int = Field(default=900, ge=30, le=86400)  # seconds; older signed posts are replays
+
+    @property
+    def ses_topic_arn_list(self) -> list[str]:
+        return [n.strip() for n in self.ses_topic_arns.split(",") if n.strip()]
 
     @field_validator("unsubscribe_mailto")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,11 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from publisher import bounces
+from publisher.bounces import providers
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store
 
+log = logging.getLogger(__name__)
 router = APIRouter(route_class=limits.JsonTextRoute)
 
 
@@ -136,3 +139,89 @@ def _record_all(
     """JSON from the provider, authenticated by the secret: a bare address is believed, a message_id checked."""
     with store.session() as session:
         return [bounces.record(session, settings, r, source=source, trusted=True) for r in reports]
+
+
+# --- provider event webhooks (publisher.bounces.providers): each off (404) until its setting is given ---
+
+
+def _record_verified(
+    store: Store, settings: Settings, reports: list[bounces.BounceReport], source: str
+) -> list[bounces.Outcome]:
+    """Reports a provider authenticated: matched by Message-ID or VERP address when given, else by address."""
+    return _record_all(store, settings, providers.settled(reports, settings), source)
+
+
+def _answer(outcomes: list[bounces.Outcome], **extra: Any) -> JSONResponse:
+    ignored = [o.why for o in outcomes if o == "ignored"]
+    return JSONResponse({"recorded": len(outcomes), "outcomes": outcomes, "ignored": ignored, **extra})
+
+
+def _refused(exc: providers.Refused, provider: str, request: Request) -> JSONResponse:
+    log.warning("%s webhook post from %s refused: %s", provider, _client(request), exc)
+    return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+
+@router.post("/webhooks/bounces/ses", max_body_size=limits.BOUNCE)
+async def ses_webhook(request: Request) -> Response:
+    """Amazon SES notifications through SNS: the SNS signature and PUBLISHER_SES_TOPIC_ARNS checked."""
+    settings, store = get_settings(request), get_store(request)
+    if not settings.ses_topic_arn_list:
+        return JSONResponse({"error": "the SES webhook is not enabled"}, status_code=404)
+    fetch = getattr(request.app.state, "sns_fetch", None) or providers.sns.http_fetch
+    body = await request.body()  # SNS posts text/plain: the JSON is read from the bytes whatever the type
+    try:
+        received = await _in_thread(providers.ses.receive, body, settings, fetch)
+    except providers.Refused as exc:
+        return _refused(exc, "SES", request)
+    outcomes = await _in_thread(_record_verified, store, settings, received.reports, f"ses:{_client(request)}")
+    return _answer(outcomes, type=received.type, confirmed=received.confirmed)
+
+
+@router.post("/webhooks/bounces/sendgrid", max_body_size=limits.BOUNCE)
+async def sendgrid_webhook(request: Request) -> Response:
+    """SendGrid's Signed Event Webhook, verified with PUBLISHER_SENDGRID_WEBHOOK_PUBLIC_KEY."""
+    settings, store = get_settings(request), get_store(request)
+    if not settings.sendgrid_webhook_public_key:
+        return JSONResponse({"error": "the SendGrid webhook is not enabled"}, status_code=404)
+    body = await request.body()
+    signature = request.headers.get(providers.sendgrid.SIGNATURE)
+    timestamp = request.headers.get(providers.sendgrid.TIMESTAMP)
+    try:
+        reports = providers.sendgrid.receive(body, signature, timestamp, settings)
+    except providers.Refused as exc:
+        return _refused(exc, "SendGrid", request)
+    return _answer(await _in_thread(_record_verified, store, settings, reports, f"sendgrid:{_client(request)}"))
+
+
+@router.post("/webhooks/bounces/mailgun", max_body_size=limits.BOUNCE)
+async def mailgun_webhook(request: Request) -> Response:
+    """Mailgun's webhooks, signed with PUBLISHER_MAILGUN_WEBHOOK_SIGNING_KEY; replayed tokens refused."""
+    settings, store = get_settings(request), get_store(request)
+    if settings.mailgun_webhook_signing_key is None:
+        return JSONResponse({"error": "the Mailgun webhook is not enabled"}, status_code=404)
+    body = await request.body()
+    try:
+        reports, token, signed_at = providers.mailgun.receive(body, settings)
+    except providers.Refused as exc:
+        return _refused(exc, "Mailgun", request)
+    outcomes = await _in_thread(_record_verified, store, settings, reports, f"mailgun:{_client(request)}")
+    # Remembered once taken: a post that failed above is Mailgun's to retry with the same token.
+    providers.mailgun.TOKENS.remember(token, signed_at, settings.provider_webhook_max_age)
+    return _answer(outcomes)
+
+
+@router.post("/webhooks/bounces/postmark", max_body_size=limits.BOUNCE)
+async def postmark_webhook(request: Request) -> Response:
+    """Postmark's bounce and spam complaint webhooks, with PUBLISHER_POSTMARK_WEBHOOK_USER/PASSWORD (Basic)."""
+    settings, store = get_settings(request), get_store(request)
+    if not settings.postmark_webhook_user or settings.postmark_webhook_password is None:
+        return JSONResponse({"error": "the Postmark webhook is not enabled"}, status_code=404)
+    body = await request.body()
+    try:
+        reports = providers.postmark.receive(body, request.headers.get("authorization"), settings)
+    except providers.Refused as exc:
+        response = _refused(exc, "Postmark", request)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="bounces"'
+        return response
+    return _answer(await _in_thread(_record_verified, store, settings, reports, f"postmark:{_client(request)}"))
