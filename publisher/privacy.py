@@ -95,8 +95,12 @@ def export_subscriber(store: Store, email: str) -> dict[str, Any]:
         data["bounces"] = [
             {
                 "kind": b.kind,
+                "reason": b.reason,
+                "hard": b.hard,
                 "status": b.status,
+                "reply_code": b.reply_code,
                 "diagnostic": b.diagnostic,
+                "remote_mta": b.remote_mta,
                 "campaign_id": b.campaign_id,
                 "source": b.source,
                 "received_at": _iso(b.received_at),

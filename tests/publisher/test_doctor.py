@@ -15,6 +15,7 @@ from publisher.config import Settings
 from publisher.doctor import Finding, Verdict, exit_code, run_checks
 from publisher.store import Store
 from publisher.store.models import Campaign
+from publisher.store.session import SCHEMA_HEADS
 from tests.support.disks import remount_read_only, tmpfs
 from tests.support.dkim import dns_answering, make_dkim_key
 from tests.support.doctor import base_url_answering, healthy_environment
@@ -115,7 +116,7 @@ def test_a_database_not_yet_created_or_not_migrated_says_to_upgrade(healthy: byt
     assert "publisher db upgrade" in findings["database"].message
     Store(f"sqlite:///{tmp_path / 'old.db'}", migrate_schema=False).engine.connect().close()  # an empty file
     findings, _ = check(healthy, database_url=f"sqlite:///{tmp_path / 'old.db'}")
-    assert "not 0014: run `publisher db upgrade`" in findings["database"].message
+    assert f"not {max(SCHEMA_HEADS)}: run `publisher db upgrade`" in findings["database"].message
 
 
 def test_a_missing_dkim_key_file_is_an_error_without_its_path_in_the_message(healthy: bytes, tmp_path: Path):
