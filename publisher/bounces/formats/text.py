@@ -26,6 +26,8 @@ _FORWARDED_BODY = re.compile(
     r"^-{2,} ?(?:Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]|Mensaje reenviado)", re.I | re.M
 )
 _DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|bounce|daemon|<@>|<>", re.IGNORECASE)
+# An RFC 3463 status, not the tail of an IP address ("host y[1.2.3.4]" holds no status 2.3.4).
+_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _BREAK = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|/li|li|hr|/h\d)\b[^<>]{0,2000}>", re.IGNORECASE)
 _SKIP_HTML = re.compile(r"<(style|script|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -80,6 +82,7 @@ def html_text(markup: str) -> str:
 
 
 def text_of(part: Message) -> str:
+    """A non-multipart part's text, decoded with its charset (utf-8 when it names none or a bogus one)."""
     try:
         data = part.get_payload(decode=True)
     except Exception:  # a broken transfer encoding: nothing to read
@@ -89,9 +92,10 @@ def text_of(part: Message) -> str:
     data = data[:_MAX_TEXT]
     charset = str(part.get_content_charset() or "utf-8")
     try:
-        return data.decode(charset, "replace")
+        text = data.decode(charset, "replace")
     except LookupError:
-        return data.decode("utf-8", "replace")
+        text = data.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # the readers' patterns read lines ending "\n"
 
 
 def header(message: Message, name: str) -> str:
@@ -178,12 +182,17 @@ def found(
     the words carry no code; reply_from: the part of the words the remote server's reply starts in.
     """
     words = squash(words)
-    status = status_of(words)
+    code = _STATUS.search(words)
+    status = code.group(1) if code else None
+    reply = reply_code_of(reply_from if reply_from is not None else words)
     if status is None and permanent is not None:
         status = "5.0.0" if permanent else "4.0.0"
-    reply = reply_code_of(reply_from if reply_from is not None else words)
+    elif status is None and status_of(words) is not None:
+        # The classifier would take an IP address's digits for a status ("2.3.4": delivered): give the
+        # class the reply or the MTA says instead.
+        status = f"{reply[0]}.0.0" if reply else "4.0.0"
     return Found(
-        email=email.strip().strip("<>\"'").rstrip(".:,;"),
+        email=email.strip().rstrip(".:,;").strip("<>\"'"),
         status=status,
         reply_code=reply,
         diagnostic=words or None,
