@@ -13,7 +13,7 @@ from publisher.bounces.report import Found
 
 _START = re.compile(r"This message was created automatically by mail delivery", re.IGNORECASE)
 _END = re.compile(r"^Received:\s*from mail\.zoho\.com|^Content-Type:\s*message/rfc822|^-{3,} ?Original", re.I | re.M)
-_LINE = re.compile(r"^([^\s@<>]{1,64}@[\w.-]{1,255})\s+(\S.{0,1000}(?:\n(?!\S{1,64}@)\S.{0,1000})*)$", re.MULTILINE)
+_LINE = re.compile(r"^([^\s@<>]{1,64}@[\w.-]{1,255})\s+(\S.{0,1000}(?:\n(?!\[|\S{1,64}@)\S.{0,1000})*)$", re.MULTILINE)
 _STATUS = re.compile(r"^\[Status: [^,\]]{0,40}, Address: <([^<>\s]{1,320})>,(.{0,1000})\]", re.MULTILINE)
 MESSAGES: dict[str, tuple[str, ...]] = {"expired": ("host not reachable",), "userunknown": ("invalid address",)}
 

@@ -28,7 +28,9 @@ def test_each_failed_address_comes_with_the_remote_servers_reply_status_and_host
         ("ana@example.com", "5.1.1", "550", "mx.example.com"),
         ("bo@example.net", "4.2.2", "452", "mx.example.net"),
     ]
-    assert found[0].diagnostic is not None and found[0].diagnostic.endswith("550 5.1.1 <ana@example.com>... User Unknown")
+    assert found[0].diagnostic is not None and found[0].diagnostic.endswith(
+        "550 5.1.1 <ana@example.com>... User Unknown"
+    )
     assert "someone@example.com" not in {f.email for f in found}  # the returned copy is not read
 
 

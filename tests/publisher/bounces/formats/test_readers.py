@@ -32,7 +32,10 @@ TELLTALES = [
 
 def _read(raw: bytes) -> list[tuple[object, ...]]:
     # report_id is a hash of the bytes when the report has no Message-ID: it differs with the line ends.
-    return [(r.email, r.reason, r.hard, r.status, r.reply_code, r.diagnostic, r.remote_mta, r.format) for r in parse_report(raw)]
+    return [
+        (r.email, r.reason, r.hard, r.status, r.reply_code, r.diagnostic, r.remote_mta, r.format)
+        for r in parse_report(raw)
+    ]
 
 
 def _parsed(raw: bytes) -> EmailMessage:

@@ -7,15 +7,22 @@ from tests.publisher.bounces.formats.mail import message
 
 
 def test_html_text_keeps_the_words_one_block_a_line():
-    text = html_text("<html><head><style>p{}</style></head><body><p>Your message to <a>x@example.com</a></p>"
-                     "<p>Remote Server returned &#39;550 5.1.1&#39;</p></body></html>")
+    text = html_text(
+        "<html><head><style>p{}</style></head><body><p>Your message to <a>x@example.com</a></p>"
+        "<p>Remote Server returned &#39;550 5.1.1&#39;</p></body></html>"
+    )
 
-    assert [line for line in text.splitlines() if line] == ["Your message to x@example.com", "Remote Server returned '550 5.1.1'"]
+    assert [line for line in text.splitlines() if line] == [
+        "Your message to x@example.com",
+        "Remote Server returned '550 5.1.1'",
+    ]
 
 
 def test_any_text_reads_an_html_only_body():
-    html = message("<html><body><p>Delivery has failed to these recipients or groups:</p></body></html>",
-                   Content_Type="text/html; charset=utf-8")
+    html = message(
+        "<html><body><p>Delivery has failed to these recipients or groups:</p></body></html>",
+        Content_Type="text/html; charset=utf-8",
+    )
 
     assert "Delivery has failed to these recipients or groups:" in any_text(html)
 
@@ -29,7 +36,12 @@ def test_remote_host_is_read_from_the_usual_wordings():
 def test_found_reads_status_reply_and_host_from_the_words():
     block = found("<ana@example.com>:", "host mx.example.com [192.0.2.10]: 550 5.1.1 <ana@example.com>... User Unknown")
 
-    assert (block.email, block.status, block.reply_code, block.remote_mta) == ("ana@example.com", "5.1.1", "550", "mx.example.com")
+    assert (block.email, block.status, block.reply_code, block.remote_mta) == (
+        "ana@example.com",
+        "5.1.1",
+        "550",
+        "mx.example.com",
+    )
 
 
 def test_found_takes_the_class_the_mta_gave_when_the_words_have_no_code():
