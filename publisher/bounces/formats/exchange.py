@@ -19,7 +19,7 @@ _START = re.compile(
     r"Delivery has failed to these recipients or (?:groups|distribution lists)"
     r"|Your message to \S{1,300} couldn't be delivered|Your message couldn't be delivered to"
     r"|Your message did not reach some or all of the intended recipients"
-    r"|The following recipient\(s\) (?:cannot|could not) be reached",
+    r"|The following recipient\(s\) (?:cannot|could not) be reached|did not reach the following recipient\(s\)",
     re.IGNORECASE,
 )
 _END = re.compile(r"^Original message headers:|^Content-Type:\s*message/rfc822|^-{3,} ?Original message", re.I | re.M)
@@ -27,7 +27,8 @@ _DIAGNOSTIC = re.compile(r"Diagnostic information for administrators:", re.IGNOR
 _REPLY = re.compile(
     r"#([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}[^#]{0,600})##|Remote Server returned '([^']{1,600})'", re.I
 )
-_OLD = re.compile(r"^\s{0,8}(\S{1,64}@[\w.-]{1,255}) on \d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", re.MULTILINE)
+# " kijitora@example.jp on 6/30/2010 1:23 PM", "kijitora@example.jp on Thu, 29 Apr 2010 00:00:00 -0000"
+_OLD = re.compile(r"^\s{0,8}(\S{1,64}@[\w.-]{1,255}) on (?:\w{3}, )?\d{1,4}[/. -](?:\d{1,2}|\w{3})[/. -]\d{1,4}", re.M)
 _OLD_REPLY = re.compile(r"<([\w.-]{1,255}) #(\d\.\d{1,3}\.\d{1,3})(?: (?:smtp|x-unix);\s*)?([^>]{0,600})>", re.I)
 _COULDNT = re.compile(r"Your message to (\S{1,300}) couldn't be delivered", re.IGNORECASE)
 _GENERATING = re.compile(r"Generating server:\s*([\w.-]{1,255})", re.IGNORECASE)
@@ -42,6 +43,7 @@ MESSAGES: dict[str, tuple[str, ...]] = {
         "the e-mail account does not exist",
         "the email address you entered couldn't be found",
         "wasn't found at",
+        "the recipient name is not recognized",
     ),
     "mesgtoobig": ("resolver.rst.recipsizelimit", "exceeds the maximum message size", "message too large"),
     "mailboxfull": ("storedrv.deliver: mailbox full", "mailbox full", "recipient's mailbox is full", "mailbox is full"),

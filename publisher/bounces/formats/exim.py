@@ -79,7 +79,9 @@ def parse(message: EmailMessage, body: str, messages: dict[str, tuple[str, ...]]
     if not out:
         words = " ".join(line.strip() for line in text.splitlines()[1:] if line.startswith((" ", "\t")))
         for address in failed_recipients(message):
-            out.append(found(address, words, permanent=permanent, reason=reason_of(words, messages)))
+            out.append(
+                found(address, words, permanent=permanent, reason=reason_of(words, messages) or _by_command(words))
+            )
     return out or None
 
 
