@@ -11,7 +11,17 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import ADDRESS, cut, found, from_a_person, plain_body, reason_of, squash
+from publisher.bounces.formats.text import (
+    ADDRESS,
+    cut,
+    found,
+    from_a_person,
+    header,
+    plain_body,
+    quoted_recipient,
+    reason_of,
+    squash,
+)
 from publisher.bounces.report import Found
 
 _PERMANENT = re.compile(r"^\s*-{3,} ?The following addresses? had permanent fatal errors ?-{3,}", re.I | re.M)
@@ -57,8 +67,12 @@ def read(message: EmailMessage) -> list[Found] | None:
     )
     addresses = [m.group(1) for m in _ADDRESS_LINE.finditer(listed)]
     reasons = [m.group(1) for m in _REASON.finditer(listed)]
-    if not addresses:  # only the transcript: the addresses its replies name
+    if not addresses:  # only the transcript: the addresses its replies name, else the unsent message's To:
         addresses = list(dict.fromkeys(ADDRESS.findall("\n".join(_REPLY_LINE.findall(transcript)))))
+        quoted = quoted_recipient(body[len(text) :]) if not addresses else None
+        addresses = addresses or ([quoted] if quoted else [])
+    # Sendmail's Subject is its own words too ("Returned mail: Cannot send message for 4 days").
+    subject = header(message, "Subject")
     out = []
     for number, address in enumerate(addresses):
         words = _replies_about(transcript, address) or (reasons[number] if number < len(reasons) else "")
@@ -67,7 +81,11 @@ def read(message: EmailMessage) -> list[Found] | None:
         host = _host_for(transcript, address)
         out.append(
             found(
-                address, words, permanent=permanent is not None, remote=host, reason=reason_of(squash(words), MESSAGES)
+                address,
+                words,
+                permanent=permanent is not None,
+                remote=host,
+                reason=reason_of(f"{subject} {squash(words)}", MESSAGES),
             )
         )
     return out or None
