@@ -33,7 +33,8 @@ _END = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _WARNING = re.compile(r"THIS IS A WARNING MESSAGE ONLY|Warning: could not send message for past", re.IGNORECASE)
-_ADDRESS_LINE = re.compile(r"^\s*<?([^\s<>@()]{1,64}@[\w.-]{1,255})>?\s*$", re.MULTILINE)
+# "<kijitora@example.jp>", "kijitora@example.jp", Active!Hunter's ">>> kijitora@example.jp <kijitora@example.jp>"
+_ADDRESS_LINE = re.compile(r"^\s*(?:>>> )?(?:[^\s<>]{1,200} )?<?([^\s<>@()]{1,64}@[\w.-]{1,255})>?\s*$", re.MULTILINE)
 _REASON = re.compile(r"^\s*\(reason: (.{1,500})\)\s*$", re.IGNORECASE | re.MULTILINE)
 _TALKING = re.compile(r"while talking to ([\w.-]{1,255}?)\.?:", re.IGNORECASE)
 _REPLY_LINE = re.compile(r"^(?:<<< )?([245]\d\d[ -].{0,500})$", re.MULTILINE)

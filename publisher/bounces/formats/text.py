@@ -25,7 +25,7 @@ _FORWARDED_SUBJECT = re.compile(r"^\s*(?:re|aw|fwd?|wg|tr|sv|vs)\s*:", re.IGNORE
 _FORWARDED_BODY = re.compile(
     r"^-{2,} ?(?:Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]|Mensaje reenviado)", re.I | re.M
 )
-_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|bounce|daemon|<@>|<>", re.IGNORECASE)
+_DAEMON = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|bounce|daemon|<@>|<>", re.IGNORECASE)
 # An RFC 3463 status, not the tail of an IP address ("host y[1.2.3.4]" holds no status 2.3.4).
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -112,11 +112,11 @@ def from_a_person(message: Message, text: str = "") -> bool:
     A bounce comes from a mailer daemon with an empty envelope sender (Return-Path: <>), or says it was
     generated (Auto-Submitted); a person's mail has their address as its Return-Path and From.
     """
-    if _FORWARDED_SUBJECT.match(header(message, "Subject")) or _FORWARDED_BODY.search(text[:20_000]):
+    if _FORWARDED_BODY.search(text[:20_000]):
         return True
     path, sender = header(message, "Return-Path"), header(message, "From")
     if message.get("Auto-Submitted") or _DAEMON.search(sender) or path in ("<>", "<@>"):
-        return False
+        return False  # a daemon's, even under a "Re:" subject (Verizon's and others' bounces have one)
     return True
 
 

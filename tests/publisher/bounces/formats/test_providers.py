@@ -3,7 +3,21 @@ SES, SendGrid, Zoho, Domino, MDaemon, and other languages where the codes are pr
 
 from __future__ import annotations
 
-from publisher.bounces.formats import domino, exchange, gmail, gmx, intl, mailru, mdaemon, sendgrid, ses, yahoo, zoho
+from publisher.bounces.formats import (
+    domino,
+    exchange,
+    gmail,
+    gmx,
+    imail,
+    intl,
+    james,
+    mailru,
+    mdaemon,
+    sendgrid,
+    ses,
+    yahoo,
+    zoho,
+)
 from tests.publisher.bounces.formats.mail import message
 
 
@@ -194,3 +208,26 @@ def test_other_languages_without_a_code_or_from_a_person_are_not_read():
 
     assert intl.read(message(no_code)) is None
     assert not intl.read(message(no_code + "550 5.1.1\n", **person))
+
+
+def test_imail_reads_its_phrase_and_the_address_and_needs_its_x_mailer():
+    body = "Unknown user: zack@example.com\n\n\nOriginal message follows.\n\nTo: zack@example.com\n"
+
+    found = imail.read(message(body, X_Mailer="<SMTP32 v8.22>"))
+
+    assert found is not None and [(f.email, f.reason, f.status) for f in found] == [
+        ("zack@example.com", "userunknown", "5.0.0")
+    ]
+    assert imail.read(message(body)) is None
+
+
+def test_james_reads_the_reply_and_the_envelope_recipient_of_message_details():
+    body = (
+        "Error: Invalid user address\n\nError message below:\n550 - Requested action not taken: no such user here\n\n"
+        "Message details:\n  MAIL FROM: news@example.org\n  RCPT TO: 5551234567@vtext.example.com\n"
+    )
+
+    found = james.read(message(body, From="post_master@vtext.example.com", Subject="Re:News"))
+
+    assert found is not None
+    assert [(f.email, f.reply_code) for f in found] == [("5551234567@vtext.example.com", "550")]

@@ -59,5 +59,10 @@ def test_a_person_quoting_or_forwarding_a_bounce_is_a_persons_mail():
     person = {"Return_Path": "<otto@example.net>", "From": "Otto <otto@example.net>"}
 
     assert from_a_person(message("they said: user unknown", **person, Subject="Question"))
-    assert from_a_person(message("x", Subject="Fwd: Undeliverable"))
+    assert from_a_person(message("x", **person, Subject="Fwd: Undeliverable"))
     assert from_a_person(message("x"), "hi\n---------- Forwarded message ---------\nFrom: MAILER-DAEMON")
+
+
+def test_a_daemons_bounce_under_a_reply_subject_is_still_a_bounce():
+    # Verizon's (Apache James) bounces come as "Re: <subject>" from post_master@.
+    assert not from_a_person(message("x", Return_Path="", From="post_master@vtext.example.com", Subject="Re:Test"))
