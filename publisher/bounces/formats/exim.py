@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 from publisher.bounces.formats.text import (
     blocks,
+    command_reason,
     cut,
     failed_recipients,
     found,
@@ -22,7 +23,6 @@ from publisher.bounces.formats.text import (
     plain_body,
     reason_of,
 )
-from publisher.bounces.reasons import by_wording, effect_of
 from publisher.bounces.report import Found
 
 START = re.compile(
@@ -41,9 +41,6 @@ _WARNING = re.compile(r"^Warning: message .{1,80} delayed|has not yet been deliv
 # "  kijitora@example.jp", "  kijitora@example.jp: forced freeze", "  alias@example.jp <real@example.jp>: ...";
 # the error lines under it are indented four spaces.
 _ADDRESS_LINE = re.compile(r"^ {1,3}(?:[^\s<>]{1,200} <)?([^\s<>@\"]{1,64}@[\w.-]{1,255})>?:?(?=\s|$)", re.MULTILINE)
-_COMMAND = re.compile(
-    r"SMTP error from remote (?:mail server|mailer) after (MAIL FROM|initial connection|HELO|EHLO)", re.I
-)
 # Exim's own fixed messages (src/deliver.c, route.c, transports/*.c) that name the reason.
 MESSAGES: dict[str, tuple[str, ...]] = {
     "hostunknown": (
@@ -74,30 +71,15 @@ def parse(message: EmailMessage, body: str, messages: dict[str, tuple[str, ...]]
             continue
         words = _own_words(words)
         after = words.rpartition("]:")[2] if "]:" in words else words
-        reason = reason_of(words, messages) or _by_command(words)
+        reason = reason_of(words, messages) or command_reason(words)
         out.append(found(address, words, permanent=permanent, reason=reason, reply_from=after))
     if not out:
         words = " ".join(line.strip() for line in text.splitlines()[1:] if line.startswith((" ", "\t")))
         for address in failed_recipients(message):
             out.append(
-                found(address, words, permanent=permanent, reason=reason_of(words, messages) or _by_command(words))
+                found(address, words, permanent=permanent, reason=reason_of(words, messages) or command_reason(words))
             )
     return out or None
-
-
-def _by_command(words: str) -> str | None:
-    """The reason the refused SMTP command names when the words name none on the sender's side.
-
-    A refusal of MAIL FROM is about the sender address ("550 Unroutable sender address" is no unknown
-    host of the reader's), one at the greeting or HELO about the sending host (Sisimai reads them so).
-    """
-    command = _COMMAND.search(words)
-    if command is None:
-        return None
-    worded = by_wording(words[command.end() :])
-    if worded is not None and effect_of(worded) == "sender":
-        return None  # the words are specific: the classifier reads them
-    return "rejected" if command.group(1).upper().startswith("MAIL") else "blocked"
 
 
 def _own_words(words: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import ADDRESS, any_text, cut, found, from_a_person, header, squash
+from publisher.bounces.formats.text import ADDRESS, any_text, command_reason, cut, found, from_a_person, header, squash
 from publisher.bounces.report import Found
 
 _DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mail-daemon|mailerdaemon|システム|系统|почтов", re.I)
@@ -54,6 +54,7 @@ _UNDELIVERED = re.compile(
     re.IGNORECASE,
 )
 _END = re.compile(r"^Content-Type:\s*message/rfc822|^-{3,} ?(?:Original|元のメッセージ|原始邮件|Исходное)", re.I | re.M)
+_ALONE = re.compile(r"^\s*<([^\s<>@]{1,64}@[\w.-]{1,255})>\s*$", re.MULTILINE)
 _CODE = re.compile(r"(?<![\d.])(?:[245]\.\d{1,3}\.\d{1,3}|[245]\d\d)(?![\d.])")
 
 
@@ -79,5 +80,12 @@ def read(message: EmailMessage) -> list[Found] | None:
             if not _CODE.search(near):
                 continue
             words = squash(near.replace(address, "", 1) if _CODE.search(line) is None else line)
-            out[address.lower()] = found(address, words if _CODE.search(words) else squash(near))
+            words = words if _CODE.search(words) else squash(near)
+            out[address.lower()] = found(address, words, reason=command_reason(squash(near)))
+    if not out:
+        # No code at all: Japanese carriers' (au EZweb's) notices name the address alone on a line in
+        # angle brackets, with the reason in words above it ("The user(s) account is disabled.").
+        alone = [a for a in _ALONE.findall(text) if a.lower() not in own]
+        words = squash(_ALONE.sub(" ", text))
+        out = {a.lower(): found(a, words, permanent=True) for a in alone[:5]}
     return list(out.values()) or None

@@ -14,7 +14,7 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses
 
-from publisher.bounces.reasons import reply_code_of, status_of
+from publisher.bounces.reasons import by_wording, effect_of, reply_code_of, status_of
 from publisher.bounces.report import Found
 
 _MAX_TEXT = 200_000  # a bounce's own words are short; the quoted message after them is not needed whole
@@ -26,6 +26,11 @@ _FORWARDED_BODY = re.compile(
     r"^-{2,} ?(?:Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]|Mensaje reenviado)", re.I | re.M
 )
 _DAEMON = re.compile(r"mailer-daemon|post_?master|mail delivery|mdaemon|bounce|daemon|<@>|<>", re.IGNORECASE)
+# The SMTP command a refusal answered: Exim's "SMTP error ... after MAIL FROM:", a transcript's ">>> MAIL FROM:".
+_COMMAND = re.compile(
+    r"(?:SMTP error from remote (?:mail server|mailer) after |>>> ?|--> ?)(MAIL FROM|initial connection|HELO|EHLO)\b",
+    re.IGNORECASE,
+)
 # An RFC 3463 status, not the tail of an IP address ("host y[1.2.3.4]" holds no status 2.3.4).
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -199,6 +204,21 @@ def found(
         remote_mta=remote or remote_of(words),
         reason=reason,
     )
+
+
+def command_reason(words: str) -> str | None:
+    """The reason the refused SMTP command names, when the words name none on the sender's side.
+
+    A refusal of MAIL FROM is about the sender address ("550 Unroutable sender address" is no unknown
+    host of the reader's), one at the greeting or HELO about the sending host (Sisimai reads them so).
+    """
+    command = _COMMAND.search(words)
+    if command is None:
+        return None
+    worded = by_wording(words[command.end() :])
+    if worded is not None and effect_of(worded) == "sender":
+        return None  # the words are specific: the classifier reads them
+    return "rejected" if command.group(1).upper().startswith("MAIL") else "blocked"
 
 
 def reason_of(words: str, messages: dict[str, tuple[str, ...]]) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publisher.bounces.formats.text import any_text, found, from_a_person, html_text, remote_of
+from publisher.bounces.formats.text import any_text, command_reason, found, from_a_person, html_text, remote_of
 from tests.publisher.bounces.formats.mail import message
 
 
@@ -66,3 +66,12 @@ def test_a_person_quoting_or_forwarding_a_bounce_is_a_persons_mail():
 def test_a_daemons_bounce_under_a_reply_subject_is_still_a_bounce():
     # Verizon's (Apache James) bounces come as "Re: <subject>" from post_master@.
     assert not from_a_person(message("x", Return_Path="", From="post_master@vtext.example.com", Subject="Re:Test"))
+
+
+def test_a_refused_mail_from_is_the_sender_address_and_a_refused_greeting_the_sending_host():
+    assert command_reason(
+        "SMTP error from remote mail server after MAIL FROM:<a@b.example>: 550 Unroutable sender"
+    ) == ("rejected")
+    assert command_reason("SMTP error from remote mail server after initial connection: 554 go away") == "blocked"
+    assert command_reason(">>> MAIL FROM:<a@b.example>\n<<< 550 blocked using zen.spamhaus.org") is None  # words decide
+    assert command_reason("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 no such user") is None
