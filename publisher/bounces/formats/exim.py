@@ -21,6 +21,7 @@ from publisher.bounces.formats.text import (
     from_a_person,
     header,
     plain_body,
+    quoted_recipient,
     reason_of,
 )
 from publisher.bounces.report import Found
@@ -75,7 +76,10 @@ def parse(message: EmailMessage, body: str, messages: dict[str, tuple[str, ...]]
         out.append(found(address, words, permanent=permanent, reason=reason, reply_from=after))
     if not out:
         words = " ".join(line.strip() for line in text.splitlines()[1:] if line.startswith((" ", "\t")))
-        for address in failed_recipients(message):
+        # No address in the body ("  kijitora", "  an undisclosed address"): X-Failed-Recipients names it,
+        # else the To: of the copy of the message Exim returns.
+        quoted = quoted_recipient(body[body.find(text) + len(text) :]) if not failed_recipients(message) else None
+        for address in failed_recipients(message) or ([quoted] if quoted else []):
             out.append(
                 found(address, words, permanent=permanent, reason=reason_of(words, messages) or command_reason(words))
             )

@@ -70,3 +70,11 @@ def test_a_person_forwarding_an_exim_bounce_is_not_read_as_one():
 
 def test_a_message_without_exims_words_is_not_exims():
     assert exim.read(message("Hello, just a note.\n  ana@example.com\n    550 5.1.1 User unknown\n")) is None
+
+
+def test_without_an_address_in_the_body_or_the_header_the_returned_copys_to_names_it():
+    body = HEAD + "  kijitora\n    SMTP error from remote mail server after RCPT TO:<kijitora>:\n    550 5.1.1 unknown\n" + COPY
+
+    found = exim.read(message(body))
+
+    assert found is not None and [(f.email, f.status) for f in found] == [("someone@example.com", "5.1.1")]
