@@ -73,7 +73,8 @@ def test_a_message_without_exims_words_is_not_exims():
 
 
 def test_without_an_address_in_the_body_or_the_header_the_returned_copys_to_names_it():
-    body = HEAD + "  kijitora\n    SMTP error from remote mail server after RCPT TO:<kijitora>:\n    550 5.1.1 unknown\n" + COPY
+    words = "  kijitora\n    SMTP error from remote mail server after RCPT TO:<kijitora>:\n    550 5.1.1 unknown\n"
+    body = HEAD + words + COPY
 
     found = exim.read(message(body))
 
