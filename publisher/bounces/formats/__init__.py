@@ -13,14 +13,52 @@ import re
 from collections.abc import Callable
 from email.message import EmailMessage
 
-from publisher.bounces.formats import qmail
+from publisher.bounces.formats import (
+    courier,
+    domino,
+    exchange,
+    exim,
+    gmail,
+    gmx,
+    imail,
+    intl,
+    james,
+    mailru,
+    mdaemon,
+    postfix,
+    qmail,
+    sendgrid,
+    sendmail,
+    ses,
+    yahoo,
+    zoho,
+)
 from publisher.bounces.report import Found
 
 Reader = Callable[[EmailMessage], list[Found] | None]
 
-# Tried in order; the first that recognises a message reads it.
+# Tried in order; the first that recognises a message reads it. Providers whose bodies look like an MTA's
+# (Mail.ru, GMX and Zoho write Exim's "created automatically by mail delivery software") come before that
+# MTA; the language reader, which needs only a daemon sender, a "not delivered" and a code, comes last.
 READERS: list[tuple[str, Reader]] = [
+    ("mailru", mailru.read),
+    ("gmx", gmx.read),
+    ("zoho", zoho.read),
+    ("yahoo", yahoo.read),
+    ("gmail", gmail.read),
+    ("exchange", exchange.read),
+    ("ses", ses.read),
+    ("sendgrid", sendgrid.read),
+    ("domino", domino.read),
+    ("mdaemon", mdaemon.read),
+    ("imail", imail.read),
+    ("james", james.read),
+    ("courier", courier.read),
+    ("sendmail", sendmail.read),
+    ("postfix", postfix.read),
+    ("exim", exim.read),
     ("qmail", qmail.read),
+    ("intl", intl.read),
 ]
 
 _MAILER_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|bounce", re.IGNORECASE)
@@ -34,7 +72,7 @@ def read(message: EmailMessage) -> tuple[str, list[Found]] | None:
             found = reader(message)
         except Exception:  # one reader choking on odd input must not stop the others
             continue
-        if found:
+        if found is not None:  # [] is a reader's "mine, and no failure in it" (a delay warning, a person's mail)
             return name, found
     return None
 

@@ -1,8 +1,9 @@
 """qmail (and netqmail, vpopmail, s/qmail) plain-text bounces: "Hi. This is the qmail-send program at ...".
 
 Each failed recipient is a paragraph `<address>:` followed by the remote server's words (often
-"Remote host said: 550 5.1.1 ...", or qmail's own "Sorry, no mailbox here by that name. (#5.1.1)"); the
-copy of the message follows "--- Below this line is a copy of the message.".
+"Remote host said: 550 5.1.1 ...", or qmail's own "Sorry, no mailbox here by that name. (#5.1.1)",
+vpopmail's "Sorry, no mailbox here by that name. vpopmail (#5.1.1)"); the copy of the message follows
+"--- Below this line is a copy of the message.".
 """
 
 from __future__ import annotations
@@ -10,37 +11,60 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import plain_body
-from publisher.bounces.reasons import reply_code_of, status_of
+from publisher.bounces.formats.text import blocks, cut, found, from_a_person, plain_body, reason_of
 from publisher.bounces.report import Found
 
-_START = re.compile(r"this is the qmail-send program|I'm afraid I wasn't able to deliver your message", re.I)
-_END = re.compile(r"^--- (?:Below this line is a copy of the message|Enclosed are the original headers)", re.M | re.I)
-_RECIPIENT = re.compile(r"^<([^<>\s@]+@[^<>\s]+)>:[ \t]*\r?$", re.M)
-_REMOTE = re.compile(r"(?:Connected to|remote host) ([0-9a-f.:]+|[\w.-]+)", re.I)
+_START = re.compile(
+    r"this is the qmail-send program|I'm afraid I wasn't able to deliver your message"
+    r"|This is the (?:machine-generated message|mail transport agent|qmail program) at",
+    re.IGNORECASE,
+)
+_END = re.compile(r"^--- ?(?:Below this line is a copy of the message|Enclosed are the original headers)", re.M | re.I)
+_RECIPIENT = re.compile(r"^<([^<>\s@]{1,64}@[^<>\s]{1,255})>:[ \t]*\r?$", re.M)
+_DEFERRED = re.compile(r"I'm still trying|has been in the queue for|I'll keep trying", re.IGNORECASE)
+# qmail's own words (qmail-remote.c, qmail-local.c, qmail-send.c, vpopmail, qmail-ldap).
+MESSAGES: dict[str, tuple[str, ...]] = {
+    "hostunknown": ("sorry, i couldn't find any host named", "sorry, i couldn't find any host by that name"),
+    "networkerror": (
+        "sorry, i wasn't able to establish an smtp connection",
+        "sorry, i couldn't find a mail exchanger or ip address",
+        "unable to connect to",
+    ),
+    "expired": ("this message has been in the queue too long", "i'm not going to try again"),
+    "rejected": ("but sender was rejected",),
+    "blocked": ("but my name was rejected", "but greeting failed"),
+    "systemerror": (
+        "although i'm listed as a best-preference mx or a for that host",
+        "it isn't in my control/locals file",
+        "mail loop",
+    ),
+    "mailboxfull": ("the users mailfolder is over the allowed quota", "disk quota exceeded", "mailbox is full"),
+    "suspend": ("mailbox has been disabled", "this mailbox has been suspended"),
+    "userunknown": ("sorry, no mailbox here by that name", "no mailbox here by that name", "sorry, no such user"),
+    "mesgtoobig": ("message is too long", "message too big"),
+}
 
 
 def read(message: EmailMessage) -> list[Found] | None:
     body = plain_body(message)
     if not body or not _START.search(body):
         return None
-    end = _END.search(body)
-    text = body[: end.start()] if end else body
+    if from_a_person(message, body):
+        return []  # a person's mail quoting a bounce: recognised, and not one
+    text = cut(body, _END)
+    if _DEFERRED.search(text) and "permanent" not in text.lower():
+        return []  # qmail's "still trying" notice is not a failure
     permanent = "permanent error" in text.lower()
-    matches = list(_RECIPIENT.finditer(text))
     out = []
-    for number, match in enumerate(matches):
-        stop = matches[number + 1].start() if number + 1 < len(matches) else len(text)
-        words = " ".join(text[match.end() : stop].split())
-        status = status_of(words) or ("5.0.0" if permanent else "4.0.0")
-        remote = _REMOTE.search(words)
-        out.append(
-            Found(
-                email=match.group(1),
-                status=status,
-                reply_code=reply_code_of(words.partition("said:")[2] or words),
-                diagnostic=words or None,
-                remote_mta=remote.group(1) if remote else None,
-            )
-        )
+    for address, words in blocks(text, _RECIPIENT):
+        said = words.partition("said:")[2] or words
+        # A status the remote server gave wins over qmail's own "(#5.1.1)" closing code.
+        out.append(found(address, words, permanent=permanent, reason=_reason(words), reply_from=said))
     return out or None
+
+
+def _reason(words: str) -> str | None:
+    stage = reason_of(words, {k: MESSAGES[k] for k in ("rejected", "blocked")})
+    if stage or re.search(r"remote host said:", words, re.IGNORECASE):
+        return stage  # past the greeting and MAIL FROM, the remote server's words decide, not qmail's wrapper
+    return reason_of(words, MESSAGES)
