@@ -25,6 +25,7 @@ from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from publisher.bounces.formats.text import text_of
+from publisher.bounces.reasons import reply_code_of, status_of
 from publisher.bounces.report import BounceReport, Found, verdict_report
 
 log = logging.getLogger(__name__)
@@ -118,11 +119,13 @@ def _rfc3464(message: EmailMessage) -> list[Found]:
                 continue
             diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
             if diagnostic and diagnostic.lower().startswith("smtp;"):
-                diagnostic = diagnostic[5:].strip()
+                diagnostic = diagnostic[5:].strip() or None
+            status = str(block.get("Status") or "").strip()
             out.append(
                 Found(
                     email=recipient,
-                    status=str(block.get("Status") or "").strip() or None,
+                    status=status_of(status) or status[:32] or None,  # "5.0.0 (permanent failure)": the code
+                    reply_code=reply_code_of(diagnostic),
                     diagnostic=diagnostic,
                     remote_mta=_mta(block.get("Remote-MTA")),
                     action=str(block.get("Action") or "").strip() or None,
@@ -141,7 +144,7 @@ def _arf(message: EmailMessage) -> list[Found]:
         if not isinstance(payload, list):
             fields = HeaderParser().parsestr(payload_bytes(part).decode("utf-8", "replace") or str(payload or ""))
         recipient = _address(fields.get("Original-Rcpt-To")) or _address(fields.get("Removal-Recipient"))
-        recipient = recipient or _returned_to(message)
+        recipient = recipient or _returned_header(message, "X-HmXmrOriginalRecipient") or _returned_to(message)
         feedback = str(fields.get("Feedback-Type") or "abuse").strip()
         return [Found(email=recipient or "", diagnostic=feedback, reason="feedback")]
     return []
@@ -209,6 +212,15 @@ def original_message_id(message: EmailMessage) -> str | None:
             found = _BODY_MESSAGE_ID.search(body_text(part))
             if found:
                 return found.group(1)
+    return None
+
+
+def _returned_header(message: EmailMessage, name: str) -> str | None:
+    """An address header of the returned message (Microsoft's JMRP names the recipient in X-HmXmrOriginalRecipient)."""
+    for headers in returned_headers(message):
+        found = parseaddr(str(headers.get(name) or ""))[1]
+        if "@" in found:
+            return found
     return None
 
 

@@ -64,8 +64,11 @@ def verdict_report(
     sent_to: str | None = None,
 ) -> BounceReport | None:
     """The BounceReport for one found block, or None when it is not a failure (delivered, delayed)."""
-    if found.reason is not None:
+    action = (found.action or "").strip().lower()
+    if found.reason is not None and action in ("", "failed", "failure"):
         reason, hard = found.reason, hard_of(found.reason, found.status, found.reply_code)
+    elif found.reason is not None:
+        return None  # a reader's own reason for a block that is no failure (delayed, delivered)
     else:
         verdict = classify(found.status, found.reply_code, found.diagnostic, action=found.action)
         if verdict is None:
