@@ -9,7 +9,9 @@ the readers of publisher.bounces.formats (the MTAs' and providers' own bodies: q
 The original send is found from the returned headers (our Message-IDs are deterministic,
 `<publisher.c{campaign}.r{subscriber}@domain>`) and from the address the report was delivered to (our
 signed VERP return path, publisher.verp). Nothing here raises on any input: a message that cannot be
-read is "not a report".
+read is "not a report". Headers are read as text (RFC 2047 words decoded), never through the standard
+library's structured header parsers: those raise on a truncated or hostile header and cost most of the
+time of reading a report, for nothing a bounce needs.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import hashlib
 import logging
 import re
 from datetime import datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from typing import Any
 
 from publisher.bounces.formats.text import text_of
 from publisher.bounces.reasons import reply_code_of, status_of
@@ -32,6 +36,24 @@ log = logging.getLogger(__name__)
 _BODY_MESSAGE_ID = re.compile(r"^Message-ID:[ \t]*(<[^>\s]{1,500}>)", re.IGNORECASE | re.MULTILINE)
 # Headers a delivery agent writes with the envelope recipient: where the report was delivered.
 _DELIVERED_TO = ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To", "To")
+
+
+class _TextHeaders(email.policy.EmailPolicy):
+    """The default policy, with every header fetched as its unfolded text (encoded words decoded)."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        text = "".join(str(value).splitlines())
+        if "=?" in text:
+            try:
+                text = str(make_header(decode_header(text)))
+            except Exception:  # a malformed encoded word: the text as it came
+                pass
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+POLICY = _TextHeaders()
 
 
 def parse_report(raw: bytes, *, envelope_to: str | None = None) -> list[BounceReport]:
@@ -47,7 +69,7 @@ def parse_report(raw: bytes, *, envelope_to: str | None = None) -> list[BounceRe
 
 
 def _parse(raw: bytes, envelope_to: str | None) -> list[BounceReport]:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message = email.message_from_bytes(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
     message_id, report_id = original_message_id(message), _report_id(message, raw)
     received_at, sent_to = _report_date(message), envelope_to or delivered_to(message)
@@ -87,13 +109,18 @@ def _has_part(message: Message, kind: str) -> bool:
     return any(part.get_content_type() == kind for part in message.walk())
 
 
+_PLAUSIBLE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
+
+
 def _address(value: object) -> str | None:
+    """The address of an RFC 3464 / ARF address field ("rfc822; a@example.com"), or None when it holds none
+    (a truncated or hostile field names nobody)."""
     text = str(value or "")
     if not text:
         return None
     _, _, address = text.partition(";") if ";" in text else ("", "", text)
     address = parseaddr(address.strip())[1] or address.strip().strip("<>").strip()
-    return address or None
+    return address if _PLAUSIBLE.fullmatch(address) else None
 
 
 def _mta(value: object) -> str | None:
@@ -146,7 +173,7 @@ def _arf(message: EmailMessage) -> list[Found]:
         recipient = _address(fields.get("Original-Rcpt-To")) or _address(fields.get("Removal-Recipient"))
         recipient = recipient or _returned_header(message, "X-HmXmrOriginalRecipient") or _returned_to(message)
         feedback = str(fields.get("Feedback-Type") or "abuse").strip()
-        return [Found(email=recipient or "", diagnostic=feedback, reason="feedback")]
+        return [Found(email=recipient, diagnostic=feedback, reason="feedback")] if recipient else []
     return []
 
 
@@ -218,8 +245,8 @@ def original_message_id(message: EmailMessage) -> str | None:
 def _returned_header(message: EmailMessage, name: str) -> str | None:
     """An address header of the returned message (Microsoft's JMRP names the recipient in X-HmXmrOriginalRecipient)."""
     for headers in returned_headers(message):
-        found = parseaddr(str(headers.get(name) or ""))[1]
-        if "@" in found:
+        found = _address(headers.get(name))
+        if found:
             return found
     return None
 
@@ -227,7 +254,7 @@ def _returned_header(message: EmailMessage, name: str) -> str | None:
 def _returned_to(message: EmailMessage) -> str | None:
     """The To of the returned headers: a complaint that redacts Original-Rcpt-To still quotes it."""
     for headers in returned_headers(message):
-        return parseaddr(str(headers.get("To") or ""))[1] or None
+        return _address(headers.get("To"))
     return None
 
 

@@ -39,8 +39,12 @@ _PROVIDERS: list[tuple[str, tuple[str, ...], str]] = [
     ("mailgun", ("x-mailgun-sid",), r"mailgun\.(?:org|net)"),
     ("postmark", ("x-pm-message-id",), r"postmarkapp\.com"),
     ("gmail", ("x-gm-message-state", "x-google-smtp-source"), r"googlemail\.com|google\.com|gmail\.com"),
-    ("office365", ("x-ms-exchange-message-is-ndr", "x-ms-exchange-organization-scl"), r"outlook\.com|hotmail\.com|"
-     r"office365\.com|onmicrosoft\.com"),
+    (
+        "office365",
+        ("x-ms-exchange-message-is-ndr", "x-ms-exchange-organization-scl"),
+        r"outlook\.com|hotmail\.com|"
+        r"office365\.com|onmicrosoft\.com",
+    ),
     ("yahoo", ("x-sonic-mf",), r"yahoo\.com|yahoodns\.net|aol\.com"),
     ("icloud", (), r"icloud\.com|me\.com|mac\.com"),
     ("zoho", ("x-zohomail-dkim", "x-zohomailclient"), r"zoho(?:mail)?\.(?:com|eu|in)"),
