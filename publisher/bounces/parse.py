@@ -97,6 +97,9 @@ def read_blocks(message: EmailMessage) -> tuple[list[Found], str]:
         found = _rfc3464(message)
         if found:
             return formats.refine(message, found), formats.name_of(message, "rfc3464")
+    found = _embedded_dsn(message)
+    if found:  # the DSN fields pasted into a text part (Amazon WorkMail, some gateways)
+        return formats.refine(message, found), formats.name_of(message, "rfc3464")
     if formats.is_auto_reply(message):
         return [], "autoreply"
     named = formats.read(message)
@@ -139,27 +142,47 @@ def _rfc3464(message: EmailMessage) -> list[Found]:
         else:  # a malformed part: read its text as header blocks
             text = payload_bytes(part).decode("utf-8", "replace") or str(payload or "")
             blocks = [HeaderParser().parsestr(b) for b in re.split(r"\r?\n\r?\n", text)]
-        for block in blocks[1:] if len(blocks) > 1 else blocks:
-            final, first = _address(block.get("Final-Recipient")), _address(block.get("Original-Recipient"))
-            recipient = final or first
-            if not recipient:
-                continue
-            diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
-            if diagnostic and diagnostic.lower().startswith("smtp;"):
-                diagnostic = diagnostic[5:].strip() or None
-            status = str(block.get("Status") or "").strip()
-            out.append(
-                Found(
-                    email=recipient,
-                    status=status_of(status) or status[:32] or None,  # "5.0.0 (permanent failure)": the code
-                    reply_code=reply_code_of(diagnostic),
-                    diagnostic=diagnostic,
-                    remote_mta=_mta(block.get("Remote-MTA")),
-                    action=str(block.get("Action") or "").strip() or None,
-                    original_recipient=first,
-                )
-            )
+        out += [found for block in (blocks[1:] if len(blocks) > 1 else blocks) if (found := _block(block))]
     return out
+
+
+def _block(block: Message) -> Found | None:
+    """One per-recipient block of a DSN, or None when it names no recipient (the per-message block)."""
+    final, first = _address(block.get("Final-Recipient")), _address(block.get("Original-Recipient"))
+    recipient = final or first
+    if not recipient:
+        return None
+    diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
+    if diagnostic and diagnostic.lower().startswith("smtp;"):
+        diagnostic = diagnostic[5:].strip() or None
+    status = str(block.get("Status") or "").strip()
+    return Found(
+        email=recipient,
+        status=status_of(status) or status[:32] or None,  # "5.0.0 (permanent failure)": the code
+        reply_code=reply_code_of(diagnostic),
+        diagnostic=diagnostic,
+        remote_mta=_mta(block.get("Remote-MTA")),
+        action=str(block.get("Action") or "").strip() or None,
+        original_recipient=first,
+    )
+
+
+_EMBEDDED = re.compile(r"^(?:Reporting-MTA|Final-Recipient):", re.IGNORECASE | re.MULTILINE)
+
+
+def _embedded_dsn(message: EmailMessage) -> list[Found]:
+    """The recipient blocks of RFC 3464 fields written into a text/plain part instead of their own part."""
+    for part in message.walk():
+        if part.get_content_type() != "text/plain" or part.is_multipart():
+            continue
+        text = body_text(part)[:50_000]
+        start = _EMBEDDED.search(text)
+        if start is None or not re.search(r"^Action:", text, re.IGNORECASE | re.MULTILINE):
+            continue
+        paragraphs = re.split(r"\r?\n[ \t]*\r?\n", text[start.start() :])
+        blocks = [HeaderParser().parsestr(paragraph.strip() + "\n") for paragraph in paragraphs]
+        return [found for block in blocks if (found := _block(block)) is not None]
+    return []
 
 
 def _arf(message: EmailMessage) -> list[Found]:
@@ -190,7 +213,8 @@ def _heuristic(message: EmailMessage) -> list[Found]:
     out += [
         Found(a.decode("utf-8", "replace"), status="4.0.0", reason="undefined") for a in sorted(temporary - permanent)
     ]
-    return out
+    # The detectors' guesses include any word with an @ in it (a JSON body, a quoted header): addresses only.
+    return [found for found in out if _PLAUSIBLE.fullmatch(found.email)]
 
 
 def _report_id(message: EmailMessage, raw: bytes) -> str:

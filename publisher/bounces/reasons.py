@@ -18,6 +18,24 @@ Each reason has an effect:
 
 `hard` follows Sisimai's hard/soft split: hard for user unknown, host unknown and has moved, and for a
 permanent (5xx) not-accepted, on-hold or undefined failure; soft for everything else that is a failure.
+
+When the status code and the words disagree (decide()):
+1. words that name a sender-side reason (or an auto-reply) win over any code: "550 5.1.1 ... blocked using
+   Spamhaus" is a blocklist, Yahoo's "554 5.7.9 ... not accepted for policy reasons" a policy;
+2. except between the two size reasons, where the code tells which limit (x.2.3 exceedlimit, x.3.4
+   mesgtoobig);
+3. a code that only names a transport or system trouble (x.4.x network, x.3.x system, x.5.x syntax, x.6.x
+   content) yields to specific words: Microsoft's "550 5.4.1 Recipient address rejected: Access denied" is
+   a user unknown;
+4. otherwise a specific code wins over other reader-side words ("5.2.2 ... user unknown or mailbox full"
+   is a full mailbox). Vague codes (x.0.0, x.7.1, ...) never decide when there are words.
+Without words or a specific code: 421 too many connections, 452 system full, 450/451 system error, 554
+rejected; a failure with neither status nor reply is on hold, one with a vague status undefined.
+
+One deliberate difference from Sisimai: x.7.27 ("Sender address has null MX", RFC 7505) is the sender's
+address rejected, not "not accepted": suppressing the reader would punish them for our sending domain.
+Provider codes whose status field misleads (Microsoft's 5.1.10 RecipientNotFound) are corrected by
+publisher.bounces.formats.providers before this module is asked.
 """
 
 from __future__ import annotations
@@ -101,14 +119,15 @@ _WORDING: list[tuple[str, re.Pattern[str]]] = [
                      r"rejected by (?:the )?recipient|recipient preferences|by user preferences|user reject|"
                      r"resolver\.rst\.notauthorized|not authorized to send to this recipient|refuses? to receive"),
         ("virusdetected", r"\bvirus\b|malware|\binfected\b|eicar|content presents a potential security issue"),
-        ("rejected", r"sender address has null mx"),
+        ("rejected", r"sender address has null mx|relay(?:ing)? (?:access )?denied|not permitted to relay|"
+                     r"unable to relay|relay not permitted"),
         ("notaccept", r"\bnull ?mx\b|does not accept (?:any )?mail|accepts no mail"),
         ("blocked", r"blocked using|\blisted (?:on|in|at)\b|black ?list|block ?list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|"
                     r"barracuda|\bsorbs\b|client host .{0,80}blocked|\bip\b.{0,60}\b(?:blocked|banned|rejected)\b|"
                     r"(?:poor|bad|low) reputation|reputation of the sending|not allowed to send from|"
                     r"access denied.{0,40}\bip\b|banned sending|traffic not accepted from this ip|junkmail rejected|"
                     r"unusual rate of (?:unsolicited )?mail|\[TSS0[45]\]|\[BL\d\d\]|due to (?:unexpected volume or )?"
-                    r"user complaints|\(S3150\)|not accepted from ip"),
+                    r"user complaints|\(S3150\)|not accepted from ip|aup#\w*rbl"),
         ("spamdetected", r"\bspam\b|junk mail|unsolicited|bulk mail|classified as spam"),
         ("securityerror", r"\bspf\b|\bdkim\b|\bdmarc\b|authentication (?:failed|required)|not authenticated|"
                           r"unauthenticated|starttls|\btls\b.{0,40}(?:required|fail|not offered)|reverse dns|\bptr\b|"
@@ -116,9 +135,9 @@ _WORDING: list[tuple[str, re.Pattern[str]]] = [
         ("toomanyconn", r"too many (?:connections|concurrent|messages|recipients|emails)|rate limit|throttl|"
                         r"server busy|max(?:imum)? messages? per connection|sending rate|temporarily deferred|"
                         r"concurrent (?:smtp )?connections|receiving mail too quickly"),
-        ("contenterror", r"invalid mime|mime content|bare lf|invalid header|malformed|"
+        ("contenterror", r"invalid mime|mime content|bare lf|invalid header|malformed (?:mime|message|header)|"
                          r"message contains (?:invalid|illegal)"),
-        ("policyviolation", r"\bpolic(?:y|ies)\b|prohibited|violat|external forwarding"),
+        ("policyviolation", r"\bpolic(?:y|ies)\b|prohibited|violat|external forwarding|network not allowed"),
         ("rejected", r"sender (?:address )?(?:rejected|denied|refused|verify failed|unknown|not allowed)|"
                      r"domain of sender|envelope sender|mail from .{0,40}(?:rejected|refused)|sender verify failed"),
         ("mesgtoobig", r"message (?:is )?too (?:big|large)|message (?:size|length) exceeds|exceeds? (?:the )?"
@@ -132,7 +151,7 @@ _WORDING: list[tuple[str, re.Pattern[str]]] = [
         ("hasmoved", r"has moved|address changed|no longer (?:with|at)|forwarding address"),
         ("hostunknown", r"host (?:or domain name )?not found|host unknown|unknown host|domain (?:name )?not found|"
                         r"no such domain|unrouteable|unroutable|name service error|nxdomain|"
-                        r"domain .{0,40}does not exist|no mx\b"),
+                        r"domain .{0,40}does not exist|no mx\b|domain is not reachable|domain (?:is )?unreachable"),
         ("userunknown", r"user unknown|unknown user|no such (?:user|mailbox|recipient|address|account)|"
                         r"\b(?:user|mailbox|recipient|address|account)\b.{0,60}?(?:does not exist|doesn't exist|"
                         r"not found|unknown|unavailable|invalid)|invalid (?:recipient|mailbox|address|user)|"

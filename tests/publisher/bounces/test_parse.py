@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from pathlib import Path
 
 import pytest
 
@@ -167,7 +166,23 @@ def test_a_persons_ordinary_mail_is_no_auto_reply():
 
 
 def test_every_standard_sample_is_read_without_the_heuristic_reader():
-    # The standard corpus is RFC 3464, ARF or auto-replies: flufl.bounce's guesses never decide one.
-    formats = {read_blocks(message_of(path.read_bytes()))[1] for path in sorted(Path(STANDARD).glob("*.eml"))}
+    # The standard corpus is RFC 3464, ARF, auto-replies and notices: flufl.bounce's guesses decide none.
+    formats = {r.format for path in sorted(STANDARD.glob("*.eml")) for r in parse_report(path.read_bytes())}
 
     assert "flufl" not in formats
+
+
+def test_a_notice_quoting_addresses_in_json_names_nobody():
+    # Amazon SES's delivery notification mailed as JSON: the heuristic reader must not take words for addresses.
+    assert parse_report(sample("ses-04.eml")) == []
+
+
+def test_dsn_fields_pasted_into_a_text_part_are_read():
+    [report] = parse_report(sample("workmail-01.eml"))
+
+    assert (report.email, report.status, report.reason, report.format) == (
+        "reader246@example.com",
+        "5.1.1",
+        "userunknown",
+        "ses",
+    )
