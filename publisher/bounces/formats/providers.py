@@ -64,6 +64,8 @@ _RESPONSE = re.compile(
     r"other server returned was|Technical details of permanent failure)\s*:?\s*'?\s*\n?\s*([^\n']{8,500})",
     re.I,
 )
+# Gmail's summary when it quotes no server ("** Address not found **", "** Message blocked **").
+_HEADLINE = re.compile(r"^\*\* ([A-Za-z][^*\n]{3,80}) \*\*\s*$", re.MULTILINE)
 # Provider codes whose status field misleads, and the reason their words name.
 _CORRECTIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"RESOLVER\.ADR\.(?:Ex)?Recip(?:ient)?NotFound|RecipNotFound", re.I), "userunknown"),
@@ -116,8 +118,10 @@ def name_of(message: EmailMessage, default: str) -> str:
 
 
 def diagnostic_of_text(message: EmailMessage) -> str | None:
-    """The remote server's words as the human-readable part quotes them, or None."""
-    found = _RESPONSE.search(plain_body(message)[:20000])
+    """The remote server's words as the human-readable part quotes them, else Gmail's headline
+    ("** Address not found **"), or None."""
+    text = plain_body(message)[:20000]
+    found = _RESPONSE.search(text) or _HEADLINE.search(text)
     return " ".join(found.group(1).split()) if found else None
 
 
