@@ -75,6 +75,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "delivered": ("none", "delivered"),
 }
 EFFECTS = ("suppress", "count", "sender", "complaint", "none")
+# DSN Action: values that report a failure ("expired" is not RFC 3464's, but SendGrid and others write it).
+FAILED_ACTIONS = ("failed", "failure", "expired")
 _ALWAYS_HARD = frozenset({"userunknown", "hostunknown", "hasmoved"})
 _HARD_WHEN_PERMANENT = frozenset({"notaccept", "onhold", "undefined"})
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
@@ -267,7 +269,7 @@ def classify(
     (Diagnostic-Code: or the MTA's text); action: the DSN's Action: field when there is one.
     """
     action = (action or "").strip().lower()
-    if action and action not in ("failed", "failure"):
+    if action and action not in FAILED_ACTIONS:
         return None  # delivered, relayed, expanded; "delayed" is a warning: the MTA is still trying
     status = status_of(status) or status_of(diagnostic)
     if status and status.startswith("2.") and not action:

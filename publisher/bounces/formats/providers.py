@@ -19,7 +19,7 @@ from email.message import EmailMessage, Message
 from email.utils import parseaddr
 
 from publisher.bounces.formats.text import plain_body
-from publisher.bounces.reasons import reply_code_of
+from publisher.bounces.reasons import FAILED_ACTIONS, reply_code_of
 from publisher.bounces.report import Found
 
 _MAILER_DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mdaemon|bounce|courier mail server", re.I)
@@ -138,7 +138,7 @@ def refine(message: EmailMessage, found: list[Found]) -> list[Found]:
     provider code that contradicts the status field naming the reason. Only failures are touched."""
     out = []
     for block in found:
-        if (block.action or "failed").strip().lower() not in ("failed", "failure") or block.reason is not None:
+        if (block.action or "failed").strip().lower() not in FAILED_ACTIONS or block.reason is not None:
             out.append(block)
             continue
         if not block.diagnostic and len(found) == 1:

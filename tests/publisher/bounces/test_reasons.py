@@ -173,3 +173,10 @@ def test_hard_only_for_the_bad_address_reasons_and_the_permanent_undecided(reaso
 def test_every_reason_has_one_of_the_effects():
     assert {effect_of(reason) for reason in REASONS} == {"suppress", "count", "sender", "complaint", "none"}
     assert effect_of("no-such-reason") == "count"  # an unknown reason is treated as undefined
+
+
+def test_an_expired_action_is_a_failure():
+    # Not RFC 3464's vocabulary, but SendGrid's plain bounces say "Action: expired".
+    verdict = classify("4.4.7", "421", "421 4.4.7 Message expired: unable to deliver in 72 hours", action="expired")
+
+    assert (verdict.reason, verdict.hard) == ("expired", False)
