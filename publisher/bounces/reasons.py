@@ -79,7 +79,8 @@ EFFECTS = ("suppress", "count", "sender", "complaint", "none")
 FAILED_ACTIONS = ("failed", "failure", "expired")
 _ALWAYS_HARD = frozenset({"userunknown", "hostunknown", "hasmoved"})
 _HARD_WHEN_PERMANENT = frozenset({"notaccept", "onhold", "undefined"})
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+# Not inside an IP address: "[203.0.113.9]" holds no status "0.113.9", "[1.2.3.4]" no "2.3.4".
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _REPLY = re.compile(r"(?<![\d.])([245]\d\d)(?![\d.])")
 
 # RFC 3463 / 3886 / 7372 subject.detail codes that name one reason on their own. x.7.1 is not here: it
@@ -125,14 +126,17 @@ _WORDING: list[tuple[str, re.Pattern[str]]] = [
                      r"unable to relay|relay not permitted"),
         ("notaccept", r"\bnull ?mx\b|does not accept (?:any )?mail|accepts no mail"),
         ("blocked", r"blocked using|\blisted (?:on|in|at)\b|black ?list|block ?list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|"
-                    r"barracuda|\bsorbs\b|client host .{0,80}blocked|\bip\b.{0,60}\b(?:blocked|banned|rejected)\b|"
+                    r"barracuda|\bsorbs\b|smtp server of your isp|dynamic ip|dial-?up|residential ip|"
+                    r"unwanted messages have been sent|"
+                    r"client host .{0,80}blocked|\bip\b.{0,60}\b(?:blocked|banned|rejected)\b|"
                     r"(?:poor|bad|low) reputation|reputation of the sending|not allowed to send from|"
                     r"access denied.{0,40}\bip\b|banned sending|traffic not accepted from this ip|junkmail rejected|"
                     r"unusual rate of (?:unsolicited )?mail|\[TSS0[45]\]|\[BL\d\d\]|due to (?:unexpected volume or )?"
                     r"user complaints|\(S3150\)|not accepted from ip|aup#\w*rbl"),
         ("spamdetected", r"\bspam\b|junk mail|unsolicited|bulk mail|classified as spam"),
         ("securityerror", r"\bspf\b|\bdkim\b|\bdmarc\b|authentication (?:failed|required)|not authenticated|"
-                          r"unauthenticated|starttls|\btls\b.{0,40}(?:required|fail|not offered)|reverse dns|\bptr\b|"
+                          r"unauthenticated|\brdns\b|"
+                          r"starttls|\btls\b.{0,40}(?:required|fail|not offered)|reverse dns|\bptr\b|"
                           r"encryption required"),
         ("toomanyconn", r"too many (?:connections|concurrent|messages|recipients|emails)|rate limit|throttl|"
                         r"server busy|max(?:imum)? messages? per connection|sending rate|temporarily deferred|"
@@ -141,9 +145,11 @@ _WORDING: list[tuple[str, re.Pattern[str]]] = [
                          r"message contains (?:invalid|illegal)"),
         ("policyviolation", r"\bpolic(?:y|ies)\b|prohibited|violat|external forwarding|network not allowed"),
         ("rejected", r"sender (?:address )?(?:rejected|denied|refused|verify failed|unknown|not allowed)|"
-                     r"domain of sender|envelope sender|mail from .{0,40}(?:rejected|refused)|sender verify failed"),
+                     r"domain of sender|envelope sender|"
+                     r"from: domain is invalid|sender domain (?:is )?(?:invalid|unknown)|"
+                     r"mail from .{0,40}(?:rejected|refused)|sender verify failed"),
         ("mesgtoobig", r"message (?:is )?too (?:big|large)|message (?:size|length) exceeds|exceeds? (?:the )?"
-                       r"(?:maximum )?(?:permitted )?(?:message )?size|size limit|too large"),
+                       r"(?:maximum )?(?:permitted )?(?:message )?size|(?<!mailbox )size limit|too large"),
         ("mailboxfull", r"mailbox (?:is )?full|over (?:the )?quota|quota exceeded|exceeded .{0,20}quota|"
                         r"insufficient (?:disk )?space|mailbox size limit|storage (?:space|limit)|inbox is full|"
                         r"postfach (?:ist )?voll|bo[iî]te aux lettres .{0,10}pleine|buz[oó]n .{0,10}lleno|"
@@ -287,6 +293,8 @@ def decide(status: str | None, reply_code: str | None, diagnostic: str | None) -
         if coded in _SIZE and worded in _SIZE:
             return coded
         if effect_of(worded) in ("sender", "none") or coded in _WEAK:
+            return worded
+        if (coded, worded) == ("suspend", "userunknown"):  # Sendmail's "5.2.1 ... User Unknown"
             return worded
         return coded
     if coded or worded:

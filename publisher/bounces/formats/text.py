@@ -14,7 +14,7 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses
 
-from publisher.bounces.reasons import by_wording, effect_of, reply_code_of, status_of
+from publisher.bounces.reasons import by_wording, effect_of, reply_code_of
 from publisher.bounces.report import Found
 
 _MAX_TEXT = 200_000  # a bounce's own words are short; the quoted message after them is not needed whole
@@ -192,10 +192,6 @@ def found(
     reply = reply_code_of(reply_from if reply_from is not None else words)
     if status is None and permanent is not None:
         status = "5.0.0" if permanent else "4.0.0"
-    elif status is None and status_of(words) is not None:
-        # The classifier would take an IP address's digits for a status ("2.3.4": delivered): give the
-        # class the reply or the MTA says instead.
-        status = f"{reply[0]}.0.0" if reply else "4.0.0"
     return Found(
         email=email.strip().rstrip(".:,;").strip("<>\"'"),
         status=status,

@@ -180,3 +180,35 @@ def test_an_expired_action_is_a_failure():
     verdict = classify("4.4.7", "421", "421 4.4.7 Message expired: unable to deliver in 72 hours", action="expired")
 
     assert (verdict.reason, verdict.hard) == ("expired", False)
+
+
+@pytest.mark.parametrize(
+    ("status", "reply", "words", "reason"),
+    [
+        ("5.2.0", None, "550 5.2.0 <reader@example.com>... From: Domain is invalid", "rejected"),
+        (
+            "5.7.0",
+            None,
+            "550 SC-004 Mail rejected by Outlook.com for policy reasons. A block has been placed against your IP "
+            "address because too many unwanted messages have been sent from the following IP address",
+            "blocked",
+        ),
+        ("5.2.2", None, "552 5.2.2 Mailbox size limit exceeded", "mailboxfull"),
+        ("5.2.1", None, "550 5.2.1 <reader@example.com>... User Unknown", "userunknown"),
+        (None, "550", "550 invalid RDNS record of your mail server", "securityerror"),
+        (None, "550", "550 Please use the smtp server of your ISP", "blocked"),
+    ],
+)
+def test_words_the_mta_helper_found_in_real_mail(status, reply, words, reason):
+    verdict = classify(status, reply, words, action="failed")
+
+    assert verdict is not None and verdict.reason == reason
+
+
+@pytest.mark.parametrize(
+    "words", ["host mx.example.com[1.2.3.4] said: 550 no such user", "Remote host [203.0.113.9] said: 550 user unknown"]
+)
+def test_an_ip_address_is_not_a_status_code(words):
+    assert status_of(words) is None
+    verdict = classify(None, None, words, action="failed")
+    assert verdict is not None and verdict.reason == "userunknown"
