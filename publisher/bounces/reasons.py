@@ -294,8 +294,6 @@ def decide(status: str | None, reply_code: str | None, diagnostic: str | None) -
             return coded
         if effect_of(worded) in ("sender", "none") or coded in _WEAK:
             return worded
-        if (coded, worded) == ("suspend", "userunknown"):  # Sendmail's "5.2.1 ... User Unknown"
-            return worded
         return coded
     if coded or worded:
         return (coded or worded)  # type: ignore[return-value]
