@@ -213,7 +213,9 @@ def bounce_report(
         .where(*where, BounceEvent.campaign_id.is_not(None))
         .group_by(BounceEvent.campaign_id, BounceEvent.kind, BounceEvent.reason)
     ):
-        kinds, reasons = campaign_counts.setdefault(int(cid), ({}, {}))
+        if cid is None:  # the query leaves these out; this tells the type checker
+            continue
+        kinds, reasons = campaign_counts.setdefault(cid, ({}, {}))
         kinds[kind] = kinds.get(kind, 0) + n
         reasons[reason] = reasons.get(reason, 0) + n
     shown = sorted(campaign_counts, reverse=True)[:limit]
