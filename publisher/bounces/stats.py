@@ -197,27 +197,22 @@ def bounce_report(
     if campaign_id is not None:
         where.append(BounceEvent.campaign_id == campaign_id)
 
+    # One scan gives both the campaigns table and the totals (bounces matched to no campaign are in
+    # the totals only: a provider webhook may name a bare address).
     by_kind: dict[str, int] = {}
     by_reason: dict[str, int] = {}
-    for kind, reason, n in session.execute(
-        select(BounceEvent.kind, BounceEvent.reason, func.count())
-        .where(*where)
-        .group_by(BounceEvent.kind, BounceEvent.reason)
-    ):
-        by_kind[kind] = by_kind.get(kind, 0) + n
-        by_reason[reason] = by_reason.get(reason, 0) + n
-
     campaign_counts: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
     for cid, kind, reason, n in session.execute(
         select(BounceEvent.campaign_id, BounceEvent.kind, BounceEvent.reason, func.count())
-        .where(*where, BounceEvent.campaign_id.is_not(None))
+        .where(*where)
         .group_by(BounceEvent.campaign_id, BounceEvent.kind, BounceEvent.reason)
     ):
-        if cid is None:  # the query leaves these out; this tells the type checker
-            continue
-        kinds, reasons = campaign_counts.setdefault(cid, ({}, {}))
-        kinds[kind] = kinds.get(kind, 0) + n
-        reasons[reason] = reasons.get(reason, 0) + n
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        by_reason[reason] = by_reason.get(reason, 0) + n
+        if cid is not None:
+            kinds, reasons = campaign_counts.setdefault(cid, ({}, {}))
+            kinds[kind] = kinds.get(kind, 0) + n
+            reasons[reason] = reasons.get(reason, 0) + n
     shown = sorted(campaign_counts, reverse=True)[:limit]
 
     candidates = _alarm_candidates(session, where, limit)
@@ -334,12 +329,18 @@ def _domains(session: Session, where: list[Any], limit: int) -> tuple[list[Domai
     per_domain = (
         select(BounceEvent.domain, func.count().label("n")).where(*where).group_by(BounceEvent.domain).subquery()
     )
-    top = select(per_domain.c.domain).order_by(per_domain.c.n.desc(), per_domain.c.domain).limit(limit).subquery()
+    top = session.execute(
+        select(per_domain.c.domain, func.count().over())  # how many domains in all, before the limit
+        .order_by(per_domain.c.n.desc(), per_domain.c.domain)
+        .limit(limit)
+    ).all()
+    if not top:
+        return [], 0
     counts: dict[str, dict[str, int]] = {}
     latest: dict[tuple[str, str], int] = {}  # (domain, reason) -> its latest event id
     for domain, reason, n, last in session.execute(
         select(BounceEvent.domain, BounceEvent.reason, func.count(), func.max(BounceEvent.id))
-        .where(*where, BounceEvent.domain.in_(select(top.c.domain)))
+        .where(*where, BounceEvent.domain.in_([domain for domain, _ in top]))
         .group_by(BounceEvent.domain, BounceEvent.reason)
     ):
         counts.setdefault(domain, {})[reason] = n
@@ -354,8 +355,7 @@ def _domains(session: Session, where: list[Any], limit: int) -> tuple[list[Domai
         for domain, by_reason in ordered.items()
     ]
     rows.sort(key=lambda d: (-d.total, d.domain))
-    total_domains = session.scalar(select(func.count()).select_from(per_domain)) or 0
-    return rows, max(0, total_domains - len(rows))
+    return rows, top[0][1] - len(rows)
 
 
 def campaign_bounces(session: Session, campaign_id: int) -> dict[str, int]:

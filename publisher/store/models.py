@@ -181,6 +181,9 @@ class BounceEvent(Base):
         UniqueConstraint("report_id", "email", name="uq_bounce_report_recipient"),
         Index("ix_bounce_events_email_received", "email", "received_at"),
         Index("ix_bounce_events_campaign_kind", "campaign_id", "kind"),
+        # The bounce report reads these instead of the table (migration 0016, publisher.bounces.stats).
+        Index("ix_bounce_events_campaign_reason", "campaign_id", "kind", "reason", "domain", "received_at"),
+        Index("ix_bounce_events_domain_reason", "domain", "reason", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
