@@ -27,7 +27,7 @@ from publisher.bounces.alarms import Alarm, passes_threshold
 from publisher.bounces.reasons import effect_of, label_of
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.states import CampaignState, RowState
+from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store.models import BounceEvent, Campaign, OutboxRow, utcnow
 
 # What a stored bounce did, as an editor reads it (the keys are BounceEvent.kind).
@@ -369,3 +369,9 @@ def campaign_bounces(session: Session, campaign_id: int) -> dict[str, int]:
             ).all()
         )
     )
+
+
+def sending_now(session: Session) -> bool:
+    """Whether any campaign is queued or sending (new bounces may come in any minute)."""
+    found = session.scalar(select(Campaign.id).where(Campaign.state.in_(ACTIVE_CAMPAIGNS)).limit(1))
+    return found is not None
