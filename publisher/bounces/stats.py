@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from publisher.bounces.alarms import Alarm, passes_threshold
@@ -215,7 +215,7 @@ def bounce_report(
             reasons[reason] = reasons.get(reason, 0) + n
     shown = sorted(campaign_counts, reverse=True)[:limit]
 
-    candidates = _alarm_candidates(session, where, limit)
+    candidates = _sender_counts(session, where, limit)
     ids = sorted(set(shown) | set(candidates))
     info: dict[int, Any] = {
         row.id: row
@@ -231,7 +231,7 @@ def bounce_report(
         ).all()
     )
 
-    alarms = _alarms(session, settings, candidates, info, sent)
+    alarms = _alarms(session, settings, where, candidates, info, sent)
     campaigns = [
         CampaignRow(
             id=cid,
@@ -257,31 +257,17 @@ def bounce_report(
     )
 
 
-# (campaign, domain, reason) -> [all, since the campaign's alarm mark, the latest event id]
-_Groups = dict[int, dict[tuple[str, str], list[int]]]
-
-
-def _alarm_candidates(session: Session, where: list[Any], limit: int) -> _Groups:
-    """The sender-side bounces per campaign, domain and reason: all of them and those since the mark."""
+def _sender_counts(session: Session, where: list[Any], limit: int) -> dict[int, tuple[int, int]]:
+    """Sender-side bounces per campaign: (all of them, those since its alarm mark), the `limit` largest."""
     after_mark = func.sum(case((BounceEvent.id > Campaign.sender_alarm_mark, 1), else_=0))
-    groups: _Groups = {}
-    for cid, domain, reason, n, fresh, last in session.execute(
-        select(
-            BounceEvent.campaign_id,
-            BounceEvent.domain,
-            BounceEvent.reason,
-            func.count(),
-            after_mark,
-            func.max(BounceEvent.id),
-        )
+    rows = session.execute(
+        select(BounceEvent.campaign_id, func.count(), after_mark)
         .join(Campaign, Campaign.id == BounceEvent.campaign_id)
         .where(*where, BounceEvent.kind == "sender")
-        .group_by(BounceEvent.campaign_id, BounceEvent.domain, BounceEvent.reason)
-    ):
-        groups.setdefault(cid, {})[(domain, reason)] = [n, int(fresh or 0), last]
-    # Only the campaigns with the most sender-side bounces can be alarms worth a line.
-    top = sorted(groups, key=lambda c: -sum(g[0] for g in groups[c].values()))[:limit]
-    return {cid: groups[cid] for cid in top}
+        .group_by(BounceEvent.campaign_id)
+    ).all()
+    largest = sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
+    return {cid: (n, int(fresh or 0)) for cid, n, fresh in largest if cid is not None}
 
 
 def threshold_of(settings: Settings, sent: int) -> int:
@@ -291,34 +277,45 @@ def threshold_of(settings: Settings, sent: int) -> int:
 
 
 def _alarms(
-    session: Session, settings: Settings, groups: _Groups, info: dict[int, Any], sent: dict[int, int]
+    session: Session,
+    settings: Settings,
+    where: list[Any],
+    counts: dict[int, tuple[int, int]],
+    info: dict[int, Any],
+    sent: dict[int, int],
 ) -> list[AlarmRow]:
-    picked: list[tuple[int, int, str, str, int]] = []  # campaign, count, domain, reason, event id
-    for cid, by_group in groups.items():
+    levels: dict[int, tuple[int, str, int]] = {}  # campaign -> (count, level, threshold)
+    for cid, (everything, fresh) in counts.items():
         if cid not in info:
             continue
-        column = 0 if info[cid].state == CampaignState.PAUSED else 1
-        counted = {key: value for key, value in by_group.items() if value[column]}
-        if not counted:
-            continue
-        (domain, reason), top = max(counted.items(), key=lambda item: (item[1][column], item[0]))
-        picked.append((cid, sum(v[column] for v in counted.values()), domain, reason, top[2]))
+        count = everything if info[cid].state == CampaignState.PAUSED else fresh
+        threshold = threshold_of(settings, sent.get(cid, 0))
+        if count and passes_threshold(settings, Alarm(count, sent.get(cid, 0), "", "", "")):
+            levels[cid] = (count, "passed", threshold)
+        elif count and 2 * count >= threshold:
+            levels[cid] = (count, "near", threshold)
+    if not levels:
+        return []
+    # What they say most, as alarm_of words it: one query over the alarms' campaigns only.
+    counted = or_(Campaign.state == CampaignState.PAUSED, BounceEvent.id > Campaign.sender_alarm_mark)
+    top: dict[int, tuple[int, str, str, int]] = {}  # campaign -> (count, domain, reason, latest event id)
+    for of, domain, reason, n, last in session.execute(
+        select(BounceEvent.campaign_id, BounceEvent.domain, BounceEvent.reason, func.count(), func.max(BounceEvent.id))
+        .join(Campaign, Campaign.id == BounceEvent.campaign_id)
+        .where(*where, BounceEvent.kind == "sender", BounceEvent.campaign_id.in_(list(levels)), counted)
+        .group_by(BounceEvent.campaign_id, BounceEvent.domain, BounceEvent.reason)
+    ):
+        if of is not None and (of not in top or (-n, domain, reason) < (-top[of][0], top[of][1], top[of][2])):
+            top[of] = (n, domain, reason, last)
     diagnostics = dict(
         session.execute(
-            select(BounceEvent.id, BounceEvent.diagnostic).where(BounceEvent.id.in_([p[4] for p in picked]))
+            select(BounceEvent.id, BounceEvent.diagnostic).where(BounceEvent.id.in_([t[3] for t in top.values()]))
         ).all()
     )
     alarms = []
-    for cid, count, domain, reason, event_id in picked:
-        diagnostic = _one_line(diagnostics.get(event_id)) or ""
-        alarm = Alarm(count, sent.get(cid, 0), domain, reason, diagnostic)
-        threshold = threshold_of(settings, alarm.sent)
-        if passes_threshold(settings, alarm):
-            level = "passed"
-        elif 2 * count >= threshold:
-            level = "near"
-        else:
-            continue
+    for cid, (count, level, threshold) in levels.items():
+        _, domain, reason, last = top.get(cid, (0, "", "undefined", 0))
+        alarm = Alarm(count, sent.get(cid, 0), domain, reason, _one_line(diagnostics.get(last)) or "")
         row = info[cid]
         alarms.append(AlarmRow(cid, row.subject, row.state, level, threshold, alarm, row.pause_reason))
     return sorted(alarms, key=lambda a: (not a.paused, a.level != "passed", -a.campaign_id))
