@@ -292,24 +292,32 @@ def _print_bounce_report(summary: BounceSummary) -> None:
         out.print("No bounces.")
         return
     kinds = list(KIND_WORDS)
-    table = Table(
-        "campaign", "subject", "state", "sent", *(KIND_WORDS[k] for k in kinds), "reasons", title="Per campaign"
-    )
+    table = Table("campaign", "subject", "state", title="Per campaign", title_justify="left")
+    for name in ("sent", "bounces", *(KIND_WORDS[k] for k in kinds)):
+        table.add_column(name, justify="right")
+    table.add_column("reasons")
     for row in summary.campaigns:
-        counts = (f"{row.by_kind.get(k, 0):,}" for k in kinds)
-        table.add_row(str(row.id), Text(row.subject), row.state, f"{row.sent:,}", *counts, reasons(row.by_reason))
+        counts = (f"{n:,}" for n in (row.sent, row.total, *(row.by_kind.get(k, 0) for k in kinds)))
+        table.add_row(str(row.id), Text(row.subject), row.state, *counts, reasons(row.by_reason))
     if summary.more_campaigns:
         table.caption = f"and {summary.more_campaigns:,} older campaigns with bounces (use --campaign ID)"
+    out.print()
     out.print(table)
-    table = Table("domain", "bounces", "reasons", "latest diagnostic of the top reason", title="Per receiving domain")
+    table = Table("domain", title="Per receiving domain", title_justify="left")
+    table.add_column("bounces", justify="right")
+    table.add_column("reasons")
+    table.add_column("latest diagnostic of the top reason")
     for domain in summary.domains:
         table.add_row(
             Text(domain.domain), f"{domain.total:,}", reasons(domain.by_reason), Text(domain.top_diagnostic or "")
         )
     if summary.more_domains:
         table.caption = f"and {summary.more_domains:,} more domains"
+    out.print()
     out.print(table)
-    table = Table("reason", "bounces", title="Totals by reason")
+    table = Table("reason", title="Totals by reason", title_justify="left")
+    table.add_column("bounces", justify="right")
     for reason, n in summary.by_reason.items():
         table.add_row(reason_words(reason), f"{n:,}")
+    out.print()
     out.print(table)
