@@ -33,7 +33,9 @@ _reports = itertools.count(1)
 def campaign_to(store: Store, addresses: list[str], *, subject: str = "The week", state: str = "done") -> int:
     """A mail campaign in this state whose outbox rows to these subscribers were sent; its id."""
     with store.session() as session:
-        ids = dict(session.execute(select(Subscriber.email, Subscriber.id).where(Subscriber.email.in_(addresses))).all())
+        ids = dict(
+            session.execute(select(Subscriber.email, Subscriber.id).where(Subscriber.email.in_(addresses))).all()
+        )
         assert len(ids) == len(set(addresses)), "every address must be a subscriber"
         campaign = Campaign(kind="email", state=state, subject=subject)
         session.add(campaign)

@@ -96,9 +96,7 @@ def test_a_bad_campaign_id_is_not_found(editor: httpx.Client, campaign: str):
     assert editor.get("/editor/bounces", params={"campaign": campaign}).status_code == 404
 
 
-def test_resume_from_the_bounces_page_resumes_the_campaign(
-    editor: httpx.Client, bounced, dispatcher, store: Store
-):
+def test_resume_from_the_bounces_page_resumes_the_campaign(editor: httpx.Client, bounced, dispatcher, store: Store):
     html = editor.get("/editor/bounces").text
 
     answer = editor.post(f"/editor/campaigns/{bounced['paused']}/resume", data={"csrf_token": csrf_of(html)})
@@ -126,9 +124,7 @@ def test_the_campaign_page_has_a_bounces_line_by_effect(editor: httpx.Client, bo
     html = editor.get(f"/editor/campaigns/{bounced['paused']}").text
     quiet = editor.get(f"/editor/campaigns/{bounced['old']}").text
 
-    assert texts(html, "#bounces") == [
-        "Bounces: 1 suppressed · 1 counted · 5 sender's problem · by reason and domain"
-    ]
+    assert texts(html, "#bounces") == ["Bounces: 1 suppressed · 1 counted · 5 sender's problem · by reason and domain"]
     link = lxml.html.fromstring(html).cssselect("#bounces a")[0].get("href")
     assert link == f"/editor/bounces?campaign={bounced['paused']}"
     assert texts(quiet, "#bounces") == ["Bounces: 1 suppressed · by reason and domain"]
