@@ -8,8 +8,8 @@ outbox's (campaign_id, state) index) and the diagnostics quoted are fetched once
 What a bounce did is its stored kind (hard: suppressed, soft: counted, sender: the sender's problem,
 complaint: suppressed), which is also right for rows from before reasons existed (reason "undefined").
 An alarm is a campaign whose sender-side bounces pass the pause threshold (publisher.bounces.alarms) or
-come within half of it: for a running or finished campaign those since its alarm mark (what the next
-check counts), for a paused one all of them (the mark moved when it paused, and these are why).
+come within half of it, counted as the alarm counts them: since the campaign's alarm mark (its last
+resume). A paused campaign with none after its mark (a mark moved when it paused) counts all of them.
 """
 
 from __future__ import annotations
@@ -288,7 +288,8 @@ def _alarms(
     for cid, (everything, fresh) in counts.items():
         if cid not in info:
             continue
-        count = everything if info[cid].state == CampaignState.PAUSED else fresh
+        # A paused campaign's own bounces: those since its mark, or all when its mark moved past them.
+        count = everything if info[cid].state == CampaignState.PAUSED and not fresh else fresh
         threshold = threshold_of(settings, sent.get(cid, 0))
         if count and passes_threshold(settings, Alarm(count, sent.get(cid, 0), "", "", "")):
             levels[cid] = (count, "passed", threshold)
@@ -297,7 +298,8 @@ def _alarms(
     if not levels:
         return []
     # What they say most, as alarm_of words it: one query over the alarms' campaigns only.
-    counted = or_(Campaign.state == CampaignState.PAUSED, BounceEvent.id > Campaign.sender_alarm_mark)
+    since_mark = [cid for cid in levels if counts[cid][1]]
+    counted = or_(BounceEvent.campaign_id.not_in(since_mark), BounceEvent.id > Campaign.sender_alarm_mark)
     top: dict[int, tuple[int, str, str, int]] = {}  # campaign -> (count, domain, reason, latest event id)
     for of, domain, reason, n, last in session.execute(
         select(BounceEvent.campaign_id, BounceEvent.domain, BounceEvent.reason, func.count(), func.max(BounceEvent.id))

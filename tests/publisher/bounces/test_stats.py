@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from publisher import campaigns
 from publisher.bounces.stats import bounce_report, campaign_bounces, parse_since, reason_words, threshold_of
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.store import Store
 from publisher.store.models import Campaign, Suppression
 from tests.support.bounce_seed import BLOCKED, MAILBOX_FULL, SPAM, USER_UNKNOWN, bounce, campaign_to
-from tests.support.factories import subscribe
+from tests.support.factories import RecordingDispatcher, subscribe
 
 
 @pytest.fixture
@@ -93,8 +94,7 @@ def test_a_resumed_campaign_counts_its_sender_side_bounces_from_its_mark(store: 
     campaign = campaign_to(store, readers["example.com"] + gmail, state="sending")
     for email in gmail[:5]:
         bounce(store, settings, campaign, email, BLOCKED)  # pauses it and moves the mark
-    with store.session() as session:
-        session.get(Campaign, campaign).state = "sending"  # the editor resumed it
+    campaigns.resume(store, settings, RecordingDispatcher(), campaign)  # the editor fixed the sender
     bounce(store, settings, campaign, gmail[5], BLOCKED)
 
     summary = report(store, settings)
