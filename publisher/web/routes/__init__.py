@@ -12,6 +12,7 @@ from publisher.web.routes import (
     consent,
     editor_accounts,
     editor_articles,
+    editor_bounces,
     editor_campaigns,
     editor_digests,
     editor_people,
@@ -37,6 +38,7 @@ ROUTERS: list[APIRouter] = [
     editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
     editor_campaigns.router,
+    editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
     api.router,
     api_media.router,
