@@ -125,6 +125,15 @@ def from_a_person(message: Message, text: str = "") -> bool:
     return True
 
 
+def own_body(message: Message, start: re.Pattern[str], *, html: bool = False) -> str | None:
+    """The text of a bounce whose tell-tale `start` it shows; "" for a person's mail quoting one; None
+    when it is not this kind of bounce at all. html: read HTML-only bodies too (any_text)."""
+    body = any_text(message) if html else plain_body(message)
+    if not body or not start.search(body):
+        return None
+    return "" if from_a_person(message, body) else body
+
+
 def cut(text: str, end: re.Pattern[str]) -> str:
     """The text before the returned copy of the message starts (`end` finds where)."""
     found = end.search(text)
