@@ -12,13 +12,12 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.covers import png
-from tests.support.pds import Pds, running_pds
+from tests.support.pds import INSTALL_TIMEOUT, Pds, shared_pds
 from workers.process import spawn_worker, stop_worker
 
 TITLE = "Harbour bridge 🌉 reopens — 港口大桥重新开放 — إعادة فتح جسر الميناء"
@@ -29,10 +28,13 @@ BODY = (
 HASHTAGS = ("Harbour", "港口")
 
 
-@pytest.fixture(scope="module")
-def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pds]:
-    with running_pds(tmp_path_factory.mktemp("pds")) as server:
-        yield server
+pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install the PDS from npm
+
+
+@pytest.fixture
+def pds() -> Pds:
+    """The run's PDS; skips (fails under CI=true) with the reason when node, npm or the package is missing."""
+    return shared_pds()
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,14 +14,16 @@ no crawlers, the PLC directory in memory (`Database.mock()`). Both servers are b
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,6 +40,9 @@ PACKAGES = (f"@atproto/pds@{PDS_VERSION}", f"@did-plc/server@{PLC_VERSION}")
 NPM_CACHE = Path(os.environ.get("PUBLISHER_NPM_CACHE", Path.home() / ".cache" / "publisher-npm"))
 PREFIX = NPM_CACHE / "pds"
 NODE_MAJOR = 20
+# The first use may install the packages (a minute or more, building better-sqlite3): what a test that
+# starts the PDS may take, beyond the suite's 180 s default (`pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)`).
+INSTALL_TIMEOUT = 900
 
 # service/index.js, plus the PLC directory in the same process, both listening on 127.0.0.1 only
 # (express's app.listen(port) would take every interface).
@@ -220,6 +225,32 @@ def running_pds(directory: Path, *, start_timeout: float = 90.0) -> Iterator[Pds
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+_SHARED = ExitStack()
+atexit.register(_SHARED.close)
+
+
+_STARTED: list[Pds | BaseException] = []
+
+
+def shared_pds() -> Pds:
+    """One PDS for the whole test run (started on first use, stopped when the run ends).
+
+    Tests share it safely by each making its own account; starting one takes about ten seconds. A PDS that
+    failed to start is not tried again: every later test gets the same failure at once.
+    """
+    require_pds()
+    if not _STARTED:
+        try:
+            directory = Path(_SHARED.enter_context(tempfile.TemporaryDirectory(prefix="publisher-pds-")))
+            _STARTED.append(_SHARED.enter_context(running_pds(directory)))
+        except AssertionError as exc:
+            _STARTED.append(exc)
+    started = _STARTED[0]
+    if isinstance(started, BaseException):
+        raise AssertionError(str(started))
+    return started
 
 
 def _wait_until_healthy(pds: Pds, process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -7,8 +7,8 @@ password, as an editor would, and reads what was posted back with com.atproto.re
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,16 +19,19 @@ from publisher.channels.bluesky import BlueskyChannel
 from publisher.channels.network import Draft
 from publisher.channels.networks.bluesky import compose
 from tests.support.covers import png
-from tests.support.pds import Pds, running_pds
+from tests.support.pds import INSTALL_TIMEOUT, PACKAGES, PDS_VERSION, Pds, shared_pds
 from tests.support.social import make_post
 
 URL = "https://news.example.org/articles/a"
 
 
-@pytest.fixture(scope="module")
-def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pds]:
-    with running_pds(tmp_path_factory.mktemp("pds")) as server:
-        yield server
+pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install the PDS from npm
+
+
+@pytest.fixture
+def pds() -> Pds:
+    """The run's PDS; skips (fails under CI=true) with the reason when node, npm or the package is missing."""
+    return shared_pds()
 
 
 @pytest.fixture
@@ -118,3 +121,10 @@ def test_the_card_thumbnail_is_a_blob_the_pds_keeps(pds, account):
     thumb = record["embed"]["external"]["thumb"]
     assert thumb["mimeType"] == "image/png" and thumb["size"] == len(image)
     assert pds.blob(account["did"], thumb["ref"]["$link"]) == image
+
+
+def test_ci_installs_the_pds_versions_the_tests_start():
+    script = (Path(__file__).resolve().parents[3] / ".ci" / "run").read_text()
+    for package in PACKAGES:
+        assert f" {package}" in script, package
+    assert f'"version": "{PDS_VERSION}"' in script
