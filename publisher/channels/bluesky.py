@@ -25,7 +25,7 @@ from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 
 from publisher.channels.account import Account
-from publisher.channels.base import Message, Post, Result
+from publisher.channels.base import Message, PermanentError, Post, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
 
@@ -87,7 +87,8 @@ class BlueskyChannel(HttpChannel):
         """The session (createSession on first use; the SDK refreshes it), never asking for a profile."""
         if self._session is None:
             self.client.login(self.account.user, self.account.secret("password"), fetch_bsky_profile=False)
-        assert self._session is not None  # set by the SDK's session callback during login
+        if self._session is None:  # the SDK's session callback sets it during login
+            raise PermanentError(f"{self.who}: signed in, but the PDS gave no session")
         return self._session
 
     @property

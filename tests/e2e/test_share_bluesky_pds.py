@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from publisher import sharing
+from publisher.config import Settings
 from tests.support.covers import png
 from tests.support.pds import INSTALL_TIMEOUT, Pds, shared_pds
 from workers.process import spawn_worker, stop_worker
@@ -54,7 +56,9 @@ def article_file(directory: Path) -> Path:
     return path
 
 
-def test_a_share_through_a_worker_is_read_back_from_the_pds_with_facets_langs_and_a_thumbnail(pds, tmp_path):
+def test_a_share_through_a_worker_is_read_back_from_the_pds_with_facets_langs_and_a_thumbnail(
+    pds, tmp_path, monkeypatch, store
+):
     handle = f"desk-{secrets.token_hex(3)}.test"
     session = pds.create_account(handle, secrets.token_urlsafe(12))
     password = pds.app_password(session["accessJwt"])
@@ -76,12 +80,17 @@ def test_a_share_through_a_worker_is_read_back_from_the_pds_with_facets_langs_an
     assert shared.returncode == 0, shared.stdout + shared.stderr + log
     assert password not in log + shared.stdout + shared.stderr
 
+    for key, value in env.items():  # the same settings as the commands', to compose the expected post here
+        monkeypatch.setenv(key, value)
+    [preview] = sharing.preview(store, Settings(), int(article_id), ["bluesky"])
     [listed] = pds.records(session["did"])
     assert shared.stdout.strip().endswith(listed["uri"].rsplit("/", 1)[1])
     record = pds.record(listed["uri"])["value"]
     text = record["text"]
     encoded = text.encode("utf-8")
-    assert text.startswith(TITLE) and "工程在五月结束" in text and "جسر الميناء" in text
+    assert text == preview.text and preview.length <= 300
+    assert text.startswith(TITLE) and "工程在五月结束" in text and "يقول المهندسون" in text
+    assert text.endswith("#Harbour #港口")
     assert record["langs"] == ["ar"]
 
     features = {
