@@ -58,7 +58,9 @@ def test_the_pds_serves_no_profile_so_signing_in_must_not_ask_for_one(pds):
         params={"actor": session["did"]},
         headers={"Authorization": f"Bearer {session['accessJwt']}"},
     )
-    assert answer.status_code >= 400  # what atproto's default login asked for, and failed on
+    # What atproto's default login asked for, and so failed every share and check on (issue 14).
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "No service configured for app.bsky.actor.getProfile"
 
 
 def test_test_connection_passes_with_the_app_password(pds, account):
