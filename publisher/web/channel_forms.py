@@ -7,6 +7,7 @@ Secret fields are password inputs and are never rendered back; errors name field
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
@@ -97,9 +98,14 @@ FORMS: dict[str, AccountForm] = {
 }
 
 
+_LABEL = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
+
 def account_name(network: str, label: str) -> str:
-    """The channel name: the network alone, or `network:label`."""
+    """The channel name: the network alone, or `network:label` (a label is letters, digits, `.`, `_`, `-`)."""
     label = label.strip()
+    if label and not _LABEL.fullmatch(label):
+        raise ConfigError("the label may hold letters, digits, '.', '_' and '-' only (at most 40)")
     return f"{network}:{label}" if label else network
 
 

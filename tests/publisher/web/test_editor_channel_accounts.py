@@ -159,3 +159,24 @@ def test_an_editor_who_is_not_an_administrator_cannot_add_or_remove(live_server,
     assert response.status_code == 403
     with store.session() as session:
         assert session.scalars(select(ChannelAccountRow)).all() == []
+
+
+def test_a_label_that_would_break_the_channel_name_is_refused(editor: httpx.Client, mastodon: FakeMastodon):
+    response = _add_mastodon(editor, mastodon, label="team/../x")
+
+    assert response.status_code == 422 and "the label may hold letters, digits" in response.text
+
+
+def test_after_the_key_changed_the_page_says_so_and_the_account_can_still_be_removed(
+    live_server, editor: httpx.Client, mastodon: FakeMastodon, monkeypatch: pytest.MonkeyPatch
+):
+    _add_mastodon(editor, mastodon)
+    monkeypatch.setenv("PUBLISHER_SECRET_KEY", "a-different-key")
+    live_server.app.state.services.settings = Settings()
+
+    page = editor.get("/editor/channels").text
+    removed = _post(editor, "/editor/channels/mastodon:social/remove")
+
+    assert "The social accounts cannot be read: stored account &#39;mastodon:social&#39; cannot be decrypted" in page
+    assert '<tr data-account="mastodon:social">' in page
+    assert "mastodon:social: removed" in removed.text and "cannot be read" not in removed.text
