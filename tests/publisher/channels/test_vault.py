@@ -142,3 +142,20 @@ def test_the_rekey_command_re_encrypts_with_the_current_key(tmp_path: Path, sett
 def _sealed(store: Store) -> str:
     with store.session() as session:
         return session.scalars(select(ChannelAccountRow.sealed)).one()
+
+
+def test_accounts_are_added_listed_opened_and_removed_on_sqlite_and_postgresql(any_store: Store, settings: Settings):
+    stored.add(any_store, settings, "mastodon:pg", URL, added_by="editor")
+
+    [listed] = stored.listed(any_store)
+    opened = stored.stored_accounts(any_store, settings)
+    stored.remove(any_store, "mastodon:pg")
+
+    assert (listed.name, listed.network, listed.posts_to, listed.hint) == (
+        "mastodon:pg",
+        "mastodon",
+        "social.example",
+        "1234",
+    )
+    assert opened["mastodon:pg"].secret("token") == "token-abcdefgh-1234"
+    assert stored.listed(any_store) == []
