@@ -63,7 +63,7 @@ def stored_accounts(store: Store, settings: Settings) -> dict[str, Account]:
     if not rows:
         return {}
     if settings.secret_key is None or not settings.secret_key.get_secret_value():
-        raise ConfigError(f"{len(rows)} account(s) added in the editor cannot be opened: PUBLISHER_SECRET_KEY is not set")
+        raise ConfigError(f"{len(rows)} account(s) added in the editor cannot be opened: no PUBLISHER_SECRET_KEY")
     vault = Vault.from_settings(settings)
     return {name: registry.parse_account(name, vault.open(name, sealed)) for name, sealed in rows}
 

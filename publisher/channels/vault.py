@@ -29,7 +29,8 @@ _PURPOSE = b"publisher channel accounts v1"
 _NONCE = 12
 NO_KEY = (
     "accounts cannot be stored: PUBLISHER_SECRET_KEY is not set (the stored secrets are encrypted with a key "
-    "derived from it; set it to a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+    "derived from it; set it to a long random value, e.g. the output of "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
 )
 
 
