@@ -5,6 +5,7 @@
 - subscribers.py  `subscribers ...` (lists, CSV, consent, privacy, suppression, bounces)
 - bounces.py      `bounces serve|poll|read` (the inbound SMTP listener, IMAP polling, a mailbox file)
 - users.py        `users ...` (editor accounts, API tokens)
+- channels.py     `channels list|rekey` (social accounts added in the editor, their encryption key)
 - media.py        `media add` (images into the media store)
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
@@ -17,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli import articles, bounces, doctor, media, ops, send, subscribers, users
+from publisher.cli import articles, bounces, channels, doctor, media, ops, send, subscribers, users
 from publisher.cli.common import Commands, ProcessServices
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(ops.db_app, name="db")
 app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
+app.add_typer(channels.channels_app, name="channels")
 
 
 def _version(value: bool) -> None:

@@ -292,3 +292,22 @@ class TemplateOverride(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     source: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChannelAccountRow(Base):
+    """A social account added in the editor (issue 14): its URL sealed by publisher.channels.vault.
+
+    Only public parts are kept in clear (name, network, where it posts, the last characters of its main
+    secret as a hint); `sealed` opens only with PUBLISHER_SECRET_KEY and only for this name.
+    """
+
+    __tablename__ = "channel_accounts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    network: Mapped[str] = mapped_column(String(20))
+    sealed: Mapped[str] = mapped_column(Text)
+    posts_to: Mapped[str] = mapped_column(String(300), default="")
+    hint: Mapped[str] = mapped_column(String(8), default="")
+    added_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
