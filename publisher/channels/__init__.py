@@ -21,6 +21,7 @@ from publisher.channels.base import (
     Result,
     SetupFailed,
     TextLimits,
+    ThreadProgress,
     TransientError,
 )
 from publisher.channels.network import Check, Network
@@ -53,6 +54,7 @@ __all__ = [
     "Result",
     "SetupFailed",
     "TextLimits",
+    "ThreadProgress",
     "TransientError",
     "limits_for",
     "network",

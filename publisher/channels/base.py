@@ -52,10 +52,43 @@ class MediaRule:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A later part of a thread: its text and its network extras (Bluesky's facets, finished like a post's)."""
+
+    text: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartRef:
+    """A posted part as its network names it: the id replies point to (an at:// URI on Bluesky), Bluesky's
+    record CID (a reply's strong ref needs both), and the part's public URL."""
+
+    id: str
+    cid: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadProgress:
+    """The parts of a thread already posted, in order: what a retry continues from (the root and parent)."""
+
+    posted: tuple[PartRef, ...] = ()
+
+    @classmethod
+    def of(cls, stored: Any) -> ThreadProgress:
+        """The progress an outbox payload holds ({"posted": [{id, cid, url}, ...]}); empty when it holds none."""
+        refs = stored.get("posted") if isinstance(stored, dict) else None
+        return cls(tuple(PartRef(**ref) for ref in refs or ()))
+
+
+@dataclass(frozen=True)
 class Post:
-    """A finished share post for one network.
+    """A finished share post for one network: one post, or the first part of a thread and its `replies`.
 
     `media` holds the bytes delivery loaded for it (the cover image); it is never part of the stored payload.
+    `progress` is what the worker passes back in on a retry: the thread's parts already posted, which the
+    channel skips, replying to the last of them.
     """
 
     text: str
@@ -65,12 +98,27 @@ class Post:
     idempotency_key: str
     extra: dict[str, Any] = field(default_factory=dict)
     media: tuple[Attachment, ...] = field(default=(), repr=False, compare=False)
+    replies: tuple[Part, ...] = ()
+    progress: ThreadProgress = ThreadProgress()
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """Every part in order, the first being the post itself (a post that is no thread has one)."""
+        return (Part(self.text, self.extra), *self.replies)
 
     def payload(self) -> dict[str, Any]:
         """The post as an outbox row stores it (JSON): everything but the loaded media."""
         stored = asdict(self)
         stored.pop("media")
         return stored
+
+    @classmethod
+    def from_payload(cls, stored: dict[str, Any]) -> Post:
+        """The post an outbox row stores (payload() of it, or of a post from before threads)."""
+        fields = dict(stored)
+        replies = tuple(Part(**part) for part in fields.pop("replies", None) or ())
+        progress = ThreadProgress.of(fields.pop("progress", None))
+        return cls(**fields, replies=replies, progress=progress)
 
 
 Message = Email | Post
@@ -83,10 +131,17 @@ class Result:
     status: Literal["sent", "already_sent"]
     provider_id: str
     url: str | None = None
+    progress: ThreadProgress | None = None  # a thread: every part posted (provider_id and url are the first's)
 
 
 class ChannelError(Exception):
-    """A send that did not happen; the message says why, never with a secret in it."""
+    """A send that did not happen; the message says why, never with a secret in it.
+
+    `progress`: set when a thread failed part way, the parts posted before the failure, for the worker to
+    record before the row is retried (and to pass back in as `Post.progress`).
+    """
+
+    progress: ThreadProgress | None = None
 
 
 class TransientError(ChannelError):

@@ -12,6 +12,12 @@ which a PDS serves) into mention facets; a handle that does not resolve stays pl
 carries its cover image (`Post.media`, loaded by delivery within the thumb's 1,000,000 bytes) uploads it
 with com.atproto.repo.uploadBlob and the card points to the blob as its `thumb`. Bluesky has no idempotency
 key: a retried post uploads the blob again (an unreferenced blob is the PDS's to garbage-collect).
+
+A thread (`Post.replies`) is a chain of records, each after the first with `reply`: `root` the first part
+and `parent` the part before, both strong refs {uri, cid} from createRecord's answer. A retry continues
+from the first part not yet posted (publisher.channels.chain; the refs come back in `Post.progress`).
+Each part has its own facets; only the first carries the card and its thumbnail. A part whose answer was
+lost is posted again on the retry (Bluesky has no idempotency key).
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 
 from publisher.channels.account import Account
-from publisher.channels.base import Message, PermanentError, Post, Result
+from publisher.channels.base import Message, Part, PartRef, PermanentError, Post, Result, ThreadProgress
+from publisher.channels.chain import post_parts
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
 
@@ -66,6 +73,17 @@ def _embed(extra: dict[str, Any], thumb: BlobRef | None = None) -> models.AppBsk
     )
 
 
+def _reply(done: ThreadProgress) -> models.AppBskyFeedPost.ReplyRef | None:
+    """A reply's refs: the thread's first part as its root, the last part posted as its parent."""
+    if not done.posted:
+        return None
+    root, parent = done.posted[0], done.posted[-1]
+    return models.AppBskyFeedPost.ReplyRef(
+        root=models.ComAtprotoRepoStrongRef.Main(uri=root.id, cid=root.cid or ""),
+        parent=models.ComAtprotoRepoStrongRef.Main(uri=parent.id, cid=parent.cid or ""),
+    )
+
+
 class BlueskyChannel(HttpChannel):
     """Posts for one account; one session (createSession) per channel instance, i.e. per batch."""
 
@@ -97,22 +115,29 @@ class BlueskyChannel(HttpChannel):
 
     def send(self, message: Message) -> Result:
         post = self.post_of(message)
+        if post.replies:
+            return post_parts(post, lambda index, part, done: self._part(post, index, part, done))
+        ref = self._part(post, 0, post.parts[0], ThreadProgress())
+        return Result(status="sent", provider_id=ref.id, url=ref.url)
+
+    def _part(self, post: Post, index: int, part: Part, done: ThreadProgress) -> PartRef:
+        """One record (a part of a thread replies to the root and to the last part posted, as strong refs)."""
         try:
             did = self._login().did
             record = models.AppBskyFeedPost.Record(
                 created_at=self.client.get_current_time_iso(),
-                text=post.text,
-                facets=_facets(post.extra, self._resolved(post.extra.get("mentions", []))),
-                embed=_embed(post.extra, self._thumb(post)),
-                langs=post.extra.get("langs") or None,
+                text=part.text,
+                facets=_facets(part.extra, self._resolved(part.extra.get("mentions", []))),
+                embed=_embed(part.extra, self._thumb(post) if index == 0 else None),
+                langs=part.extra.get("langs") or None,
+                reply=_reply(done),
             )
             created = self.client.app.bsky.feed.post.create(did, record)
         except at.RequestErrorBase as exc:
             raise self.failure(_answer(exc)) from None
         rkey = created.uri.rsplit("/", 1)[-1]
-        return Result(
-            status="sent", provider_id=created.uri, url=f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
-        )
+        url = f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
+        return PartRef(id=created.uri, cid=created.cid, url=url)
 
     def _resolved(self, mentions: list[dict[str, Any]]) -> dict[str, str]:
         """The mentioned handles that resolve, to their DIDs (asked once per handle per channel)."""

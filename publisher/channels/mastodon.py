@@ -11,6 +11,11 @@ the request timeout, and posts without the image if it is still not ready. A ret
 before the status post returns the first status by its idempotency key: the new upload stays an orphan,
 which the instance removes after a day.
 
+A thread (`Post.replies`) is a chain of statuses, each after the first posted with `in_reply_to_id`
+naming the one before and an Idempotency-Key of its own (the post's key, "-2", "-3", ...): a part whose
+answer was lost returns the same status on the retry, which continues from there (publisher.channels.chain).
+Only the first part carries the image.
+
 What a status may hold is the instance's to say: `configuration.statuses.max_characters` and
 `characters_reserved_per_url` of its `GET /api/v2/instance` (public, no token), read when the channel's
 `limits` are first asked for (composing a share, a preview) and kept per instance for an hour. When the
@@ -29,7 +34,8 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNetworkError, MastodonR
 from mastodon.errors import MastodonReadTimeout
 
 from publisher.channels.account import Account
-from publisher.channels.base import Attachment, Message, Post, Result, TextLimits
+from publisher.channels.base import Attachment, Message, Part, PartRef, Post, Result, TextLimits, ThreadProgress
+from publisher.channels.chain import post_parts
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.mastodon import NETWORK
 
@@ -108,16 +114,30 @@ class MastodonChannel(HttpChannel):
 
     def send(self, message: Message) -> Result:
         post = self.post_of(message)
+        if post.replies:
+            return post_parts(post, lambda index, part, done: self._part(post, index, part, done))
+        status = self._status(post.text, post.idempotency_key, self._media_ids(post))
+        return Result(status="sent", provider_id=str(status["id"]), url=status.get("url") or status.get("uri"))
+
+    def _part(self, post: Post, index: int, part: Part, done: ThreadProgress) -> PartRef:
+        """One part of a thread, replying to the last part posted (`in_reply_to_id`), with its own
+        Idempotency-Key (the post's key and the part's number), so a retried part is never posted twice."""
+        media = self._media_ids(post) if index == 0 else None
+        key = post.idempotency_key if index == 0 else f"{post.idempotency_key}-{index + 1}"
+        status = self._status(part.text, key, media, done.posted[-1].id if done.posted else None)
+        return PartRef(id=str(status["id"]), url=status.get("url") or status.get("uri"))
+
+    def _status(self, text: str, key: str, media_ids: list[str] | None, reply_to: str | None = None) -> Any:
         try:
-            status = self.api.status_post(
-                post.text,
-                idempotency_key=post.idempotency_key,
+            return self.api.status_post(
+                text,
+                in_reply_to_id=reply_to,
+                idempotency_key=key,
                 visibility=self.account.options.get("visibility", "public"),
-                media_ids=self._media_ids(post),
+                media_ids=media_ids,
             )
         except _FAILURES as exc:
             raise self.failure(self._answer(exc)) from None
-        return Result(status="sent", provider_id=str(status["id"]), url=status.get("url") or status.get("uri"))
 
     def _media_ids(self, post: Post) -> list[str] | None:
         """The post's images uploaded, processed and ready to name in the status; None when there are none."""

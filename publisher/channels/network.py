@@ -67,6 +67,8 @@ class Network:
     # The post's extras the channel needs finished (Bluesky facets and card, a webhook's html).
     compose: Callable[[Draft], dict[str, object]] | None = None
     check: Check = Check.SETTINGS
+    # Whether a post can reply to an earlier one, so a long post goes out as a thread (render.thread).
+    threads: bool = False
     # How the network takes the article's cover image; None: it never gets one.
     media: MediaRule | None = None
     # Where an account posts, in words without a secret, for the channels page.

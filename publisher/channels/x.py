@@ -10,6 +10,12 @@ same signed client: `POST /2/media/upload` (JSON: the base64 bytes, `media_categ
 `media_type`), then `POST /2/media/metadata/create` with the alt text, then `media.media_ids` in
 `POST /2/tweets`. A retried post uploads again and X answers the tweet with 403 duplicate (already posted):
 the second upload is an orphan, which X lets expire (`expires_after_secs`).
+
+A thread (`Post.replies`) is a reply chain: each part after the first is `POST /2/tweets` with
+`reply.in_reply_to_tweet_id` naming the part before (publisher.channels.chain skips the parts a retry's
+`Post.progress` holds). Only the first part carries the images. X has no idempotency key: a part whose
+answer was lost is posted again on the retry and X refuses it as a duplicate, without its id, so the row
+fails there (saying so) rather than post the rest of the thread unattached.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from publisher.channels.account import Account
-from publisher.channels.base import Attachment, Message, PermanentError, Post, Result
+from publisher.channels.base import Attachment, Message, Part, PartRef, PermanentError, Post, Result, ThreadProgress
+from publisher.channels.chain import post_parts
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.x import NETWORK
 
@@ -76,19 +83,48 @@ class XChannel(HttpChannel):
 
     def send(self, message: Message) -> Result:
         post = self.post_of(message)
+        if post.replies:
+            return post_parts(post, lambda index, part, done: self._part(post, index, part, done))
         try:
-            response = self.client.create_tweet(text=post.text, media_ids=self._media_ids(post), user_auth=True)
+            tweet_id = self._create(post.text, self._media_ids(post))
         except tweepy.Forbidden as exc:
-            if any(DUPLICATE in str(m).lower() for m in exc.api_messages) or DUPLICATE in str(exc).lower():
+            if _duplicate(exc):
                 return Result(status="already_sent", provider_id="duplicate", url=None)
             raise self.failure(_answer(exc)) from None
+        return Result(status="sent", provider_id=tweet_id, url=_url(tweet_id))
+
+    def _part(self, post: Post, index: int, part: Part, done: ThreadProgress) -> PartRef:
+        """One part of a thread, replying to the last part posted (the first carries the images)."""
+        media = self._media_ids(post) if index == 0 else None
+        try:
+            tweet_id = self._create(part.text, media, done.posted[-1].id if done.posted else None)
+        except tweepy.Forbidden as exc:
+            if _duplicate(exc):  # X gives no id for it, and the next part would have nothing to reply to
+                raise PermanentError(
+                    f"{self.who}: X says part {index + 1} of the thread is already posted and gives no id for "
+                    "it, so the rest cannot be attached"
+                ) from None
+            raise self.failure(_answer(exc)) from None
+        return PartRef(id=tweet_id, url=_url(tweet_id))
+
+    def _create(self, text: str, media_ids: list[str] | None, reply_to: str | None = None) -> str:
+        """POST /2/tweets (a reply when `reply_to`: `reply.in_reply_to_tweet_id`); the new post's id.
+
+        Raises tweepy.Forbidden as it came (a duplicate means something else in a thread), else ChannelErrors.
+        """
+        try:
+            response = self.client.create_tweet(
+                text=text, media_ids=media_ids, in_reply_to_tweet_id=reply_to, user_auth=True
+            )
+        except tweepy.Forbidden:
+            raise
         except (tweepy.HTTPException, requests.RequestException) as exc:
             raise self.failure(_answer(exc)) from None
         data = response.data or {}
         tweet_id = str(data.get("id", ""))
         if not tweet_id:
             raise PermanentError(f"{self.who}: the API answered without a post id")
-        return Result(status="sent", provider_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
+        return tweet_id
 
     def _media_ids(self, post: Post) -> list[str] | None:
         """The post's images uploaded with their alt text; None when there are none (or X refused them)."""
@@ -138,6 +174,14 @@ class XChannel(HttpChannel):
 
     def close(self) -> None:
         self.client.session.close()
+
+
+def _duplicate(exc: tweepy.Forbidden) -> bool:
+    return any(DUPLICATE in str(m).lower() for m in exc.api_messages) or DUPLICATE in str(exc).lower()
+
+
+def _url(tweet_id: str) -> str:
+    return f"https://x.com/i/web/status/{tweet_id}"
 
 
 def _answer(exc: tweepy.HTTPException | requests.RequestException) -> HttpAnswer | NoAnswer:

@@ -54,14 +54,35 @@ def record(
         )
     )
     with store.session() as session:
+        # A thread's posted parts first (the claim still ours), in the transaction that records the row.
+        posted = [
+            {"row_id": u["row_id"], "claimed": claimed_at, "new_payload": u["new_payload"]}
+            for u in updates
+            if "new_payload" in u
+        ]
+        if posted:
+            session.connection().execute(_progress_statement(table), posted)
         if updates:
-            session.connection().execute(stmt, updates)
+            session.connection().execute(stmt, [{k: v for k, v in u.items() if k != "new_payload"} for u in updates])
         paused = None
         for refusal in health.refused:  # recipients the server refused with a 5xx
             paused = refused_at_send(
                 session, settings, campaign_id, refusal.recipient_id, refusal.address, refusal.code, refusal.reply
             ) or paused
         return campaign_health(session, settings, campaign_id, health) or paused
+
+
+def _progress_statement(table: Table) -> Any:
+    """The row's stored post replaced by the one holding its thread's progress, where the claim is ours."""
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.state == RowState.SENDING,
+            table.c.claimed_at == bindparam("claimed"),
+        )
+        .values(payload=bindparam("new_payload", type_=table.c.payload.type))
+    )
 
 
 def campaign_health(session: Session, settings: Settings, campaign_id: int, health: ChunkHealth) -> str | None:

@@ -6,11 +6,15 @@ Three outcomes stop the chunk and put the rest back untried: a setup failure (no
 run of connection failures (the server or network is down: do not burn every row's attempts), and a channel
 that broke mid-stream. A 4xx reply (or an HTTP 429/5xx) for one message defers that row only: the server
 answered, so the next recipient may well be fine.
+
+A thread that failed part way (or finished) reports the parts it posted (`progress`): they are written
+into the row's stored post with the row's update, so the retry continues from the part that failed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +27,7 @@ from publisher.channels import (
     RecipientRejected,
     Result,
     SetupFailed,
+    ThreadProgress,
     TransientError,
 )
 from publisher.config import Settings
@@ -101,17 +106,31 @@ class _ChunkRun:
         """Record one outcome per sendable row, in order; True when the rest of the batch must wait."""
         for index, (row, _) in enumerate(sendable):
             result = self._next(results)
-            if isinstance(result, SetupFailed):
-                self._setup_failed(sendable[index:], result)
-                return True
-            if isinstance(result, TransientError):
-                self._transient(row, result)
-                if self.stream_broken or self.down_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
-                    self._defer_untried(sendable[index + 1 :], result)
+            try:
+                if isinstance(result, SetupFailed):
+                    self._setup_failed(sendable[index:], result)
                     return True
-                continue
-            self._final(row, result)
+                if isinstance(result, TransientError):
+                    self._transient(row, result)
+                    if self.stream_broken or self.down_in_a_row >= MAX_CONSECUTIVE_TRANSIENT:
+                        self._defer_untried(sendable[index + 1 :], result)
+                        return True
+                    continue
+                self._final(row, result)
+            finally:
+                self._keep_progress(row, result)
         return False
+
+    def _keep_progress(self, row: Claimed, result: Outcome) -> None:
+        """A thread's posted parts go into the row's stored post with its update, in the same transaction:
+        a retry passes them back to the channel (Post.progress), which continues after the last of them."""
+        progress = getattr(result, "progress", None)
+        if not isinstance(progress, ThreadProgress) or not progress.posted or row.payload is None:
+            return
+        for update in reversed(self.updates):
+            if update["row_id"] == row.id:
+                update["new_payload"] = {**row.payload, "progress": asdict(progress)}
+                return
 
     def _next(self, results: Iterator[Outcome]) -> Outcome:
         """The channel's next outcome; a missing one, or a channel that broke, is a transient error."""

@@ -128,7 +128,7 @@ class PostSource:
             if not row.payload:
                 out[row.id] = "share row without a post"
                 continue
-            post = Post(**row.payload)
+            post = Post.from_payload(row.payload)
             try:
                 out[row.id] = self.covers.with_cover(post)
             except TransientError as exc:  # the media store or the image's server is down: retry the row,

@@ -19,14 +19,15 @@ from markupsafe import escape
 from publisher import textrules
 from publisher.articles import Article
 from publisher.channels.account import network_of
-from publisher.channels.base import Post, TextLimits
-from publisher.channels.network import Draft
+from publisher.channels.base import Part, Post, TextLimits
+from publisher.channels.network import Draft, Network
 from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import TextTooLong
 from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.email import article_url
 from publisher.render.templates import environment
+from publisher.render.thread import MARKER, fits_for, split_thread
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -55,8 +56,11 @@ def article_html(article: Article) -> str:
     return f"<h1>{escape(article.title)}</h1>\n{render_html(article.blocks, web=True)}"
 
 
-def fit_post(article: Article, channel: str, limits: TextLimits, settings: Settings) -> textrules.Fitted:
-    """The text for one channel and its length as that network counts it."""
+def fit_post(
+    article: Article, channel: str, limits: TextLimits, settings: Settings, *, whole: bool = False
+) -> textrules.Fitted:
+    """The text for one channel and its length as that network counts it; `whole`: nothing shortened
+    (the text a thread is split from)."""
     network = network_of(channel)
     url = share_url(article, network, settings)
     template = environment(settings.templates_dir).get_template(_template_for(settings, network))
@@ -65,7 +69,7 @@ def fit_post(article: Article, channel: str, limits: TextLimits, settings: Setti
         text = template.render(title=title, summary=summary, url=url, hashtags=list(hashtags))  # type: ignore[call-overload]
         return _BLANK_RUNS.sub("\n\n", text).strip()
 
-    counted = network if network_for(channel).count is not None else None
+    counted = network if network_for(channel).count is not None and not whole else None
     return textrules.fit(
         counted,
         article.title,
@@ -87,31 +91,73 @@ def cover_of(article: Article) -> dict[str, str] | None:
 
 
 def compose_post(
-    article: Article, channel: str, limits: TextLimits, settings: Settings, *, attach_image: bool = False
+    article: Article,
+    channel: str,
+    limits: TextLimits,
+    settings: Settings,
+    *,
+    attach_image: bool = False,
+    thread: bool = False,
+    numbered: bool = False,
+    text: str | None = None,
 ) -> Post:
     """The post for one channel; the summary is shortened at a word boundary if needed, never the link.
 
     With a cover image, the post names it (`extra["image"]`) and says whether the editor asked to attach it
     (`extra["attach_image"]`, for Mastodon and X; Bluesky always shows it as its card's thumbnail).
+    `thread`: on a network that takes threads, the whole post (nothing shortened) split into parts within
+    its limits (render.thread), numbered " k/n" with `numbered`; `text`: the editor's own text instead of
+    the template's, split where it has a `---` line (or is too long) on a network that takes threads.
     Raises TextTooLong when even the link alone is over the channel's limit.
     """
     declared = network_for(channel)
     url = share_url(article, declared.name, settings)
     try:
-        fitted = fit_post(article, channel, limits, settings)
+        if declared.threads and (thread or text is not None):
+            whole = text if text is not None else fit_post(article, channel, limits, settings, whole=True).text
+            texts = split_thread(whole, fits_for(declared.name, limits), numbered=numbered)
+        elif text is not None:
+            texts = [_as_one_post(text, declared.name, limits)]
+        else:
+            texts = [fit_post(article, channel, limits, settings).text]
     except TextTooLong as exc:
         raise TextTooLong(f"cannot share to {channel}: {exc}") from None
-    extra: dict[str, object] = {"network": declared.name, "length": fitted.length}
-    if declared.compose is not None:
-        draft = Draft(
-            fitted.text, url, article.title, article.summary, html=lambda: article_html(article), lang=article.lang
-        )
-        extra.update(declared.compose(draft))
+    first, *rest = [_extras(article, declared, url, part, limits) for part in texts]
+    first["network"] = declared.name
     cover = cover_of(article)
     if cover is not None:
-        extra["image"] = cover
-        extra["attach_image"] = attach_image
-    key = hashlib.sha256(f"{channel}\0{article.slug}\0{fitted.text}".encode()).hexdigest()[:32]
+        first["image"] = cover
+        first["attach_image"] = attach_image
+    for later in rest:  # only the first part carries the card (and the cover image, which rides on it)
+        later.pop("embed", None)
+    joined = "\0".join(texts)
+    key = hashlib.sha256(f"{channel}\0{article.slug}\0{joined}".encode()).hexdigest()[:32]
     return Post(
-        text=fitted.text, url=url, title=article.title, summary=article.summary, idempotency_key=key, extra=extra
+        text=texts[0],
+        url=url,
+        title=article.title,
+        summary=article.summary,
+        idempotency_key=key,
+        extra=first,
+        replies=tuple(Part(t, extra) for t, extra in zip(texts[1:], rest, strict=True)),
     )
+
+
+def _extras(article: Article, declared: Network, url: str, text: str, limits: TextLimits) -> dict[str, object]:
+    """One part's extras: its counted length, and what the network's composer finishes (Bluesky's facets)."""
+    counted = textrules.length(text, declared.name, url_length=limits.url_length) if declared.count else None
+    extra: dict[str, object] = {"length": counted if counted is not None else textrules.graphemes(text)}
+    if declared.compose is not None:
+        draft = Draft(text, url, article.title, article.summary, html=lambda: article_html(article), lang=article.lang)
+        extra.update(declared.compose(draft))
+    return extra
+
+
+def _as_one_post(text: str, network: str, limits: TextLimits) -> str:
+    """An edited text for a network without threads: its `---` lines become blank lines; it must fit."""
+    joined = "\n\n".join(p.strip() for p in MARKER.split(text) if p.strip())
+    if not joined:
+        raise TextTooLong("the post has no text")
+    if network_for(network).count is not None and not fits_for(network, limits)(joined):
+        raise TextTooLong("the edited text is over the network's limit, and it takes no threads")
+    return joined

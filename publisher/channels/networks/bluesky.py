@@ -129,6 +129,7 @@ NETWORK = Network(
     parse=parse,
     compose=compose,
     check=Check.CREDENTIALS,
+    threads=True,  # see the channel's send: replies chain the parts
     where=where,
     # The card's thumbnail, whenever the article has a cover: app.bsky.embed.external's thumb takes an
     # image blob of at most 1,000,000 bytes.

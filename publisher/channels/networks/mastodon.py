@@ -62,5 +62,6 @@ NETWORK = Network(
     parse=parse,
     account_limits=account_limits,
     check=Check.CREDENTIALS,
+    threads=True,  # see the channel's send: replies chain the parts
     media=MediaRule(max_bytes=IMAGE_LIMIT),  # attached (with its alt text) when the editor asks
 )

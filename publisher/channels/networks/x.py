@@ -46,6 +46,7 @@ NETWORK = Network(
     count=twitter_weighted_length,
     parse=parse,
     check=Check.CREDENTIALS,
+    threads=True,  # see the channel's send: replies chain the parts
     where=where,
     media=MediaRule(max_bytes=5_000_000),  # X's image limit (5 MB); attached when the editor asks
 )
