@@ -56,7 +56,8 @@ class Slots:
         for day, times in enumerate(self.week):
             if times:
                 groups.setdefault(times, []).append(day)
-        return "; ".join(f"{_days_text(days)} {', '.join(f'{t:%H:%M}' for t in times)}" for times, days in groups.items())
+        parts = [f"{_days_text(days)} {', '.join(f'{t:%H:%M}' for t in times)}" for times, days in groups.items()]
+        return "; ".join(parts)
 
     def __str__(self) -> str:
         return f"{self.text} ({self.zone})"
@@ -132,7 +133,7 @@ def parse_slots(text: str, tz: str | None = None) -> Slots:
             continue
         if after_time:
             days, after_time = set(), False
-        days |= _read_days(word)
+        days |= _read_days(low)
     if not after_time:
         raise InvalidSlots(f"{tokens[-1][:20]!r} has no time after it; add one, such as {SLOTS_EXAMPLE}")
     if sum(len(times) for times in week) > MAX_SLOTS_PER_WEEK:
