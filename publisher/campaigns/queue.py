@@ -40,6 +40,9 @@ class QueuedShare:
         """The slot in the account's own zone, as its slots are written."""
         return self.at.astimezone(ZoneInfo(self.zone))
 
+    def to_dict(self) -> dict[str, object]:
+        return {"campaign_id": self.campaign_id, "account": self.account, "at": self.at.isoformat(), "zone": self.zone}
+
 
 def set_slots(store: Store, account: str, spec: str, tz: str | None = None) -> Slots:
     """Store an account's posting slots (replacing any); returns them as read. Bad specs raise InvalidSlots."""

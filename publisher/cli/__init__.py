@@ -6,6 +6,7 @@
 - bounces.py      `bounces serve|poll|read` (the inbound SMTP listener, IMAP polling, a mailbox file)
 - users.py        `users ...` (editor accounts, API tokens)
 - media.py        `media add` (images into the media store)
+- queue.py        `channels slots|queue` (posting slots and queued shares)
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
@@ -17,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli import articles, bounces, doctor, media, ops, send, subscribers, users
+from publisher.cli import articles, bounces, doctor, media, ops, queue, send, subscribers, users
 from publisher.cli.common import Commands, ProcessServices
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(ops.db_app, name="db")
 app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
+app.add_typer(queue.channels_app, name="channels")
 
 
 def _version(value: bool) -> None:
