@@ -21,9 +21,9 @@ from publisher.campaigns.schedule import MAX_SCHEDULE_AHEAD
 from publisher.campaigns.slots import SLOTS_EXAMPLE, Slots, parse_slots
 from publisher.config import Settings
 from publisher.errors import NotFound, PublisherError
-from publisher.states import CampaignState
+from publisher.states import CampaignKind, CampaignState
 from publisher.store import Store
-from publisher.store.models import Campaign, PostingSlots, QueuedPost, utcnow
+from publisher.store.models import Campaign, CampaignArticle, OutboxRow, PostingSlots, QueuedPost, utcnow
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,41 @@ def upcoming(store: Store, account: str | None = None, *, now: datetime | None =
     with store.session() as session:
         rows = session.execute(query).all()
     return [QueuedShare(r.account, r.slot_at, r.campaign_id, r.timezone or "UTC") for r in rows]
+
+
+@dataclass(frozen=True)
+class ScheduledShare:
+    """A share of an article waiting for its time: at a time, or in a posting queue (queued)."""
+
+    campaign_id: int
+    at: datetime
+    channels: tuple[str, ...]
+    queued: bool
+
+
+def scheduled_shares(store: Store, article_id: int) -> list[ScheduledShare]:
+    """The article's shares still scheduled, soonest first: what the Share page lists, each cancellable."""
+    with store.session() as session:
+        rows = session.execute(
+            select(Campaign.id, Campaign.scheduled_at, OutboxRow.channel, QueuedPost.id.is_not(None))
+            .join(CampaignArticle, CampaignArticle.campaign_id == Campaign.id)
+            .join(OutboxRow, OutboxRow.campaign_id == Campaign.id)
+            .outerjoin(QueuedPost, QueuedPost.campaign_id == Campaign.id)
+            .where(
+                CampaignArticle.article_id == article_id,
+                Campaign.kind == CampaignKind.SHARE,
+                Campaign.state == CampaignState.SCHEDULED,
+            )
+            .order_by(Campaign.scheduled_at, Campaign.id, OutboxRow.channel)
+        ).all()
+    found: dict[int, ScheduledShare] = {}
+    for campaign_id, at, channel, queued in rows:
+        if at is None:  # pragma: no cover - a scheduled campaign always has its time
+            continue
+        item = found.get(campaign_id)
+        channels = (item.channels if item else ()) + (channel,)
+        found[campaign_id] = ScheduledShare(campaign_id, at, channels, bool(queued))
+    return list(found.values())
 
 
 def _load(session: Session, accounts: Sequence[str], *, lock: bool) -> dict[str, Slots]:

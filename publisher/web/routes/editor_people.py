@@ -19,6 +19,7 @@ from publisher.web import dashboard as dashboard_data
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store, page
 from publisher.web.security import AdminPage, CheckedForm, Editor, EditorContext, require_editor
+from publisher.web.share_time import slot_infos
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -184,7 +185,10 @@ def channels_page(request: Request, ctx: Editor) -> Response:
 
 
 def _channels_context(request: Request, ctx: EditorContext, **extra: object) -> dict[str, object]:
-    return {"ctx": ctx, "rows": _channel_rows(request), "result": None, "findings": None, **extra}
+    rows = _channel_rows(request)
+    # Posting slots (issue 14, web/share_time.py): shown read-only by _posting_slots.html.j2.
+    slots = slot_infos(get_store(request), share_channels(get_settings(request)))
+    return {"ctx": ctx, "rows": rows, "result": None, "findings": None, "posting_slots": slots, **extra}
 
 
 @router.post("/channels/{name}/test")
