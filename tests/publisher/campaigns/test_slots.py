@@ -77,7 +77,10 @@ def test_weekday_slots_skip_the_weekend_and_keep_their_wall_clock_time_across_su
     slots = parse_slots("weekdays 09:00, 17:00", "Europe/Berlin")
     friday_before_the_change = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)
 
-    times = [t.astimezone(BERLIN) for t in slots.times(friday_before_the_change, friday_before_the_change + timedelta(days=4))]
+    times = [
+        t.astimezone(BERLIN)
+        for t in slots.times(friday_before_the_change, friday_before_the_change + timedelta(days=4))
+    ]
 
     assert [t.strftime("%a %H:%M %z") for t in times] == [
         "Fri 17:00 +0100",
@@ -124,7 +127,12 @@ def test_a_slot_on_a_day_its_zone_skipped_moves_to_the_first_minute_of_the_next_
 
     local = [t.astimezone(ZoneInfo("Pacific/Apia")) for t in slots.times(start, start + timedelta(days=3))]
 
-    assert [t.strftime("%a %d %H:%M") for t in local] == ["Thu 29 09:00", "Sat 31 00:00", "Sat 31 09:00", "Sun 01 09:00"]
+    assert [t.strftime("%a %d %H:%M") for t in local] == [
+        "Thu 29 09:00",
+        "Sat 31 00:00",
+        "Sat 31 09:00",
+        "Sun 01 09:00",
+    ]
 
 
 @given(

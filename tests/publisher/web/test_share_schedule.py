@@ -73,12 +73,14 @@ def test_schedule_on_the_share_page_confirms_the_time_then_schedules_without_dis
     assert (state.state, state.scheduled_at, state.total) == ("scheduled", when, 2)
     assert dispatcher.calls == []
     shown = editor.get(f"/editor/campaigns/{campaign_id}").text
-    assert f"Scheduled for <time datetime=\"{when.isoformat()}\">{when:%Y-%m-%d %H:%M} UTC</time>" in shown
+    assert f'Scheduled for <time datetime="{when.isoformat()}">{when:%Y-%m-%d %H:%M} UTC</time>' in shown
     listed = editor.get(page).text
     assert f'data-campaign="{campaign_id}"' in listed and "bluesky, mastodon:work" in listed
 
 
-def test_a_scheduled_share_is_cancelled_from_the_share_page(editor: httpx.Client, store: Store, seed_path: Path, settings):
+def test_a_scheduled_share_is_cancelled_from_the_share_page(
+    editor: httpx.Client, store: Store, seed_path: Path, settings
+):
     article_id = seed_article(store, seed_path)
     at = datetime.now(UTC) + timedelta(hours=4)
     campaign_id = campaigns.create_share_campaign(store, settings, article_id, ["bluesky"], send_at=at)
@@ -174,7 +176,9 @@ def test_api_share_at_a_time_schedules_it_and_cancel_cancels_it(
 def test_api_sets_slots_and_queues_at_the_next_free_one(api: httpx.Client, store: Store, seed_path: Path):
     article_id = seed_article(store, seed_path)
 
-    set_ = api.put("/api/channels/bluesky/slots", json={"spec": "weekdays 09:00 and 17:00", "timezone": "Europe/Berlin"})
+    set_ = api.put(
+        "/api/channels/bluesky/slots", json={"spec": "weekdays 09:00 and 17:00", "timezone": "Europe/Berlin"}
+    )
     queued = api.post("/api/queue", json={"article_id": article_id, "channels": ["bluesky"]})
 
     assert set_.status_code == 200, set_.text
