@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from publisher.runtime import Services, build
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, QueuedPost
 from tests.support.factories import RecordingDispatcher, seed_article
+from tests.support.services import postgres_database
 
 ACCOUNTS = {"mastodon:work": "mastodon://tok@social.example", "bluesky": "bluesky://me.example:pw@"}
 FRIDAY_NOON = datetime(2027, 3, 26, 11, 0, tzinfo=UTC)  # 12:00 in Berlin, the Friday before summer time
@@ -181,3 +183,32 @@ def _another_article(store: Store, seed_path) -> int:
 def _count(store: Store, model: type) -> int:
     with store.session() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_two_editors_queueing_at_once_on_postgresql_take_different_slots(settings, seed_path):
+    with postgres_database() as url:
+        store = Store(url)
+        try:
+            queue.set_slots(store, "bluesky", "daily 13:00", "Europe/Berlin")
+            articles = [seed_article(store, seed_path), _another_article(store, seed_path)]
+            start = threading.Barrier(2)
+            taken: list[queue.QueuedShare] = []
+            failed: list[BaseException] = []
+
+            def add(article_id: int) -> None:
+                start.wait()
+                try:
+                    taken.extend(queue.add_to_queue(store, settings, article_id, ["bluesky"], now=FRIDAY_NOON))
+                except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                    failed.append(exc)
+
+            threads = [threading.Thread(target=add, args=(a,)) for a in articles]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            store.dispose()
+
+    assert failed == []
+    assert sorted(berlin(q.at) for q in taken) == ["Fri 13:00", "Sat 13:00"]
