@@ -100,6 +100,9 @@ class Services:
     def close(self) -> None:
         """At the end of the process's work: close the dispatcher made here and dispose of the store's engine."""
         self.close_dispatcher()
+        from publisher.channels import stored  # lazy, as in build()
+
+        stored.detach(self.store)
         self.store.dispose()
 
 
@@ -112,12 +115,13 @@ def build(
 ) -> Services:
     """The process's Services: from the environment's settings unless given; tests inject the parts."""
     settings = settings or Settings()
-    return Services(
-        settings=settings,
-        store=store or Store(settings.resolved_database_url),
-        clock=clock or SystemClock(),
-        _dispatcher=dispatcher,
-    )
+    store = store or Store(settings.resolved_database_url)
+    # Accounts added in the editor live in this store: the registry lists them with PUBLISHER_ACCOUNTS'.
+    # Imported here, not at the top: the registry loads every network declaration (start-up cost).
+    from publisher.channels import stored
+
+    stored.attach(store)
+    return Services(settings=settings, store=store, clock=clock or SystemClock(), _dispatcher=dispatcher)
 
 
 # Worker processes: started here so that nothing else in publisher/ imports workers/.

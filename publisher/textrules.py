@@ -1,7 +1,10 @@
 """Making a post fit its network: the fitting rules live here, each network's counting in its declaration.
 
 How a network counts (X's twitter-text weighted length, Mastodon's graphemes with URLs as 23, Bluesky's
-graphemes) and its limit are declared in publisher/channels/networks/; `length` and `fit` look them up.
+graphemes) and its limits are declared in publisher/channels/networks/; `length` and `fit` look them up.
+A network may limit the UTF-8 bytes too (Bluesky: 300 graphemes and 3,000 bytes): a post fits only when it
+is within both. An account may count URLs differently from its network's default (a Mastodon instance's
+characters_reserved_per_url): `url_length` adjusts the count by the difference for each URL.
 
 `fit` shortens a post by cutting the summary at a word boundary and adding an ellipsis; when even no
 summary is too long, it drops the hashtags, then shortens the title the same way. The URL is never cut.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 import regex
 
 from publisher.channels import registry
-from publisher.channels.counting import grapheme_list, graphemes
+from publisher.channels.counting import grapheme_list, graphemes, url_spans
 from publisher.errors import ConfigError, TextTooLong
 
 __all__ = [
@@ -78,9 +81,22 @@ def _counter(network: str) -> Counter:
     return counted[network]
 
 
-def length(text: str, network: str) -> int:
-    """The length of `text` as `network` counts it ("x", "mastodon", "bluesky", ...)."""
-    return _counter(network)(text)
+def length(text: str, network: str, *, url_length: int | None = None) -> int:
+    """The length of `text` as `network` counts it ("x", "mastodon", "bluesky", ...).
+
+    `url_length` is what a URL counts for this account when it differs from the network's declared one.
+    """
+    return _account_counter(network, url_length)(text)
+
+
+def _account_counter(network: str, url_length: int | None) -> Counter:
+    """The network's count, with each URL counted as `url_length` instead of the declared length."""
+    count = _counter(network)
+    declared = registry.network(network).limits.url_length
+    if url_length is None or declared is None or url_length == declared:
+        return count
+    step = url_length - declared
+    return lambda text: count(text) + step * len(url_spans(text))
 
 
 def limit_of(network: str) -> int | None:
@@ -207,10 +223,12 @@ def fit(
     hashtags: Sequence[str] = (),
     render: Render | None = None,
     limit: int | None = None,
+    url_length: int | None = None,
 ) -> Fitted:
     """The post for `network`, shortened to fit: summary first (at a word boundary, with "…"), then hashtags,
     then the title. The URL is always kept whole. `render(title, summary, hashtags)` lays the post out (by
-    default `default_render`); `limit` overrides the network's own (e.g. an instance's max_characters).
+    default `default_render`); `limit` overrides the network's own (e.g. an instance's max_characters) and
+    `url_length` its URL length. A network's byte limit (Bluesky's 3,000) is kept as well.
     A network of None (webhooks, files) has no limit and no counting rule: the text is returned as is.
     """
     title, summary = _clean(title), _clean(summary)
@@ -219,21 +237,39 @@ def fit(
     if network is None:
         text = render(title, summary, tags).strip()
         return Fitted(text=text, length=graphemes(text), limit=None, shortened=False)
-    count = _counter(network)
-    default = registry.network(network).limits.max_length
-    most = limit if limit is not None else default
+    count = _account_counter(network, url_length)
+    declared = registry.network(network).limits
+    most = limit if limit is not None else declared.max_length
     if most is None:
         text = render(title, summary, tags).strip()
         return Fitted(text=text, length=count(text), limit=None, shortened=False)
+    max_bytes = declared.max_bytes
 
     def measure(t: str, s: str, h: Sequence[str]) -> tuple[str, int]:
+        """The text and its count; a text over the byte limit counts as over `most`, so it never fits."""
         text = render(t, s, h).strip()
-        return text, count(text)
+        counted = count(text)
+        if max_bytes is not None and len(text.encode("utf-8")) > max_bytes:
+            return text, max(counted, most + 1)
+        return text, counted
 
     text, counted = measure(title, summary, tags)
     if counted <= most:
         return Fitted(text=text, length=counted, limit=most, shortened=False)
+    fitted = _shortened_post(measure, most, title, summary, tags)
+    if fitted.length > most:
+        size = len(fitted.text.encode("utf-8"))
+        if max_bytes is not None and size > max_bytes:
+            raise TextTooLong(f"the link alone is too long for {network}: {size} of {max_bytes} bytes")
+        raise TextTooLong(f"the link alone is too long for {network}: {fitted.length} of {most} characters")
+    return fitted
 
+
+Measure = Callable[[str, str, Sequence[str]], tuple[str, int]]
+
+
+def _shortened_post(measure: Measure, most: int, title: str, summary: str, tags: list[str]) -> Fitted:
+    """The post shortened: summary, then hashtags, then title; over `most` only when the link alone is."""
     short = _short_summary(summary, lambda s: measure(title, s, tags)[1] <= most)
     if short is not None:
         return _fitted(measure(title, short, tags), most)
@@ -250,10 +286,7 @@ def fit(
         return measure(t, "", [])[1] <= most
 
     short_title = _longest(_words(title), title_fits) or _cut_graphemes(title, title_fits)
-    text, counted = measure(short_title, "", [])
-    if counted > most:
-        raise TextTooLong(f"the link alone is too long for {network}: {counted} of {most} characters")
-    return Fitted(text=text, length=counted, limit=most, shortened=True)
+    return _fitted(measure(short_title, "", []), most)
 
 
 def _fitted(measured: tuple[str, int], most: int) -> Fitted:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+import regex
+
 _APOSTROPHES = re.compile(r"['’‘`.]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -72,22 +74,48 @@ def sentences(paragraph: str) -> list[str]:
     return list(iter_sentences(paragraph))
 
 
+_CLUSTER = regex.compile(r"\X")
+_CUT_TRAILING = ",;:—– "
+
+
+def _clusters(text: str) -> int:
+    return len(_CLUSTER.findall(text))
+
+
 def summarize(paragraph: str, max_length: int = 300) -> str:
     """Whole sentences from the start of a paragraph, up to max_length; a long first sentence is cut.
 
-    Reads only as far into the paragraph as the summary needs.
+    Lengths are user-perceived characters (extended grapheme clusters, regex's \\X), and a cut falls only
+    between clusters: never inside an emoji ZWJ sequence, a flag, a skin-tone modifier or after a base
+    letter before its combining mark. Reads only as far into the paragraph as the summary needs.
     """
     parts: list[str] = []
     size = -1
     for sentence in iter_sentences(paragraph):
-        if size + 1 + len(sentence) > max_length:
+        length = _clusters(sentence)
+        if size + 1 + length > max_length:
             break
         parts.append(sentence)
-        size += 1 + len(sentence)
+        size += 1 + length
     if parts:
         return " ".join(parts)
-    cut = paragraph[: max_length - 1].rsplit(" ", 1)[0].rstrip(",;:—– ")
-    return cut + "…"
+    return _cut(paragraph, max_length)
+
+
+def _cut(paragraph: str, max_length: int) -> str:
+    """The paragraph's first max_length - 1 clusters, back to the last space when there is one, and "…"."""
+    kept: list[str] = []
+    for match in _CLUSTER.finditer(paragraph):
+        if len(kept) == max_length - 1:
+            break
+        kept.append(match.group())
+    # Back to the last space that is a cluster of its own (a space carrying a combining mark is not one).
+    spaces = [i for i, cluster in enumerate(kept) if cluster == " "]
+    if spaces and spaces[-1] > 0:
+        kept = kept[: spaces[-1]]
+    while kept and kept[-1] in _CUT_TRAILING:
+        kept.pop()
+    return "".join(kept) + "…"
 
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}")  # BCP 47's shape, as PUBLISHER_LANGUAGE

@@ -9,7 +9,9 @@ the readers of publisher.bounces.formats (the MTAs' and providers' own bodies: q
 The original send is found from the returned headers (our Message-IDs are deterministic,
 `<publisher.c{campaign}.r{subscriber}@domain>`) and from the address the report was delivered to (our
 signed VERP return path, publisher.verp). Nothing here raises on any input: a message that cannot be
-read is "not a report".
+read is "not a report". Headers are read as text (RFC 2047 words decoded), never through the standard
+library's structured header parsers: those raise on a truncated or hostile header and cost most of the
+time of reading a report, for nothing a bounce needs.
 """
 
 from __future__ import annotations
@@ -20,17 +22,38 @@ import hashlib
 import logging
 import re
 from datetime import datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from typing import Any
 
 from publisher.bounces.formats.text import text_of
+from publisher.bounces.reasons import reply_code_of, status_of
 from publisher.bounces.report import BounceReport, Found, verdict_report
 
 log = logging.getLogger(__name__)
 _BODY_MESSAGE_ID = re.compile(r"^Message-ID:[ \t]*(<[^>\s]{1,500}>)", re.IGNORECASE | re.MULTILINE)
 # Headers a delivery agent writes with the envelope recipient: where the report was delivered.
 _DELIVERED_TO = ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To", "To")
+
+
+class _TextHeaders(email.policy.EmailPolicy):
+    """The default policy, with every header fetched as its unfolded text (encoded words decoded)."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        text = "".join(str(value).splitlines())
+        if "=?" in text:
+            try:
+                text = str(make_header(decode_header(text)))
+            except Exception:  # a malformed encoded word: the text as it came
+                pass
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+POLICY = _TextHeaders()
 
 
 def parse_report(raw: bytes, *, envelope_to: str | None = None) -> list[BounceReport]:
@@ -46,7 +69,7 @@ def parse_report(raw: bytes, *, envelope_to: str | None = None) -> list[BounceRe
 
 
 def _parse(raw: bytes, envelope_to: str | None) -> list[BounceReport]:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message = email.message_from_bytes(raw, policy=POLICY)
     assert isinstance(message, EmailMessage)
     message_id, report_id = original_message_id(message), _report_id(message, raw)
     received_at, sent_to = _report_date(message), envelope_to or delivered_to(message)
@@ -74,6 +97,9 @@ def read_blocks(message: EmailMessage) -> tuple[list[Found], str]:
         found = _rfc3464(message)
         if found:
             return formats.refine(message, found), formats.name_of(message, "rfc3464")
+    found = _embedded_dsn(message)
+    if found:  # the DSN fields pasted into a text part (Amazon WorkMail, some gateways)
+        return formats.refine(message, found), formats.name_of(message, "rfc3464")
     if formats.is_auto_reply(message):
         return [], "autoreply"
     named = formats.read(message)
@@ -86,13 +112,18 @@ def _has_part(message: Message, kind: str) -> bool:
     return any(part.get_content_type() == kind for part in message.walk())
 
 
+_PLAUSIBLE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
+
+
 def _address(value: object) -> str | None:
+    """The address of an RFC 3464 / ARF address field ("rfc822; a@example.com"), or None when it holds none
+    (a truncated or hostile field names nobody)."""
     text = str(value or "")
     if not text:
         return None
     _, _, address = text.partition(";") if ";" in text else ("", "", text)
     address = parseaddr(address.strip())[1] or address.strip().strip("<>").strip()
-    return address or None
+    return address if _PLAUSIBLE.fullmatch(address) else None
 
 
 def _mta(value: object) -> str | None:
@@ -111,25 +142,47 @@ def _rfc3464(message: EmailMessage) -> list[Found]:
         else:  # a malformed part: read its text as header blocks
             text = payload_bytes(part).decode("utf-8", "replace") or str(payload or "")
             blocks = [HeaderParser().parsestr(b) for b in re.split(r"\r?\n\r?\n", text)]
-        for block in blocks[1:] if len(blocks) > 1 else blocks:
-            final, first = _address(block.get("Final-Recipient")), _address(block.get("Original-Recipient"))
-            recipient = final or first
-            if not recipient:
-                continue
-            diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
-            if diagnostic and diagnostic.lower().startswith("smtp;"):
-                diagnostic = diagnostic[5:].strip()
-            out.append(
-                Found(
-                    email=recipient,
-                    status=str(block.get("Status") or "").strip() or None,
-                    diagnostic=diagnostic,
-                    remote_mta=_mta(block.get("Remote-MTA")),
-                    action=str(block.get("Action") or "").strip() or None,
-                    original_recipient=first,
-                )
-            )
+        out += [found for block in (blocks[1:] if len(blocks) > 1 else blocks) if (found := _block(block))]
     return out
+
+
+def _block(block: Message) -> Found | None:
+    """One per-recipient block of a DSN, or None when it names no recipient (the per-message block)."""
+    final, first = _address(block.get("Final-Recipient")), _address(block.get("Original-Recipient"))
+    recipient = final or first
+    if not recipient:
+        return None
+    diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split()) or None
+    if diagnostic and diagnostic.lower().startswith("smtp;"):
+        diagnostic = diagnostic[5:].strip() or None
+    status = str(block.get("Status") or "").strip()
+    return Found(
+        email=recipient,
+        status=status_of(status) or status[:32] or None,  # "5.0.0 (permanent failure)": the code
+        reply_code=reply_code_of(diagnostic),
+        diagnostic=diagnostic,
+        remote_mta=_mta(block.get("Remote-MTA")),
+        action=str(block.get("Action") or "").strip() or None,
+        original_recipient=first,
+    )
+
+
+_EMBEDDED = re.compile(r"^(?:Reporting-MTA|Final-Recipient):", re.IGNORECASE | re.MULTILINE)
+
+
+def _embedded_dsn(message: EmailMessage) -> list[Found]:
+    """The recipient blocks of RFC 3464 fields written into a text/plain part instead of their own part."""
+    for part in message.walk():
+        if part.get_content_type() != "text/plain" or part.is_multipart():
+            continue
+        text = body_text(part)[:50_000]
+        start = _EMBEDDED.search(text)
+        if start is None or not re.search(r"^Action:", text, re.IGNORECASE | re.MULTILINE):
+            continue
+        paragraphs = re.split(r"\r?\n[ \t]*\r?\n", text[start.start() :])
+        blocks = [HeaderParser().parsestr(paragraph.strip() + "\n") for paragraph in paragraphs]
+        return [found for block in blocks if (found := _block(block)) is not None]
+    return []
 
 
 def _arf(message: EmailMessage) -> list[Found]:
@@ -141,9 +194,9 @@ def _arf(message: EmailMessage) -> list[Found]:
         if not isinstance(payload, list):
             fields = HeaderParser().parsestr(payload_bytes(part).decode("utf-8", "replace") or str(payload or ""))
         recipient = _address(fields.get("Original-Rcpt-To")) or _address(fields.get("Removal-Recipient"))
-        recipient = recipient or _returned_to(message)
+        recipient = recipient or _returned_header(message, "X-HmXmrOriginalRecipient") or _returned_to(message)
         feedback = str(fields.get("Feedback-Type") or "abuse").strip()
-        return [Found(email=recipient or "", diagnostic=feedback, reason="feedback")]
+        return [Found(email=recipient, diagnostic=feedback, reason="feedback")] if recipient else []
     return []
 
 
@@ -160,7 +213,8 @@ def _heuristic(message: EmailMessage) -> list[Found]:
     out += [
         Found(a.decode("utf-8", "replace"), status="4.0.0", reason="undefined") for a in sorted(temporary - permanent)
     ]
-    return out
+    # The detectors' guesses include any word with an @ in it (a JSON body, a quoted header): addresses only.
+    return [found for found in out if _PLAUSIBLE.fullmatch(found.email)]
 
 
 def _report_id(message: EmailMessage, raw: bytes) -> str:
@@ -212,10 +266,19 @@ def original_message_id(message: EmailMessage) -> str | None:
     return None
 
 
+def _returned_header(message: EmailMessage, name: str) -> str | None:
+    """An address header of the returned message (Microsoft's JMRP names the recipient in X-HmXmrOriginalRecipient)."""
+    for headers in returned_headers(message):
+        found = _address(headers.get(name))
+        if found:
+            return found
+    return None
+
+
 def _returned_to(message: EmailMessage) -> str | None:
     """The To of the returned headers: a complaint that redacts Original-Rcpt-To still quotes it."""
     for headers in returned_headers(message):
-        return parseaddr(str(headers.get("To") or ""))[1] or None
+        return _address(headers.get("To"))
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from publisher.bounces.reasons import classify, effect_of, hard_of
+from publisher.bounces.reasons import FAILED_ACTIONS, classify, effect_of, hard_of
 
 # The kind a BounceEvent is stored as, from the reason's effect.
 KIND_OF_EFFECT = {"suppress": "hard", "count": "soft", "sender": "sender", "complaint": "complaint", "none": "none"}
@@ -64,8 +64,11 @@ def verdict_report(
     sent_to: str | None = None,
 ) -> BounceReport | None:
     """The BounceReport for one found block, or None when it is not a failure (delivered, delayed)."""
-    if found.reason is not None:
+    action = (found.action or "").strip().lower()
+    if found.reason is not None and (not action or action in FAILED_ACTIONS):
         reason, hard = found.reason, hard_of(found.reason, found.status, found.reply_code)
+    elif found.reason is not None:
+        return None  # a reader's own reason for a block that is no failure (delayed, delivered)
     else:
         verdict = classify(found.status, found.reply_code, found.diagnostic, action=found.action)
         if verdict is None:

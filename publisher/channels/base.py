@@ -20,6 +20,7 @@ class TextLimits:
 
     max_length: int | None = None
     url_length: int | None = None  # a URL counts as this many characters, whatever its length
+    max_bytes: int | None = None  # the most UTF-8 bytes the text may take (Bluesky's 3,000), besides max_length
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,14 @@
 """The Bluesky channel: the atproto SDK, logged in with a handle and an app password on a configurable PDS.
 
-The post's text, its link facets (UTF-8 byte offsets) and the external embed card come finished in
-`Post.extra` (see publisher.render.share); this module only turns them into atproto records. A post that
+Signing in is createSession only (`fetch_bsky_profile=False`): atproto's default login also asks for
+app.bsky.actor.getProfile, which only an AppView serves, so on a PDS without one it failed every post and
+every check. The record goes to the session's DID with com.atproto.repo.createRecord, built here (the SDK's
+send_post would tag every post `langs: ["en"]`).
+
+The post's text, its facets (link and tag, UTF-8 byte offsets), its `langs` and the external embed card
+come finished in `Post.extra` (see publisher.render.share and networks/bluesky.py); this module turns them
+into atproto records. The @handle mentions found there are resolved here (com.atproto.identity.resolveHandle,
+which a PDS serves) into mention facets; a handle that does not resolve stays plain text. A post that
 carries its cover image (`Post.media`, loaded by delivery within the thumb's 1,000,000 bytes) uploads it
 with com.atproto.repo.uploadBlob and the card points to the blob as its `thumb`. Bluesky has no idempotency
 key: a retried post uploads the blob again (an unreferenced blob is the PDS's to garbage-collect).
@@ -9,29 +16,42 @@ key: a retried post uploads the blob again (an unreferenced blob is the PDS's to
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 from atproto import Client, models
 from atproto_client import exceptions as at
+from atproto_client.client.session import Session, SessionEvent
 from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 
 from publisher.channels.account import Account
-from publisher.channels.base import Message, Post, Result
+from publisher.channels.base import Message, PermanentError, Post, Result
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
 
 _CHECK_WORDING = Wording(unauthorized="refused", forbidden="refused", refused="sign-in refused")
 
 
-def _facets(extra: dict[str, Any]) -> list[models.AppBskyRichtextFacet.Main] | None:
-    facets = [
-        models.AppBskyRichtextFacet.Main(
-            index=models.AppBskyRichtextFacet.ByteSlice(byte_start=f["byteStart"], byte_end=f["byteEnd"]),
-            features=[models.AppBskyRichtextFacet.Link(uri=f["uri"])],
-        )
-        for f in extra.get("facets", [])
+Feature: TypeAlias = (
+    models.AppBskyRichtextFacet.Link | models.AppBskyRichtextFacet.Tag | models.AppBskyRichtextFacet.Mention
+)
+
+
+def _facet(found: dict[str, Any], feature: Feature) -> models.AppBskyRichtextFacet.Main:
+    index = models.AppBskyRichtextFacet.ByteSlice(byte_start=found["byteStart"], byte_end=found["byteEnd"])
+    return models.AppBskyRichtextFacet.Main(index=index, features=[feature])
+
+
+def _facets(extra: dict[str, Any], dids: dict[str, str]) -> list[models.AppBskyRichtextFacet.Main] | None:
+    """The link, tag and (resolved) mention facets, in text order."""
+    facets = [_facet(f, models.AppBskyRichtextFacet.Link(uri=f["uri"])) for f in extra.get("facets", [])]
+    facets += [_facet(f, models.AppBskyRichtextFacet.Tag(tag=f["tag"])) for f in extra.get("tags", [])]
+    facets += [
+        _facet(f, models.AppBskyRichtextFacet.Mention(did=dids[f["handle"]]))
+        for f in extra.get("mentions", [])
+        if f["handle"] in dids
     ]
+    facets.sort(key=lambda f: f.index.byte_start)
     return facets or None
 
 
@@ -56,7 +76,20 @@ class BlueskyChannel(HttpChannel):
     def __init__(self, account: Account, *, timeout: float = 20.0, request: Request | None = None) -> None:
         super().__init__(account, timeout=timeout)
         self.client = Client(base_url=account.base_url, request=request or Request(timeout=timeout))
-        self._logged_in = False
+        self.client.on_session_change(self._on_session)
+        self._session: Session | None = None
+        self._dids: dict[str, str | None] = {}  # handle -> DID, None: does not resolve
+
+    def _on_session(self, event: SessionEvent, session: Session) -> None:
+        self._session = session
+
+    def _login(self) -> Session:
+        """The session (createSession on first use; the SDK refreshes it), never asking for a profile."""
+        if self._session is None:
+            self.client.login(self.account.user, self.account.secret("password"), fetch_bsky_profile=False)
+        if self._session is None:  # the SDK's session callback sets it during login
+            raise PermanentError(f"{self.who}: signed in, but the PDS gave no session")
+        return self._session
 
     @property
     def who(self) -> str:
@@ -65,17 +98,32 @@ class BlueskyChannel(HttpChannel):
     def send(self, message: Message) -> Result:
         post = self.post_of(message)
         try:
-            if not self._logged_in:
-                self.client.login(self.account.user, self.account.secret("password"))
-                self._logged_in = True
-            embed = _embed(post.extra, self._thumb(post))
-            created = self.client.send_post(post.text, facets=_facets(post.extra), embed=embed)
+            did = self._login().did
+            record = models.AppBskyFeedPost.Record(
+                created_at=self.client.get_current_time_iso(),
+                text=post.text,
+                facets=_facets(post.extra, self._resolved(post.extra.get("mentions", []))),
+                embed=_embed(post.extra, self._thumb(post)),
+                langs=post.extra.get("langs") or None,
+            )
+            created = self.client.app.bsky.feed.post.create(did, record)
         except at.RequestErrorBase as exc:
             raise self.failure(_answer(exc)) from None
         rkey = created.uri.rsplit("/", 1)[-1]
         return Result(
             status="sent", provider_id=created.uri, url=f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
         )
+
+    def _resolved(self, mentions: list[dict[str, Any]]) -> dict[str, str]:
+        """The mentioned handles that resolve, to their DIDs (asked once per handle per channel)."""
+        for handle in {m["handle"] for m in mentions} - self._dids.keys():
+            try:
+                answer = self.client.com.atproto.identity.resolve_handle({"handle": handle})
+            except at.BadRequestError:  # 400 "Unable to resolve handle": the mention stays plain text
+                self._dids[handle] = None
+                continue
+            self._dids[handle] = answer.did
+        return {h: did for h, did in self._dids.items() if did is not None}
 
     def _thumb(self, post: Post) -> BlobRef | None:
         """The card's thumbnail: the post's image uploaded as a blob (None without a card or an image)."""
@@ -93,13 +141,12 @@ class BlueskyChannel(HttpChannel):
         return blob
 
     def verify(self) -> str:
-        """Check the handle and app password without posting (createSession); the account's handle."""
+        """Check the handle and app password without posting (createSession only); the account's handle."""
         try:
-            profile = self.client.login(self.account.user, self.account.secret("password"))
+            session = self._login()
         except at.RequestErrorBase as exc:
             raise self.failure(_answer(exc), _CHECK_WORDING) from None
-        self._logged_in = True
-        return f"@{getattr(profile, 'handle', None) or self.account.user}"
+        return f"@{session.handle or self.account.user}"
 
     def close(self) -> None:
         self.client.request.close()

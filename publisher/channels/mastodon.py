@@ -10,11 +10,18 @@ refused (422), so the channel asks `GET /api/v1/media/:id` (206 while processing
 the request timeout, and posts without the image if it is still not ready. A retry uploads the image again
 before the status post returns the first status by its idempotency key: the new upload stays an orphan,
 which the instance removes after a day.
+
+What a status may hold is the instance's to say: `configuration.statuses.max_characters` and
+`characters_reserved_per_url` of its `GET /api/v2/instance` (public, no token), read when the channel's
+`limits` are first asked for (composing a share, a preview) and kept per instance for an hour. When the
+instance does not answer, the account URL's `?max_characters=` (or Mastodon's 500, URLs as 23) stands in,
+and the failure is remembered for five minutes so a preview does not wait on a dead instance each time.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any, ClassVar
 
@@ -22,7 +29,7 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNetworkError, MastodonR
 from mastodon.errors import MastodonReadTimeout
 
 from publisher.channels.account import Account
-from publisher.channels.base import Attachment, Message, Post, Result
+from publisher.channels.base import Attachment, Message, Post, Result, TextLimits
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.mastodon import NETWORK
 
@@ -34,16 +41,31 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "i
 
 log = logging.getLogger(__name__)
 
+INSTANCE_TTL = 3600.0  # seconds an instance's limits are kept
+FAILURE_TTL = 300.0  # seconds an instance that did not answer is not asked again
+INSTANCE_TIMEOUT = 5.0  # at most this long for /api/v2/instance (a preview waits on it)
+# base URL -> (monotonic time the entry expires, the limits; None: the instance did not answer)
+_instances: dict[str, tuple[float, TextLimits | None]] = {}
+_instances_lock = threading.Lock()
+
+
+def _configured(instance: Any) -> TextLimits:
+    """The status limits an /api/v2/instance answer declares; ValueError when it declares none."""
+    statuses = ((instance or {}).get("configuration") or {}).get("statuses") or {}
+    most, per_url = statuses.get("max_characters"), statuses.get("characters_reserved_per_url")
+    if not isinstance(most, int) or most < 1 or not isinstance(per_url, int) or per_url < 0:
+        raise ValueError(f"no usable configuration.statuses ({statuses!r})")
+    return TextLimits(max_length=most, url_length=per_url)
+
 
 class MastodonChannel(HttpChannel):
-    """Posts statuses for one account on one instance (`?max_characters=` for instances above 500)."""
+    """Posts statuses for one account on one instance, within the limits the instance declares."""
 
     network = "mastodon"
     wording: ClassVar[Wording] = Wording(unauthorized="access token refused")
 
     def __init__(self, account: Account, *, timeout: float = 20.0) -> None:
         super().__init__(account, timeout=timeout)
-        self.limits = NETWORK.limits_for(account)
         self.api = Mastodon(
             access_token=account.secret("token"),
             api_base_url=account.base_url,
@@ -58,6 +80,31 @@ class MastodonChannel(HttpChannel):
     @property
     def who(self) -> str:
         return f"Mastodon account {self.name!r} on {self.account.host}"
+
+    @property
+    def limits(self) -> TextLimits:  # type: ignore[override]  # Channel's class attribute, asked of the instance
+        """The instance's status limits (cached per instance); the configured ones when it does not answer."""
+        key = self.account.base_url
+        now = time.monotonic()
+        with _instances_lock:
+            cached = _instances.get(key)
+        if cached is None or cached[0] <= now:
+            found = self._instance_limits()
+            cached = (now + (INSTANCE_TTL if found else FAILURE_TTL), found)
+            with _instances_lock:
+                _instances[key] = cached
+        return cached[1] or NETWORK.limits_for(self.account)
+
+    def _instance_limits(self) -> TextLimits | None:
+        timeout = self.api.request_timeout
+        self.api.request_timeout = min(timeout, INSTANCE_TIMEOUT)
+        try:
+            return _configured(self.api.instance_v2())
+        except (*_FAILURES, ValueError, AttributeError) as exc:
+            log.warning("%s: /api/v2/instance gave no limits (%s); using the configured ones", self.who, exc)
+            return None
+        finally:
+            self.api.request_timeout = timeout
 
     def send(self, message: Message) -> Result:
         post = self.post_of(message)

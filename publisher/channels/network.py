@@ -46,6 +46,7 @@ class Draft:
     title: str
     summary: str
     html: Callable[[], str]  # the article body as plain HTML, rendered only if asked for
+    lang: str | None = None  # the article's language (BCP 47), for networks that tag a post with it
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import importlib
 import json
 import pkgutil
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -29,6 +30,11 @@ _NETWORKS: dict[str, Network] = {}
 
 # Every queue a worker listens on by default: email, and one per share network. Kept up to date by register.
 QUEUES: list[str] = ["email"]
+
+# Accounts from somewhere other than the settings (the editor's, in the database: publisher.channels.stored),
+# by the database URL they belong to; the composition root attaches its store's (publisher.runtime.build).
+AccountSource = Callable[[Settings], dict[str, Account]]
+_ACCOUNT_SOURCES: dict[str, AccountSource] = {}
 
 
 def register(network: Network) -> None:
@@ -130,9 +136,29 @@ def load_accounts(accounts_json: SecretStr | None, accounts_file: Path | None) -
     return accounts
 
 
+def use_account_source(database_url: str, source: AccountSource) -> None:
+    """List `source`'s accounts too, for settings whose database is `database_url` (replaces an earlier one)."""
+    _ACCOUNT_SOURCES[database_url] = source
+
+
+def forget_account_source(database_url: str) -> None:
+    _ACCOUNT_SOURCES.pop(database_url, None)
+
+
 def social_accounts(settings: Settings) -> dict[str, Account]:
-    """The configured social accounts by channel name (PUBLISHER_ACCOUNTS / PUBLISHER_ACCOUNTS_FILE)."""
-    return load_accounts(settings.accounts, settings.accounts_file)
+    """Every social account by channel name: PUBLISHER_ACCOUNTS / PUBLISHER_ACCOUNTS_FILE, and those added in
+    the editor (when this process's composition root attached its store); one name in both is an error."""
+    accounts = load_accounts(settings.accounts, settings.accounts_file)
+    source = _ACCOUNT_SOURCES.get(settings.resolved_database_url)
+    if source is None:
+        return accounts
+    added = source(settings)
+    for name in sorted(accounts.keys() & added.keys()):
+        raise ConfigError(
+            f"account {name!r} is configured twice: in PUBLISHER_ACCOUNTS (or PUBLISHER_ACCOUNTS_FILE) and on the "
+            "editor's Channels page; remove one of them"
+        )
+    return {**accounts, **added}
 
 
 # --- channels -------------------------------------------------------------------------------------------

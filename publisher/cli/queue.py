@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import Format, FormatOption, group, out, services
+from publisher.cli.channels import channels_app
+from publisher.cli.common import Format, FormatOption, out, services
 from publisher.errors import PublisherError
 
-channels_app = group("Social accounts' posting slots and queues (`publisher share ID --queue` fills them).")
+# On `publisher channels` (cli/channels.py): `slots` and `queue` beside `list` and `rekey`.
 
 
 @channels_app.command("slots")

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from publisher.cli.common import Format, FormatOption, err, group, out, services
 from publisher.errors import PublisherError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from publisher.bounces.stats import BounceSummary
     from publisher.subscribers import AddReport
 
 subscribers_app = group("Lists and subscribers.")
@@ -224,12 +226,98 @@ def subscribers_suppressions(
 @subscribers_app.command("bounces")
 def subscribers_bounces(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A Maildir folder or an mbox file of bounce reports.")],
+    path: Annotated[
+        Path | None, typer.Argument(help="A Maildir folder or an mbox file of bounce reports to read.")
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Show the bounces read so far: alarms, per campaign, per domain.")
+    ] = False,
+    campaign: Annotated[int | None, typer.Option("--campaign", help="The report for this campaign id only.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="The report from then on: 7d, 12h, 2w or a date (2026-11-01).")
+    ] = None,
+    format: Annotated[Format, FormatOption] = Format.text,
 ) -> None:
-    """Read bounces, complaints and mailto unsubscribes from a mailbox; suppress hard bounces, count soft ones."""
-    from publisher.bounces import ingest_mailbox  # lazy: start-up cost
-
+    """Read bounces, complaints and mailto unsubscribes from a mailbox (suppress hard bounces, count soft
+    ones), and/or --report what the bounces read so far say: sender-side alarms first, then per campaign
+    and per receiving domain, counts by reason."""
+    if not report and (campaign is not None or since is not None or format is not Format.text):
+        raise PublisherError("--campaign, --since and --format go with --report")
+    if path is None and not report:
+        raise PublisherError("give a mailbox PATH to read, or --report to see the bounces read so far (or both)")
     s = services(ctx)
-    report = ingest_mailbox(s.store, s.settings, path)
-    outcomes = ", ".join(f"{n} {what}" for what, n in sorted(report.outcomes.items())) or "no bounces"
-    out.print(f"{outcomes}; {report.not_reports} messages were not bounce reports", markup=False)
+    if path is not None:
+        from publisher.bounces import ingest_mailbox  # lazy: start-up cost
+
+        read = ingest_mailbox(s.store, s.settings, path)
+        outcomes = ", ".join(f"{n} {what}" for what, n in sorted(read.outcomes.items())) or "no bounces"
+        (err if report else out).print(f"{outcomes}; {read.not_reports} messages were not bounce reports", markup=False)
+    if report:
+        from publisher.bounces.stats import bounce_report, parse_since  # lazy: start-up cost
+
+        when = parse_since(since)  # before the database: a bad --since costs nothing
+        if campaign is not None and campaign < 1:
+            raise PublisherError(f"--campaign {campaign}: a campaign id is a positive number")
+        with s.store.session() as session:
+            summary = bounce_report(session, s.settings, since=when, campaign_id=campaign)
+        if format is Format.json:
+            out.print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), markup=False)
+        else:
+            _print_bounce_report(summary)
+
+
+def _print_bounce_report(summary: BounceSummary) -> None:
+    """Rich tables: the alarms first, in red (passed) or yellow (near), then campaigns, domains, totals."""
+    from publisher.bounces.reasons import label_of  # lazy: start-up cost
+    from publisher.bounces.stats import KIND_WORDS, reason_words  # lazy: start-up cost
+
+    def reasons(counts: dict[str, int], top: int = 3) -> str:
+        shown = ", ".join(f"{label_of(r)} {n:,}" for r, n in list(counts.items())[:top])
+        return shown + (f", {len(counts) - top} more" if len(counts) > top else "")
+
+    scope = f"campaign {summary.campaign_id}" if summary.campaign_id else "all campaigns"
+    since = f" since {summary.since:%Y-%m-%d %H:%M} UTC" if summary.since else ""
+    out.print(Text(f"Bounces of {scope}{since}: {summary.total:,}", style="bold"))
+    for alarm in summary.alarms:
+        style = "bold red" if alarm.level == "passed" else "bold yellow"
+        what = "PAUSED" if alarm.paused else ("ALARM" if alarm.level == "passed" else "near the alarm")
+        line = Text(f"{what}: campaign {alarm.campaign_id} ", style=style)
+        line.append(repr(alarm.subject), style=style)
+        line.append(f" ({alarm.alarm.count} of {alarm.threshold} sender-side bounces that pause it): ", style=style)
+        line.append(alarm.describe())
+        if alarm.paused:
+            line.append(f"; resume it with `publisher campaign resume {alarm.campaign_id}` once the sender is fixed")
+        out.print(line)
+    if not summary.total:
+        out.print("No bounces.")
+        return
+    kinds = list(KIND_WORDS)
+    table = Table("campaign", "subject", "state", title="Per campaign", title_justify="left")
+    for name in ("sent", "bounces", *(KIND_WORDS[k] for k in kinds)):
+        table.add_column(name, justify="right")
+    table.add_column("reasons")
+    for row in summary.campaigns:
+        counts = (f"{n:,}" for n in (row.sent, row.total, *(row.by_kind.get(k, 0) for k in kinds)))
+        table.add_row(str(row.id), Text(row.subject), row.state, *counts, reasons(row.by_reason))
+    if summary.more_campaigns:
+        table.caption = f"and {summary.more_campaigns:,} older campaigns with bounces (use --campaign ID)"
+    out.print()
+    out.print(table)
+    table = Table("domain", title="Per receiving domain", title_justify="left")
+    table.add_column("bounces", justify="right")
+    table.add_column("reasons")
+    table.add_column("latest diagnostic of the top reason")
+    for domain in summary.domains:
+        table.add_row(
+            Text(domain.domain), f"{domain.total:,}", reasons(domain.by_reason), Text(domain.top_diagnostic or "")
+        )
+    if summary.more_domains:
+        table.caption = f"and {summary.more_domains:,} more domains"
+    out.print()
+    out.print(table)
+    table = Table("reason", title="Totals by reason", title_justify="left")
+    table.add_column("bounces", justify="right")
+    for reason, n in summary.by_reason.items():
+        table.add_row(reason_words(reason), f"{n:,}")
+    out.print()
+    out.print(table)

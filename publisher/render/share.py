@@ -74,6 +74,7 @@ def fit_post(article: Article, channel: str, limits: TextLimits, settings: Setti
         hashtags=settings.share_hashtag_list,
         render=render,
         limit=limits.max_length if counted else None,
+        url_length=limits.url_length if counted else None,
     )
 
 
@@ -102,7 +103,9 @@ def compose_post(
         raise TextTooLong(f"cannot share to {channel}: {exc}") from None
     extra: dict[str, object] = {"network": declared.name, "length": fitted.length}
     if declared.compose is not None:
-        draft = Draft(fitted.text, url, article.title, article.summary, html=lambda: article_html(article))
+        draft = Draft(
+            fitted.text, url, article.title, article.summary, html=lambda: article_html(article), lang=article.lang
+        )
         extra.update(declared.compose(draft))
     cover = cover_of(article)
     if cover is not None:

@@ -180,7 +180,10 @@ class BounceEvent(Base):
         # The same report ingested twice (an mbox read again, a webhook retried) counts once.
         UniqueConstraint("report_id", "email", name="uq_bounce_report_recipient"),
         Index("ix_bounce_events_email_received", "email", "received_at"),
-        Index("ix_bounce_events_campaign_kind", "campaign_id", "kind"),
+        # The bounce report reads these instead of the table (migration 0016, publisher.bounces.stats); the
+        # first also serves the alarms' count (campaign_id, kind), which had an index of its own until then.
+        Index("ix_bounce_events_campaign_reason", "campaign_id", "kind", "reason", "domain", "received_at"),
+        Index("ix_bounce_events_domain_reason", "domain", "reason", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -291,7 +294,26 @@ class TemplateOverride(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# --- Scheduled shares and posting queues (issue 14; migration 0016) ---
+class ChannelAccountRow(Base):
+    """A social account added in the editor (issue 14): its URL sealed by publisher.channels.vault.
+
+    Only public parts are kept in clear (name, network, where it posts, the last characters of its main
+    secret as a hint); `sealed` opens only with PUBLISHER_SECRET_KEY and only for this name.
+    """
+
+    __tablename__ = "channel_accounts"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    network: Mapped[str] = mapped_column(String(20))
+    sealed: Mapped[str] = mapped_column(Text)
+    posts_to: Mapped[str] = mapped_column(String(300), default="")
+    hint: Mapped[str] = mapped_column(String(8), default="")
+    added_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- Scheduled shares and posting queues (issue 14; migration 0018) ---
 
 
 class PostingSlots(Base):

@@ -78,21 +78,22 @@ def read(message: EmailMessage) -> tuple[str, list[Found]] | None:
 
 
 def refine(message: EmailMessage, found: list[Found]) -> list[Found]:
-    """An RFC 3464 report's blocks, corrected where the MTA that wrote it is known to say more elsewhere."""
-    return found
+    """An RFC 3464 report's blocks, corrected where the MTA that wrote it is known to say more elsewhere
+    (publisher.bounces.formats.providers: the words of the human-readable part, misleading provider codes)."""
+    from publisher.bounces.formats import providers
+
+    return providers.refine(message, found)
 
 
 def name_of(message: EmailMessage, default: str) -> str:
     """Which MTA or provider wrote this report, from its tell-tale headers; `default` when unknown."""
-    return default
+    from publisher.bounces.formats import providers
+
+    return providers.name_of(message, default)
 
 
 def is_auto_reply(message: EmailMessage) -> bool:
     """An RFC 3834 auto-reply or a vacation notice from a person's mailbox (not a mailer daemon's bounce)."""
-    auto = str(message.get("Auto-Submitted") or "").strip().lower()
-    sender = str(message.get("From") or "")
-    if _MAILER_DAEMON.search(sender):
-        return False
-    if auto.startswith("auto-replied") or message.get("X-Autoreply") or message.get("X-Autorespond"):
-        return True
-    return bool(_AUTO_SUBJECT.match(str(message.get("Subject") or "")))
+    from publisher.bounces.formats import providers
+
+    return providers.is_auto_reply(message)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import blocks, cut, found, from_a_person, plain_body, reason_of
+from publisher.bounces.formats.text import blocks, cut, found, own_body, reason_of
 from publisher.bounces.report import Found
 
 _START = re.compile(r"running the Courier mail server|This is a delivery status notification from", re.I)
@@ -28,11 +28,9 @@ MESSAGES: dict[str, tuple[str, ...]] = {
 
 
 def read(message: EmailMessage) -> list[Found] | None:
-    body = plain_body(message)
-    if not body or not _START.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _START)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     text = cut(body, _END)
     if not _FAILED.search(text):
         return []  # "has been delayed": Courier is still trying

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import ADDRESS, any_text, cut, found, from_a_person, reason_of, squash
+from publisher.bounces.formats.text import ADDRESS, cut, found, own_body, reason_of, squash
 from publisher.bounces.report import Found
 
 _START = re.compile(
@@ -66,11 +66,9 @@ MESSAGES: dict[str, tuple[str, ...]] = {
 
 
 def read(message: EmailMessage) -> list[Found] | None:
-    body = any_text(message)
-    if not body or not _START.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _START, html=True)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     text = cut(body, _END)
     diagnostic = _DIAGNOSTIC.search(text)
     admin = text[diagnostic.end() :] if diagnostic else text

@@ -18,9 +18,8 @@ from publisher.bounces.formats.text import (
     cut,
     failed_recipients,
     found,
-    from_a_person,
     header,
-    plain_body,
+    own_body,
     quoted_recipient,
     reason_of,
 )
@@ -97,11 +96,9 @@ def _own_words(words: str) -> str:
 
 
 def read(message: EmailMessage) -> list[Found] | None:
-    body = plain_body(message)
-    if not body or not START.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, START)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     if "@mail.ru" in header(message, "From").lower():
         return None  # Mail.ru's Exim has its own reader
     return parse(message, body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import blocks, cut, found, from_a_person, header, plain_body, reason_of
+from publisher.bounces.formats.text import blocks, cut, found, header, own_body, reason_of
 from publisher.bounces.report import Found
 
 _PROVIDER = re.compile(r"@(?:[\w-]+\.)*(?:gmx\.(?:net|de|com|at|ch)|web\.de|1und1\.de|1and1\.\w+|ionos\.\w+)\b", re.I)
@@ -56,11 +56,9 @@ def read(message: EmailMessage) -> list[Found] | None:
         or _PROVIDER.search(header(message, "From") + " " + header(message, "Message-ID"))
     ):
         return None
-    body = plain_body(message)
-    if not body or not _START.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _START)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     head = _START.search(body)
     text = cut(body[head.start() if head else 0 :], _END)
     permanent = bool(re.search(r"permanent error|dauerhafter fehler|permanenter fehler", text, re.IGNORECASE))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import cut, found, from_a_person, header, plain_body
+from publisher.bounces.formats.text import cut, found, header, own_body
 from publisher.bounces.report import Found
 
 _END = re.compile(r"^Original message follows\.", re.IGNORECASE | re.MULTILINE)
@@ -28,11 +28,9 @@ PHRASES: dict[str, str] = {
 def read(message: EmailMessage) -> list[Found] | None:
     if not header(message, "X-Mailer").startswith("<SMTP32"):
         return None
-    body = plain_body(message)
-    if not body or not _END.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _END)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     out = []
     for match in _LINE.finditer(cut(body, _END)):
         reason = PHRASES.get(match.group(1).strip().lower())

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import ADDRESS, any_text, command_reason, cut, found, from_a_person, header, squash
+from publisher.bounces.formats.text import (
+    ADDRESS,
+    command_reason,
+    cut,
+    found,
+    header,
+    own_body,
+    squash,
+)
 from publisher.bounces.report import Found
 
 _DAEMON = re.compile(r"mailer-daemon|postmaster|mail delivery|mail-daemon|mailerdaemon|システム|系统|почтов", re.I)
@@ -63,11 +71,9 @@ def read(message: EmailMessage) -> list[Found] | None:
     empty_path = header(message, "Return-Path").strip() in ("<>", "")
     if not (_DAEMON.search(sender) or (empty_path and message.get("Return-Path") is not None)):
         return None
-    body = any_text(message)
-    if not body or not _UNDELIVERED.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _UNDELIVERED, html=True)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     text = cut(body, _END)
     own = {a.lower() for a in ADDRESS.findall(sender + " " + header(message, "To"))}
     lines = text.splitlines()

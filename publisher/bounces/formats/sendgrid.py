@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import cut, found, from_a_person, plain_body, squash
+from publisher.bounces.formats.text import cut, found, own_body, squash
 from publisher.bounces.report import Found
 
 _START = re.compile(r"This is an automatically generated message from SendGrid\.?", re.IGNORECASE)
@@ -22,11 +22,9 @@ _LINE = re.compile(r"^<?([^\s<>@:]{1,64}@[\w.-]{1,255})>?:\s+(.{1,1000})$", re.M
 
 
 def read(message: EmailMessage) -> list[Found] | None:
-    body = plain_body(message)
-    if not body or not _START.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _START)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     text = cut(body, _END)
     finals = list(_FINAL.finditer(text))
     out = []

@@ -14,7 +14,7 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses
 
-from publisher.bounces.reasons import by_wording, effect_of, reply_code_of, status_of
+from publisher.bounces.reasons import by_wording, effect_of, reply_code_of
 from publisher.bounces.report import Found
 
 _MAX_TEXT = 200_000  # a bounce's own words are short; the quoted message after them is not needed whole
@@ -125,6 +125,15 @@ def from_a_person(message: Message, text: str = "") -> bool:
     return True
 
 
+def own_body(message: Message, start: re.Pattern[str], *, html: bool = False) -> str | None:
+    """The text of a bounce whose tell-tale `start` it shows; "" for a person's mail quoting one; None
+    when it is not this kind of bounce at all. html: read HTML-only bodies too (any_text)."""
+    body = any_text(message) if html else plain_body(message)
+    if not body or not start.search(body):
+        return None
+    return "" if from_a_person(message, body) else body
+
+
 def cut(text: str, end: re.Pattern[str]) -> str:
     """The text before the returned copy of the message starts (`end` finds where)."""
     found = end.search(text)
@@ -192,10 +201,6 @@ def found(
     reply = reply_code_of(reply_from if reply_from is not None else words)
     if status is None and permanent is not None:
         status = "5.0.0" if permanent else "4.0.0"
-    elif status is None and status_of(words) is not None:
-        # The classifier would take an IP address's digits for a status ("2.3.4": delivered): give the
-        # class the reply or the MTA says instead.
-        status = f"{reply[0]}.0.0" if reply else "4.0.0"
     return Found(
         email=email.strip().rstrip(".:,;").strip("<>\"'"),
         status=status,

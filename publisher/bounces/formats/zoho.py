@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
-from publisher.bounces.formats.text import cut, found, from_a_person, header, plain_body, reason_of
+from publisher.bounces.formats.text import cut, found, header, own_body, reason_of
 from publisher.bounces.report import Found
 
 _START = re.compile(r"This message was created automatically by mail delivery", re.IGNORECASE)
@@ -21,11 +21,9 @@ MESSAGES: dict[str, tuple[str, ...]] = {"expired": ("host not reachable",), "use
 def read(message: EmailMessage) -> list[Found] | None:
     if not (message.get("X-ZohoMail") or re.search(r"zoho(?:mail)?\.com", header(message, "From"), re.IGNORECASE)):
         return None
-    body = plain_body(message)
-    if not body or not _START.search(body):
-        return None
-    if from_a_person(message, body):
-        return []  # a person's mail quoting a bounce: recognised, and not one
+    body = own_body(message, _START)
+    if not body:
+        return None if body is None else []  # "": a person's mail quoting a bounce
     text = cut(body[_START.search(body).end() :], _END)  # type: ignore[union-attr]
     permanent = True if "permanent error" in text.lower() else None
     out = []

@@ -1,7 +1,9 @@
 """Mastodon: `mastodon://ACCESS_TOKEN@instance.example` (`mastodon+http://` for a plain-HTTP test instance).
 
 Counting as the server's StatusLengthValidator does: grapheme clusters, with every http(s) URL counted as
-23; at most 500, or the instance's own limit given as `?max_characters=`.
+23. The limits a share is fitted to are the instance's own (configuration.statuses of /api/v2/instance, read
+by the channel: publisher/channels/mastodon.py); what is declared here, 500 or the account URL's
+`?max_characters=`, stands in where the instance does not answer and where no channel is opened.
 """
 
 from __future__ import annotations

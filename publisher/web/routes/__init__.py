@@ -13,7 +13,9 @@ from publisher.web.routes import (
     consent,
     editor_accounts,
     editor_articles,
+    editor_bounces,
     editor_campaigns,
+    editor_channels,
     editor_digests,
     editor_people,
     editor_settings,
@@ -34,10 +36,12 @@ ROUTERS: list[APIRouter] = [
     bounce_webhooks.router,  # bounce reports from MTAs and providers (issues 5, 13)
     auth.router,
     editor_people.router,
+    editor_channels.router,  # the Channels page; accounts added and removed there (issue 14)
     editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
     editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
     editor_campaigns.router,
+    editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
     api.router,
     api_media.router,

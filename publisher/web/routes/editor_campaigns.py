@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from publisher import campaigns, editing
+from publisher.bounces.stats import KIND_WORDS, campaign_bounces
 from publisher.web.deps import DbId, get_services, get_store, page
 from publisher.web.security import CheckedForm, Editor, require_editor
 
@@ -43,11 +44,21 @@ def campaign_list(request: Request, ctx: Editor) -> Response:
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def campaign_page(campaign_id: DbId, request: Request, ctx: Editor) -> Response:
-    state = campaigns.status(get_store(request), campaign_id, with_deliveries=True)
+    store = get_store(request)
+    state = campaigns.status(store, campaign_id, with_deliveries=True)
+    with store.session() as session:  # the "Bounces" line (issue 13)
+        bounced = campaign_bounces(session, campaign_id) if state.kind != "share" else {}
     return page(
         request,
         "editor/campaign.html.j2",
-        {"ctx": ctx, "status": state, "progress": progress(state), "done": request.query_params.get("done", "")},
+        {
+            "ctx": ctx,
+            "status": state,
+            "progress": progress(state),
+            "done": request.query_params.get("done", ""),
+            "bounces": bounced,
+            "kind_words": KIND_WORDS,
+        },
     )
 
 

@@ -1,6 +1,6 @@
-"""Editor pages: the dashboard, subscribers (search, add, CSV import, export), channels.
+"""Editor pages: the dashboard, subscribers (search, add, CSV import, export).
 
-API tokens and the administrators' People page are in editor_accounts.py."""
+API tokens and the administrators' People page are in editor_accounts.py; channels in editor_channels.py."""
 
 from __future__ import annotations
 
@@ -10,16 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from publisher import editing, subscribers
-from publisher.accounts import Account
-from publisher.channels import share_channels, social_accounts
-from publisher.channels.check import check_channel
-from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.web import dashboard as dashboard_data
 from publisher.web import limits
-from publisher.web.deps import get_settings, get_store, page
-from publisher.web.security import AdminPage, CheckedForm, Editor, EditorContext, require_editor
-from publisher.web.share_time import slot_infos
+from publisher.web.deps import get_store, page
+from publisher.web.security import CheckedForm, Editor, EditorContext, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -130,81 +125,3 @@ def export_subscribers(request: Request, list: str) -> Response:  # noqa: A002 -
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'},
     )
-
-
-# --- channels ---------------------------------------------------------------------------------------------
-
-
-def _channel_rows(request: Request) -> list[dict[str, str]]:
-    """Every channel with what it is for; social accounts with their network and where they post.
-
-    Built from the parsed accounts' public parts only (network, host, Bluesky handle): never a secret.
-    """
-    settings = get_settings(request)
-    rows = [{"name": settings.email_channel, "use": "email digests", "network": "", "where": "", "check": ""}]
-    accounts = _accounts(settings)
-    for name in share_channels(settings):
-        if name == rows[0]["name"]:
-            rows[0]["use"] = "email digests and share posts"
-            continue
-        account = accounts.get(name)
-        row = {"name": name, "use": "share posts", "network": name, "where": "", "check": "opens and closes"}
-        if account is not None:
-            row["network"] = account.network
-            row["where"] = _where(account)
-            row["check"] = "opens and closes" if account.network == "webhook" else "signs in, posts nothing"
-        rows.append(row)
-    if not rows[0]["check"]:
-        rows[0]["check"] = "opens and closes"
-    if rows[0]["name"] == "smtp":  # SMTP security (extra-tls): the check really connects
-        rows[0]["check"] = "connects, TLS and login as configured, sends nothing"
-        rows[0]["where"] = f"{settings.smtp_host} ({settings.smtp_security})"
-    return rows
-
-
-def _accounts(settings: Settings) -> dict[str, Account]:
-    try:
-        return social_accounts(settings)
-    except PublisherError:  # a bad PUBLISHER_ACCOUNTS: share_channels would have raised first; be safe
-        return {}
-
-
-def _where(account: Account) -> str:
-    if account.network == "x":
-        return "X (api.twitter.com)" if "api" not in account.options else "X API at a custom URL"
-    if account.network == "bluesky":
-        return f"{account.user} on {account.host}"
-    if account.network == "webhook":
-        return f"{account.variant} webhook on {account.host}" if account.host else f"{account.variant} webhook"
-    return account.host
-
-
-@router.get("/channels", response_class=HTMLResponse)
-def channels_page(request: Request, ctx: Editor) -> Response:
-    return page(request, "editor/channels.html.j2", _channels_context(request, ctx))
-
-
-def _channels_context(request: Request, ctx: EditorContext, **extra: object) -> dict[str, object]:
-    rows = _channel_rows(request)
-    # Posting slots (issue 14, web/share_time.py): shown read-only by _posting_slots.html.j2.
-    slots = slot_infos(get_store(request), share_channels(get_settings(request)))
-    return {"ctx": ctx, "rows": rows, "result": None, "findings": None, "posting_slots": slots, **extra}
-
-
-@router.post("/channels/{name}/test")
-def test_channel(name: str, request: Request, form: CheckedForm, ctx: Editor) -> Response:
-    """Check the channel (publisher.channels.check): social accounts sign in without posting."""
-    known = {row["name"] for row in _channel_rows(request)}
-    if name not in known:
-        return page(request, "not_found.html.j2", {"what": "channel"}, status_code=404)
-    result = check_channel(name, get_settings(request))
-    return page(request, "editor/channels.html.j2", _channels_context(request, ctx, result=result))
-
-
-@router.post("/channels/doctor")
-async def run_doctor(request: Request, form: CheckedForm, ctx: AdminPage) -> Response:
-    """`publisher doctor`'s checks, on demand (administrators): verdicts and messages, never paths or hosts."""
-    from publisher.doctor import run_checks  # lazy: each check imports what it talks to
-
-    findings = await run_in_threadpool(run_checks, get_settings(request))
-    return page(request, "editor/channels.html.j2", _channels_context(request, ctx, findings=findings))

@@ -1,4 +1,5 @@
-"""The Bluesky channel against a fake PDS that checks sessions and the post record's shape."""
+"""The Bluesky channel against a fake PDS that checks sessions and the post record's shape (and serves only
+what a PDS serves: no getProfile); test_bluesky_pds.py runs the same channel against a real PDS."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import pytest
 
 from publisher.channels.base import PermanentError, TransientError
 from publisher.channels.bluesky import BlueskyChannel
+from publisher.channels.network import Draft
+from publisher.channels.networks.bluesky import compose
 from publisher.channels.networks.bluesky import link_facets as bluesky_facets
 from tests.support.social import BLUESKY, bluesky_account, make_post
 
@@ -74,5 +77,34 @@ def test_server_errors_and_timeouts_are_transient(fake_bluesky):
 
 def test_a_malformed_record_is_refused_permanently(fake_bluesky):
     bad = make_post(f"t\n\n{URL}", facets=[{"byteStart": 0, "byteEnd": 3, "uri": URL}])
-    with pytest.raises(PermanentError, match="does not cover its link"):
+    with pytest.raises(PermanentError, match="does not cover its app.bsky.richtext.facet#link"):
         BlueskyChannel(bluesky_account(fake_bluesky)).send(bad)
+
+
+def test_signing_in_asks_for_a_session_only_never_a_profile(fake_bluesky):
+    channel = BlueskyChannel(bluesky_account(fake_bluesky))
+    assert channel.verify() == f"@{BLUESKY[0]}"
+    channel.send(card_post(f"t\n\n{URL}"))
+    assert fake_bluesky.calls == ["com.atproto.server.createSession", "com.atproto.repo.createRecord"]
+
+
+def test_the_record_carries_the_langs_and_tag_facets_composed_for_it(fake_bluesky):
+    text = f"Hafen 🏗️ #Hafen #港口\n\n{URL}"
+    post = make_post(text, **compose(Draft(text, URL, "A title", "A summary.", html=str, lang="de")))
+    BlueskyChannel(bluesky_account(fake_bluesky)).send(post)
+    [sent] = fake_bluesky.posts
+    record = sent["record"]
+    assert record["langs"] == ["de"] and fake_bluesky.rejections == []
+    tags = [f["features"][0]["tag"] for f in record["facets"] if "tag" in f["features"][0]]
+    assert tags == ["Hafen", "港口"]
+
+
+def test_a_mention_is_resolved_once_and_a_handle_that_does_not_resolve_stays_text(fake_bluesky):
+    text = f"@{BLUESKY[0]} and @nobody.example.com, again @{BLUESKY[0]}\n\n{URL}"
+    post = make_post(text, **compose(Draft(text, URL, "A title", "A summary.", html=str)))
+    BlueskyChannel(bluesky_account(fake_bluesky)).send(post)
+    record = fake_bluesky.posts[0]["record"]
+    mentions = [f for f in record["facets"] if f["features"][0]["$type"] == "app.bsky.richtext.facet#mention"]
+    assert [m["features"][0]["did"] for m in mentions] == [fake_bluesky.did, fake_bluesky.did]
+    assert [m["index"]["byteStart"] for m in mentions] == [0, text.encode().rindex(b"@")]
+    assert fake_bluesky.calls.count("com.atproto.identity.resolveHandle") == 2  # each handle once

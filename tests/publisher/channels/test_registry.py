@@ -112,13 +112,23 @@ def test_one_declaration_is_all_a_new_network_needs(pigeon: Settings, seed_path)
 
 
 def test_a_url_for_a_network_nobody_declared_is_refused_naming_those_declared():
-    with pytest.raises(Exception, match="unknown network 'pigeon'; known: bluesky, mastodon, webhook, x"):
+    known = "bluesky, linkedin, mastodon, threads, webhook, x"
+    with pytest.raises(Exception, match=f"unknown network 'pigeon'; known: {known}"):
         parse_account("pigeon", "pigeon://a:b@c")
 
 
 def test_every_module_in_networks_declares_the_network_it_is_named_after():
     modules = sorted(m.name for m in pkgutil.iter_modules(declarations.__path__))
-    assert modules == [n.name for n in registry.networks()] == ["bluesky", "file", "mastodon", "smtp", "webhook", "x"]
+    assert modules == [n.name for n in registry.networks()] == [
+        "bluesky",
+        "file",
+        "linkedin",
+        "mastodon",
+        "smtp",
+        "threads",
+        "webhook",
+        "x",
+    ]
     assert QUEUES[0] == "email" and sorted(QUEUES[1:]) == sorted({n.queue for n in registry.networks()} - {"email"})
 
 

@@ -1,4 +1,8 @@
-"""A fake Bluesky PDS: sessions, profiles, post records and blobs, checked as the lexicons say."""
+"""A fake Bluesky PDS: sessions, handle resolution, post records and blobs, checked as the lexicons say.
+
+It serves only what a PDS serves: no app.bsky.actor.getProfile (an AppView's), which the real PDS in
+tests/support/pds.py does not answer either (atproto's default login asked for it and failed there).
+"""
 
 from __future__ import annotations
 
@@ -18,12 +22,14 @@ def _b64url(data: bytes) -> str:
 
 
 class FakeBluesky(FakeServer):
-    """A PDS: createSession, getProfile, createRecord.
+    """A PDS: createSession, resolveHandle, createRecord, uploadBlob.
 
     Checks: the identifier and app password (401 AuthenticationRequired otherwise); an access JWT it
     issued (HS256, unexpired) on every later call; createRecord's repo is the session's DID, the collection
-    app.bsky.feed.post, the record typed app.bsky.feed.post with createdAt, a text of at most 300 graphemes,
-    every facet's UTF-8 byte slice equal to its link URI, and an app.bsky.embed.external card with uri and title.
+    app.bsky.feed.post, the record typed app.bsky.feed.post with createdAt, a text of at most 300 graphemes
+    and 3,000 UTF-8 bytes, each facet's byte slice inside the text and what its feature names (a link's
+    URI, "#" and a tag's name, "@" and the handle of a mention's DID), and an app.bsky.embed.external card
+    with uri and title. resolveHandle knows the account's own handle (400 "Unable to resolve handle" else).
 
     Blobs, as a PDS takes them: `com.atproto.repo.uploadBlob` (raw bytes, a Content-Type the bytes really
     are, at most `blob_limit` bytes: 413 PayloadTooLarge, as the PDS's 5 MB default) answers
@@ -42,6 +48,7 @@ class FakeBluesky(FakeServer):
         self._key = secrets.token_bytes(32)
         self.sessions = 0
         self.blobs: dict[str, dict[str, Any]] = {}  # CID -> {"mimeType", "size", "data"}
+        self.calls: list[str] = []  # every XRPC method asked for, in order
 
     def _jwt(self, scope: str, ttl: int) -> str:
         header = _b64url(json.dumps({"typ": "at+jwt", "alg": "HS256"}).encode())
@@ -65,6 +72,7 @@ class FakeBluesky(FakeServer):
             raise Reply(400, {"error": "InvalidToken", "message": "Refresh token used as access token"})
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
+        self.calls.append(path.removeprefix("/xrpc/"))
         if (method, path) == ("POST", "/xrpc/com.atproto.server.createSession"):
             data = json.loads(body or b"{}")
             if data.get("identifier") not in (self.account_handle, self.did) or data.get("password") != self.password:
@@ -77,11 +85,11 @@ class FakeBluesky(FakeServer):
                 "refreshJwt": self._jwt("com.atproto.refresh", 86400),
                 "active": True,
             }
+        if (method, path) == ("GET", "/xrpc/com.atproto.identity.resolveHandle"):
+            if query.get("handle", "").lower() != self.account_handle:
+                raise Reply(400, {"error": "InvalidRequest", "message": "Unable to resolve handle"})
+            return {"did": self.did}
         self._check_bearer(headers)
-        if (method, path) == ("GET", "/xrpc/app.bsky.actor.getProfile"):
-            if query.get("actor") not in (self.account_handle, self.did):
-                raise Reply(400, {"error": "InvalidRequest", "message": "Profile not found"})
-            return {"did": self.did, "handle": self.account_handle, "displayName": "Editor"}
         if (method, path) == ("POST", "/xrpc/com.atproto.repo.uploadBlob"):
             return self._upload_blob(headers, body)
         if (method, path) != ("POST", "/xrpc/com.atproto.repo.createRecord"):
@@ -115,15 +123,12 @@ class FakeBluesky(FakeServer):
         if len(GRAPHEME.findall(text)) > 300:
             return "Record/text must not be longer than 300 graphemes"
         encoded = text.encode("utf-8")
+        if len(encoded) > 3000:
+            return "Record/text must not be longer than 3000 characters"
         for facet in record.get("facets") or []:
-            index = facet.get("index", {})
-            start, end = index.get("byteStart"), index.get("byteEnd")
-            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(encoded)):
-                return f"facet byte range {start}..{end} outside the text"
-            features = facet.get("features") or []
-            link = next((f for f in features if f.get("$type") == "app.bsky.richtext.facet#link"), None)
-            if link is None or encoded[start:end].decode("utf-8", "replace") != link.get("uri"):
-                return f"facet {start}..{end} does not cover its link"
+            problem = self._facet_problem(facet, encoded)
+            if problem:
+                return problem
         embed = record.get("embed")
         if embed is not None:
             external = embed.get("external") or {}
@@ -131,6 +136,26 @@ class FakeBluesky(FakeServer):
                 return "embed must be app.bsky.embed.external with uri and title"
             if "thumb" in external:
                 return self._thumb_problem(external["thumb"])
+        return None
+
+    def _facet_problem(self, facet: dict[str, Any], encoded: bytes) -> str | None:
+        index = facet.get("index", {})
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(encoded)):
+            return f"facet byte range {start}..{end} outside the text"
+        covered = encoded[start:end].decode("utf-8", "replace")
+        for feature in facet.get("features") or [{}]:
+            kind = feature.get("$type")
+            if kind == "app.bsky.richtext.facet#link" and covered == feature.get("uri"):
+                continue
+            if kind == "app.bsky.richtext.facet#tag" and covered[1:] == feature.get("tag") and covered[0] in "#＃":
+                continue
+            if kind == "app.bsky.richtext.facet#mention" and (feature.get("did"), covered) == (
+                self.did,
+                f"@{self.account_handle}",
+            ):
+                continue
+            return f"facet {start}..{end} does not cover its {kind or 'feature'}"
         return None
 
     def _thumb_problem(self, thumb: Any) -> str | None:

@@ -13,9 +13,14 @@ from tests.support.fakes.base import GRAPHEME, URL, FakeServer, Reply, multipart
 class FakeMastodon(FakeServer):
     """POST /api/v1/statuses (and GET /api/v1/accounts/verify_credentials) with a bearer token.
 
-    Checks: the bearer token; a status of at most 500 characters (graphemes, URLs as 23); an
-    Idempotency-Key, and a repeated key returns the first status without posting again (as Mastodon
-    does for an hour).
+    Checks: the bearer token; a status of at most `max_characters` (500) characters, graphemes with each
+    URL as `characters_reserved_per_url` (23); an Idempotency-Key, and a repeated key returns the first
+    status without posting again (as Mastodon does for an hour).
+
+    `GET /api/v2/instance` answers without a token, as Mastodon does (outside limited-federation mode), with
+    the Instance entity of docs.joinmastodon.org/entities/Instance: domain, title, version, ..., and its
+    `configuration` (urls, accounts, statuses with max_characters, max_media_attachments and
+    characters_reserved_per_url, media_attachments, polls, translation) as the instance is set up.
 
     Media, as docs.joinmastodon.org/methods/media documents it: `POST /api/v2/media` (multipart `file` with
     a MIME type the bytes really are, `description` of at most 1,500 characters, at most 16 MB: 422
@@ -28,6 +33,9 @@ class FakeMastodon(FakeServer):
 
     IMAGE_LIMIT = 16 * 1024 * 1024
     processing_polls = 2
+    max_characters = 500
+    characters_reserved_per_url = 23
+    instance_down = False  # /api/v2/instance answers 503
 
     def __init__(self, token: str, host: str = "social.example") -> None:
         super().__init__()
@@ -37,8 +45,14 @@ class FakeMastodon(FakeServer):
         self._by_key: dict[str, dict[str, Any]] = {}
         self.credential_checks = 0
         self.media: dict[str, dict[str, Any]] = {}  # id -> the attachment, with "data", "pending" and "attached"
+        self.instance_requests = 0
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
+        if (method, path.rstrip("/")) == ("GET", "/api/v2/instance"):
+            self.instance_requests += 1
+            if self.instance_down:
+                raise Reply(503, {"error": "We're sorry, but something went wrong on our end."})
+            return self._instance()
         if headers.get("Authorization") != f"Bearer {self.token}":
             raise Reply(401, {"error": "The access token is invalid"})
         if (method, path) == ("GET", "/api/v1/accounts/verify_credentials"):
@@ -50,6 +64,9 @@ class FakeMastodon(FakeServer):
             return self._media_status(path.rsplit("/", 1)[1])
         if (method, path) != ("POST", "/api/v1/statuses"):
             raise Reply(404, {"error": "Record not found"})
+        return self._post_status(headers, body)
+
+    def _post_status(self, headers: Any, body: bytes) -> Any:
         mode = self.scripted()
         if mode == "rate_limit":
             reset = datetime.now(UTC) + timedelta(seconds=self.rate_limit_wait)
@@ -74,9 +91,10 @@ class FakeMastodon(FakeServer):
             form = dict(pairs)
             media_ids = [v for k, v in pairs if k in ("media_ids[]", "media_ids")]
         text = form.get("status", "")
-        counted = len(GRAPHEME.findall(URL.sub("x" * 23, text)))
-        if not text or counted > 500:
-            raise Reply(422, {"error": f"Validation failed: Text character limit of 500 exceeded ({counted})"})
+        counted = len(GRAPHEME.findall(URL.sub("x" * self.characters_reserved_per_url, text)))
+        if not text or counted > self.max_characters:
+            most = self.max_characters
+            raise Reply(422, {"error": f"Validation failed: Text character limit of {most} exceeded ({counted})"})
         attachments = self._attachable(media_ids)
         status_id = str(110000000000000000 + len(self.posts) + 1)
         status = {
@@ -95,6 +113,47 @@ class FakeMastodon(FakeServer):
         if key:
             self._by_key[key] = status
         return status
+
+    def _instance(self) -> dict[str, Any]:
+        """The Instance entity (v2) as Mastodon 4.x shows it, configured as this fake is."""
+        return {
+            "domain": self.host,
+            "title": "Social Example",
+            "version": "4.3.2",
+            "source_url": "https://github.com/mastodon/mastodon",
+            "description": "A test instance.",
+            "usage": {"users": {"active_month": 1}},
+            "thumbnail": {"url": f"https://{self.host}/packs/media/images/preview.png"},
+            "languages": ["en"],
+            "configuration": {
+                "urls": {"streaming": f"wss://{self.host}", "status": None},
+                "vapid": {"public_key": ""},
+                "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+                "statuses": {
+                    "max_characters": self.max_characters,
+                    "max_media_attachments": 4,
+                    "characters_reserved_per_url": self.characters_reserved_per_url,
+                },
+                "media_attachments": {
+                    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+                    "image_size_limit": self.IMAGE_LIMIT,
+                    "image_matrix_limit": 33177600,
+                    "video_size_limit": 103809024,
+                    "video_frame_rate_limit": 120,
+                    "video_matrix_limit": 8294400,
+                },
+                "polls": {
+                    "max_options": 4,
+                    "max_characters_per_option": 50,
+                    "min_expiration": 300,
+                    "max_expiration": 2629746,
+                },
+                "translation": {"enabled": False},
+            },
+            "registrations": {"enabled": False, "approval_required": False, "message": None},
+            "contact": {"email": f"admin@{self.host}", "account": None},
+            "rules": [],
+        }
 
     def _upload(self, headers: Any, body: bytes) -> Any:
         if not headers.get("Content-Type", "").startswith("multipart/form-data"):

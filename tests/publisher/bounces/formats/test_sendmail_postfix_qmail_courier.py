@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from publisher.bounces.formats import courier, postfix, qmail, sendmail
+from publisher.bounces.reasons import Verdict, classify
 from tests.publisher.bounces.formats.mail import message
 
 
@@ -69,7 +70,8 @@ def test_postfix_reply_without_a_status_is_never_read_from_the_ip_address():
 
     found = postfix.read(message(body))
 
-    assert found is not None and (found[0].status, found[0].reply_code) == ("5.0.0", "550")
+    assert found is not None and (found[0].status, found[0].reply_code) == (None, "550")
+    assert classify(found[0].status, found[0].reply_code, found[0].diagnostic) == Verdict("userunknown", True)
 
 
 def test_qmail_vpopmail_and_remote_host_said_are_read():

@@ -5,8 +5,8 @@ queued_posts the slots "Add to queue" took, one post per account and slot, each 
 campaign (deleted with it). A scheduled share itself is a share campaign in state "scheduled" with
 campaigns.scheduled_at, as a scheduled send is (0007): nothing new in campaigns.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0016"
-down_revision = "0015"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
