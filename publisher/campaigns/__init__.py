@@ -9,7 +9,9 @@ One module per concern:
     dispatch   batches, dispatch_campaign (-> Dispatched), redispatch_pending, queue_for
     control    pause, resume, cancel
     status     CampaignStatus, status, watch
-    schedule   parse_send_at, check_send_at, start_due, reschedule
+    schedule   parse_send_at, check_send_at, start_due, reschedule (scheduled sends and shares alike)
+    slots      parse_slots -> Slots: an account's posting slots ("weekdays 09:00, 17:00") and their times
+    queue      posting slots in the database, add_to_queue (the next free slot per account), upcoming
     service    send_digest, share, dispatch, sweep, auto_share_digest, auto_share_article: what the
                interfaces, the scheduler and the workers call (they hold a runtime.Services)
     proof      send_test: "Send a test to me", one marked message straight through the email channel, no

@@ -19,7 +19,7 @@ from publisher.campaigns.duplicates import check_submission, find_duplicate, loc
 from publisher.campaigns.outbox import queue_subscribers
 from publisher.campaigns.schedule import check_send_at
 from publisher.campaigns.templates import load_overrides
-from publisher.channels import open_channel
+from publisher.channels import TextLimits, open_channel
 from publisher.config import Settings
 from publisher.delivery import campaign_template
 from publisher.errors import AlreadyShared, AlreadySubmitted, InaccessibleDigest, PublisherError
@@ -164,42 +164,72 @@ def create_share_campaign(
     *,
     force: bool = False,
     attach_image: bool = False,
+    send_at: datetime | None = None,
 ) -> int:
     """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
 
     attach_image: attach the article's cover image to the Mastodon and X posts (Bluesky's card always
-    shows it).
+    shows it). send_at (timezone-aware, in the future): the campaign is "scheduled" and the periodic sweep
+    starts it then (schedule.start_due), as a scheduled send; an earlier share still pending counts as shared.
 
     Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
     """
+    when = check_send_at(send_at) if send_at is not None else None
+    opened = open_share_channels(settings, channels)
+    with store.session() as session:
+        return add_share_campaign(
+            session, settings, article_id, opened, force=force, attach_image=attach_image, when=when
+        )
+
+
+def open_share_channels(settings: Settings, channels: Sequence[str]) -> dict[str, TextLimits]:
+    """Each named channel's limits, opened and closed once: a configuration error shows now, not in a worker."""
     if not channels:
         raise PublisherError("name at least one channel to share to")
-    opened = {name: open_channel(name, settings) for name in dict.fromkeys(channels)}
-    for channel in opened.values():
-        channel.close()
-    with store.session() as session:
-        article = get_articles(session, [article_id])[0]
-        if not force:
-            for name in opened:
-                where = find_earlier_share(session, article_id, name)
-                if where is not None:
-                    raise AlreadyShared(article_id, name, where)
-        campaign = Campaign(kind=CampaignKind.SHARE, state=CampaignState.QUEUED, subject=article.title)
-        session.add(campaign)
-        session.flush()
-        _link_articles(session, campaign.id, [article_id])
-        for name, channel in opened.items():
-            post = compose_post(article, name, channel.limits, settings, attach_image=attach_image)
-            session.add(
-                OutboxRow(
-                    campaign_id=campaign.id,
-                    recipient_id=0,
-                    channel=name,
-                    state=RowState.QUEUED,
-                    payload=post.payload(),
-                )
+    limits = {}
+    for name in dict.fromkeys(channels):
+        channel = open_channel(name, settings)
+        try:
+            limits[name] = channel.limits
+        finally:
+            channel.close()
+    return limits
+
+
+def add_share_campaign(
+    session: Session,
+    settings: Settings,
+    article_id: int,
+    channels: dict[str, TextLimits],
+    *,
+    force: bool = False,
+    attach_image: bool = False,
+    when: datetime | None = None,
+) -> int:
+    """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it."""
+    article = get_articles(session, [article_id])[0]
+    if not force:
+        for name in channels:
+            where = find_earlier_share(session, article_id, name)
+            if where is not None:
+                raise AlreadyShared(article_id, name, where)
+    state = CampaignState.SCHEDULED if when is not None else CampaignState.QUEUED
+    campaign = Campaign(kind=CampaignKind.SHARE, state=state, scheduled_at=when, subject=article.title)
+    session.add(campaign)
+    session.flush()
+    _link_articles(session, campaign.id, [article_id])
+    for name, limits in channels.items():
+        post = compose_post(article, name, limits, settings, attach_image=attach_image)
+        session.add(
+            OutboxRow(
+                campaign_id=campaign.id,
+                recipient_id=0,
+                channel=name,
+                state=RowState.QUEUED,
+                payload=post.payload(),
             )
-        return campaign.id
+        )
+    return campaign.id
 
 
 def find_earlier_share(session: Session, article_id: int, channel: str) -> str | None:

@@ -13,17 +13,20 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from publisher.campaigns import queue
 from publisher.campaigns.checks import digest_findings
 from publisher.campaigns.create import create_email_campaign, create_share_campaign, earlier_share
 from publisher.campaigns.dispatch import dispatch_campaign, redispatch_pending
+from publisher.campaigns.queue import QueuedShare
 from publisher.campaigns.schedule import start_due
 from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
 from publisher.errors import AlreadySubmitted, PublisherError
 from publisher.render.a11y import Finding
 from publisher.runtime import Services, build
+from publisher.states import CampaignKind
 from publisher.store import Store
-from publisher.store.models import CampaignArticle
+from publisher.store.models import Campaign, CampaignArticle
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +99,35 @@ def share(
     *,
     force: bool = False,
     attach_image: bool = False,
+    send_at: datetime | None = None,
 ) -> int:
-    """The Share action: one post per channel, dispatched; raises AlreadyShared unless forced.
+    """The Share action: one post per channel, dispatched (unless scheduled); raises AlreadyShared unless forced.
 
     attach_image: attach the article's cover image (with its alt text) on Mastodon and X; Bluesky's card
-    shows it as its thumbnail either way.
+    shows it as its thumbnail either way. send_at: post then instead (issue 14), started by the sweep.
     """
     s = services
     campaign_id = create_share_campaign(
-        s.store, s.settings, article_id, channels, force=force, attach_image=attach_image
+        s.store, s.settings, article_id, channels, force=force, attach_image=attach_image, send_at=send_at
     )
-    dispatch(s, campaign_id)
+    if send_at is None:
+        dispatch(s, campaign_id)
     return campaign_id
+
+
+def add_to_queue(
+    services: Services,
+    article_id: int,
+    accounts: Sequence[str],
+    *,
+    force: bool = False,
+    attach_image: bool = False,
+) -> list[QueuedShare]:
+    """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot."""
+    s = services
+    return queue.add_to_queue(
+        s.store, s.settings, article_id, accounts, force=force, attach_image=attach_image, now=s.clock.now()
+    )
 
 
 def dispatch(services: Services, campaign_id: int, *, pending_only: bool = False, auto_share: bool = True) -> int:
@@ -150,7 +170,9 @@ def auto_share_digest(services: Services, campaign_id: int) -> list[int]:
     with services.store.session() as session:
         article_ids = session.scalars(
             select(CampaignArticle.article_id)
-            .where(CampaignArticle.campaign_id == campaign_id)
+            .join(Campaign, Campaign.id == CampaignArticle.campaign_id)
+            # A digest's articles only: a scheduled share the sweep started is not shared again.
+            .where(CampaignArticle.campaign_id == campaign_id, Campaign.kind == CampaignKind.EMAIL)
             .order_by(CampaignArticle.position)
         ).all()
     return [cid for a in article_ids if (cid := _auto_share(services, a, channels))]

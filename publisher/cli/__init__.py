@@ -7,6 +7,7 @@
 - users.py        `users ...` (editor accounts, API tokens)
 - channels.py     `channels list|rekey` (social accounts added in the editor, their encryption key)
 - media.py        `media add` (images into the media store)
+- queue.py        `channels slots|queue` (posting slots and queued shares), on channels.py's group
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
@@ -18,7 +19,18 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli import articles, bounces, channels, doctor, media, ops, send, subscribers, users
+from publisher.cli import (
+    articles,
+    bounces,
+    channels,
+    doctor,
+    media,
+    ops,
+    queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
+    send,
+    subscribers,
+    users,
+)
 from publisher.cli.common import Commands, ProcessServices
 
 app = typer.Typer(
@@ -39,7 +51,7 @@ app.add_typer(ops.db_app, name="db")
 app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
-app.add_typer(channels.channels_app, name="channels")
+app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
 
 
 def _version(value: bool) -> None:

@@ -119,8 +119,20 @@ def share(
             "shows it either way.",
         ),
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Post later: an ISO 8601 time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00."),
+    ] = None,
+    in_queue: Annotated[
+        bool,
+        typer.Option("--queue", help="Add to each account's queue: its next free posting slot (`channels slots`)."),
+    ] = False,
 ) -> None:
-    """The Share action: post the article to every chosen channel; prints the campaign id."""
+    """The Share action: post the article to every chosen channel, now, --at a time or --queue; prints the campaign id.
+
+    With --queue each account gets its own scheduled campaign at its next free slot: one line per account,
+    "ID ACCOUNT TIME". A scheduled share is started by a worker's sweep; `publisher campaign cancel ID` cancels it.
+    """
     from publisher import campaigns, sharing  # lazy: start-up cost
     from publisher.campaigns import service  # lazy: start-up cost
 
@@ -128,8 +140,18 @@ def share(
     if preview:
         _print_previews(sharing.preview(s.store, s.settings, article_id, channel))
         return
-    campaign_id = service.share(s, article_id, channel, force=force, attach_image=image)
+    if in_queue:
+        if at is not None or wait:
+            raise typer.BadParameter("--queue takes each account's next slot: leave out --at and --wait")
+        for item in service.add_to_queue(s, article_id, channel, force=force, attach_image=image):
+            out.print(f"{item.campaign_id} {item.account} {item.local:%Y-%m-%d %H:%M} {item.zone}", markup=False)
+        return
+    send_at = campaigns.parse_send_at(at) if at is not None else None
+    campaign_id = service.share(s, article_id, channel, force=force, attach_image=image, send_at=send_at)
     out.print(campaign_id)
+    if send_at is not None:
+        scheduled = campaigns.status(s.store, campaign_id).scheduled_at
+        err.print(f"scheduled for {scheduled:%Y-%m-%d %H:%M:%S} UTC; a worker's sweep posts it then", markup=False)
     if wait:
         _follow(ctx, campaign_id, timeout, "sharing")
         state = campaigns.status(s.store, campaign_id, with_deliveries=True)

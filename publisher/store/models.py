@@ -311,3 +311,29 @@ class ChannelAccountRow(Base):
     added_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- Scheduled shares and posting queues (issue 14; migration 0018) ---
+
+
+class PostingSlots(Base):
+    """An account's posting slots (publisher.campaigns.slots): "Add to queue" takes the next free one."""
+
+    __tablename__ = "posting_slots"
+
+    account: Mapped[str] = mapped_column(String(100), primary_key=True)  # a share channel name, e.g. mastodon:work
+    spec: Mapped[str] = mapped_column(Text)  # the normal form, e.g. "weekdays 09:00, 17:00"
+    timezone: Mapped[str] = mapped_column(String(64))  # an IANA name, e.g. Europe/Berlin
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class QueuedPost(Base):
+    """A slot taken by a queued share: one post per account and slot (unique), held by its scheduled campaign."""
+
+    __tablename__ = "queued_posts"
+    __table_args__ = (UniqueConstraint("account", "slot_at", name="uq_queued_posts_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(100))
+    slot_at: Mapped[datetime] = mapped_column()  # UTC
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)

@@ -6,6 +6,7 @@ from publisher.web.routes import (
     api,
     api_media,
     api_publication,
+    api_queue,
     archive,
     auth,
     bounce_webhooks,
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     editor_digests.router,  # the digest composer (issue 12)
     api.router,
     api_media.router,
+    api_queue.router,  # posting slots and the queue (issue 14)
 ]

@@ -248,7 +248,7 @@ def api_send(request: Request, body: SendIn) -> CampaignOut:
     "/campaigns/share",
     openapi_extra=SEND,
     status_code=201,
-    summary="Share an article to channels, now (409 if shared to one of them before, unless forced)",
+    summary="Share an article to channels, now or at send_at (409 if shared to one of them before, unless forced)",
 )
 def api_share(request: Request, body: ShareIn) -> CampaignOut:
     services = get_services(request)
@@ -257,7 +257,12 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
     if unknown:
         raise PublisherError(f"unknown channel {unknown[0]!r}; configured: {', '.join(known)}")
     campaign_id = service.share(
-        services, body.article_id, body.channels, force=body.force, attach_image=body.attach_image
+        services,
+        body.article_id,
+        body.channels,
+        force=body.force,
+        attach_image=body.attach_image,
+        send_at=body.send_at,
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 

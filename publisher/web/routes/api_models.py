@@ -143,6 +143,11 @@ class ShareIn(BaseModel):
         description="Attach the article's cover image (with its alt text) to the Mastodon and X posts; "
         "Bluesky's link card shows it as its thumbnail either way",
     )
+    send_at: datetime | None = Field(
+        default=None,
+        description="Post later, at this ISO 8601 time with its UTC offset (within a year); omit to post now. "
+        "The workers' sweep starts it; POST /api/campaigns/{id}/cancel cancels it",
+    )
 
 
 class CampaignOut(BaseModel):
@@ -155,7 +160,7 @@ class CampaignOut(BaseModel):
     percent: int
     created_at: datetime
     finished_at: datetime | None
-    scheduled_at: datetime | None = Field(default=None, description="When a scheduled send starts (UTC)")
+    scheduled_at: datetime | None = Field(default=None, description="When a scheduled send or share starts (UTC)")
     pause_reason: str | None = Field(default=None, description='Why it is paused, read after "paused:"')
 
 

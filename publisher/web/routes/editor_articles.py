@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from publisher import editing, library, writing
-from publisher.campaigns import service
+from publisher.campaigns import queue, service
 from publisher.campaigns.duplicates import earlier_send
 from publisher.channels import share_channels
 from publisher.errors import DuplicateSend, NotFound, PublisherError
@@ -24,6 +24,7 @@ from publisher.web.errors import word
 from publisher.web.routes.editor_writing import writer_context
 from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
+from publisher.web.share_time import ShareWhen, queue_problem, read_share_when, slot_infos
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 
@@ -241,15 +242,22 @@ def send(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> 
 def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> dict[str, object]:
     settings, store = get_settings(request), get_store(request)
     article = library.get_article(store, article_id)
+    shares = editing.share_previews(store, settings, article_id)
     return {
         "ctx": ctx,
         "article": article,
-        "shares": editing.share_previews(store, settings, article_id),
+        "shares": shares,
         "cover": cover_of(article),  # {"url", "alt"} or None: the checkbox to attach it shows only with one
         "attach_image": False,
         "error": "",
         "confirm": None,
         "force": False,
+        # When (issue 14): now, at a time, or each account's next free posting slot; and what is scheduled.
+        "share_when": ShareWhen(),
+        "offsets": OFFSETS,
+        "slots": slot_infos(store, [s.channel for s in shares]),
+        "scheduled": queue.scheduled_shares(store, article_id),
+        "queued": request.query_params.get("queued", ""),
     }
 
 
@@ -265,15 +273,25 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
     chosen = [c for c in form.getlist("channel") if isinstance(c, str) and c in known]
     force = form.get("force") == "yes"
     attach_image = form.get("attach_image") == "yes" and context["cover"] is not None
-    context.update(force=force, attach_image=attach_image)
-    if not chosen:
-        context["error"] = "Choose at least one channel."
+    share_when, problem = read_share_when(form)
+    if share_when.when == "queue":
+        share_when.slots = [i for i in context["slots"] if i.account in chosen]  # type: ignore[attr-defined]
+        problem = queue_problem(share_when.slots)
+    context.update(force=force, attach_image=attach_image, share_when=share_when)
+    if not chosen or problem:
+        context["error"] = problem or "Choose at least one channel."
         return page(request, "editor/share.html.j2", context, status_code=422)
     if form.get("confirm") != "yes":
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
+    services = get_services(request)
     try:
-        campaign_id = service.share(get_services(request), article_id, chosen, force=force, attach_image=attach_image)
+        if share_when.when == "queue":
+            queued = service.add_to_queue(services, article_id, chosen, force=force, attach_image=attach_image)
+            return RedirectResponse(f"/editor/articles/{article_id}/share?queued={len(queued)}", status_code=303)
+        campaign_id = service.share(
+            services, article_id, chosen, force=force, attach_image=attach_image, send_at=share_when.time.at
+        )
     except PublisherError as exc:
         context["error"] = word(exc, api=False)
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from publisher.errors import PublisherError
 from publisher.web.channel_forms import FORMS, account_name, account_url
 from publisher.web.deps import get_settings, get_store, page
 from publisher.web.security import AdminPage, CheckedForm, Editor, EditorContext, require_editor
+from publisher.web.share_time import SlotInfo, slot_infos
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
 log = logging.getLogger(__name__)
@@ -75,8 +76,14 @@ def _channels_context(request: Request, ctx: EditorContext, **extra: object) -> 
         "findings": None,
         "saved": None,
         "errors": [],
+        "posting_slots": _posting_slots(request, rows),  # issue 14: shown read-only by _posting_slots.html.j2
         **extra,
     }
+
+
+def _posting_slots(request: Request, rows: list[dict[str, str]]) -> list[SlotInfo]:
+    """Each social account's posting slots and next free one (web/share_time.py)."""
+    return slot_infos(get_store(request), [row["name"] for row in rows if row.get("network")])
 
 
 @router.get("/channels", response_class=HTMLResponse)

@@ -45,6 +45,12 @@ EXPECTED = {
     ("GET", "/api/publication"): "read",
     ("PATCH", "/api/publication"): "write",  # and an administrator's token
     ("POST", "/api/subscribe"): "none",  # the public signup: no token
+    # Posting slots and the queue (issue 14): reading them is read, changing them and queueing is send.
+    ("GET", "/api/channels/{account}/slots"): "read",
+    ("PUT", "/api/channels/{account}/slots"): "send",
+    ("DELETE", "/api/channels/{account}/slots"): "send",
+    ("POST", "/api/queue"): "send",
+    ("GET", "/api/queue"): "read",
 }
 
 

@@ -41,6 +41,8 @@ JSON_BODIES = [
     ("POST", "/api/campaigns/send", '{"article_ids": [1], "list_name": %s}', ["list_name"], "api"),
     ("POST", "/api/campaigns/share", '{"article_id": 1, "channels": [%s]}', ["channels", 0], "api"),
     ("POST", "/api/campaigns/1/reschedule", '{"send_at": %s}', ["send_at"], "api"),
+    ("PUT", "/api/channels/1/slots", '{"spec": %s}', ["spec"], "api"),
+    ("POST", "/api/queue", '{"article_id": 1, "channels": [%s]}', ["channels", 0], "api"),
     ("PATCH", "/api/publication", '{"social_links": {"x": %s}}', ["social_links", "x"], "api"),
     ("POST", "/webhooks/bounces", '{"email": %s, "kind": "hard"}', ["email"], "webhook"),
 ]
