@@ -27,7 +27,7 @@ from publisher.library import get_articles
 from publisher.render.a11y import check_digest
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
-from publisher.render.share import compose_post
+from publisher.render.share import PostShape, compose_post
 from publisher.render.urls import digest_url
 from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
@@ -165,6 +165,7 @@ def create_share_campaign(
     force: bool = False,
     attach_image: bool = False,
     send_at: datetime | None = None,
+    shape: PostShape | None = None,
 ) -> int:
     """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
 
@@ -178,7 +179,7 @@ def create_share_campaign(
     opened = open_share_channels(settings, channels)
     with store.session() as session:
         return add_share_campaign(
-            session, settings, article_id, opened, force=force, attach_image=attach_image, when=when
+            session, settings, article_id, opened, force=force, attach_image=attach_image, when=when, shape=shape
         )
 
 
@@ -205,6 +206,7 @@ def add_share_campaign(
     force: bool = False,
     attach_image: bool = False,
     when: datetime | None = None,
+    shape: PostShape | None = None,
 ) -> int:
     """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it."""
     article = get_articles(session, [article_id])[0]
@@ -219,7 +221,7 @@ def add_share_campaign(
     session.flush()
     _link_articles(session, campaign.id, [article_id])
     for name, limits in channels.items():
-        post = compose_post(article, name, limits, settings, attach_image=attach_image)
+        post = compose_post(article, name, limits, settings, attach_image=attach_image, shape=shape)
         session.add(
             OutboxRow(
                 campaign_id=campaign.id,

@@ -23,6 +23,7 @@ from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
 from publisher.errors import AlreadySubmitted, PublisherError
 from publisher.render.a11y import Finding
+from publisher.render.share import PostShape
 from publisher.runtime import Services, build
 from publisher.states import CampaignKind
 from publisher.store import Store
@@ -100,15 +101,17 @@ def share(
     force: bool = False,
     attach_image: bool = False,
     send_at: datetime | None = None,
+    shape: PostShape | None = None,
 ) -> int:
     """The Share action: one post per channel, dispatched (unless scheduled); raises AlreadyShared unless forced.
 
     attach_image: attach the article's cover image (with its alt text) on Mastodon and X; Bluesky's card
     shows it as its thumbnail either way. send_at: post then instead (issue 14), started by the sweep.
+    shape: threads and the editor's own texts (render.share.PostShape).
     """
     s = services
     campaign_id = create_share_campaign(
-        s.store, s.settings, article_id, channels, force=force, attach_image=attach_image, send_at=send_at
+        s.store, s.settings, article_id, channels, force=force, attach_image=attach_image, send_at=send_at, shape=shape
     )
     if send_at is None:
         dispatch(s, campaign_id)

@@ -127,6 +127,20 @@ def share(
         bool,
         typer.Option("--queue", help="Add to each account's queue: its next free posting slot (`channels slots`)."),
     ] = False,
+    thread: Annotated[
+        bool,
+        typer.Option(
+            "--thread", help="On X, Mastodon and Bluesky, post the whole text as a thread instead of shortening it."
+        ),
+    ] = False,
+    numbered: Annotated[bool, typer.Option("--numbered", help="Number a thread's parts (1/3, 2/3, ...).")] = False,
+    text_file: Annotated[
+        typer.FileText | None,
+        typer.Option(
+            "--text",
+            help="Post this file's text instead of the template's (a line of only --- splits a thread; - reads stdin).",
+        ),
+    ] = None,
 ) -> None:
     """The Share action: post the article to every chosen channel, now, --at a time or --queue; prints the campaign id.
 
@@ -135,6 +149,7 @@ def share(
     """
     from publisher import campaigns, sharing  # lazy: start-up cost
     from publisher.campaigns import service  # lazy: start-up cost
+    from publisher.render.share import PostShape  # lazy: start-up cost
 
     s = services(ctx)
     if preview:
@@ -147,7 +162,11 @@ def share(
             out.print(f"{item.campaign_id} {item.account} {item.local:%Y-%m-%d %H:%M} {item.zone}", markup=False)
         return
     send_at = campaigns.parse_send_at(at) if at is not None else None
-    campaign_id = service.share(s, article_id, channel, force=force, attach_image=image, send_at=send_at)
+    texts = dict.fromkeys(channel, text_file.read()) if text_file is not None else {}
+    shape = PostShape(thread=thread or numbered, numbered=numbered, texts=texts)
+    campaign_id = service.share(
+        s, article_id, channel, force=force, attach_image=image, send_at=send_at, shape=shape
+    )
     out.print(campaign_id)
     if send_at is not None:
         scheduled = campaigns.status(s.store, campaign_id).scheduled_at

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from markupsafe import escape
@@ -30,6 +32,16 @@ from publisher.render.templates import environment
 from publisher.render.thread import MARKER, fits_for, split_thread
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class PostShape:
+    """How the editor wants the posts: as threads (`thread`, numbered " k/n" with `numbered`), and each
+    channel's own text (`texts`: channel -> text, split as a thread where it has a `---` line)."""
+
+    thread: bool = False
+    numbered: bool = False
+    texts: Mapping[str, str] = field(default_factory=dict)
 
 
 def _template_for(settings: Settings, network: str) -> str:
@@ -97,25 +109,25 @@ def compose_post(
     settings: Settings,
     *,
     attach_image: bool = False,
-    thread: bool = False,
-    numbered: bool = False,
-    text: str | None = None,
+    shape: PostShape | None = None,
 ) -> Post:
     """The post for one channel; the summary is shortened at a word boundary if needed, never the link.
 
     With a cover image, the post names it (`extra["image"]`) and says whether the editor asked to attach it
     (`extra["attach_image"]`, for Mastodon and X; Bluesky always shows it as its card's thumbnail).
-    `thread`: on a network that takes threads, the whole post (nothing shortened) split into parts within
-    its limits (render.thread), numbered " k/n" with `numbered`; `text`: the editor's own text instead of
-    the template's, split where it has a `---` line (or is too long) on a network that takes threads.
-    Raises TextTooLong when even the link alone is over the channel's limit.
+    `shape.thread`: on a network that takes threads, the whole post (nothing shortened) split into parts
+    within its limits (render.thread), numbered " k/n" with `shape.numbered`; `shape.texts[channel]`: the
+    editor's own text instead of the template's, split where it has a `---` line (or is too long) on a
+    network that takes threads. Raises TextTooLong when even the link alone is over the channel's limit.
     """
+    shape = shape or PostShape()
     declared = network_for(channel)
     url = share_url(article, declared.name, settings)
+    text = shape.texts.get(channel)
     try:
-        if declared.threads and (thread or text is not None):
+        if declared.threads and (shape.thread or text is not None):
             whole = text if text is not None else fit_post(article, channel, limits, settings, whole=True).text
-            texts = split_thread(whole, fits_for(declared.name, limits), numbered=numbered)
+            texts = split_thread(whole, fits_for(declared.name, limits), numbered=shape.numbered)
         elif text is not None:
             texts = [_as_one_post(text, declared.name, limits)]
         else:

@@ -20,6 +20,7 @@ from publisher.campaigns import service
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
 from publisher.render.email import article_url
+from publisher.render.share import PostShape
 from publisher.web import limits
 from publisher.web.deps import get_services, get_settings, get_store
 from publisher.web.routes.api_models import (
@@ -263,6 +264,7 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
         force=body.force,
         attach_image=body.attach_image,
         send_at=body.send_at,
+        shape=PostShape(thread=body.thread or body.numbered, numbered=body.numbered, texts=body.texts),
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 

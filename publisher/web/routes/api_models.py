@@ -148,6 +148,18 @@ class ShareIn(BaseModel):
         description="Post later, at this ISO 8601 time with its UTC offset (within a year); omit to post now. "
         "The workers' sweep starts it; POST /api/campaigns/{id}/cancel cancels it",
     )
+    thread: bool = Field(
+        default=False,
+        description="On X, Mastodon and Bluesky, post the whole text as a thread (parts within the network's "
+        "limits, split at sentences, then words) instead of shortening it",
+    )
+    numbered: bool = Field(default=False, description='Number a thread\'s parts ("1/3", "2/3", ...)')
+    texts: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Per channel, the text to post instead of the template's; a line of only --- splits it "
+        "into a thread's parts on X, Mastodon and Bluesky",
+    )
 
 
 class CampaignOut(BaseModel):
