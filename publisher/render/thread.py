@@ -69,7 +69,10 @@ def split_thread(text: str, fits: Fits, *, numbered: bool = False) -> list[str]:
         if len(str(len(parts))) == len(str(total)):
             break
         total = len(parts)
-    return [f"{part} {k}/{len(parts)}" for k, part in enumerate(parts, 1)]
+    labelled = [f"{part} {k}/{len(parts)}" for k, part in enumerate(parts, 1)]
+    if not all(fits(part) for part in labelled):  # the count never settled (a pathological fits)
+        raise TextTooLong("the thread's parts do not fit with their numbers")
+    return labelled
 
 
 def _labelled(fits: Fits, label: str) -> Fits:

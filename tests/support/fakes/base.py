@@ -11,6 +11,9 @@ then the server behaves normally again:
     "slow"        sleeps `slow_seconds` before answering normally (longer than the client's timeout)
     "unauthorized" 401
 
+`fake.fail_post(n)` scripts the nth post request from now to answer 500 (the ones before it answer
+normally): a thread whose second part fails is `fail_post(2)`.
+
 `fake.script_media(...)` does the same for media uploads (X, Mastodon, Bluesky), so a test can fail an
 upload without touching the post that follows it; Mastodon's media script also takes "processing" (202,
 processed after `processing_polls` status checks).
@@ -147,6 +150,10 @@ class FakeServer:
     def script(self, *modes: str) -> None:
         with self._lock:
             self._script.extend(modes)
+
+    def fail_post(self, n: int) -> None:
+        """The nth post request from now answers 500; the n - 1 before it are answered normally."""
+        self.script(*["ok"] * (n - 1), "error")
 
     def script_media(self, *modes: str) -> None:
         with self._lock:

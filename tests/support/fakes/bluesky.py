@@ -36,6 +36,11 @@ class FakeBluesky(FakeServer):
     `{"blob": {"$type": "blob", "ref": {"$link": CID}, "mimeType", "size"}}` with a CIDv1 (raw, sha-256) of
     the bytes. A card's `thumb` must be such a blob, uploaded to this PDS, unchanged, an image of at most
     1,000,000 bytes (the lexicon's maxSize for app.bsky.embed.external#external.thumb).
+
+    A reply (a thread's later part) carries `reply` with `root` and `parent`, each a com.atproto.repo.strongRef
+    {uri: an at:// URI, cid: a CID string}, both required, as the lexicon validates them (400 InvalidRequest
+    otherwise). Like a PDS, the fake does not check that they name records (that is an AppView's concern);
+    each accepted post records its `cid`, so a test compares the refs with the records they should name.
     """
 
     blob_limit = 5 * 1024 * 1024
@@ -108,8 +113,9 @@ class FakeBluesky(FakeServer):
             raise Reply(400, {"error": "InvalidRequest", "message": problem})
         rkey = "3l" + secrets.token_hex(6)
         uri = f"at://{self.did}/app.bsky.feed.post/{rkey}"
-        self.posts.append({"uri": uri, "text": data["record"]["text"], "record": data["record"]})
-        return {"uri": uri, "cid": "bafyrei" + secrets.token_hex(16)}
+        cid = "bafyrei" + secrets.token_hex(16)
+        self.posts.append({"uri": uri, "cid": cid, "text": data["record"]["text"], "record": data["record"]})
+        return {"uri": uri, "cid": cid}
 
     def _record_problem(self, data: dict[str, Any]) -> str | None:
         if data.get("repo") not in (self.did, self.account_handle):
@@ -129,6 +135,9 @@ class FakeBluesky(FakeServer):
             problem = self._facet_problem(facet, encoded)
             if problem:
                 return problem
+        return (_reply_problem(record["reply"]) if "reply" in record else None) or self._embed_problem(record)
+
+    def _embed_problem(self, record: dict[str, Any]) -> str | None:
         embed = record.get("embed")
         if embed is not None:
             external = embed.get("external") or {}
@@ -186,6 +195,22 @@ class FakeBluesky(FakeServer):
         cid = _cid(body)
         self.blobs[cid] = {"mimeType": kind, "size": len(body), "data": body}
         return {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": kind, "size": len(body)}}
+
+
+def _reply_problem(reply: Any) -> str | None:
+    """What the lexicon refuses in app.bsky.feed.post#replyRef: root and parent strong refs {uri, cid}."""
+    if not isinstance(reply, dict):
+        return "Record/reply must be an object"
+    for key in ("root", "parent"):
+        ref = reply.get(key)
+        if not isinstance(ref, dict):
+            return f'Record/reply must have the property "{key}"'
+        uri, cid = ref.get("uri"), ref.get("cid")
+        if not isinstance(uri, str) or not uri.startswith("at://"):
+            return f"Record/reply/{key}/uri must be a valid at-uri"
+        if not isinstance(cid, str) or not cid:
+            return f'Record/reply/{key} must have the property "cid"'
+    return None
 
 
 def _cid(data: bytes) -> str:

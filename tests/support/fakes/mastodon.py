@@ -29,6 +29,10 @@ class FakeMastodon(FakeServer):
     `processing_polls` checks), then 200. A status's `media_ids` must be the account's unattached uploads
     (422 "... not found") that finished processing (422 "Cannot attach files that have not finished
     processing. Try again in a moment!").
+
+    A reply (a thread's later part) names the status it answers in `in_reply_to_id`: a status of this
+    instance, else 404 "Record not found" (as StatusesController#create's Status.find); the Status answered
+    carries `in_reply_to_id` (null for a first post), and each accepted post records it (`in_reply_to`).
     """
 
     IMAGE_LIMIT = 16 * 1024 * 1024
@@ -91,6 +95,9 @@ class FakeMastodon(FakeServer):
             form = dict(pairs)
             media_ids = [v for k, v in pairs if k in ("media_ids[]", "media_ids")]
         text = form.get("status", "")
+        in_reply_to = str(form["in_reply_to_id"]) if form.get("in_reply_to_id") not in (None, "") else None
+        if in_reply_to is not None and all(p["id"] != in_reply_to for p in self.posts):
+            raise Reply(404, {"error": "Record not found"})
         counted = len(GRAPHEME.findall(URL.sub("x" * self.characters_reserved_per_url, text)))
         if not text or counted > self.max_characters:
             most = self.max_characters
@@ -103,13 +110,24 @@ class FakeMastodon(FakeServer):
             "url": f"https://{self.host}/@editor/{status_id}",
             "content": f"<p>{text}</p>",
             "visibility": form.get("visibility", "public"),
+            "in_reply_to_id": in_reply_to,
+            "in_reply_to_account_id": "1" if in_reply_to else None,
             "media_attachments": [_public(a) for a in attachments],
             "created_at": datetime.now(UTC).isoformat(),
             "account": {"id": "1", "username": "editor", "acct": "editor"},
         }
         for attachment in attachments:
             attachment["attached"] = True
-        self.posts.append({"id": status_id, "text": text, "idempotency_key": key, "form": form, "media": attachments})
+        self.posts.append(
+            {
+                "id": status_id,
+                "text": text,
+                "idempotency_key": key,
+                "form": form,
+                "media": attachments,
+                "in_reply_to": in_reply_to,
+            }
+        )
         if key:
             self._by_key[key] = status
         return status

@@ -31,6 +31,10 @@ class FakeX(FakeServer):
     (`{"id", "metadata": {"alt_text": {"text"}}}`, at most 1,000 characters, a media id it issued) answers
     `{"data": {"id", "associated_metadata": {...}}}`; a tweet's `media.media_ids` must be ids it issued
     (400 otherwise). Both are signed like a post.
+
+    A reply (a thread's later part) is a post with `reply.in_reply_to_tweet_id`, a post id as a string; X
+    answers 403 "You attempted to reply to a Tweet that is deleted or not visible to you." for an id it does
+    not hold. Each accepted post records the id it replies to (`in_reply_to`, None for a first post).
     """
 
     IMAGE_LIMIT = 5 * 1024 * 1024
@@ -106,6 +110,20 @@ class FakeX(FakeServer):
         media_ids = [str(m) for m in (data.get("media") or {}).get("media_ids", [])]
         if any(m not in self.media for m in media_ids):
             raise Reply(400, _invalid("Your media IDs are invalid."))
+        reply = data.get("reply")
+        in_reply_to = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+        if reply is not None and not isinstance(in_reply_to, str):
+            raise Reply(400, _invalid("reply.in_reply_to_tweet_id must be a post id (a string)"))
+        if in_reply_to is not None and all(p["id"] != in_reply_to for p in self.posts):
+            raise Reply(
+                403,
+                {
+                    "detail": "You attempted to reply to a Tweet that is deleted or not visible to you.",
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                },
+            )
         if mode == "duplicate" or any(p["text"] == text for p in self.posts):
             raise Reply(
                 403,
@@ -117,7 +135,14 @@ class FakeX(FakeServer):
                 },
             )
         self._next_id += 1
-        self.posts.append({"id": str(self._next_id), "text": text, "media": [self.media[m] for m in media_ids]})
+        self.posts.append(
+            {
+                "id": str(self._next_id),
+                "text": text,
+                "media": [self.media[m] for m in media_ids],
+                "in_reply_to": in_reply_to,
+            }
+        )
         return {"data": {"id": str(self._next_id), "text": text, "edit_history_tweet_ids": [str(self._next_id)]}}
 
     def _upload(self, body: bytes) -> Any:
