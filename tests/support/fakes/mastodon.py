@@ -32,7 +32,7 @@ class FakeMastodon(FakeServer):
 
     A reply (a thread's later part) names the status it answers in `in_reply_to_id`: a status of this
     instance, else 404 "Record not found" (as StatusesController#create's Status.find); the Status answered
-    carries `in_reply_to_id` (null for a first post), and each accepted post records it (`in_reply_to`).
+    carries `in_reply_to_id` (null for a first post), and each accepted reply records it (`in_reply_to`).
     """
 
     IMAGE_LIMIT = 16 * 1024 * 1024
@@ -125,8 +125,8 @@ class FakeMastodon(FakeServer):
                 "idempotency_key": key,
                 "form": form,
                 "media": attachments,
-                "in_reply_to": in_reply_to,
             }
+            | ({"in_reply_to": in_reply_to} if in_reply_to else {})
         )
         if key:
             self._by_key[key] = status

@@ -34,7 +34,7 @@ class FakeX(FakeServer):
 
     A reply (a thread's later part) is a post with `reply.in_reply_to_tweet_id`, a post id as a string; X
     answers 403 "You attempted to reply to a Tweet that is deleted or not visible to you." for an id it does
-    not hold. Each accepted post records the id it replies to (`in_reply_to`, None for a first post).
+    not hold. Each accepted reply records the id it replies to (`in_reply_to`; a first post has no such key).
     """
 
     IMAGE_LIMIT = 5 * 1024 * 1024
@@ -135,14 +135,8 @@ class FakeX(FakeServer):
                 },
             )
         self._next_id += 1
-        self.posts.append(
-            {
-                "id": str(self._next_id),
-                "text": text,
-                "media": [self.media[m] for m in media_ids],
-                "in_reply_to": in_reply_to,
-            }
-        )
+        accepted = {"id": str(self._next_id), "text": text, "media": [self.media[m] for m in media_ids]}
+        self.posts.append(accepted if in_reply_to is None else {**accepted, "in_reply_to": in_reply_to})
         return {"data": {"id": str(self._next_id), "text": text, "edit_history_tweet_ids": [str(self._next_id)]}}
 
     def _upload(self, body: bytes) -> Any:
