@@ -72,7 +72,8 @@ def test_a_thread_whose_second_part_fails_with_a_500_resumes_from_the_outbox(
     channel, url, fake = network
     settings = _settings(monkeypatch, {channel: url})
     shape = PostShape(texts={channel: SPLIT})
-    campaign_id = campaigns.create_share_campaign(store, settings, seed_article(store, seed_path), [channel], shape=shape)
+    article_id = seed_article(store, seed_path)
+    campaign_id = campaigns.create_share_campaign(store, settings, article_id, [channel], shape=shape)
     fake.fail_post(2)
 
     outcome = _deliver(store, settings, campaign_id, channel)
