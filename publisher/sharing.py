@@ -12,13 +12,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from publisher.accounts import network_of
+from publisher.articles import Article
 from publisher.campaigns.compat import auto_share_article, share
 from publisher.campaigns.create import earlier_share
-from publisher.channels import open_channel
+from publisher.channels import TextLimits, open_channel
 from publisher.config import Settings
 from publisher.errors import PublisherError, TextTooLong
 from publisher.library import get_article
-from publisher.render.share import fit_post, share_url
+from publisher.render.share import PostShape, compose_post, fit_post, share_url
 from publisher.store import Store
 
 __all__ = ["SharePreview", "auto_share_article", "preview", "share"]
@@ -37,6 +38,7 @@ class SharePreview:
     url: str
     error: str | None = None
     already_shared: str | None = None  # where it was shared before: sharing again needs force
+    parts: tuple[str, ...] = ()  # a thread's parts, in order (text is the first; length the longest's)
 
     @property
     def over(self) -> bool:
@@ -47,8 +49,11 @@ class SharePreview:
         return asdict(self)
 
 
-def preview(store: Store, settings: Settings, article_id: int, channels: Sequence[str]) -> list[SharePreview]:
-    """Each channel's post and its counted length, before anything is sent."""
+def preview(
+    store: Store, settings: Settings, article_id: int, channels: Sequence[str], *, shape: PostShape | None = None
+) -> list[SharePreview]:
+    """Each channel's post and its counted length, before anything is sent; with a shape asking for
+    threads (or the editor's texts), each channel's parts as they would be posted."""
     if not channels:
         raise PublisherError("name at least one channel to share to")
     article = get_article(store, article_id)
@@ -62,6 +67,9 @@ def preview(store: Store, settings: Settings, article_id: int, channels: Sequenc
         network = network_of(name)
         url = share_url(article, network, settings)
         earlier = earlier_share(store, article_id, name)
+        if shape is not None and (shape.thread or name in shape.texts):
+            out.append(_composed(article, name, limits, settings, shape, url, earlier))
+            continue
         try:
             fitted = fit_post(article, name, limits, settings)
         except TextTooLong as exc:
@@ -71,3 +79,23 @@ def preview(store: Store, settings: Settings, article_id: int, channels: Sequenc
             SharePreview(name, network, fitted.text, fitted.length, fitted.limit, fitted.shortened, url, None, earlier)
         )
     return out
+
+
+def _composed(
+    article: Article,
+    name: str,
+    limits: TextLimits,
+    settings: Settings,
+    shape: PostShape,
+    url: str,
+    earlier: str | None,
+) -> SharePreview:
+    """The preview of a post composed as the share will compose it: a thread's parts, or the editor's text."""
+    network = network_of(name)
+    try:
+        post = compose_post(article, name, limits, settings, shape=shape)
+    except TextTooLong as exc:
+        return SharePreview(name, network, "", 0, limits.max_length, False, url, str(exc), earlier)
+    parts = tuple(part.text for part in post.parts)
+    longest = max(int(part.extra.get("length") or 0) for part in post.parts)
+    return SharePreview(name, network, post.text, longest, limits.max_length, False, url, None, earlier, parts)

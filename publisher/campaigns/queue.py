@@ -21,6 +21,7 @@ from publisher.campaigns.schedule import MAX_SCHEDULE_AHEAD
 from publisher.campaigns.slots import SLOTS_EXAMPLE, Slots, parse_slots
 from publisher.config import Settings
 from publisher.errors import NotFound, PublisherError
+from publisher.render.share import PostShape
 from publisher.states import CampaignKind, CampaignState
 from publisher.store import Store
 from publisher.store.models import Campaign, CampaignArticle, OutboxRow, PostingSlots, QueuedPost, utcnow
@@ -97,6 +98,7 @@ def add_to_queue(
     force: bool = False,
     attach_image: bool = False,
     now: datetime | None = None,
+    shape: PostShape | None = None,
 ) -> list[QueuedShare]:
     """Queue the article on each account: a scheduled share campaign at the account's next free slot.
 
@@ -120,7 +122,14 @@ def add_to_queue(
             if at is None:
                 raise PublisherError(f"{account} has no free posting slot in the coming year ({slots})")
             campaign_id = add_share_campaign(
-                session, settings, article_id, {account: limits}, force=force, attach_image=attach_image, when=at
+                session,
+                settings,
+                article_id,
+                {account: limits},
+                force=force,
+                attach_image=attach_image,
+                when=at,
+                shape=shape,
             )
             session.add(QueuedPost(account=account, slot_at=at, campaign_id=campaign_id))
             session.flush()  # a slot taken meanwhile fails here, and the whole request with it

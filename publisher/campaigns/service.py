@@ -125,11 +125,13 @@ def add_to_queue(
     *,
     force: bool = False,
     attach_image: bool = False,
+    shape: PostShape | None = None,
 ) -> list[QueuedShare]:
     """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot."""
     s = services
+    now = s.clock.now()
     return queue.add_to_queue(
-        s.store, s.settings, article_id, accounts, force=force, attach_image=attach_image, now=s.clock.now()
+        s.store, s.settings, article_id, accounts, force=force, attach_image=attach_image, now=now, shape=shape
     )
 
 

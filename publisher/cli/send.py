@@ -152,18 +152,19 @@ def share(
     from publisher.render.share import PostShape  # lazy: start-up cost
 
     s = services(ctx)
+    texts = dict.fromkeys(channel, text_file.read()) if text_file is not None else {}
+    shape = PostShape(thread=thread or numbered, numbered=numbered, texts=texts)
     if preview:
-        _print_previews(sharing.preview(s.store, s.settings, article_id, channel))
+        _print_previews(sharing.preview(s.store, s.settings, article_id, channel, shape=shape))
         return
     if in_queue:
         if at is not None or wait:
             raise typer.BadParameter("--queue takes each account's next slot: leave out --at and --wait")
-        for item in service.add_to_queue(s, article_id, channel, force=force, attach_image=image):
+        queued = service.add_to_queue(s, article_id, channel, force=force, attach_image=image, shape=shape)
+        for item in queued:
             out.print(f"{item.campaign_id} {item.account} {item.local:%Y-%m-%d %H:%M} {item.zone}", markup=False)
         return
     send_at = campaigns.parse_send_at(at) if at is not None else None
-    texts = dict.fromkeys(channel, text_file.read()) if text_file is not None else {}
-    shape = PostShape(thread=thread or numbered, numbered=numbered, texts=texts)
     campaign_id = service.share(
         s, article_id, channel, force=force, attach_image=image, send_at=send_at, shape=shape
     )
@@ -186,7 +187,12 @@ def _print_previews(previews: list[SharePreview]) -> None:
         limit = f"/{item.limit}" if item.limit is not None else " (no limit)"
         head = f"── {item.channel} ({item.network}): {item.length}{limit}" + (", shortened" if item.shortened else "")
         out.print(head, markup=False)
-        out.print(item.text if item.error is None else f"cannot share: {item.error}", markup=False)
+        if item.error is not None:
+            out.print(f"cannot share: {item.error}", markup=False)
+        for k, part in enumerate(item.parts or (item.text,), 1):
+            if len(item.parts) > 1:
+                out.print(f"── part {k} of {len(item.parts)}", markup=False)
+            out.print(part, markup=False)
         if item.already_shared:
             out.print(f"(already shared at {item.already_shared}; --force to share again)", markup=False)
         out.print()
