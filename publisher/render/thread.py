@@ -25,6 +25,7 @@ from publisher.errors import TextTooLong
 
 MARKER = regex.compile(r"^[ \t]*---[ \t]*$", regex.MULTILINE)
 MAX_PARTS = 25  # more than this is not a thread anyone reads: refused, not posted
+MAX_PART_CHARACTERS = 3000  # no network's post holds more (Bluesky's 3,000 bytes)
 _URL = regex.compile(r"^(?:https?://|www\.)", regex.IGNORECASE)
 _ENDS_SENTENCE = frozenset(".!?…‼⁇⁈⁉؟")
 _ENDS_SENTENCE_TIGHT = frozenset("。！？｡")  # CJK full stops end a sentence without a following space
@@ -57,6 +58,8 @@ def split_thread(text: str, fits: Fits, *, numbered: bool = False) -> list[str]:
     Raises TextTooLong when there is nothing to post, when a link (or one grapheme) is too long for a part,
     or when the thread would have more than MAX_PARTS parts.
     """
+    if len(text) > MAX_PARTS * MAX_PART_CHARACTERS:  # hostile input: refused before anything is counted
+        raise TextTooLong(f"the text is too long for a thread of at most {MAX_PARTS} parts")
     pieces = [p for p in (_strip(piece) for piece in MARKER.split(text)) if p]
     if not pieces:
         raise TextTooLong("the thread has no text")
@@ -92,23 +95,51 @@ def _pack_all(pieces: list[str], fits: Fits) -> list[str]:
 
 
 def _fill(text: str, fits: Fits, level: int, parts: list[str], current: str) -> str:
-    """Pack `text`'s tokens at `level` onto `current`, emitting full parts; returns the part still open."""
-    for token in _TOKENIZERS[level](text):
-        if fits(_strip(current + token)):
-            current += token
-            continue
-        if _strip(current):
+    """Pack `text`'s tokens at `level` onto `current`, emitting full parts; returns the part still open.
+
+    The most tokens that fit are found by galloping then bisecting (a count only grows as whole tokens are
+    added), so a part costs a few counts, not one per word (twitter-text takes milliseconds a count).
+    """
+    tokens = _TOKENIZERS[level](text)
+    i = 0
+    while i < len(tokens):
+        k = _most(_onto(fits, current, tokens[i:]), len(tokens) - i)
+        current, i = current + "".join(tokens[i : i + k]), i + k
+        if i == len(tokens):
+            break
+        if _strip(current):  # the next token does not fit onto this part: it starts the next one
             parts.append(_strip(current))
-        current = ""
-        if fits(_strip(token)):
-            current = _lstrip(token)
-        elif level + 1 < len(_TOKENIZERS):
-            if level + 1 == len(_TOKENIZERS) - 1 and _URL.match(_strip(token)):
-                raise TextTooLong(f"a link is too long for one part: {_strip(token)[:60]}")
-            current = _fill(token, fits, level + 1, parts, "")
-        else:
+            if len(parts) > MAX_PARTS:
+                raise TextTooLong(f"the thread would have more than {MAX_PARTS} parts")
+            current = ""
+            continue
+        token, i = tokens[i], i + 1  # alone it does not fit: cut it finer
+        if level + 1 == len(_TOKENIZERS):
             raise TextTooLong(f"{token!r} alone does not fit in a part")
+        if level + 1 == len(_TOKENIZERS) - 1 and _URL.match(_strip(token)):
+            raise TextTooLong(f"a link is too long for one part: {_strip(token)[:60]}")
+        current = _fill(token, fits, level + 1, parts, "")
     return current
+
+
+def _onto(fits: Fits, current: str, tokens: list[str]) -> Callable[[int], bool]:
+    """Whether the part open so far, with the first n of `tokens` added, fits."""
+    return lambda n: fits(_strip(current + "".join(tokens[:n])))
+
+
+def _most(fits_n: Callable[[int], bool], most: int) -> int:
+    """The largest n in 0..most with fits_n(n) (fits_n(0) holds), assuming it holds up to a point only."""
+    low, high = 0, 1
+    while high <= most and fits_n(high):
+        low, high = high, high * 2
+    high = min(high, most + 1)  # fits_n(high) is false (or high is past the end)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits_n(middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _runs(text: str, ends_after: Callable[[list[str], int], bool]) -> list[str]:

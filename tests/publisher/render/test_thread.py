@@ -157,3 +157,8 @@ def test_when_every_word_fits_a_part_the_words_are_kept_whole(pieces):
     assume(text.split() and all(textrules.graphemes(w) <= 30 for w in text.split()))
     parts = split_thread(text, at_most(30))
     assert " ".join(parts).split() == text.split()
+
+
+def test_a_huge_text_is_refused_at_once():
+    with pytest.raises(TextTooLong, match="too long for a thread"):
+        split_thread("word " * 1_000_000, fits_for("x", X.limits))
