@@ -67,8 +67,9 @@ def _ids_and_parents(fake) -> tuple[list[str], list[str | None]]:
 
 
 def test_a_thread_whose_second_part_fails_with_a_500_resumes_from_the_outbox(
-    monkeypatch, store, seed_path, network
+    monkeypatch, any_store, seed_path, network
 ):
+    store = any_store  # SQLite, then PostgreSQL: the progress is JSON written with the row's update
     channel, url, fake = network
     settings = _settings(monkeypatch, {channel: url})
     shape = PostShape(texts={channel: SPLIT})
