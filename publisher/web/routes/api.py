@@ -257,6 +257,9 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
     unknown = [c for c in body.channels if c not in known]
     if unknown:
         raise PublisherError(f"unknown channel {unknown[0]!r}; configured: {', '.join(known)}")
+    stray = [c for c in body.texts if c not in body.channels]
+    if stray:
+        raise PublisherError(f"texts names {stray[0]!r}, which is not among the channels to share to")
     campaign_id = service.share(
         services,
         body.article_id,

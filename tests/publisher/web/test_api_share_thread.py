@@ -63,3 +63,12 @@ def test_thread_and_numbered_split_the_whole_post_on_x(api: httpx.Client, store:
     assert len(parts) >= 2
     assert [p.rsplit(" ", 1)[1] for p in parts] == [f"{k}/{len(parts)}" for k in range(1, len(parts) + 1)]
     assert "…" not in "".join(parts)  # the whole summary, not shortened
+
+
+def test_a_text_for_a_channel_not_shared_to_is_refused_naming_it(api: httpx.Client, store: Store, seed_path: Path):
+    article_id = seed_article(store, seed_path)
+    body = {"article_id": article_id, "channels": ["x"], "texts": {"bluesky": "Hello"}}
+    refused = api.post("/api/campaigns/share", json=body)
+    assert refused.status_code in (400, 422) and "'bluesky', which is not among the channels" in refused.text
+    with store.session() as session:
+        assert session.scalars(select(OutboxRow)).all() == []
