@@ -71,15 +71,23 @@ class PartRef:
 
 @dataclass(frozen=True)
 class ThreadProgress:
-    """The parts of a thread already posted, in order: what a retry continues from (the root and parent)."""
+    """The parts of a thread already posted, in order: what a retry continues from (the root and parent).
+
+    `pending`: the record key the next part was sent with when its answer did not come (Bluesky), so the
+    retry first asks whether it was created after all, and posts it under the same key if not.
+    """
 
     posted: tuple[PartRef, ...] = ()
+    pending: str | None = None
 
     @classmethod
     def of(cls, stored: Any) -> ThreadProgress:
-        """The progress an outbox payload holds ({"posted": [{id, cid, url}, ...]}); empty when it holds none."""
-        refs = stored.get("posted") if isinstance(stored, dict) else None
-        return cls(tuple(PartRef(**ref) for ref in refs or ()))
+        """The progress an outbox payload holds ({"posted": [{id, cid, url}, ...], "pending"}); empty if none."""
+        if not isinstance(stored, dict):
+            return cls()
+        pending = stored.get("pending")
+        refs = tuple(PartRef(**ref) for ref in stored.get("posted") or ())
+        return cls(refs, pending if isinstance(pending, str) else None)
 
 
 @dataclass(frozen=True)

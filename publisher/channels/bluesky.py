@@ -16,12 +16,20 @@ key: a retried post uploads the blob again (an unreferenced blob is the PDS's to
 A thread (`Post.replies`) is a chain of records, each after the first with `reply`: `root` the first part
 and `parent` the part before, both strong refs {uri, cid} from createRecord's answer. A retry continues
 from the first part not yet posted (publisher.channels.chain; the refs come back in `Post.progress`).
-Each part has its own facets; only the first carries the card and its thumbnail. A part whose answer was
-lost is posted again on the retry (Bluesky has no idempotency key).
+Each part has its own facets; only the first carries the card and its thumbnail.
+
+Bluesky has no idempotency key, so each record is created under a record key chosen here (a TID, as the
+PDS would pick): when a part's createRecord fails (an error, a timeout, an answer that never came), the
+error's progress names that key (`pending`), the worker records it, and the retry first asks
+com.atproto.repo.getRecord whether the record exists; if it does, that was the part, and it is not posted
+again. (A PDS answers a createRecord under a key it already holds with 500, so the look-up comes first.)
 """
 
 from __future__ import annotations
 
+import secrets
+import time
+from dataclasses import replace
 from typing import Any, ClassVar, TypeAlias
 
 from atproto import Client, models
@@ -73,6 +81,15 @@ def _embed(extra: dict[str, Any], thumb: BlobRef | None = None) -> models.AppBsk
     )
 
 
+_BASE32_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+def _tid() -> str:
+    """A new record key: a TID (microseconds since 1970 and a random 10-bit clock id, base32-sortable)."""
+    value = (time.time_ns() // 1000) << 10 | secrets.randbelow(1024)
+    return "".join(_BASE32_SORTABLE[(value >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
 def _reply(done: ThreadProgress) -> models.AppBskyFeedPost.ReplyRef | None:
     """A reply's refs: the thread's first part as its root, the last part posted as its parent."""
     if not done.posted:
@@ -115,15 +132,18 @@ class BlueskyChannel(HttpChannel):
 
     def send(self, message: Message) -> Result:
         post = self.post_of(message)
-        if post.replies:
-            return post_parts(post, lambda index, part, done: self._part(post, index, part, done))
-        ref = self._part(post, 0, post.parts[0], ThreadProgress())
-        return Result(status="sent", provider_id=ref.id, url=ref.url)
+        return post_parts(post, lambda index, part, done: self._part(post, index, part, done))
 
     def _part(self, post: Post, index: int, part: Part, done: ThreadProgress) -> PartRef:
-        """One record (a part of a thread replies to the root and to the last part posted, as strong refs)."""
+        """One record (a part of a thread replies to the root and to the last part posted, as strong refs),
+        created under a record key of our own (a TID), so a retry can tell whether it was created after all."""
+        rkey = done.pending or _tid()
         try:
             did = self._login().did
+            if done.pending is not None:
+                found = self._existing(did, done.pending)
+                if found is not None:  # created, but its answer never came: it is this part
+                    return found
             record = models.AppBskyFeedPost.Record(
                 created_at=self.client.get_current_time_iso(),
                 text=part.text,
@@ -132,12 +152,23 @@ class BlueskyChannel(HttpChannel):
                 langs=part.extra.get("langs") or None,
                 reply=_reply(done),
             )
-            created = self.client.app.bsky.feed.post.create(did, record)
+            created = self.client.app.bsky.feed.post.create(did, record, rkey=rkey)
         except at.RequestErrorBase as exc:
-            raise self.failure(_answer(exc)) from None
-        rkey = created.uri.rsplit("/", 1)[-1]
-        url = f"https://bsky.app/profile/{self.account.user}/post/{rkey}"
-        return PartRef(id=created.uri, cid=created.cid, url=url)
+            error = self.failure(_answer(exc))
+            error.progress = replace(done, pending=rkey)
+            raise error from None
+        return PartRef(id=created.uri, cid=created.cid, url=self._url(created.uri))
+
+    def _existing(self, did: str, rkey: str) -> PartRef | None:
+        """The post record under `rkey` in the account's repo (com.atproto.repo.getRecord), or None."""
+        try:
+            found = self.client.app.bsky.feed.post.get(did, rkey)
+        except at.BadRequestError:  # 400 RecordNotFound: it was never created
+            return None
+        return PartRef(id=found.uri, cid=found.cid, url=self._url(found.uri))
+
+    def _url(self, uri: str) -> str:
+        return f"https://bsky.app/profile/{self.account.user}/post/{uri.rsplit('/', 1)[-1]}"
 
     def _resolved(self, mentions: list[dict[str, Any]]) -> dict[str, str]:
         """The mentioned handles that resolve, to their DIDs (asked once per handle per channel)."""

@@ -3,7 +3,8 @@
 The channel says how one part is posted (`send_part`, given the parts already posted: the thread's root
 and the parent to reply to); this loop skips what `Post.progress` says is posted, and when a part fails it
 hangs the refs posted so far on the error (`ChannelError.progress`), so the worker records them before the
-row is retried and the retry continues from that part, never posting an earlier one again.
+row is retried and the retry continues from that part, never posting an earlier one again. A channel
+may set the error's progress itself, naming the key the failed part was sent with (`pending`: Bluesky).
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ def post_parts(post: Post, send_part: SendPart) -> Result:
     """
     parts = post.parts
     posted = list(post.progress.posted[: len(parts)])
+    pending = post.progress.pending  # only the first part sent now can be the one whose answer was lost
     for index in range(len(posted), len(parts)):
         try:
-            ref = send_part(index, parts[index], ThreadProgress(tuple(posted)))
+            ref = send_part(index, parts[index], ThreadProgress(tuple(posted), pending))
         except ChannelError as exc:
-            if posted:
+            if exc.progress is None and posted:  # a channel may have set it, with the part's pending key
                 exc.progress = ThreadProgress(tuple(posted))
             raise
         posted.append(ref)
+        pending = None
     root = posted[0]
-    return Result(status="sent", provider_id=root.id, url=root.url, progress=ThreadProgress(tuple(posted)))
+    progress = ThreadProgress(tuple(posted)) if len(parts) > 1 else None
+    return Result(status="sent", provider_id=root.id, url=root.url, progress=progress)

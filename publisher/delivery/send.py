@@ -125,7 +125,9 @@ class _ChunkRun:
         """A thread's posted parts go into the row's stored post with its update, in the same transaction:
         a retry passes them back to the channel (Post.progress), which continues after the last of them."""
         progress = getattr(result, "progress", None)
-        if not isinstance(progress, ThreadProgress) or not progress.posted or row.payload is None:
+        if not isinstance(progress, ThreadProgress) or row.payload is None:
+            return
+        if not (progress.posted or progress.pending):
             return
         for update in reversed(self.updates):
             if update["row_id"] == row.id:

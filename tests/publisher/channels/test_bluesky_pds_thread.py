@@ -2,9 +2,10 @@
 
 A real PDS cannot be told to answer 500, so the resume tests fail the second createRecord in the channel's
 own HTTP client: an httpx transport (`FailingCreateRecord`) handed to atproto's Request answers that one
-request with the 500 a PDS gives ({"error": "InternalServerError"}) without sending it, and passes every
-other request to the PDS. (A proxy in front of the PDS would not see the posts: after createSession the
-SDK talks to the PDS endpoint the account's DID document names.)
+request with the 500 a PDS gives ({"error": "InternalServerError"}) without sending it (or, for a lost
+answer, after the PDS created the record), and passes every other request to the PDS. (A proxy in front
+of the PDS would not see the posts: after createSession the SDK talks to the PDS endpoint the account's
+DID document names.)
 """
 
 from __future__ import annotations
@@ -39,17 +40,21 @@ pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install 
 
 
 class FailingCreateRecord(httpx.BaseTransport):
-    """Passes requests to the PDS, but answers the nth createRecord itself with a PDS's 500."""
+    """Passes requests to the PDS, but answers the nth createRecord itself with a PDS's 500; with `lose`,
+    it sends that one on to the PDS first (the record is created) and the client sees the 500 instead."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, *, lose: bool = False) -> None:
         self.inner = httpx.HTTPTransport()
         self.n = n
+        self.lose = lose
         self.creates = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/com.atproto.repo.createRecord"):
             self.creates += 1
             if self.creates == self.n:
+                if self.lose:
+                    self.inner.handle_request(request).read()
                 body = {"error": "InternalServerError", "message": "Internal Server Error"}
                 return httpx.Response(500, json=body, request=request)
         return self.inner.handle_request(request)
@@ -124,6 +129,20 @@ def test_a_second_part_failing_with_a_500_resumes_on_the_pds(pds, account):
 
     retry = channel_for(pds, account)  # a later batch: a new channel, given what the worker recorded
     retry.send(replace(post, progress=caught.value.progress))
+    retry.close()
+    assert_chain(pds, account["did"])
+
+
+def test_a_second_part_whose_answer_was_lost_is_found_on_the_pds_not_posted_again(pds, account):
+    channel = channel_for(pds, account, Request(timeout=20, transport=FailingCreateRecord(2, lose=True)))
+    post = thread()
+    with pytest.raises(TransientError, match=r"\(500\)") as caught:
+        channel.send(post)
+    channel.close()
+    assert len(pds.records(account["did"])) == 2  # part two was created; its answer was lost
+
+    retry = channel_for(pds, account)
+    retry.send(replace(post, progress=caught.value.progress))  # getRecord finds part two under its key
     retry.close()
     assert_chain(pds, account["did"])
 

@@ -83,13 +83,33 @@ def test_a_thread_all_posted_posts_nothing_more(network):
     assert len(fake.posts) == 3 and again.provider_id == done.posted[0].id
 
 
-def test_the_first_part_failing_carries_no_progress(network):
+def test_the_first_part_failing_carries_no_posted_parts(network):
     channel, fake = network
     fake.fail_post(1)
     with pytest.raises(TransientError) as caught:
         channel.send(thread())
     channel.close()
-    assert caught.value.progress is None and fake.posts == []
+    assert fake.posts == []
+    if isinstance(channel, BlueskyChannel):  # the record key it was sent under, to look up on the retry
+        assert caught.value.progress.posted == () and caught.value.progress.pending
+    else:
+        assert caught.value.progress is None
+
+
+@pytest.mark.parametrize("part", [1, 2])
+def test_on_bluesky_a_part_whose_answer_was_lost_is_not_posted_twice(fake_bluesky, part):
+    channel = BlueskyChannel(bluesky_account(fake_bluesky))
+    fake_bluesky.script(*["ok"] * (part - 1), "lost")  # created, then answered 500
+    post = thread()
+    with pytest.raises(TransientError, match=r"\(500\)") as caught:
+        channel.send(post)
+    assert len(fake_bluesky.posts) == part
+    result = channel.send(replace(post, progress=caught.value.progress))  # looks it up, then goes on
+    channel.close()
+    assert [p["text"] for p in fake_bluesky.posts] == TEXTS  # the lost part once
+    first, second, _ = ids(fake_bluesky)
+    assert parents(fake_bluesky) == [None, first, second] and result.provider_id == first
+    assert "com.atproto.repo.getRecord" in fake_bluesky.calls
 
 
 def test_on_bluesky_every_reply_names_the_root_and_its_parent_as_strong_refs(fake_bluesky):

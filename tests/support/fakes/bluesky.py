@@ -14,7 +14,12 @@ import secrets
 import time
 from typing import Any
 
+import regex
+
 from tests.support.fakes.base import GRAPHEME, FakeServer, Reply, sniff
+
+_S32 = "234567abcdefghijklmnopqrstuvwxyz"
+TID = regex.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")  # the lexicon's record key
 
 
 def _b64url(data: bytes) -> str:
@@ -41,6 +46,11 @@ class FakeBluesky(FakeServer):
     {uri: an at:// URI, cid: a CID string}, both required, as the lexicon validates them (400 InvalidRequest
     otherwise). Like a PDS, the fake does not check that they name records (that is an AppView's concern);
     each accepted post records its `cid`, so a test compares the refs with the records they should name.
+
+    Record keys as a PDS takes them: createRecord's `rkey`, when given, must be a TID (400 otherwise) not
+    yet in the repo (PDS 0.4.217 answers 500 InternalServerError for one it holds); `getRecord` (public)
+    answers {uri, cid, value}, or 400 RecordNotFound. The script mode "lost" creates the record and then
+    answers 500, as a client sees an answer lost on the way.
     """
 
     blob_limit = 5 * 1024 * 1024
@@ -79,17 +89,9 @@ class FakeBluesky(FakeServer):
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
         self.calls.append(path.removeprefix("/xrpc/"))
         if (method, path) == ("POST", "/xrpc/com.atproto.server.createSession"):
-            data = json.loads(body or b"{}")
-            if data.get("identifier") not in (self.account_handle, self.did) or data.get("password") != self.password:
-                raise Reply(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
-            self.sessions += 1
-            return {
-                "did": self.did,
-                "handle": self.account_handle,
-                "accessJwt": self._jwt("com.atproto.appPass", 7200),
-                "refreshJwt": self._jwt("com.atproto.refresh", 86400),
-                "active": True,
-            }
+            return self._create_session(body)
+        if (method, path) == ("GET", "/xrpc/com.atproto.repo.getRecord"):  # public, as on a PDS
+            return self._get_record(query)
         if (method, path) == ("GET", "/xrpc/com.atproto.identity.resolveHandle"):
             if query.get("handle", "").lower() != self.account_handle:
                 raise Reply(400, {"error": "InvalidRequest", "message": "Unable to resolve handle"})
@@ -99,7 +101,22 @@ class FakeBluesky(FakeServer):
             return self._upload_blob(headers, body)
         if (method, path) != ("POST", "/xrpc/com.atproto.repo.createRecord"):
             raise Reply(404, {"error": "MethodNotImplemented", "message": path})
-        mode = self.scripted()
+        return self._create_record(self.scripted(), body)
+
+    def _create_session(self, body: bytes) -> Any:
+        data = json.loads(body or b"{}")
+        if data.get("identifier") not in (self.account_handle, self.did) or data.get("password") != self.password:
+            raise Reply(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+        self.sessions += 1
+        return {
+            "did": self.did,
+            "handle": self.account_handle,
+            "accessJwt": self._jwt("com.atproto.appPass", 7200),
+            "refreshJwt": self._jwt("com.atproto.refresh", 86400),
+            "active": True,
+        }
+
+    def _create_record(self, mode: str, body: bytes) -> Any:
         if mode == "rate_limit":
             reset = int(time.time()) + self.rate_limit_wait
             raise Reply(
@@ -111,11 +128,27 @@ class FakeBluesky(FakeServer):
         problem = self._record_problem(data)
         if problem:
             raise Reply(400, {"error": "InvalidRequest", "message": problem})
-        rkey = "3l" + secrets.token_hex(6)
+        rkey = data.get("rkey") or _tid()
+        if not TID.fullmatch(rkey):
+            message = f'Invalid record key for app.bsky.feed.post: Invalid TID string (got "{rkey}") at $'
+            raise Reply(400, {"error": "InvalidRequest", "message": message})
         uri = f"at://{self.did}/app.bsky.feed.post/{rkey}"
+        if any(p["uri"] == uri for p in self.posts):  # what PDS 0.4.217 answers for a key it holds
+            raise Reply(500, {"error": "InternalServerError", "message": "Internal Server Error"})
         cid = "bafyrei" + secrets.token_hex(16)
         self.posts.append({"uri": uri, "cid": cid, "text": data["record"]["text"], "record": data["record"]})
+        if mode == "lost":  # created, but the answer never reaches the client
+            raise Reply(500, {"error": "InternalServerError", "message": "Internal Server Error"})
         return {"uri": uri, "cid": cid}
+
+    def _get_record(self, query: dict[str, str]) -> Any:
+        uri = f"at://{query.get('repo')}/{query.get('collection')}/{query.get('rkey')}"
+        if query.get("repo") == self.account_handle:
+            uri = f"at://{self.did}/{query.get('collection')}/{query.get('rkey')}"
+        found = next((p for p in self.posts if p["uri"] == uri), None)
+        if found is None:
+            raise Reply(400, {"error": "RecordNotFound", "message": f"Could not locate record: {uri}"})
+        return {"uri": found["uri"], "cid": found["cid"], "value": found["record"]}
 
     def _record_problem(self, data: dict[str, Any]) -> str | None:
         if data.get("repo") not in (self.did, self.account_handle):
@@ -211,6 +244,11 @@ def _reply_problem(reply: Any) -> str | None:
         if not isinstance(cid, str) or not cid:
             return f'Record/reply/{key} must have the property "cid"'
     return None
+
+
+def _tid() -> str:
+    value = (time.time_ns() // 1000) << 10 | secrets.randbelow(1024)
+    return "".join(_S32[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
 def _cid(data: bytes) -> str:
