@@ -169,3 +169,12 @@ def test_x_refuses_a_reply_to_a_post_it_does_not_hold(fake_x):
         channel.send(replace(thread(), progress=gone))
     channel.close()
     assert fake_x.posts == []
+
+
+def test_on_x_a_part_refused_as_a_duplicate_fails_the_thread_saying_why(fake_x):
+    channel = XChannel(x_account(fake_x))
+    fake_x.script("ok", "duplicate")  # part 2's answer was lost and it went again: X gives no id for it
+    with pytest.raises(PermanentError, match="part 2 of the thread is already posted") as caught:
+        channel.send(thread())
+    channel.close()
+    assert [ref.id for ref in caught.value.progress.posted] == [fake_x.posts[0]["id"]]
