@@ -19,7 +19,7 @@ from publisher import textrules
 from publisher.articles import Article
 from publisher.channels.account import network_of
 from publisher.channels.base import Post, TextLimits
-from publisher.channels.counting import graphemes
+from publisher.channels.counting import graphemes, url_spans
 from publisher.channels.network import Draft
 from publisher.channels.registry import network_for
 from publisher.config import Settings
@@ -148,5 +148,22 @@ def edited_post(
     if declared.compose is not None:
         draft = Draft(text, post.url, post.title, post.summary, html=lambda: article_html(article), lang=article.lang)
         extra.update(declared.compose(draft))
+        if "facets" in extra:  # Bluesky's link facets: over every link the editor wrote, not only the article's
+            extra["facets"] = _link_facets(text, list(extra["facets"]))
     key = hashlib.sha256(f"{channel}\0{article.slug}\0{text}".encode()).hexdigest()[:32]
     return replace(post, text=text, idempotency_key=key, extra=extra)
+
+
+def _link_facets(text: str, facets: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The composer's link facets plus one over each other URL in the edited text (UTF-8 byte offsets).
+
+    The composer links the article's URL; an editor may write others. URLs are found as twitter-text finds
+    them (a scheme and a host), the same extraction the counting uses.
+    """
+    covered = {f["byteStart"] for f in facets}
+    for start, end in url_spans(text):
+        byte_start = len(text[:start].encode("utf-8"))
+        if byte_start not in covered:
+            url = text[start:end]
+            facets.append({"byteStart": byte_start, "byteEnd": byte_start + len(url.encode("utf-8")), "uri": url})
+    return sorted(facets, key=lambda f: int(str(f["byteStart"])))
