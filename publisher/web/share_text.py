@@ -9,6 +9,7 @@ POST /editor/share/count (routes/editor_share_count.py).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,7 @@ from starlette.datastructures import FormData
 
 from publisher.channels import open_channel
 from publisher.channels.base import TextLimits
+from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.render.edited import MAX_EDIT, Count, clean_text, count_text
@@ -25,7 +27,18 @@ FIELD = "text:"  # the textarea of channel C is named "text:C"
 
 
 def channel_limits(settings: Settings, channel: str) -> TextLimits:
-    """The account's limits as sharing fits to them (a Mastodon instance's own, cached per instance)."""
+    """The account's limits as sharing fits to them (a Mastodon instance's own, cached per instance).
+
+    A channel class whose limits are one fixed value (X, Bluesky: a class attribute) is not opened for
+    them: opening builds its SDK client (about 100 ms for atproto's), far too slow for a counter that asks
+    as the editor types, to read what every instance of the class answers. A channel that asks its server
+    (Mastodon's `limits` property, per account) is opened, as sharing opens it. The callers check first
+    that the channel is a configured one (share_channels, or the previews that opened it).
+    """
+    declared = network_for(channel)
+    fixed = inspect.getattr_static(declared.channel_class(), "limits", None)
+    if isinstance(fixed, TextLimits) and declared.account_limits is None:
+        return fixed
     opened = open_channel(channel, settings)
     try:
         return opened.limits
@@ -50,7 +63,7 @@ class Edits:
         """The first chosen channel's problem, worded for the page; None when every chosen post fits."""
         for channel in chosen:
             if channel in self.problems:
-                return f"The post for {channel} cannot go out: {self.problems[channel]}. Shorten it."
+                return f"The post for {channel} cannot go out: {self.problems[channel]}."
         return None
 
     def shown(self, shares: Sequence[SharePreview]) -> list[SharePreview]:
