@@ -7,7 +7,7 @@ key shows here, in the command that sends, not in a worker's log).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from publisher.delivery import campaign_template
 from publisher.errors import AlreadyShared, AlreadySubmitted, InaccessibleDigest, PublisherError
 from publisher.library import get_articles
 from publisher.render.a11y import check_digest
+from publisher.render.edited import edited_post
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
 from publisher.render.share import compose_post
@@ -165,12 +166,15 @@ def create_share_campaign(
     force: bool = False,
     attach_image: bool = False,
     send_at: datetime | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> int:
     """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
 
     attach_image: attach the article's cover image to the Mastodon and X posts (Bluesky's card always
     shows it). send_at (timezone-aware, in the future): the campaign is "scheduled" and the periodic sweep
     starts it then (schedule.start_due), as a scheduled send; an earlier share still pending counts as shared.
+    texts: the editor's own text for some channels (render.edited), posted instead of the composed one;
+    one over its network's limit raises TextTooLong and nothing is queued.
 
     Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
     """
@@ -178,7 +182,7 @@ def create_share_campaign(
     opened = open_share_channels(settings, channels)
     with store.session() as session:
         return add_share_campaign(
-            session, settings, article_id, opened, force=force, attach_image=attach_image, when=when
+            session, settings, article_id, opened, force=force, attach_image=attach_image, when=when, texts=texts
         )
 
 
@@ -205,8 +209,16 @@ def add_share_campaign(
     force: bool = False,
     attach_image: bool = False,
     when: datetime | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> int:
-    """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it."""
+    """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it.
+
+    texts: the editor's text for some of the channels, stored on their rows in place of the composed one.
+    """
+    texts = texts or {}
+    stray = [name for name in texts if name not in channels]
+    if stray:
+        raise PublisherError(f"a text is given for {stray[0]}, which is not among the channels shared to")
     article = get_articles(session, [article_id])[0]
     if not force:
         for name in channels:
@@ -219,7 +231,10 @@ def add_share_campaign(
     session.flush()
     _link_articles(session, campaign.id, [article_id])
     for name, limits in channels.items():
-        post = compose_post(article, name, limits, settings, attach_image=attach_image)
+        if name in texts:  # the editor's text: stored on the row, so a retry posts the edit too
+            post = edited_post(article, name, limits, settings, texts[name], attach_image=attach_image)
+        else:
+            post = compose_post(article, name, limits, settings, attach_image=attach_image)
         session.add(
             OutboxRow(
                 campaign_id=campaign.id,

@@ -263,6 +263,7 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
         force=body.force,
         attach_image=body.attach_image,
         send_at=body.send_at,
+        texts=body.texts,
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 

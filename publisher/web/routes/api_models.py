@@ -148,6 +148,12 @@ class ShareIn(BaseModel):
         description="Post later, at this ISO 8601 time with its UTC offset (within a year); omit to post now. "
         "The workers' sweep starts it; POST /api/campaigns/{id}/cancel cancels it",
     )
+    texts: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="The editor's own text for some of the channels (channel -> text), posted instead of the "
+        "composed post and counted as the network counts it: over its limit is a 422 naming the network",
+    )
 
 
 class CampaignOut(BaseModel):
