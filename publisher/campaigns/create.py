@@ -7,7 +7,7 @@ key shows here, in the command that sends, not in a worker's log).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from publisher.delivery import campaign_template
 from publisher.errors import AlreadyShared, AlreadySubmitted, InaccessibleDigest, PublisherError
 from publisher.library import get_articles
 from publisher.render.a11y import check_digest
+from publisher.render.edited import edited_post
 from publisher.render.email import render_digest
 from publisher.render.mime import check_header_value
 from publisher.render.share import PostShape, compose_post
@@ -166,12 +167,15 @@ def create_share_campaign(
     attach_image: bool = False,
     send_at: datetime | None = None,
     shape: PostShape | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> int:
     """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
 
     attach_image: attach the article's cover image to the Mastodon and X posts (Bluesky's card always
     shows it). send_at (timezone-aware, in the future): the campaign is "scheduled" and the periodic sweep
     starts it then (schedule.start_due), as a scheduled send; an earlier share still pending counts as shared.
+    texts: the editor's own text for some channels (render.edited), posted instead of the composed one;
+    one over its network's limit raises TextTooLong and nothing is queued.
 
     Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
     """
@@ -179,7 +183,15 @@ def create_share_campaign(
     opened = open_share_channels(settings, channels)
     with store.session() as session:
         return add_share_campaign(
-            session, settings, article_id, opened, force=force, attach_image=attach_image, when=when, shape=shape
+            session,
+            settings,
+            article_id,
+            opened,
+            force=force,
+            attach_image=attach_image,
+            when=when,
+            shape=shape,
+            texts=texts,
         )
 
 
@@ -207,8 +219,16 @@ def add_share_campaign(
     attach_image: bool = False,
     when: datetime | None = None,
     shape: PostShape | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> int:
-    """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it."""
+    """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it.
+
+    texts: the editor's text for some of the channels, stored on their rows in place of the composed one.
+    """
+    texts = texts or {}
+    stray = [name for name in texts if name not in channels]
+    if stray:
+        raise PublisherError(f"a text is given for {stray[0]}, which is not among the channels shared to")
     article = get_articles(session, [article_id])[0]
     if not force:
         for name in channels:
@@ -221,7 +241,14 @@ def add_share_campaign(
     session.flush()
     _link_articles(session, campaign.id, [article_id])
     for name, limits in channels.items():
-        post = compose_post(article, name, limits, settings, attach_image=attach_image, shape=shape)
+        text = texts.get(name)
+        if text is not None and not _as_thread(shape, text):  # the editor's text, one post, refused over the limit
+            post = edited_post(article, name, limits, settings, text, attach_image=attach_image)
+        else:  # composed, or the editor's text split as a thread (stored on the row: a retry posts the edit too)
+            given = shape
+            if text is not None:
+                given = PostShape(bool(shape and shape.thread), bool(shape and shape.numbered), {name: text})
+            post = compose_post(article, name, limits, settings, attach_image=attach_image, shape=given)
         session.add(
             OutboxRow(
                 campaign_id=campaign.id,
@@ -265,3 +292,8 @@ def _link_articles(session: Session, campaign_id: int, article_ids: Sequence[int
     session.add_all(
         CampaignArticle(campaign_id=campaign_id, article_id=a, position=i) for i, a in enumerate(article_ids)
     )
+
+
+def _as_thread(shape: PostShape | None, text: str) -> bool:
+    """Whether the editor's text goes out as a thread: asked for, or split by a line of only `---`."""
+    return bool(shape and shape.thread) or any(line.strip() == "---" for line in text.splitlines())

@@ -8,7 +8,7 @@ even when two editors queue at once. The sweep starts it at its time like any sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -99,14 +99,20 @@ def add_to_queue(
     attach_image: bool = False,
     now: datetime | None = None,
     shape: PostShape | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> list[QueuedShare]:
     """Queue the article on each account: a scheduled share campaign at the account's next free slot.
 
     All or nothing: an account without slots, or one the article was shared to (AlreadyShared, unless
     forced), refuses the whole request. The accounts' slot rows are locked while the slots are chosen, so
     two requests at once take different slots; the unique (account, slot) is the backstop.
+    texts: the editor's text for some accounts, stored on their queued posts (campaigns.create).
     """
     opened = open_share_channels(settings, accounts)
+    texts = texts or {}
+    stray = [name for name in texts if name not in opened]
+    if stray:
+        raise PublisherError(f"a text is given for {stray[0]}, which is not among the accounts queued on")
     now = now or utcnow()
     with store.session() as session:
         found = _load(session, list(opened), lock=True)
@@ -121,6 +127,7 @@ def add_to_queue(
             at = _next_free(session, account, slots, now, prune=True)
             if at is None:
                 raise PublisherError(f"{account} has no free posting slot in the coming year ({slots})")
+            own = {account: texts[account]} if account in texts else None
             campaign_id = add_share_campaign(
                 session,
                 settings,
@@ -130,6 +137,7 @@ def add_to_queue(
                 attach_image=attach_image,
                 when=at,
                 shape=shape,
+                texts=own,
             )
             session.add(QueuedPost(account=account, slot_at=at, campaign_id=campaign_id))
             session.flush()  # a slot taken meanwhile fails here, and the whole request with it

@@ -8,7 +8,7 @@ dispatch unless scheduled" and auto-share are written once. Auto-share rides on 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -102,16 +102,26 @@ def share(
     attach_image: bool = False,
     send_at: datetime | None = None,
     shape: PostShape | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> int:
     """The Share action: one post per channel, dispatched (unless scheduled); raises AlreadyShared unless forced.
 
     attach_image: attach the article's cover image (with its alt text) on Mastodon and X; Bluesky's card
     shows it as its thumbnail either way. send_at: post then instead (issue 14), started by the sweep.
-    shape: threads and the editor's own texts (render.share.PostShape).
+    shape: threads (render.share.PostShape); texts: the editor's own text per channel, posted instead of the
+    composed one (TextTooLong when over, unless it goes as a thread).
     """
     s = services
     campaign_id = create_share_campaign(
-        s.store, s.settings, article_id, channels, force=force, attach_image=attach_image, send_at=send_at, shape=shape
+        s.store,
+        s.settings,
+        article_id,
+        channels,
+        force=force,
+        attach_image=attach_image,
+        send_at=send_at,
+        shape=shape,
+        texts=texts,
     )
     if send_at is None:
         dispatch(s, campaign_id)
@@ -126,12 +136,24 @@ def add_to_queue(
     force: bool = False,
     attach_image: bool = False,
     shape: PostShape | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> list[QueuedShare]:
-    """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot."""
+    """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot.
+
+    texts: the editor's own text per account, as share() takes them.
+    """
     s = services
     now = s.clock.now()
     return queue.add_to_queue(
-        s.store, s.settings, article_id, accounts, force=force, attach_image=attach_image, now=now, shape=shape
+        s.store,
+        s.settings,
+        article_id,
+        accounts,
+        force=force,
+        attach_image=attach_image,
+        now=now,
+        texts=texts,
+        shape=shape,
     )
 
 

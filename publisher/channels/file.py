@@ -39,7 +39,9 @@ class FileChannel(Channel):
         if self._maildir is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._maildir = mailbox.Maildir(self.maildir_path, create=True)
-        key = self._maildir.add(message.raw)
+        # As a delivery agent does: the envelope (our VERP return path, the recipient) on top of the message.
+        envelope = f"Return-Path: <{message.sender}>\r\nDelivered-To: {message.recipient}\r\n".encode()
+        key = self._maildir.add(envelope + message.raw)
         return Result(status="sent", provider_id=message.message_id, url=str(self.maildir_path / "new" / key))
 
     def _append_post(self, post: Post) -> Result:

@@ -19,6 +19,7 @@ from publisher.web.routes import (
     editor_digests,
     editor_people,
     editor_settings,
+    editor_share_count,
     editor_templates,
     editor_writing,
     media,
@@ -40,6 +41,7 @@ ROUTERS: list[APIRouter] = [
     editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
     editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
+    editor_share_count.router,  # the Share page's live counter of edited posts (issue 14)
     editor_campaigns.router,
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)

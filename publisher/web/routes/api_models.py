@@ -157,8 +157,9 @@ class ShareIn(BaseModel):
     texts: dict[str, str] = Field(
         default_factory=dict,
         max_length=20,
-        description="Per channel, the text to post instead of the template's; a line of only --- splits it "
-        "into a thread's parts on X, Mastodon and Bluesky",
+        description="The editor's own text for some of the channels (channel -> text), posted instead of the "
+        "composed post and counted as the network counts it: over its limit is a 422 naming the network, "
+        "unless `thread` is set or a line of only --- splits it into a thread's parts (X, Mastodon, Bluesky)",
     )
 
 

@@ -51,6 +51,9 @@ class QueueIn(BaseModel):
     channels: list[str] = Field(min_length=1, max_length=20)
     force: bool = Field(default=False, description="Queue even where the article was shared (or queued) before")
     attach_image: bool = False
+    texts: dict[str, str] = Field(
+        default_factory=dict, max_length=20, description="The editor's own text per account, as for a share"
+    )
 
 
 class QueuedOut(BaseModel):
@@ -107,7 +110,12 @@ def api_add_to_queue(request: Request, body: QueueIn) -> list[QueuedOut]:
     for account in body.channels:
         _known(request, account)
     items = service.add_to_queue(
-        get_services(request), body.article_id, body.channels, force=body.force, attach_image=body.attach_image
+        get_services(request),
+        body.article_id,
+        body.channels,
+        force=body.force,
+        attach_image=body.attach_image,
+        texts=body.texts,
     )
     return [_queued_out(item) for item in items]
 

@@ -4,6 +4,7 @@ actions with their confirmation step."""
 from __future__ import annotations
 
 import secrets
+from typing import cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +25,7 @@ from publisher.web.errors import word
 from publisher.web.routes.editor_writing import writer_context
 from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
+from publisher.web.share_text import FIELD, Edits, read_edits
 from publisher.web.share_time import ShareWhen, queue_problem, read_share_when, slot_infos
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -239,14 +241,19 @@ def send(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> 
 # --- Share: choose channels, confirm, go ----------------------------------------------------------------------
 
 
-def _share_context(request: Request, ctx: EditorContext, article_id: DbId) -> dict[str, object]:
+def _share_context(
+    request: Request, ctx: EditorContext, article_id: DbId, form: FormData | None = None
+) -> dict[str, object]:
     settings, store = get_settings(request), get_store(request)
     article = library.get_article(store, article_id)
     shares = editing.share_previews(store, settings, article_id)
+    edits = read_edits(form, shares, settings)  # each post as the editor edited it (issue 14), counted
     return {
         "ctx": ctx,
         "article": article,
-        "shares": shares,
+        "shares": edits.shown(shares),
+        "edits": edits,
+        "text_field": FIELD,
         "cover": cover_of(article),  # {"url", "alt"} or None: the checkbox to attach it shows only with one
         "attach_image": False,
         "error": "",
@@ -268,7 +275,8 @@ def share_form(article_id: DbId, request: Request, ctx: Editor) -> Response:
 
 @router.post("/articles/{article_id}/share")
 def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) -> Response:
-    context = _share_context(request, ctx, article_id)
+    context = _share_context(request, ctx, article_id, form)
+    edits = cast(Edits, context["edits"])
     known = share_channels(get_settings(request))
     chosen = [c for c in form.getlist("channel") if isinstance(c, str) and c in known]
     force = form.get("force") == "yes"
@@ -278,19 +286,30 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
         share_when.slots = [i for i in context["slots"] if i.account in chosen]  # type: ignore[attr-defined]
         problem = queue_problem(share_when.slots)
     context.update(force=force, attach_image=attach_image, share_when=share_when)
+    # An edited post over its network's limit is refused here, before the confirmation (issue 14).
+    problem = problem or edits.problem_for(chosen) or ""
     if not chosen or problem:
         context["error"] = problem or "Choose at least one channel."
         return page(request, "editor/share.html.j2", context, status_code=422)
+    texts = {c: t for c, t in edits.texts.items() if c in chosen}
     if form.get("confirm") != "yes":
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
     services = get_services(request)
     try:
         if share_when.when == "queue":
-            queued = service.add_to_queue(services, article_id, chosen, force=force, attach_image=attach_image)
+            queued = service.add_to_queue(
+                services, article_id, chosen, force=force, attach_image=attach_image, texts=texts
+            )
             return RedirectResponse(f"/editor/articles/{article_id}/share?queued={len(queued)}", status_code=303)
         campaign_id = service.share(
-            services, article_id, chosen, force=force, attach_image=attach_image, send_at=share_when.time.at
+            services,
+            article_id,
+            chosen,
+            force=force,
+            attach_image=attach_image,
+            send_at=share_when.time.at,
+            texts=texts,
         )
     except PublisherError as exc:
         context["error"] = word(exc, api=False)

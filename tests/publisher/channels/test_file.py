@@ -20,6 +20,18 @@ def test_emails_land_in_a_maildir(tmp_path: Path):
     assert Path(result.url).exists()
 
 
+def test_each_mail_carries_its_envelope_as_a_delivery_agent_writes_it(tmp_path: Path):
+    channel = FileChannel(tmp_path / "outbox")
+    raw = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: s\r\n\r\nbody\r\n"
+    sender = "bounces+c1.r2.0123456789ab@example.org"  # a VERP return path
+    channel.send(Email(message_id="<1@x>", sender=sender, recipient="b@example.org", raw=raw))
+    channel.close()
+
+    [message] = mailbox.Maildir(tmp_path / "outbox" / "maildir", create=False)
+    assert (message["Return-Path"], message["Delivered-To"]) == (f"<{sender}>", "b@example.org")
+    assert message.get_payload() == "body\r\n" or message.get_payload().strip() == "body"
+
+
 def test_posts_from_concurrent_writers_are_whole_json_lines(tmp_path: Path):
     channel = FileChannel(tmp_path / "outbox")
     text = "é" * 3000
