@@ -69,6 +69,7 @@ def test_a_text_for_a_channel_not_shared_to_is_refused_naming_it(api: httpx.Clie
     article_id = seed_article(store, seed_path)
     body = {"article_id": article_id, "channels": ["x"], "texts": {"bluesky": "Hello"}}
     refused = api.post("/api/campaigns/share", json=body)
-    assert refused.status_code in (400, 422) and "a text is given for bluesky, which is not among the channels" in refused.text
+    assert refused.status_code in (400, 422)
+    assert "a text is given for bluesky, which is not among the channels" in refused.text
     with store.session() as session:
         assert session.scalars(select(OutboxRow)).all() == []
