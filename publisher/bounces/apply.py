@@ -4,10 +4,10 @@ A report is believed when it points at a send of ours (anyone can mail the bounc
 genuine VERP return path (publisher.verp) or it quotes one of our Message-IDs (whose domain is the sender
 domain); the campaign exists and is mail; it has an outbox row for that subscriber that was handed to the
 mail server; and the recipient the report names (Final-Recipient, Original-Recipient, the ARF
-Original-Rcpt-To or what a format reader found) is that subscriber's address. A report delivered to a
-VERP address whose signature is wrong is forged or altered and ignored. Anything else suppresses nobody:
-it comes back as "ignored" with `why`, and is logged. Only an authenticated provider webhook may name a
-bare address (the provider matched the send itself).
+Original-Rcpt-To or what a format reader found) is that subscriber's address. A VERP address whose
+signature is wrong is forged or altered and ignored: only the Message-ID can then name the send.
+Anything else suppresses nobody: it comes back as "ignored" with `why`, and is logged. Only an
+authenticated provider webhook may name a bare address (the provider matched the send itself).
 
 What a believed bounce does follows its reason's effect (publisher.bounces.reasons): suppress at once,
 count (suppress after the soft-bounce limit within the window), or count against the sending setup and
@@ -66,13 +66,17 @@ def _sent_ids(session: Session, settings: Settings, report: BounceReport) -> tup
     """(campaign id, subscriber id) from the VERP return path, else from the returned Message-ID."""
     verp = verp_of(settings)
     by_verp = verp.parse(report.sent_to) if verp is not None and report.sent_to else None
-    if by_verp is False:
-        raise _Ignored(f"the VERP address {report.sent_to!r} has a wrong signature (forged or altered)")
     if isinstance(by_verp, tuple):
         return by_verp
+    # A VERP address with a wrong signature (forged, altered, or signed with a key since rotated) says
+    # nothing; the returned Message-ID may still name the send, with every check that path makes.
+    forged = ""
+    if by_verp is False:
+        forged = f"the VERP address {report.sent_to!r} has a wrong signature (forged or altered), and "
     match = MESSAGE_ID.fullmatch(report.message_id.strip()) if report.message_id else None
     if match is None:
-        raise _Ignored(f"Message-ID {report.message_id!r} is not one of ours" if report.message_id else "no Message-ID")
+        found = f"Message-ID {report.message_id!r} is not one of ours" if report.message_id else "no Message-ID"
+        raise _Ignored(forged + found)
     campaign_id, subscriber_id, domain = int(match.group(1)), int(match.group(2)), match.group(3).lower()
     ours = settings.sender_domain or "localhost"
     if domain != ours:

@@ -212,3 +212,19 @@ def test_a_report_to_a_forged_return_path_is_ignored(store: Store, smtp_settings
 
     assert outcome == "ignored" and "forged" in outcome.why
     assert suppressed(store) == set()
+
+
+def test_a_wrong_return_path_signature_leaves_the_message_id_to_name_the_send(
+    store: Store, smtp_settings: Settings, seed_path: Path
+):
+    addresses, _ = readers(store, 20)
+    campaign_id = new_campaign(store, smtp_settings, seed_path)
+    deliver(store, smtp_settings, campaign_id)
+    with store.session() as session:
+        subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == addresses[1]))
+    stale = f"bounces+c{campaign_id}.r{subscriber_id}.000000000000@example.org"  # e.g. signed before a key change
+    message_id = f"<publisher.c{campaign_id}.r{subscriber_id}@example.org>"
+    raw = postfix_dsn(addresses[1], "5.1.1", UNKNOWN.format(address=addresses[1]), original_message_id=message_id)
+
+    assert bounces.ingest_message(store, smtp_settings, raw, source="test", envelope_to=stale) == ["suppressed"]
+    assert suppressed(store) == {addresses[1]}
