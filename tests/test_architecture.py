@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.clock",
             "publisher.addresses",
             "publisher.verp",
+            "publisher.tracking",
             "publisher.shipped",
         ],
     ),
@@ -54,6 +55,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     ("delivery", ["publisher.delivery", "publisher.ratelimit"]),
     ("campaigns", ["publisher.campaigns", "publisher.sharing"]),
+    ("insight", ["publisher.insight"]),
     # Below the interfaces, which build it (runtime imports only config, store and clock at module level).
     ("composition root", ["publisher.runtime"]),
     (

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
 from publisher.states import CampaignState, RowState
+from publisher.store.base import Base, utcnow
 from publisher.store.types import UTCDateTime
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class ArticleRow(Base):
@@ -109,6 +102,9 @@ class Campaign(Base):
     # The publication (issue 12): the sender this campaign goes out as, frozen when it is made
     # ({"from": ..., "reply_to": ..., "name": ...}); None for campaigns made before, which use the settings.
     identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Insight (issue 15): the publication's tracking mode when the campaign was made (off | aggregate |
+    # individual, publisher.tracking.MODES), so a report never mixes modes; None for campaigns made before: off.
+    tracking: Mapped[str | None] = mapped_column(String(20))
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
     mailing_list: Mapped[MailingList | None] = relationship()
@@ -337,3 +333,10 @@ class QueuedPost(Base):
     account: Mapped[str] = mapped_column(String(100))
     slot_at: Mapped[datetime] = mapped_column()  # UTC
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+
+
+# The insight tables (issue 15, migration 0019) live in their own module, on the same Base.
+from publisher.store.insight import PostMetric as PostMetric  # noqa: E402
+from publisher.store.insight import TrackedLink as TrackedLink  # noqa: E402
+from publisher.store.insight import TrackingEvent as TrackingEvent  # noqa: E402
+from publisher.store.insight import TrackingRecent as TrackingRecent  # noqa: E402
