@@ -19,7 +19,7 @@ import pytest
 from publisher import sharing
 from publisher.config import Settings
 from tests.support.covers import png
-from tests.support.pds import INSTALL_TIMEOUT, Pds, shared_pds
+from tests.support.pds import INSTALL_TIMEOUT, ON_THE_PDS_WORKER, Pds, shared_pds
 from workers.process import spawn_worker, stop_worker
 
 TITLE = "Harbour bridge 🌉 reopens — 港口大桥重新开放 — إعادة فتح جسر الميناء"
@@ -30,7 +30,7 @@ BODY = (
 HASHTAGS = ("Harbour", "港口")
 
 
-pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install the PDS from npm
+pytestmark = [pytest.mark.timeout(INSTALL_TIMEOUT), ON_THE_PDS_WORKER]  # the first test may install the PDS from npm
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.fakes import FakeBluesky, FakeMastodon, FakeX, running
-from tests.support.pds import INSTALL_TIMEOUT, shared_pds
+from tests.support.pds import INSTALL_TIMEOUT, ON_THE_PDS_WORKER, shared_pds
 from tests.support.social import BLUESKY, MASTODON_TOKEN, X_KEYS
 from workers.process import spawn_worker, stop_worker
 
 TEXTS = ["The bridge reopens on Friday 🌉.", "Traffic returns in stages: 港口 first.", "More soon. مرحبا"]
-pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the PDS test may install it from npm first
+pytestmark = [pytest.mark.timeout(INSTALL_TIMEOUT), ON_THE_PDS_WORKER]  # the PDS test may install it from npm first
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

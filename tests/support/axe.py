@@ -8,6 +8,7 @@ tests that need it skip with the reason, and fail under CI=true (.ci/run install
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -32,14 +33,21 @@ def _unavailable(reason: str) -> None:
 @cache
 def _install() -> str | None:
     """axe-core's source, installed with npm on first use; None with the reason printed when it cannot be."""
-    if not AXE_JS.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            return "npm is not installed (apt-get install npm), so axe-core cannot be fetched"
+    if AXE_JS.exists():
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed (apt-get install npm), so axe-core cannot be fetched"
+    NPM_CACHE.mkdir(parents=True, exist_ok=True)
+    # The suite's parallel workers may all arrive here first: one installs, the others wait for it.
+    with open(NPM_CACHE / ".axe-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if AXE_JS.exists():
+            return None
         command = [npm, "install", "--prefix", str(NPM_CACHE), "--no-audit", "--no-fund", f"axe-core@{AXE_VERSION}"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        if done.returncode != 0 or not AXE_JS.exists():
-            return f"npm could not install axe-core@{AXE_VERSION}: {done.stderr.strip()[-400:]}"
+    if done.returncode != 0 or not AXE_JS.exists():
+        return f"npm could not install axe-core@{AXE_VERSION}: {done.stderr.strip()[-400:]}"
     return None
 
 

@@ -43,6 +43,9 @@ NODE_MAJOR = 20
 # The first use may install the packages (a minute or more, building better-sqlite3): what a test that
 # starts the PDS may take, beyond the suite's 180 s default (`pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)`).
 INSTALL_TIMEOUT = 900
+# The suite runs on several pytest-xdist workers: every test of the shared PDS goes to one of them, so one
+# PDS starts per run (`pytestmark = [..., ON_THE_PDS_WORKER]`).
+ON_THE_PDS_WORKER = pytest.mark.xdist_group("pds")
 
 # service/index.js, plus the PLC directory in the same process, both listening on 127.0.0.1 only
 # (express's app.listen(port) would take every interface).

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -58,11 +61,18 @@ def postgres_database() -> Iterator[str]:
 
 @contextmanager
 def redis_database() -> Iterator[str]:
-    """A Redis URL on a randomly chosen, flushed database number, so parallel runs do not share queues."""
+    """A Redis URL on a flushed database number no other test holds: parallel workers never share queues.
+
+    Each of the databases 1 to 15 is claimed with a key in database 0 (SET NX, expiring after an hour should a
+    test process die holding it), so the suite's own workers and any other test run on the machine each get
+    their own; when all are held, the test waits for one.
+    """
     require("Redis", REDIS_HOST, REDIS_PORT)
     import redis
 
-    db = secrets.randbelow(15) + 1
+    claims = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
+    token = secrets.token_hex(8)
+    db = _claim_redis_database(claims, token)
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
     client.flushdb()
     try:
@@ -70,6 +80,25 @@ def redis_database() -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+        if claims.get(_REDIS_CLAIM.format(db)) == token.encode():
+            claims.delete(_REDIS_CLAIM.format(db))
+        claims.close()
+
+
+_REDIS_CLAIM = "publisher-tests:db:{}"
+
+
+def _claim_redis_database(claims: Any, token: str, wait: float = 120.0) -> int:
+    deadline = time.monotonic() + wait
+    while True:
+        numbers = list(range(1, 16))
+        random.shuffle(numbers)
+        for db in numbers:
+            if claims.set(_REDIS_CLAIM.format(db), token, nx=True, ex=3600):
+                return db
+        if time.monotonic() > deadline:
+            pytest.fail("every Redis test database (1-15) is held by another test for two minutes")
+        time.sleep(0.2)
 
 
 @contextmanager

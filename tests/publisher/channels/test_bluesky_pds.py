@@ -19,13 +19,13 @@ from publisher.channels.bluesky import BlueskyChannel
 from publisher.channels.network import Draft
 from publisher.channels.networks.bluesky import compose
 from tests.support.covers import png
-from tests.support.pds import INSTALL_TIMEOUT, PACKAGES, PDS_VERSION, Pds, shared_pds
+from tests.support.pds import INSTALL_TIMEOUT, ON_THE_PDS_WORKER, PACKAGES, PDS_VERSION, Pds, shared_pds
 from tests.support.social import make_post
 
 URL = "https://news.example.org/articles/a"
 
 
-pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install the PDS from npm
+pytestmark = [pytest.mark.timeout(INSTALL_TIMEOUT), ON_THE_PDS_WORKER]  # the first test may install the PDS from npm
 
 
 @pytest.fixture

@@ -30,13 +30,13 @@ from publisher.config import Settings
 from publisher.render.share import PostShape
 from publisher.store.models import OutboxRow, utcnow
 from tests.support.factories import seed_article
-from tests.support.pds import INSTALL_TIMEOUT, Pds, shared_pds
+from tests.support.pds import INSTALL_TIMEOUT, ON_THE_PDS_WORKER, Pds, shared_pds
 from tests.support.social import make_post
 
 URL = "https://news.example.org/articles/a"
 TEXTS = [f"Part one 🌉 #Harbour\n\n{URL}", "Part two: 港口大桥 reopens.", "Part three — مرحبا, the end."]
 
-pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install the PDS from npm
+pytestmark = [pytest.mark.timeout(INSTALL_TIMEOUT), ON_THE_PDS_WORKER]  # the first test may install the PDS from npm
 
 
 class FailingCreateRecord(httpx.BaseTransport):

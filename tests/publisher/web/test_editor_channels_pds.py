@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from publisher.config import Settings
-from tests.support.pds import INSTALL_TIMEOUT, Pds, shared_pds
+from tests.support.pds import INSTALL_TIMEOUT, ON_THE_PDS_WORKER, Pds, shared_pds
 
 from .conftest import csrf_of
 
-pytestmark = pytest.mark.timeout(INSTALL_TIMEOUT)  # the first test may install the PDS from npm
+pytestmark = [pytest.mark.timeout(INSTALL_TIMEOUT), ON_THE_PDS_WORKER]  # the first test may install the PDS from npm
 
 
 @pytest.fixture
