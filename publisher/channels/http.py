@@ -28,7 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import httpx
 
 from publisher.channels.account import Account
 from publisher.channels.base import Channel, ChannelError, Message, PermanentError, Post, TransientError
@@ -196,3 +198,50 @@ class HttpChannel(Channel):
     def secrets(self) -> list[str]:
         """What an error message must never show: the account's secrets."""
         return self.account.secret_values()
+
+
+# The credentials check's wording, shared by the channels that ask the network who a token is.
+CHECK_WORDING = Wording(unauthorized="access token refused", refused="credentials check refused")
+
+
+class HttpxChannel(HttpChannel):
+    """An HttpChannel speaking to its network with one httpx client at the account's base URL.
+
+    Subclasses give the client's fixed headers (`headers`); a test passes a `transport` (httpx's
+    MockTransport, or none to reach a local fake). Redirects are never followed: an API that answers one is
+    read as an error, not chased to another host with the token.
+    """
+
+    wording: ClassVar[Wording] = Wording(unauthorized="access token refused", forbidden="not allowed to post")
+
+    def __init__(
+        self, account: Account, *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        super().__init__(account, timeout=timeout)
+        self.client = httpx.Client(
+            base_url=account.base_url,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+            headers=self.headers(account),
+        )
+
+    def headers(self, account: Account) -> dict[str, str]:
+        """The headers every request carries (none by default)."""
+        return {}
+
+    def close(self) -> None:
+        self.client.close()
+
+    def no_answer(self, exc: httpx.TransportError, wording: Wording | None = None) -> ChannelError:
+        """The classified error for a request that got no answer (a timeout, a refused connection)."""
+        return self.failure(NoAnswer(isinstance(exc, httpx.TimeoutException), type(exc).__name__), wording)
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object; {} for a body that is no JSON object."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

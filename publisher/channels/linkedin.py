@@ -15,41 +15,30 @@ scopes; its `sub` must be the author's id), `GET /rest/organizations/{id}` for a
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
 from publisher.channels.account import Account
 from publisher.channels.base import Message, PermanentError, Result
-from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
+from publisher.channels.http import CHECK_WORDING, HttpAnswer, HttpxChannel, json_object
 from publisher.channels.networks.linkedin import NETWORK, escape
 
 _DUPLICATE = re.compile(r"duplicate of (urn:li:(?:share|ugcPost):[0-9]+)")
-_CHECK_WORDING = Wording(unauthorized="access token refused", refused="credentials check refused")
 
 
-class LinkedInChannel(HttpChannel):
+class LinkedInChannel(HttpxChannel):
     """Posts for one member or organization page; 429/5xx/timeouts retry, a refused token fails for good."""
 
     network = "linkedin"
     limits = NETWORK.limits
-    wording: ClassVar[Wording] = Wording(unauthorized="access token refused", forbidden="not allowed to post")
 
-    def __init__(
-        self, account: Account, *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None
-    ) -> None:
-        super().__init__(account, timeout=timeout)
-        self.client = httpx.Client(
-            base_url=account.base_url,
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
-            headers={
-                "Authorization": f"Bearer {account.secret('token')}",
-                "LinkedIn-Version": account.options["version"],
-                "X-Restli-Protocol-Version": "2.0.0",
-            },
-        )
+    def headers(self, account: Account) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {account.secret('token')}",
+            "LinkedIn-Version": account.options["version"],
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
 
     @property
     def who(self) -> str:
@@ -88,37 +77,26 @@ class LinkedInChannel(HttpChannel):
         if kind == "organization":
             response = self._request("GET", f"/rest/organizations/{ident}")
             if not response.is_success:
-                raise self.failure(_answer(response), _CHECK_WORDING)
-            return f"{_json(response).get('localizedName') or self.account.user} ({self.account.user})"
+                raise self.failure(_answer(response), CHECK_WORDING)
+            return f"{json_object(response).get('localizedName') or self.account.user} ({self.account.user})"
         response = self._request("GET", "/v2/userinfo")
         if not response.is_success:
-            raise self.failure(_answer(response), _CHECK_WORDING)
-        me = _json(response)
+            raise self.failure(_answer(response), CHECK_WORDING)
+        me = json_object(response)
         if me.get("sub") != ident:
             raise PermanentError(f"{self.who}: the token belongs to another member than {self.account.user}")
         return f"{me.get('name') or ident} ({self.account.user})"
-
-    def close(self) -> None:
-        self.client.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             return self.client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise self.failure(NoAnswer(isinstance(exc, httpx.TimeoutException), type(exc).__name__)) from None
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+            raise self.no_answer(exc) from None
 
 
 def _answer(response: httpx.Response) -> HttpAnswer:
     """LinkedIn's error JSON ({"status", "code", "message"}) as the classifier reads it."""
-    data = _json(response)
+    data = json_object(response)
     detail = " ".join(str(data[k]) for k in ("code", "message") if isinstance(data.get(k), str))
     return HttpAnswer(status=response.status_code, detail=detail or response.text[:200], headers=dict(response.headers))
 

@@ -17,36 +17,28 @@ Errors come as Graph API JSON (`{"error": {"message", "type", "code"}}`), mostly
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
-from publisher.channels.account import Account
 from publisher.channels.base import ChannelError, Message, Result
-from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
+from publisher.channels.http import CHECK_WORDING, HttpAnswer, HttpxChannel, Wording, json_object
 from publisher.channels.networks.threads import NETWORK
 
 API = "/v1.0"
 RECENT = 10  # posts read back to find one a lost answer already made
 _AS_STATUS = {190: 401, 4: 429, 17: 429, 32: 429, 613: 429, 10: 403, 200: 403, 1: 503, 2: 503}
-_CHECK_WORDING = Wording(unauthorized="access token refused", refused="credentials check refused")
 
 
-class ThreadsChannel(HttpChannel):
+class ThreadsChannel(HttpxChannel):
     """Posts text with a link preview for one Threads account."""
 
     network = "threads"
     limits = NETWORK.limits
-    wording: ClassVar[Wording] = Wording(unauthorized="access token refused", forbidden="not allowed to post")
 
-    def __init__(
-        self, account: Account, *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None
-    ) -> None:
-        super().__init__(account, timeout=timeout)
-        self.client = httpx.Client(
-            base_url=account.base_url, timeout=timeout, transport=transport, follow_redirects=False
-        )
-        self.user = account.user
+    @property
+    def user(self) -> str:
+        return self.account.user
 
     @property
     def who(self) -> str:
@@ -66,11 +58,8 @@ class ThreadsChannel(HttpChannel):
 
     def verify(self) -> str:
         """The account's username, from `GET /v1.0/me?fields=id,username`: the token works, nothing is posted."""
-        me = self._call("GET", f"{API}/{self.user}", {"fields": "id,username"}, _CHECK_WORDING)
+        me = self._call("GET", f"{API}/{self.user}", {"fields": "id,username"}, CHECK_WORDING)
         return f"@{me.get('username') or me.get('id')}"
-
-    def close(self) -> None:
-        self.client.close()
 
     def _already_posted(self, text: str) -> dict[str, Any] | None:
         listed = self._call("GET", f"{API}/{self.user}/threads", {"fields": "id,text,permalink", "limit": str(RECENT)})
@@ -98,19 +87,11 @@ class ThreadsChannel(HttpChannel):
             else:
                 response = self.client.post(path, data=fields)
         except httpx.TransportError as exc:
-            raise self.failure(NoAnswer(isinstance(exc, httpx.TimeoutException), type(exc).__name__), wording) from None
-        body = _json(response)
+            raise self.no_answer(exc, wording) from None
+        body = json_object(response)
         if response.is_success and "error" not in body and ("id" in body or "data" in body or method == "GET"):
             return body
         raise self.failure(_answer(response, body), wording)
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _answer(response: httpx.Response, body: dict[str, Any]) -> HttpAnswer:

@@ -52,13 +52,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "A conflict, e.g. the article was shared to that channel before; `force` overrides it"},
     422: {"description": "Bad input; `detail` names the problem"},
 }
-router = APIRouter(
-    prefix="/api",
-    tags=["api"],
-    dependencies=[Depends(require_scope)],  # the scope each route declares: READ, WRITE, SEND
-    responses=ERRORS,
-    route_class=limits.JsonTextRoute,  # a lone surrogate in a JSON body is a 422 naming the field
-)
+
+
+def api_router() -> APIRouter:
+    """A router of the JSON API: under /api, each route's scope checked, errors documented alike."""
+    return APIRouter(
+        prefix="/api",
+        tags=["api"],
+        dependencies=[Depends(require_scope)],  # the scope each route declares: READ, WRITE, SEND
+        responses=ERRORS,
+        route_class=limits.JsonTextRoute,  # a lone surrogate in a JSON body is a 422 naming the field
+    )
+
+
+router = api_router()
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from publisher.web import limits
-from publisher.web.routes.api import ERRORS
+from publisher.web.routes.api import api_router
 from publisher.web.routes.api_models import MediaOut
 from publisher.web.routes.editor_writing import media_size_check, store_upload
-from publisher.web.security import WRITE, require_scope
+from publisher.web.security import WRITE
 
-router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_scope)], responses=ERRORS)
+router = api_router()  # (uploads are multipart: JsonTextRoute reads only JSON bodies)
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {

@@ -8,24 +8,17 @@ URL here: upload the image with POST /api/media and set logo_url to its URL.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from publisher import editors, publication
 from publisher.errors import Forbidden, NotFound
 from publisher.publication import InvalidPublication
-from publisher.web import limits
 from publisher.web.deps import get_services
-from publisher.web.routes.api import ERRORS
-from publisher.web.security import READ, WRITE, require_grant, require_scope
+from publisher.web.routes.api import api_router
+from publisher.web.security import READ, WRITE, require_grant
 
-router = APIRouter(
-    prefix="/api",
-    tags=["api"],
-    dependencies=[Depends(require_scope)],
-    responses=ERRORS,
-    route_class=limits.JsonTextRoute,
-)
+router = api_router()
 
 
 class PublicationOut(BaseModel):

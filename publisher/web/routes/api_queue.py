@@ -9,25 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 from pydantic import BaseModel, Field
 
 from publisher.campaigns import queue, service
 from publisher.campaigns.queue import QueuedShare
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
-from publisher.web import limits
 from publisher.web.deps import get_services, get_store
-from publisher.web.routes.api import ERRORS
-from publisher.web.security import READ, SEND, require_scope
+from publisher.web.routes.api import api_router
+from publisher.web.security import READ, SEND
 
-router = APIRouter(
-    prefix="/api",
-    tags=["api"],
-    dependencies=[Depends(require_scope)],
-    responses=ERRORS,
-    route_class=limits.JsonTextRoute,
-)
+router = api_router()
 
 Account = Annotated[str, Path(min_length=1, max_length=100, description="The share channel, e.g. mastodon:work")]
 

@@ -31,6 +31,9 @@ def api_app(settings: Settings, any_store: Store, seed_path: Path):
     app.state.signups.close()  # the signups the fuzzer queued are handled before the store goes
 
 
+# Every operation in one test, 30 examples each: minutes on a loaded 2-core machine, beyond the suite's 180 s.
+pytestmark = pytest.mark.timeout(900)
+
 FUZZ = settings(
     max_examples=30,
     deadline=None,
