@@ -20,7 +20,8 @@ from publisher.channels.base import TextLimits
 from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.render.edited import MAX_EDIT, Count, clean_text, count_text
+from publisher.render.counted import Counted
+from publisher.render.edited import MAX_EDIT, clean_text, count_thread
 from publisher.sharing import SharePreview
 
 FIELD = "text:"  # the textarea of channel C is named "text:C"
@@ -46,9 +47,12 @@ def channel_limits(settings: Settings, channel: str) -> TextLimits:
         opened.close()
 
 
-def count_for(settings: Settings, channel: str, text: str) -> Count:
-    """`text` counted for `channel` as the share will count it; PublisherError for no post text."""
-    return count_text(channel, clean_text(text), channel_limits(settings, channel))
+def count_for(settings: Settings, channel: str, text: str, *, thread: bool = False, numbered: bool = False) -> Counted:
+    """`text` counted for `channel` as the share will post it: one post, or a thread's parts (a text with
+    `---` lines, or `thread` asked; each part numbered " k/n" with `numbered`, counted with its number).
+    PublisherError for no post text, TextTooLong for an empty part or too many parts."""
+    limits = channel_limits(settings, channel)
+    return count_thread(channel, clean_text(text), limits, thread=thread, numbered=numbered)
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Edits:
     """The posts as the form has them: the edited texts, their counts and the first problem."""
 
     texts: dict[str, str] = field(default_factory=dict)  # channel -> edited text (only those changed)
-    counts: dict[str, Count] = field(default_factory=dict)  # channel -> the count of the text shown
+    counts: dict[str, Counted] = field(default_factory=dict)  # channel -> the count of the text shown
     problems: dict[str, str] = field(default_factory=dict)  # channel -> why it cannot go out as written
 
     def problem_for(self, chosen: Iterable[str]) -> str | None:
