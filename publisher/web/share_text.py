@@ -62,6 +62,11 @@ class Edits:
     texts: dict[str, str] = field(default_factory=dict)  # channel -> edited text (only those changed)
     counts: dict[str, Counted] = field(default_factory=dict)  # channel -> the count of the text shown
     problems: dict[str, str] = field(default_factory=dict)  # channel -> why it cannot go out as written
+    threads: set[str] = field(default_factory=set)  # the channels whose network takes threads (`---` splits)
+
+    def text_of(self, share: SharePreview) -> str:
+        """The text the textarea shows: the edit, else the composed post (a thread's parts between `---` lines)."""
+        return self.texts.get(share.channel, composed_text(share))
 
     def problem_for(self, chosen: Iterable[str]) -> str | None:
         """The first chosen channel's problem, worded for the page; None when every chosen post fits."""
@@ -82,14 +87,22 @@ class Edits:
         return out
 
 
+def composed_text(share: SharePreview) -> str:
+    """The composed post as the editor edits it: a thread's parts joined by `---` lines, else its text."""
+    return "\n---\n".join(share.parts) if len(share.parts) > 1 else share.text
+
+
 def read_edits(form: FormData | None, shares: Sequence[SharePreview], settings: Settings) -> Edits:
     """Each post's text as the form has it (the composed one when the form has none), and its count."""
     edits = Edits()
     for s in shares:
         if s.error:  # nothing to edit: the composer could not make this post
             continue
+        if network_for(s.channel).threads:
+            edits.threads.add(s.channel)
+        composed = composed_text(s)
         sent = form.get(FIELD + s.channel) if form is not None else None
-        text = sent if isinstance(sent, str) else s.text
+        text = sent if isinstance(sent, str) else composed
         try:
             text = clean_text(text)
             counted = count_for(settings, s.channel, text)
@@ -98,7 +111,7 @@ def read_edits(form: FormData | None, shares: Sequence[SharePreview], settings: 
             if len(text) <= MAX_EDIT:
                 edits.texts[s.channel] = text  # shown again for the editor to fix
             continue
-        if text != s.text:
+        if text != composed:
             edits.texts[s.channel] = text
             if not text:
                 edits.problems[s.channel] = "it is empty; write its text, or keep the composed one"
