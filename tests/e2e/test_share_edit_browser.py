@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,9 +86,9 @@ def log_in(page, server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
-def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_posted_as_edited(
-    browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, seed_path: Path, tmp_path
-):
+@contextmanager
+def share_page(browser, server: LiveServer, store: Store, seed_path: Path, tmp_path: Path) -> Iterator[object]:
+    """The Share page of the seeded article, logged in, Mastodon ticked, with a real worker running."""
     editors.add_user(store, "editor", "correct horse battery")
     article_id = seed_article(store, seed_path)
     env = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")}
@@ -99,6 +100,16 @@ def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_pos
         log_in(page, server)
         page.goto(f"{server.url}/editor/articles/{article_id}/share")
         page.get_by_label(MASTODON).check()
+        yield page
+    finally:
+        context.close()
+        stop_worker(worker)
+
+
+def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_posted_as_edited(
+    browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, seed_path: Path, tmp_path
+):
+    with share_page(browser, server, store, seed_path, tmp_path) as page:
         text = page.locator(f"textarea[name='text:{MASTODON}']")
         counter = page.locator(f".post[data-channel='{MASTODON}'] .count")
         share = page.get_by_role("button", name="Review and share…")
@@ -135,9 +146,6 @@ def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_pos
         expect(page.locator(f".post[data-channel='{MASTODON}'] .post-text")).to_have_text(EDIT)
         page.get_by_role("button", name="Yes, post it").click()
         expect(page.locator("#state")).to_have_text("done", timeout=90_000)
-    finally:
-        context.close()
-        stop_worker(worker)
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert [p["text"] for p in mastodon.posts] == [EDIT], log  # the edit, once
     assert mastodon.rejections == []
@@ -146,17 +154,7 @@ def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_pos
 def test_a_two_part_mastodon_thread_is_counted_part_by_part_and_posted_as_a_reply_chain(
     browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, seed_path: Path, tmp_path
 ):
-    editors.add_user(store, "editor", "correct horse battery")
-    article_id = seed_article(store, seed_path)
-    env = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")}
-    worker = spawn_worker(env, concurrency=1, log_path=tmp_path / "worker.log")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
-        log_in(page, server)
-        page.goto(f"{server.url}/editor/articles/{article_id}/share")
-        page.get_by_label(MASTODON).check()
+    with share_page(browser, server, store, seed_path, tmp_path) as page:
         text = page.get_by_role("textbox", name="Post text").and_(page.locator(f"[name='text:{MASTODON}']"))
         counter = page.locator(f".post[data-channel='{MASTODON}'] .count")
         share = page.get_by_role("button", name="Review and share…")
@@ -203,9 +201,6 @@ def test_a_two_part_mastodon_thread_is_counted_part_by_part_and_posted_as_a_repl
         expect(page.get_by_role("heading", name="Confirm")).to_be_visible()
         page.get_by_role("button", name="Yes, post it").click()
         expect(page.locator("#state")).to_have_text("done", timeout=90_000)
-    finally:
-        context.close()
-        stop_worker(worker)
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert [p["text"] for p in mastodon.posts] == [PART_1, PART_2], log  # each part as edited, once
     assert [p.get("in_reply_to") for p in mastodon.posts] == [None, mastodon.posts[0]["id"]]
