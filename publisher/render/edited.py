@@ -3,94 +3,34 @@
 The Share page lets the editor rewrite each account's post (issue 14). `count_text` is the one count the
 page's live counter and the server's refusal both use (textrules' per-network counting with the account's
 own limits: a Mastodon instance's max_characters and URL length, Bluesky's 300 graphemes and 3,000 bytes),
-so the browser never runs a second implementation that could disagree. `edited_post` is compose_post's
-post with the edited text in place of the composed one and the network's extras derived again from it
-(Bluesky's link, tag and mention facets): the text is stored on the outbox row, so a retry or a scheduled
-share posts the edit, never a re-composition.
+so the browser never runs a second implementation that could disagree (render.counted; its `count_thread`
+counts a thread part by part, as render.thread.edited_parts cuts it at the editor's `---` lines).
+`edited_post` is compose_post's post with the edited text in place of the composed one and the network's
+extras derived again from it (Bluesky's link, tag and mention facets): the text is stored on the outbox
+row, so a retry or a scheduled share posts the edit, never a re-composition.
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from publisher import textrules
 from publisher.articles import Article
-from publisher.channels.account import network_of
 from publisher.channels.base import Post, TextLimits
-from publisher.channels.counting import graphemes, url_spans
+from publisher.channels.counting import url_spans
 from publisher.channels.network import Draft
 from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import PublisherError, TextTooLong
+from publisher.render.counted import Count, ThreadCount, count_text, count_thread
 from publisher.render.share import article_html, compose_post
+
+__all__ = ["MAX_EDIT", "Count", "ThreadCount", "clean_text", "count_text", "count_thread", "edited_post"]
 
 # Far above any network's limit (LinkedIn's 3,000, Bluesky's 3,000 bytes): a longer edit is refused before
 # it is counted, so a hostile request costs nothing.
 MAX_EDIT = 20_000
-
-
-@dataclass(frozen=True)
-class Count:
-    """An edited post's length as its network counts it, against the account's limits."""
-
-    channel: str
-    network: str
-    length: int
-    limit: int | None
-    size: int  # UTF-8 bytes
-    max_bytes: int | None
-
-    @property
-    def over_by(self) -> int:
-        """Characters over the limit (0 within it)."""
-        return max(0, self.length - self.limit) if self.limit is not None else 0
-
-    @property
-    def bytes_over(self) -> int:
-        """UTF-8 bytes over the byte limit (0 within it, or without one)."""
-        return max(0, self.size - self.max_bytes) if self.max_bytes is not None else 0
-
-    @property
-    def over(self) -> bool:
-        return bool(self.over_by or self.bytes_over)
-
-    @property
-    def label(self) -> str:
-        """The count in words, as the Share page shows it."""
-        if self.limit is None:
-            return f"{self.length} characters (no limit)"
-        text = f"{self.length} / {self.limit} characters, as {self.network} counts them"
-        if self.max_bytes is not None:
-            text += f"; {self.size:,} / {self.max_bytes:,} bytes"
-        return text
-
-    @property
-    def problem(self) -> str | None:
-        """Why the post cannot go out as written, naming the network and its limit; None when it fits."""
-        if self.over_by:
-            unit = "character" if self.over_by == 1 else "characters"
-            return f"{self.over_by} {unit} over {self.network}'s limit of {self.limit}"
-        if self.bytes_over:
-            unit = "byte" if self.bytes_over == 1 else "bytes"
-            return f"{self.bytes_over:,} {unit} over {self.network}'s limit of {self.max_bytes:,} UTF-8 bytes"
-        return None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "channel": self.channel,
-            "network": self.network,
-            "length": self.length,
-            "limit": self.limit,
-            "bytes": self.size,
-            "max_bytes": self.max_bytes,
-            "over": self.over,
-            "over_by": self.over_by,
-            "bytes_over": self.bytes_over,
-            "label": self.label,
-            "problem": self.problem,
-        }
 
 
 def clean_text(text: str) -> str:
@@ -106,18 +46,6 @@ def clean_text(text: str) -> str:
     if bad is not None:
         raise PublisherError(f"the post holds the control character U+{ord(bad):04X}; remove it")
     return text
-
-
-def count_text(channel: str, text: str, limits: TextLimits) -> Count:
-    """`text` counted for `channel` exactly as sharing counts it, against the account's `limits`."""
-    declared = network_for(channel)
-    network = network_of(channel)
-    size = len(text.encode("utf-8"))
-    if declared.count is None:  # webhooks and files: no counting rule, no limit
-        return Count(channel, network, graphemes(text), None, size, None)
-    length = textrules.length(text, declared.name, url_length=limits.url_length)
-    max_bytes = limits.max_bytes if limits.max_bytes is not None else declared.limits.max_bytes
-    return Count(channel, declared.name, length, limits.max_length, size, max_bytes)
 
 
 def edited_post(

@@ -27,9 +27,10 @@ from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import TextTooLong
 from publisher.render.blocks_html import cover_image, render_html
+from publisher.render.counted import thread_problem
 from publisher.render.email import article_url
 from publisher.render.templates import environment
-from publisher.render.thread import MARKER, fits_for, split_thread
+from publisher.render.thread import edited_parts, fits_for, is_split, joined_parts, split_thread
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -125,7 +126,12 @@ def compose_post(
     url = share_url(article, declared.name, settings)
     text = shape.texts.get(channel)
     try:
-        if declared.threads and (shape.thread or text is not None):
+        if declared.threads and text is not None and is_split(text):  # the editor's parts, posted as written
+            texts = edited_parts(text, numbered=shape.numbered)
+            problem = thread_problem(channel, texts, limits)
+            if problem is not None:
+                raise TextTooLong(f"the edited thread's {problem}")
+        elif declared.threads and (shape.thread or text is not None):
             whole = text if text is not None else fit_post(article, channel, limits, settings, whole=True).text
             texts = split_thread(whole, fits_for(declared.name, limits), numbered=shape.numbered)
         elif text is not None:
@@ -167,7 +173,7 @@ def _extras(article: Article, declared: Network, url: str, text: str, limits: Te
 
 def _as_one_post(text: str, network: str, limits: TextLimits) -> str:
     """An edited text for a network without threads: its `---` lines become blank lines; it must fit."""
-    joined = "\n\n".join(p.strip() for p in MARKER.split(text) if p.strip())
+    joined = joined_parts(text)
     if not joined:
         raise TextTooLong("the post has no text")
     if network_for(network).count is not None and not fits_for(network, limits)(joined):

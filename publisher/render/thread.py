@@ -60,7 +60,7 @@ def split_thread(text: str, fits: Fits, *, numbered: bool = False) -> list[str]:
     """
     if len(text) > MAX_PARTS * MAX_PART_CHARACTERS:  # hostile input: refused before anything is counted
         raise TextTooLong(f"the text is too long for a thread of at most {MAX_PARTS} parts")
-    pieces = [p for p in (_strip(piece) for piece in MARKER.split(text)) if p]
+    pieces = [p for p in _pieces(text) if p]
     if not pieces:
         raise TextTooLong("the thread has no text")
     parts = _pack_all(pieces, fits)
@@ -72,10 +72,44 @@ def split_thread(text: str, fits: Fits, *, numbered: bool = False) -> list[str]:
         if len(str(len(parts))) == len(str(total)):
             break
         total = len(parts)
-    labelled = [f"{part} {k}/{len(parts)}" for k, part in enumerate(parts, 1)]
+    labelled = numbered_parts(parts)
     if not all(fits(part) for part in labelled):  # the count never settled (a pathological fits)
         raise TextTooLong("the thread's parts do not fit with their numbers")
     return labelled
+
+
+def edited_parts(text: str, *, numbered: bool = False) -> list[str]:
+    """The parts an editor wrote between `---` lines, exactly as they are posted: each stripped, numbered
+    " k/n" when asked (and more than one). Nothing is packed or cut: a part over its limit is the editor's
+    to shorten (the caller counts each one).
+
+    Raises TextTooLong naming an empty part ("part 2 is empty"), or when there are more than MAX_PARTS.
+    """
+    count = len(MARKER.findall(text)) + 1  # counted before any part is stripped: hostile input costs little
+    if count > MAX_PARTS:
+        raise TextTooLong(f"the thread has {count} parts; a thread holds at most {MAX_PARTS}")
+    pieces = _pieces(text)
+    empty = next((k for k, piece in enumerate(pieces, 1) if not piece), None)
+    if empty is not None:
+        raise TextTooLong(f"part {empty} is empty; write its text, or remove one of its --- lines")
+    return numbered_parts(pieces) if numbered else pieces
+
+
+def numbered_parts(parts: list[str]) -> list[str]:
+    """The parts each ending with " k/n" (as posted when numbering is asked); a single part stays as it is."""
+    if len(parts) == 1:
+        return parts
+    return [f"{part} {k}/{len(parts)}" for k, part in enumerate(parts, 1)]
+
+
+def joined_parts(text: str) -> str:
+    """The text as one post, for a network without threads: its `---` lines become blank lines."""
+    return "\n\n".join(p for p in _pieces(text) if p)
+
+
+def _pieces(text: str) -> list[str]:
+    """The text between `---` lines, each stripped (an empty piece stays, as "")."""
+    return [_strip(piece) for piece in MARKER.split(text)]
 
 
 def _labelled(fits: Fits, label: str) -> Fits:

@@ -20,7 +20,8 @@ from publisher.channels.base import TextLimits
 from publisher.channels.registry import network_for
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.render.edited import MAX_EDIT, Count, clean_text, count_text
+from publisher.render.counted import Counted
+from publisher.render.edited import MAX_EDIT, clean_text, count_thread
 from publisher.sharing import SharePreview
 
 FIELD = "text:"  # the textarea of channel C is named "text:C"
@@ -46,9 +47,12 @@ def channel_limits(settings: Settings, channel: str) -> TextLimits:
         opened.close()
 
 
-def count_for(settings: Settings, channel: str, text: str) -> Count:
-    """`text` counted for `channel` as the share will count it; PublisherError for no post text."""
-    return count_text(channel, clean_text(text), channel_limits(settings, channel))
+def count_for(settings: Settings, channel: str, text: str, *, thread: bool = False, numbered: bool = False) -> Counted:
+    """`text` counted for `channel` as the share will post it: one post, or a thread's parts (a text with
+    `---` lines, or `thread` asked; each part numbered " k/n" with `numbered`, counted with its number).
+    PublisherError for no post text, TextTooLong for an empty part or too many parts."""
+    limits = channel_limits(settings, channel)
+    return count_thread(channel, clean_text(text), limits, thread=thread, numbered=numbered)
 
 
 @dataclass
@@ -56,8 +60,13 @@ class Edits:
     """The posts as the form has them: the edited texts, their counts and the first problem."""
 
     texts: dict[str, str] = field(default_factory=dict)  # channel -> edited text (only those changed)
-    counts: dict[str, Count] = field(default_factory=dict)  # channel -> the count of the text shown
+    counts: dict[str, Counted] = field(default_factory=dict)  # channel -> the count of the text shown
     problems: dict[str, str] = field(default_factory=dict)  # channel -> why it cannot go out as written
+    threads: set[str] = field(default_factory=set)  # the channels whose network takes threads (`---` splits)
+
+    def text_of(self, share: SharePreview) -> str:
+        """The text the textarea shows: the edit, else the composed post (a thread's parts between `---` lines)."""
+        return self.texts.get(share.channel, composed_text(share))
 
     def problem_for(self, chosen: Iterable[str]) -> str | None:
         """The first chosen channel's problem, worded for the page; None when every chosen post fits."""
@@ -78,14 +87,22 @@ class Edits:
         return out
 
 
+def composed_text(share: SharePreview) -> str:
+    """The composed post as the editor edits it: a thread's parts joined by `---` lines, else its text."""
+    return "\n---\n".join(share.parts) if len(share.parts) > 1 else share.text
+
+
 def read_edits(form: FormData | None, shares: Sequence[SharePreview], settings: Settings) -> Edits:
     """Each post's text as the form has it (the composed one when the form has none), and its count."""
     edits = Edits()
     for s in shares:
         if s.error:  # nothing to edit: the composer could not make this post
             continue
+        if network_for(s.channel).threads:
+            edits.threads.add(s.channel)
+        composed = composed_text(s)
         sent = form.get(FIELD + s.channel) if form is not None else None
-        text = sent if isinstance(sent, str) else s.text
+        text = sent if isinstance(sent, str) else composed
         try:
             text = clean_text(text)
             counted = count_for(settings, s.channel, text)
@@ -94,7 +111,7 @@ def read_edits(form: FormData | None, shares: Sequence[SharePreview], settings: 
             if len(text) <= MAX_EDIT:
                 edits.texts[s.channel] = text  # shown again for the editor to fix
             continue
-        if text != s.text:
+        if text != composed:
             edits.texts[s.channel] = text
             if not text:
                 edits.problems[s.channel] = "it is empty; write its text, or keep the composed one"

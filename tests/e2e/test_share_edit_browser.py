@@ -1,6 +1,8 @@
 """Editing the Mastodon post on the Share page in a real browser (issue 14's acceptance item): the counter is
 the server's count, live; over the limit it turns red and says by how much in words, and the Share button is
-disabled; the edited text is what a real worker posts to the fake Mastodon instance.
+disabled; the edited text is what a real worker posts to the fake Mastodon instance. A thread is edited part
+by part between `---` lines: one count line per part, the part over its limit red, and each part reaches the
+fake as a reply to the one before.
 
 Debian's Chromium driven by Playwright; axe-core checks the page; screenshots at desktop and 375 px, light
 and dark, go to test-artifacts/share-edit/.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,9 @@ MASTODON = "mastodon:social"
 FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467"
 EDIT = f"Edited in the browser {FAMILY} — our own words.\nhttps://news.example.org/articles/edited-link #News"
 OVER = "Too long. " * 51  # 510 characters, trimmed to 509 when posted: 9 over Mastodon's 500
+PART_1 = f"A thread, part one {FAMILY}: the hook."
+PART_2 = "Part two, the detail https://news.example.org/articles/edited-link #News"
+THREAD_SHOTS = Path("/work/shots")
 
 
 @pytest.fixture
@@ -80,9 +86,9 @@ def log_in(page, server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
-def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_posted_as_edited(
-    browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, seed_path: Path, tmp_path
-):
+@contextmanager
+def share_page(browser, server: LiveServer, store: Store, seed_path: Path, tmp_path: Path) -> Iterator[object]:
+    """The Share page of the seeded article, logged in, Mastodon ticked, with a real worker running."""
     editors.add_user(store, "editor", "correct horse battery")
     article_id = seed_article(store, seed_path)
     env = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")}
@@ -94,6 +100,16 @@ def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_pos
         log_in(page, server)
         page.goto(f"{server.url}/editor/articles/{article_id}/share")
         page.get_by_label(MASTODON).check()
+        yield page
+    finally:
+        context.close()
+        stop_worker(worker)
+
+
+def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_posted_as_edited(
+    browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, seed_path: Path, tmp_path
+):
+    with share_page(browser, server, store, seed_path, tmp_path) as page:
         text = page.locator(f"textarea[name='text:{MASTODON}']")
         counter = page.locator(f".post[data-channel='{MASTODON}'] .count")
         share = page.get_by_role("button", name="Review and share…")
@@ -130,11 +146,64 @@ def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_pos
         expect(page.locator(f".post[data-channel='{MASTODON}'] .post-text")).to_have_text(EDIT)
         page.get_by_role("button", name="Yes, post it").click()
         expect(page.locator("#state")).to_have_text("done", timeout=90_000)
-    finally:
-        context.close()
-        stop_worker(worker)
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert [p["text"] for p in mastodon.posts] == [EDIT], log  # the edit, once
+    assert mastodon.rejections == []
+
+
+def test_a_two_part_mastodon_thread_is_counted_part_by_part_and_posted_as_a_reply_chain(
+    browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, seed_path: Path, tmp_path
+):
+    with share_page(browser, server, store, seed_path, tmp_path) as page:
+        text = page.get_by_role("textbox", name="Post text").and_(page.locator(f"[name='text:{MASTODON}']"))
+        counter = page.locator(f".post[data-channel='{MASTODON}'] .count")
+        share = page.get_by_role("button", name="Review and share…")
+        expect(page.locator(f".post[data-channel='{MASTODON}'] .hint")).to_contain_text(
+            "A line of only --- ends a part"
+        )
+
+        # Part 2 over the limit: its line red and in words, part 1 not; the Share button disabled.
+        text.fill(f"{PART_1}\n---\n{OVER}")
+        lines = counter.locator(".part")
+        expect(lines).to_have_count(2)
+        expect(lines.nth(0)).to_have_text(
+            f"Part 1: {textrules.length(PART_1, 'mastodon')} / 500 characters, as mastodon counts them"
+        )
+        expect(lines.nth(1)).to_have_text(
+            "Part 2: 509 / 500 characters, as mastodon counts them."
+            " Over the limit: 9 characters over mastodon's limit of 500."
+        )
+        expect(lines.nth(1)).to_have_class("part over")
+        expect(lines.nth(0)).to_have_class("part")
+        assert lines.nth(1).evaluate("e => getComputedStyle(e).color") == "rgb(164, 22, 26)"  # #a4161a
+        assert lines.nth(0).evaluate("e => getComputedStyle(e).color") != "rgb(164, 22, 26)"
+        expect(share).to_be_disabled()
+        found = violations(page)
+        assert not found, describe(found)
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            counter.scroll_into_view_if_needed()
+            THREAD_SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(THREAD_SHOTS / f"threadedit-over-{width}.png"), full_page=True)
+            scroll = page.evaluate("() => document.documentElement.scrollWidth")
+            assert scroll <= width, f"the page scrolls sideways at {width} px ({scroll} px wide)"
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+        # Fixed: both lines within, the button enabled; confirmed and posted.
+        text.fill(f"{PART_1}\n---\n{PART_2}")
+        expect(lines.nth(1)).to_have_text(
+            f"Part 2: {textrules.length(PART_2, 'mastodon')} / 500 characters, as mastodon counts them"
+        )
+        expect(counter.locator(".part.over")).to_have_count(0)
+        expect(share).to_be_enabled()
+        page.screenshot(path=str(THREAD_SHOTS / "threadedit-fixed-1280.png"), full_page=True)
+        share.click()
+        expect(page.get_by_role("heading", name="Confirm")).to_be_visible()
+        page.get_by_role("button", name="Yes, post it").click()
+        expect(page.locator("#state")).to_have_text("done", timeout=90_000)
+    log = (tmp_path / "worker.log").read_text(errors="replace")
+    assert [p["text"] for p in mastodon.posts] == [PART_1, PART_2], log  # each part as edited, once
+    assert [p.get("in_reply_to") for p in mastodon.posts] == [None, mastodon.posts[0]["id"]]
     assert mastodon.rejections == []
 
 

@@ -5,7 +5,11 @@ post (csrf_token in the form) and shows the answer; the count is render.edited.c
 share itself refuses with, so the counter and the server never disagree (twitter-text's weighted length,
 a Mastodon instance's own limits, Bluesky's graphemes and bytes). The answer is JSON:
 {"channel", "network", "length", "limit", "bytes", "max_bytes", "over", "over_by", "bytes_over",
-"label", "problem"}; a request naming no configured channel, or a text that cannot be counted, gets a 422
+"label", "problem"}. A thread (a text with `---` lines, or the form's `thread=yes`; `numbered=yes` numbers
+its parts " k/n", counted as posted) answers each part's count under "parts" (with its 1-based "index"),
+"over" when any part is over and "problem" naming the first ("part 2 is 12 characters over ..."), with the
+same top-level keys (length: the longest part's). An empty part or too many parts is a 422 with {"problem"};
+a request naming no configured channel, or a text that cannot be counted, gets a 422
 with {"problem"}.
 """
 
@@ -36,7 +40,8 @@ def count(request: Request, form: CheckedForm) -> Response:
     if not isinstance(text, str):
         return JSONResponse({"problem": "send the post's text as the field 'text'"}, 422)
     try:
-        counted = count_for(settings, channel, text)
+        thread, numbered = form.get("thread") == "yes", form.get("numbered") == "yes"
+        counted = count_for(settings, channel, text, thread=thread or numbered, numbered=numbered)
     except PublisherError as exc:
         return JSONResponse({"problem": str(exc)}, 422)
     return JSONResponse(counted.to_dict())

@@ -2,6 +2,7 @@
 // Share button disabled while a chosen post is over its network's limit. The count comes from
 // POST /editor/share/count (the same code the share is refused with), never from a second count here.
 // Without JavaScript the counts shown are the server's at page load and the server refuses an over-limit post.
+// A thread (a line of only --- between parts) is counted part by part: one line per part, red where it is over.
 document.querySelectorAll("form[data-count-url]").forEach((form) => {
   const url = form.getAttribute("data-count-url");
   const csrf = form.querySelector('input[name="csrf_token"]').value;
@@ -28,12 +29,23 @@ document.querySelectorAll("form[data-count-url]").forEach((form) => {
     if (!text || !counter) return;
     let timer = null;
     let pending = null;
+    const line = (answer) => answer.label + (answer.problem ? ". Over the limit: " + answer.problem + "." : "");
     const show = (answer) => {
       const over = Boolean(answer.over || answer.problem);
-      counter.textContent = answer.label
-        ? answer.label + (answer.problem ? ". Over the limit: " + answer.problem + "." : "")
-        : "Cannot count this post: " + answer.problem;
-      counter.classList.toggle("over", over);
+      counter.replaceChildren();
+      counter.classList.toggle("thread", Boolean(answer.parts));
+      if (answer.parts) {  // one line per part, as the server counts each one (its " k/n" number included)
+        answer.parts.forEach((part) => {
+          const span = document.createElement("span");
+          span.className = part.problem ? "part over" : "part";
+          span.textContent = "Part " + part.index + ": " + line(part);
+          counter.appendChild(span);
+        });
+        counter.classList.remove("over");
+      } else {
+        counter.textContent = answer.label ? line(answer) : "Cannot count this post: " + answer.problem;
+        counter.classList.toggle("over", over);
+      }
       card.classList.toggle("over", over);
       update();
     };
@@ -42,6 +54,7 @@ document.querySelectorAll("form[data-count-url]").forEach((form) => {
       body.append("csrf_token", csrf);
       body.append("channel", card.getAttribute("data-channel"));
       body.append("text", text.value);
+      form.querySelectorAll('input[name="thread"]:checked, input[name="numbered"]:checked').forEach((box) => body.append(box.name, "yes"));
       if (pending) pending.abort();
       pending = new AbortController();
       fetch(url, { method: "POST", body: body, credentials: "same-origin", signal: pending.signal, headers: { Accept: "application/json" } })
