@@ -23,7 +23,9 @@ URL_LENGTH = 23
 IMAGE_LIMIT = 16 * 1024 * 1024
 MAX_MEDIA = 4  # configuration.statuses.max_media_attachments of a stock instance
 # What a stock instance takes as an image (configuration.media_attachments.supported_mime_types, images only).
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif", "image/avif"})
+IMAGE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif", "image/avif"}
+)
 
 
 def count(text: str) -> int:

@@ -194,7 +194,9 @@ class FakeBluesky(FakeServer):
             if not isinstance(image, dict) or not isinstance(image.get("alt"), str) or "image" not in image:
                 return f"{where} must have image and alt"
             ratio = image.get("aspectRatio")
-            if ratio is not None and not all(isinstance(ratio.get(k), int) and ratio[k] >= 1 for k in ("width", "height")):
+            if ratio is not None and not all(
+                isinstance(ratio.get(k), int) and ratio[k] >= 1 for k in ("width", "height")
+            ):
                 return f"{where}/aspectRatio must have width and height of at least 1"
             problem = self._blob_problem(image["image"], f"{where}/image")
             if problem:
