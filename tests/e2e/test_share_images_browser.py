@@ -3,15 +3,12 @@ checkboxes with thumbnails and a labelled alt text field each; the editor picks 
 confirms, and a real worker posts both to the fake Mastodon instance with those alt texts, in order.
 
 Debian's Chromium driven by Playwright; axe-core checks the page; screenshots of the Images fieldset at
-desktop and 375 px go to /work/shots/images-*.png (and test-artifacts/share-images/).
+desktop and 375 px go to test-artifacts/share-images/.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,53 +16,27 @@ from publisher import editors
 from publisher.config import Settings
 from publisher.media import key_of, open_store
 from publisher.store import Store
-from publisher.web import create_app
+from tests.e2e import test_share_edit_browser as share_edit
 from tests.support.axe import describe, violations
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.covers import article_with_images, stored_images
-from tests.support.fakes import FakeMastodon, running
-from tests.support.social import MASTODON_TOKEN
+from tests.support.fakes import FakeMastodon
 from tests.support.web import LiveServer
 from workers.process import spawn_worker, stop_worker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-SHOTS = [ARTIFACTS / "share-images", Path("/work/shots")]
-MASTODON = "mastodon:social"
+SHOTS = ARTIFACTS / "share-images"
+MASTODON = share_edit.MASTODON
 ALTS = ("The crane lifts the first section", "Divers check the pier at low tide", "The reopened bridge at night")
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def mastodon() -> Iterator[FakeMastodon]:
-    with running(FakeMastodon(MASTODON_TOKEN)) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch, mastodon: FakeMastodon) -> Settings:
-    accounts = {MASTODON: f"mastodon+http://{MASTODON_TOKEN}@127.0.0.1:{mastodon.port}"}
-    monkeypatch.setenv("PUBLISHER_ACCOUNTS", json.dumps(accounts))
-    return Settings()
-
-
-@pytest.fixture
-def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    app = create_app(settings, store)
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    if app.state.dispatcher is not None:
-        app.state.dispatcher.close()
+# The Share page's browser, fake Mastodon instance, accounts and live server, as the edited-post test has them.
+browser = share_edit.browser
+mastodon = share_edit.mastodon
+settings = share_edit.settings
+server = share_edit.server
 
 
 def _serve_media(page, settings: Settings) -> None:
@@ -81,9 +52,8 @@ def _serve_media(page, settings: Settings) -> None:
 
 def _shoot(page, name: str) -> None:
     fieldset = page.locator("fieldset.share-images")
-    for directory in SHOTS:
-        directory.mkdir(parents=True, exist_ok=True)
-        fieldset.screenshot(path=str(directory / f"images-{name}.png"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    fieldset.screenshot(path=str(SHOTS / f"images-{name}.png"))
 
 
 def test_two_picked_images_with_an_edited_alt_text_are_posted_with_those_alts(
@@ -99,10 +69,7 @@ def test_two_picked_images_with_an_edited_alt_text_are_posted_with_those_alts(
     page.set_default_timeout(20_000)
     try:
         _serve_media(page, settings)
-        page.goto(f"{server.url}/login")
-        page.get_by_label("Username").fill("editor")
-        page.get_by_label("Password").fill("correct horse battery")
-        page.get_by_role("button", name="Log in").click()
+        share_edit.log_in(page, server)
         page.goto(f"{server.url}/editor/articles/{article_id}/share")
 
         images_set = page.get_by_role("group", name="Images")
