@@ -115,6 +115,11 @@ class MediaRefused(PublisherError):
         self.limit = limit
 
 
+class ImageRefused(PublisherError):
+    """An image picked for a share post that cannot go: not the article's own, without alt text, or more images
+    (or a bigger or other kind of file) than a network takes; the message names the image or the network."""
+
+
 class MediaUnavailable(PublisherError):
     """The media store could not be reached or written (a bucket that refuses us, a full disk)."""
 

@@ -27,6 +27,7 @@ from publisher.library import get_articles
 from publisher.render.a11y import check_digest
 from publisher.render.edited import edited_post
 from publisher.render.email import render_digest
+from publisher.render.images import check_images, pick_images, with_images
 from publisher.render.mime import check_header_value
 from publisher.render.share import PostShape, compose_post
 from publisher.render.urls import digest_url
@@ -224,12 +225,16 @@ def add_share_campaign(
     """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it.
 
     texts: the editor's text for some of the channels, stored on their rows in place of the composed one.
+    shape.images: the article's images the editor picked (render.images), refused (ImageRefused) before any
+    row when one is not the article's, has no alt text, or a network would not take them.
     """
     texts = texts or {}
     stray = [name for name in texts if name not in channels]
     if stray:
         raise PublisherError(f"a text is given for {stray[0]}, which is not among the channels shared to")
     article = get_articles(session, [article_id])[0]
+    images = pick_images(article, shape.images) if shape is not None else []
+    check_images(settings, images, channels)  # before any row: too many, too big or of a kind a network refuses
     if not force:
         for name in channels:
             where = find_earlier_share(session, article_id, name)
@@ -249,6 +254,7 @@ def add_share_campaign(
             if text is not None:
                 given = PostShape(bool(shape and shape.thread), bool(shape and shape.numbered), {name: text})
             post = compose_post(article, name, limits, settings, attach_image=attach_image, shape=given)
+        post = with_images(post, name, images)
         session.add(
             OutboxRow(
                 campaign_id=campaign.id,

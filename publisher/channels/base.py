@@ -35,20 +35,29 @@ class Email:
 
 @dataclass(frozen=True)
 class Attachment:
-    """An image to attach to a post: its bytes, their content type and the alt text."""
+    """An image to attach to a post: its bytes, their content type, the alt text and its size in pixels when
+    known (Bluesky's aspectRatio)."""
 
     data: bytes = field(repr=False)
     content_type: str
     alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
 
 @dataclass(frozen=True)
 class MediaRule:
-    """How a network takes a post's cover image: the biggest file it accepts, and whether it always wants it
-    (Bluesky's card thumbnail) or only when the editor asks (an attached image on Mastodon and X)."""
+    """How a network takes a post's images: the biggest file it accepts, the image types, how many images one
+    post holds (`max_images`, the editor's picks), and whether it always wants the cover (Bluesky's card
+    thumbnail) or only when the editor asks (an attached image on Mastodon and X)."""
 
     max_bytes: int
     always: bool = False
+    max_images: int = 1
+    types: frozenset[str] = IMAGE_TYPES
 
 
 @dataclass(frozen=True)

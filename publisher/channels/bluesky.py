@@ -10,13 +10,16 @@ come finished in `Post.extra` (see publisher.render.share and networks/bluesky.p
 into atproto records. The @handle mentions found there are resolved here (com.atproto.identity.resolveHandle,
 which a PDS serves) into mention facets; a handle that does not resolve stays plain text. A post that
 carries its cover image (`Post.media`, loaded by delivery within the thumb's 1,000,000 bytes) uploads it
-with com.atproto.repo.uploadBlob and the card points to the blob as its `thumb`. Bluesky has no idempotency
-key: a retried post uploads the blob again (an unreferenced blob is the PDS's to garbage-collect).
+with com.atproto.repo.uploadBlob and the card points to the blob as its `thumb`. The images the editor
+picked (`extra["images"]`, their bytes on `Post.media`) are uploaded each as a blob and posted as
+app.bsky.embed.images, with their alt text and `aspectRatio` when delivery knew their size, instead of the
+card (a post has one embed; the link stays a facet in the text). Bluesky has no idempotency key: a retried
+post uploads the blobs again (an unreferenced blob is the PDS's to garbage-collect).
 
 A thread (`Post.replies`) is a chain of records, each after the first with `reply`: `root` the first part
 and `parent` the part before, both strong refs {uri, cid} from createRecord's answer. A retry continues
 from the first part not yet posted (publisher.channels.chain; the refs come back in `Post.progress`).
-Each part has its own facets; only the first carries the card and its thumbnail.
+Each part has its own facets; only the first carries the card (or the images).
 
 Bluesky has no idempotency key, so each record is created under a record key chosen here (a TID, as the
 PDS would pick): when a part's createRecord fails (an error, a timeout, an answer that never came), the
@@ -39,7 +42,7 @@ from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 
 from publisher.channels.account import Account
-from publisher.channels.base import Message, Part, PartRef, PermanentError, Post, Result, ThreadProgress
+from publisher.channels.base import Attachment, Message, Part, PartRef, PermanentError, Post, Result, ThreadProgress
 from publisher.channels.chain import post_parts
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
@@ -68,6 +71,16 @@ def _facets(extra: dict[str, Any], dids: dict[str, str]) -> list[models.AppBskyR
     ]
     facets.sort(key=lambda f: f.index.byte_start)
     return facets or None
+
+
+Embed: TypeAlias = models.AppBskyEmbedExternal.Main | models.AppBskyEmbedImages.Main
+
+
+def _aspect(image: Attachment) -> models.AppBskyEmbedDefs.AspectRatio | None:
+    """The image's width:height (both at least 1, as the lexicon wants), when delivery knew its size."""
+    if not image.width or not image.height:
+        return None
+    return models.AppBskyEmbedDefs.AspectRatio(width=image.width, height=image.height)
 
 
 def _embed(extra: dict[str, Any], thumb: BlobRef | None = None) -> models.AppBskyEmbedExternal.Main | None:
@@ -148,7 +161,7 @@ class BlueskyChannel(HttpChannel):
                 created_at=self.client.get_current_time_iso(),
                 text=part.text,
                 facets=_facets(part.extra, self._resolved(part.extra.get("mentions", []))),
-                embed=_embed(part.extra, self._thumb(post) if index == 0 else None),
+                embed=self._first_embed(post) if index == 0 else _embed(part.extra),
                 langs=part.extra.get("langs") or None,
                 reply=_reply(done),
             )
@@ -181,11 +194,22 @@ class BlueskyChannel(HttpChannel):
             self._dids[handle] = answer.did
         return {h: did for h, did in self._dids.items() if did is not None}
 
-    def _thumb(self, post: Post) -> BlobRef | None:
-        """The card's thumbnail: the post's image uploaded as a blob (None without a card or an image)."""
-        if not post.media or not post.extra.get("embed"):
-            return None
-        image = post.media[0]
+    def _first_embed(self, post: Post) -> Embed | None:
+        """The first part's embed: the editor's images (app.bsky.embed.images, in place of the card: a
+        post has one embed), else the card with the cover as its thumbnail."""
+        if post.extra.get("images") and post.media:
+            images = [
+                models.AppBskyEmbedImages.Image(alt=image.alt, image=blob, aspect_ratio=_aspect(image))
+                for image in post.media
+                if (blob := self._blob(image)) is not None
+            ]
+            if images:
+                return models.AppBskyEmbedImages.Main(images=images)
+        thumb = self._blob(post.media[0]) if post.media and post.extra.get("embed") else None
+        return _embed(post.extra, thumb)
+
+    def _blob(self, image: Attachment) -> BlobRef | None:
+        """The image uploaded as a blob (com.atproto.repo.uploadBlob); None when the PDS refused it for good."""
         try:
             uploaded = self.client.com.atproto.repo.upload_blob(
                 image.data, headers={"Content-Type": image.content_type}

@@ -3,13 +3,13 @@
 The server keeps the key for an hour, so a retry after a lost answer returns the first status instead
 of posting twice.
 
-A post that carries its cover image (`Post.media`) uploads it first (`POST /api/v2/media` with the alt text
-as `description`) and names it in `media_ids`. Since Mastodon 4.0 an image is processed at once (200, with
-its `url`); an answer of 202 (`url` null) means it is still processing, and a status naming it would be
-refused (422), so the channel asks `GET /api/v1/media/:id` (206 while processing, 200 when done) for up to
-the request timeout, and posts without the image if it is still not ready. A retry uploads the image again
-before the status post returns the first status by its idempotency key: the new upload stays an orphan,
-which the instance removes after a day.
+A post that carries images (`Post.media`: the cover, or up to 4 the editor picked) uploads each first (`POST
+/api/v2/media` with the alt text as `description`) and names them in `media_ids`, in order. Since Mastodon
+4.0 an image is processed at once (200, with its `url`); an answer of 202 (`url` null) means it is still
+processing, and a status naming it would be refused (422), so the channel asks `GET /api/v1/media/:id` (206
+while processing, 200 when done) for up to the request timeout, and posts without the image if it is still
+not ready. A retry uploads the image again before the status post returns the first status by its
+idempotency key: the new upload stays an orphan, which the instance removes after a day.
 
 A thread (`Post.replies`) is a chain of statuses, each after the first posted with `in_reply_to_id`
 naming the one before and an Idempotency-Key of its own (the post's key, "-2", "-3", ...): a part whose
@@ -159,7 +159,7 @@ class MastodonChannel(HttpChannel):
             image.data,
             mime_type=image.content_type,
             description=image.alt[:DESCRIPTION_LIMIT] or None,
-            file_name=f"cover.{ext}",
+            file_name=f"image.{ext}",
         )
 
     def _processed(self, attachment: Any) -> bool:

@@ -4,12 +4,12 @@ tweepy hard-codes https://api.twitter.com and sets no timeout, so a transport ad
 client's requests Session adds the timeout and, when the account sets `?api=URL`, sends the (already
 signed) request to that base URL instead, keeping the Host header the signature was made for.
 
-A post that carries its cover image (`Post.media`) uploads it first. tweepy (4.17) knows only the v1.1
-upload on upload.twitter.com, which X retired in 2025, so the channel calls the v2 endpoints through the
-same signed client: `POST /2/media/upload` (JSON: the base64 bytes, `media_category` tweet_image,
-`media_type`), then `POST /2/media/metadata/create` with the alt text, then `media.media_ids` in
-`POST /2/tweets`. A retried post uploads again and X answers the tweet with 403 duplicate (already posted):
-the second upload is an orphan, which X lets expire (`expires_after_secs`).
+A post that carries images (`Post.media`: the cover, or up to 4 the editor picked) uploads each first.
+tweepy (4.17) knows only the v1.1 upload on upload.twitter.com, which X retired in 2025, so the channel
+calls the v2 endpoints through the same signed client: `POST /2/media/upload` (JSON: the base64 bytes,
+`media_category` tweet_image, `media_type`), then `POST /2/media/metadata/create` with the alt text, then
+`media.media_ids` in `POST /2/tweets`. A retried post uploads again and X answers the tweet with 403
+duplicate (already posted): the second upload is an orphan, which X lets expire (`expires_after_secs`).
 
 A thread (`Post.replies`) is a reply chain: each part after the first is `POST /2/tweets` with
 `reply.in_reply_to_tweet_id` naming the part before (publisher.channels.chain skips the parts a retry's

@@ -12,6 +12,7 @@ from publisher.cli.common import Format, FormatOption, commands, err, group, out
 
 if TYPE_CHECKING:  # pragma: no cover
     from publisher.campaigns import CampaignStatus
+    from publisher.render.images import PickedImage
     from publisher.sharing import SharePreview
 
 top = commands()
@@ -102,6 +103,16 @@ def send(
         raise typer.Exit(_finished_well(state))
 
 
+def _picked(urls: list[str] | None, alts: list[str] | None) -> tuple[PickedImage, ...]:
+    """--attach URLs paired with the --alt texts in the same places (an image without one: the article's)."""
+    from publisher.render.images import PickedImage  # lazy: start-up cost
+
+    urls, alts = urls or [], alts or []
+    if len(alts) > len(urls):
+        raise typer.BadParameter(f"{len(alts)} --alt texts for {len(urls)} --attach images: one --alt per --attach")
+    return tuple(PickedImage(url, alts[i] if i < len(alts) else None) for i, url in enumerate(urls))
+
+
 @top.command()
 def share(
     ctx: typer.Context,
@@ -119,6 +130,23 @@ def share(
             "shows it either way.",
         ),
     ] = False,
+    attach: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attach",
+            metavar="URL",
+            help="Attach this image of the article (its cover or an image in it; repeatable, in order): at most 4 "
+            "on Mastodon, X and Bluesky (there in place of the link card), none on LinkedIn and Threads.",
+        ),
+    ] = None,
+    alt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alt",
+            metavar="TEXT",
+            help="Alt text of the --attach image in the same place (repeatable); without it, the article's own.",
+        ),
+    ] = None,
     at: Annotated[
         str | None,
         typer.Option("--at", help="Post later: an ISO 8601 time with its UTC offset, e.g. 2026-12-01T09:00:00+01:00."),
@@ -153,7 +181,7 @@ def share(
 
     s = services(ctx)
     texts = dict.fromkeys(channel, text_file.read()) if text_file is not None else {}
-    shape = PostShape(thread=thread or numbered, numbered=numbered, texts=texts)
+    shape = PostShape(thread=thread or numbered, numbered=numbered, texts=texts, images=_picked(attach, alt))
     if preview:
         _print_previews(sharing.preview(s.store, s.settings, article_id, channel, shape=shape))
         return

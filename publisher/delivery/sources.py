@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from publisher.channels import Message, Post, TransientError
 from publisher.config import Settings
 from publisher.delivery.claim import Claimed
-from publisher.delivery.covers import CoverLoader
+from publisher.delivery.covers import MediaLoader
 from publisher.delivery.outcome import Unsendable
 from publisher.errors import PublisherError
 from publisher.publication import with_identity
@@ -69,7 +69,7 @@ def message_source(session: Session, campaign: Campaign, settings: Settings, cha
         template = confirmation_template(campaign, settings)
         lists = {campaign.list_id: template} if campaign.list_id is not None else {}
         return MailSource(lists, settings.signing_key(), "unconfirmed")
-    return PostSource(CoverLoader(settings, channel))
+    return PostSource(MediaLoader(settings, channel))
 
 
 def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemplate:
@@ -117,9 +117,9 @@ class MailSource:
 
 
 class PostSource:
-    """Share rows carry their composed post; only the cover image's bytes are loaded (delivery.covers)."""
+    """Share rows carry their composed post; only the images' bytes are loaded (delivery.covers)."""
 
-    def __init__(self, covers: CoverLoader) -> None:
+    def __init__(self, covers: MediaLoader) -> None:
         self.covers = covers
 
     def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Built]:
@@ -130,7 +130,7 @@ class PostSource:
                 continue
             post = Post.from_payload(row.payload)
             try:
-                out[row.id] = self.covers.with_cover(post)
+                out[row.id] = self.covers.with_media(post)
             except TransientError as exc:  # the media store or the image's server is down: retry the row,
                 if row.attempts + 1 < self.covers.settings.max_attempts:
                     out[row.id] = exc

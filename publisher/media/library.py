@@ -8,10 +8,12 @@ stored once and gets the same URLs.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 
 import httpx
+from PIL import Image, UnidentifiedImageError
 
 from publisher.errors import MediaRefused, MediaUnavailable, NotFound
 from publisher.media.images import CONTENT_TYPES, Limits, Prepared, prepare
@@ -122,6 +124,18 @@ def find_image(store: MediaStore, url: str) -> StoredImage | None:
 class Loaded:
     data: bytes
     content_type: str
+    width: int | None = None  # pixels, when known (a stored copy's record, or the file's header)
+    height: int | None = None
+
+
+def _sized(data: bytes, content_type: str) -> Loaded:
+    """The bytes with the size their header declares (nothing decoded), or without one if it is unreadable."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return Loaded(data, content_type)
+    return Loaded(data, content_type, width, height)
 
 
 def load_image(store: MediaStore, url: str, *, max_bytes: int, timeout: float = 20.0) -> Loaded:
@@ -135,13 +149,14 @@ def load_image(store: MediaStore, url: str, *, max_bytes: int, timeout: float = 
         copy = stored.smallest_under(max_bytes)
         key = key_of(store, copy.url)
         assert key is not None
-        return Loaded(store.get(key), stored.content_type)
+        return Loaded(store.get(key), stored.content_type, copy.width, copy.height)
     if key_of(store, url) is not None:
         key = key_of(store, url)
         assert key is not None
         ext = key.rsplit(".", 1)[-1]
-        return Loaded(store.get(key), CONTENT_TYPES.get(ext, "application/octet-stream"))
-    return _fetch(url, max_bytes=max_bytes, timeout=timeout)
+        return _sized(store.get(key), CONTENT_TYPES.get(ext, "application/octet-stream"))
+    fetched = _fetch(url, max_bytes=max_bytes, timeout=timeout)
+    return _sized(fetched.data, fetched.content_type)
 
 
 def _fetch(url: str, *, max_bytes: int, timeout: float) -> Loaded:

@@ -29,6 +29,7 @@ from publisher.errors import TextTooLong
 from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.counted import thread_problem
 from publisher.render.email import article_url
+from publisher.render.images import PickedImage
 from publisher.render.templates import environment
 from publisher.render.thread import edited_parts, fits_for, is_split, joined_parts, split_thread
 
@@ -37,12 +38,14 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 @dataclass(frozen=True)
 class PostShape:
-    """How the editor wants the posts: as threads (`thread`, numbered " k/n" with `numbered`), and each
-    channel's own text (`texts`: channel -> text, split as a thread where it has a `---` line)."""
+    """How the editor wants the posts: as threads (`thread`, numbered " k/n" with `numbered`), each
+    channel's own text (`texts`: channel -> text, split as a thread where it has a `---` line), and the
+    article's images to attach (`images`, render.images: checked and stored by campaigns.create)."""
 
     thread: bool = False
     numbered: bool = False
     texts: Mapping[str, str] = field(default_factory=dict)
+    images: tuple[PickedImage, ...] = ()
 
 
 def _template_for(settings: Settings, network: str) -> str:

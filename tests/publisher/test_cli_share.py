@@ -104,3 +104,50 @@ def test_image_attaches_the_cover_with_its_alt_text_and_no_image_is_the_default(
     assert plain["attach_image"] is False and attached["attach_image"] is True
     assert attached["image"]["alt"] == "The quay at dawn"
     assert attached["image"]["url"].startswith("https://news.example.org/media/img/")
+
+
+def _stored_extras() -> list[dict]:
+    store = Store(Settings().resolved_database_url)
+    try:
+        from publisher.store.models import OutboxRow
+
+        with store.session() as session:
+            return [row.payload["extra"] for row in session.scalars(select(OutboxRow).order_by(OutboxRow.id))]
+    finally:
+        store.dispose()
+
+
+def test_attach_and_alt_pick_the_article_s_images_in_order_each_with_its_alt_text(tmp_path: Path):
+    from tests.support.media import image_bytes
+
+    (tmp_path / "a.jpg").write_bytes(image_bytes(1200, 800))
+    (tmp_path / "b.jpg").write_bytes(image_bytes(800, 800))
+    story = "# A story\n\n![The quay at dawn](a.jpg)\n\nIt happened.\n\n![Boats](b.jpg)\n"
+    (tmp_path / "story.md").write_text(story)
+    article_id = publisher("import", str(tmp_path / "story.md")).stdout.strip()
+    [quay, boats] = [image["url"] for image in _image_urls(int(article_id))]
+
+    shared = publisher("share", article_id, "-c", "x:work", "--attach", boats, "--alt", "Two boats", "--attach", quay)
+    assert shared.returncode == 0, shared.stderr
+    assert _stored_extras()[-1]["images"] == [
+        {"url": boats, "alt": "Two boats"},
+        {"url": quay, "alt": "The quay at dawn"},
+    ]
+
+    foreign = publisher("share", article_id, "-c", "bluesky", "--attach", "https://elsewhere.example/x.png")
+    assert foreign.returncode != 0
+    assert "https://elsewhere.example/x.png is not an image of this article" in " ".join(foreign.stderr.split())
+    unpaired = publisher("share", article_id, "-c", "bluesky", "--alt", "An alt for no image")
+    assert unpaired.returncode == 2 and "one --alt per --attach" in unpaired.stderr
+    assert len(_stored_extras()) == 1
+
+
+def _image_urls(article_id: int) -> list[dict[str, str]]:
+    from publisher import library
+    from publisher.render.images import article_images
+
+    store = Store(Settings().resolved_database_url)
+    try:
+        return article_images(library.get_article(store, article_id))
+    finally:
+        store.dispose()

@@ -33,3 +33,16 @@ def article_with_cover(store: Store, settings: Settings, src: str, alt: str = AL
     text = f"# Harbour bridge repairs\n\nThe crane arrived on Monday.\n\n![{alt}]({src})\n\nWork ends in May.\n"
     [(article_id, _)] = library.save_articles(store, [importers.parse(text.encode(), "bridge.md")])
     return article_id
+
+
+def article_with_images(store: Store, settings: Settings, images: list[tuple[str, str]]) -> int:
+    """An article whose images are `images` ((src, alt), in order, the first its cover); its id."""
+    body = "\n\n".join(f"Paragraph {n}.\n\n![{alt}]({src})" for n, (src, alt) in enumerate(images))
+    text = f"# Harbour bridge repairs\n\nThe crane arrived on Monday.\n\n{body}\n\nWork ends in May.\n"
+    [(article_id, _)] = library.save_articles(store, [importers.parse(text.encode(), "bridge.md")])
+    return article_id
+
+
+def stored_images(settings: Settings, count: int) -> list[StoredImage]:
+    """`count` different images in the media store (each a PNG of its own size)."""
+    return [save_image(open_store(settings), png(400 + 40 * n, 300), f"image-{n}.png") for n in range(count)]

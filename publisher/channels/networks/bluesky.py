@@ -132,6 +132,7 @@ NETWORK = Network(
     threads=True,  # see the channel's send: replies chain the parts
     where=where,
     # The card's thumbnail, whenever the article has a cover: app.bsky.embed.external's thumb takes an
-    # image blob of at most 1,000,000 bytes.
-    media=MediaRule(max_bytes=1_000_000, always=True),
+    # image blob of at most 1,000,000 bytes; the images the editor picks go as app.bsky.embed.images
+    # instead of the card (at most 4, each at most 1,000,000 bytes).
+    media=MediaRule(max_bytes=1_000_000, always=True, max_images=4),
 )

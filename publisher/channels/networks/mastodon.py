@@ -21,6 +21,11 @@ URL_LENGTH = 23
 # Mastodon's image size limit (MediaAttachment::IMAGE_LIMIT, 16 MB since 4.0; the instance reports its own as
 # configuration.media_attachments.image_size_limit). The store's copies at most 1,200 px wide are far below it.
 IMAGE_LIMIT = 16 * 1024 * 1024
+MAX_MEDIA = 4  # configuration.statuses.max_media_attachments of a stock instance
+# What a stock instance takes as an image (configuration.media_attachments.supported_mime_types, images only).
+IMAGE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif", "image/avif"}
+)
 
 
 def count(text: str) -> int:
@@ -63,5 +68,6 @@ NETWORK = Network(
     account_limits=account_limits,
     check=Check.CREDENTIALS,
     threads=True,  # see the channel's send: replies chain the parts
-    media=MediaRule(max_bytes=IMAGE_LIMIT),  # attached (with its alt text) when the editor asks
+    # The cover attached (with its alt text) when the editor asks, or up to 4 images the editor picks.
+    media=MediaRule(max_bytes=IMAGE_LIMIT, max_images=MAX_MEDIA, types=IMAGE_TYPES),
 )

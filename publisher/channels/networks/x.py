@@ -48,5 +48,7 @@ NETWORK = Network(
     check=Check.CREDENTIALS,
     threads=True,  # see the channel's send: replies chain the parts
     where=where,
-    media=MediaRule(max_bytes=5_000_000),  # X's image limit (5 MB); attached when the editor asks
+    # X's image limit (5 MB; docs.x.com/x-api/media), JPEG, PNG, WebP or GIF, at most 4 to a post: the cover
+    # attached when the editor asks, or the images the editor picks.
+    media=MediaRule(max_bytes=5_000_000, max_images=4),
 )

@@ -271,7 +271,11 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
         force=body.force,
         attach_image=body.attach_image,
         send_at=body.send_at,
-        shape=PostShape(thread=body.thread or body.numbered, numbered=body.numbered),
+        shape=PostShape(
+            thread=body.thread or body.numbered,
+            numbered=body.numbered,
+            images=tuple(image.picked() for image in body.images),
+        ),
         texts=body.texts,
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))

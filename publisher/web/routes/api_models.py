@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from publisher.render.images import PickedImage
+
 
 class SectionIn(BaseModel):
     heading: str | None = Field(default=None, max_length=200)
@@ -134,6 +136,22 @@ class SendIn(BaseModel):
     )
 
 
+class ShareImageIn(BaseModel):
+    url: str = Field(max_length=2000, description="The URL of one of the article's images (its cover, an image block)")
+    alt: str = Field(max_length=1500, description="Its alt text, required: an empty one is a 422")
+
+    def picked(self) -> PickedImage:
+        return PickedImage(self.url, self.alt)
+
+
+IMAGES_DESCRIPTION = (
+    "Images of the article to attach, in order, each with its alt text: at most 4 on Mastodon, X and Bluesky "
+    "(on Bluesky in place of the link card), none on LinkedIn, Threads and webhooks. A URL that is not one of "
+    "the article's images, an empty alt, or more images (or a bigger file) than a network takes is a 422 "
+    "naming it, and nothing is queued"
+)
+
+
 class ShareIn(BaseModel):
     article_id: int = Field(ge=1, le=2_147_483_647)
     channels: list[str] = Field(min_length=1, max_length=20)
@@ -161,6 +179,7 @@ class ShareIn(BaseModel):
         "composed post and counted as the network counts it: over its limit is a 422 naming the network, "
         "unless `thread` is set or a line of only --- splits it into a thread's parts (X, Mastodon, Bluesky)",
     )
+    images: list[ShareImageIn] = Field(default_factory=list, max_length=20, description=IMAGES_DESCRIPTION)
 
 
 class CampaignOut(BaseModel):

@@ -16,8 +16,10 @@ from publisher.campaigns import queue, service
 from publisher.campaigns.queue import QueuedShare
 from publisher.channels import share_channels
 from publisher.errors import PublisherError
+from publisher.render.share import PostShape
 from publisher.web.deps import get_services, get_store
 from publisher.web.routes.api import api_router
+from publisher.web.routes.api_models import IMAGES_DESCRIPTION, ShareImageIn
 from publisher.web.security import READ, SEND
 
 router = api_router()
@@ -47,6 +49,7 @@ class QueueIn(BaseModel):
     texts: dict[str, str] = Field(
         default_factory=dict, max_length=20, description="The editor's own text per account, as for a share"
     )
+    images: list[ShareImageIn] = Field(default_factory=list, max_length=20, description=IMAGES_DESCRIPTION)
 
 
 class QueuedOut(BaseModel):
@@ -109,6 +112,7 @@ def api_add_to_queue(request: Request, body: QueueIn) -> list[QueuedOut]:
         force=body.force,
         attach_image=body.attach_image,
         texts=body.texts,
+        shape=PostShape(images=tuple(image.picked() for image in body.images)),
     )
     return [_queued_out(item) for item in items]
 

@@ -18,13 +18,15 @@ from publisher.channels import share_channels
 from publisher.errors import DuplicateSend, NotFound, PublisherError
 from publisher.render.blocks_html import render_html
 from publisher.render.email import article_url
-from publisher.render.share import cover_of
+from publisher.render.images import article_images
+from publisher.render.share import PostShape, cover_of
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
 from publisher.web.routes.editor_writing import writer_context
 from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
+from publisher.web.share_images import Picks, read_picks
 from publisher.web.share_text import FIELD, Edits, read_edits
 from publisher.web.share_time import ShareWhen, queue_problem, read_share_when, slot_infos
 
@@ -255,6 +257,7 @@ def _share_context(
         "edits": edits,
         "text_field": FIELD,
         "cover": cover_of(article),  # {"url", "alt"} or None: the checkbox to attach it shows only with one
+        "picks": read_picks(form, article_images(article)),  # the Images fieldset: the article's own, picked
         "attach_image": False,
         "error": "",
         "confirm": None,
@@ -287,7 +290,8 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
         problem = queue_problem(share_when.slots)
     context.update(force=force, attach_image=attach_image, share_when=share_when)
     # An edited post over its network's limit is refused here, before the confirmation (issue 14).
-    problem = problem or edits.problem_for(chosen) or ""
+    picks = cast(Picks, context["picks"])
+    problem = problem or edits.problem_for(chosen) or picks.problem(get_settings(request), chosen) or ""
     if not chosen or problem:
         context["error"] = problem or "Choose at least one channel."
         return page(request, "editor/share.html.j2", context, status_code=422)
@@ -296,10 +300,11 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
         context["confirm"] = [s for s in context["shares"] if s.channel in chosen]  # type: ignore[attr-defined]
         return page(request, "editor/share.html.j2", context)
     services = get_services(request)
+    shape = PostShape(images=picks.picked)
     try:
         if share_when.when == "queue":
             queued = service.add_to_queue(
-                services, article_id, chosen, force=force, attach_image=attach_image, texts=texts
+                services, article_id, chosen, force=force, attach_image=attach_image, texts=texts, shape=shape
             )
             return RedirectResponse(f"/editor/articles/{article_id}/share?queued={len(queued)}", status_code=303)
         campaign_id = service.share(
@@ -310,6 +315,7 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
             attach_image=attach_image,
             send_at=share_when.time.at,
             texts=texts,
+            shape=shape,
         )
     except PublisherError as exc:
         context["error"] = word(exc, api=False)

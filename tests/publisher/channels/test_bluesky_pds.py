@@ -125,6 +125,28 @@ def test_the_card_thumbnail_is_a_blob_the_pds_keeps(pds, account):
     assert pds.blob(account["did"], thumb["ref"]["$link"]) == image
 
 
+def test_two_picked_images_come_back_as_an_images_embed_with_their_alts_and_blob_refs(pds, account):
+    crane, quay = png(400, 225), png(300, 300)
+    picked = [{"url": "https://img.example.org/crane.png", "alt": "A crane"}, {"url": "q", "alt": "The quay"}]
+    media = (
+        Attachment(crane, "image/png", "A crane", width=400, height=225),
+        Attachment(quay, "image/png", "The quay", width=300, height=300),
+    )
+    post = replace(composed(f"Two pictures\n\n{URL}", images=picked), media=media)
+    channel = channel_for(pds, account["handle"], account["app_password"])
+    record = pds.record(channel.send(post).provider_id)["value"]
+    channel.close()
+
+    embed = record["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"  # in place of the card: a post has one embed
+    assert [i["alt"] for i in embed["images"]] == ["A crane", "The quay"]
+    ratios = [(i["aspectRatio"]["width"], i["aspectRatio"]["height"]) for i in embed["images"]]
+    assert ratios == [(400, 225), (300, 300)]
+    blobs = [pds.blob(account["did"], i["image"]["ref"]["$link"]) for i in embed["images"]]
+    assert blobs == [crane, quay]
+    assert record["facets"][0]["features"][0]["uri"] == URL  # the link stays a facet in the text
+
+
 def test_ci_installs_the_pds_versions_the_tests_start():
     script = (Path(__file__).resolve().parents[3] / ".ci" / "run").read_text()
     for package in PACKAGES:

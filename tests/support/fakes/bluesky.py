@@ -40,7 +40,8 @@ class FakeBluesky(FakeServer):
     are, at most `blob_limit` bytes: 413 PayloadTooLarge, as the PDS's 5 MB default) answers
     `{"blob": {"$type": "blob", "ref": {"$link": CID}, "mimeType", "size"}}` with a CIDv1 (raw, sha-256) of
     the bytes. A card's `thumb` must be such a blob, uploaded to this PDS, unchanged, an image of at most
-    1,000,000 bytes (the lexicon's maxSize for app.bsky.embed.external#external.thumb).
+    1,000,000 bytes (the lexicon's maxSize for app.bsky.embed.external#external.thumb); so must each image of
+    an app.bsky.embed.images embed (1 to 4, each with an `alt` string, an optional aspectRatio).
 
     A reply (a thread's later part) carries `reply` with `root` and `parent`, each a com.atproto.repo.strongRef
     {uri: an at:// URI, cid: a CID string}, both required, as the lexicon validates them (400 InvalidRequest
@@ -172,12 +173,34 @@ class FakeBluesky(FakeServer):
 
     def _embed_problem(self, record: dict[str, Any]) -> str | None:
         embed = record.get("embed")
+        if embed is not None and embed.get("$type") == "app.bsky.embed.images":
+            return self._images_problem(embed)
         if embed is not None:
             external = embed.get("external") or {}
             if embed.get("$type") != "app.bsky.embed.external" or not external.get("uri") or "title" not in external:
                 return "embed must be app.bsky.embed.external with uri and title"
             if "thumb" in external:
-                return self._thumb_problem(external["thumb"])
+                return self._blob_problem(external["thumb"], "embed/external/thumb")
+        return None
+
+    def _images_problem(self, embed: dict[str, Any]) -> str | None:
+        """app.bsky.embed.images: 1 to 4 images, each {image: a blob of at most 1,000,000 bytes, alt: a
+        string}, with an optional aspectRatio {width, height} of integers of at least 1."""
+        images = embed.get("images")
+        if not isinstance(images, list) or not images or len(images) > 4:
+            return "embed/images must be an array of 1 to 4 images"
+        for n, image in enumerate(images):
+            where = f"embed/images/{n}"
+            if not isinstance(image, dict) or not isinstance(image.get("alt"), str) or "image" not in image:
+                return f"{where} must have image and alt"
+            ratio = image.get("aspectRatio")
+            if ratio is not None and not all(
+                isinstance(ratio.get(k), int) and ratio[k] >= 1 for k in ("width", "height")
+            ):
+                return f"{where}/aspectRatio must have width and height of at least 1"
+            problem = self._blob_problem(image["image"], f"{where}/image")
+            if problem:
+                return problem
         return None
 
     def _facet_problem(self, facet: dict[str, Any], encoded: bytes) -> str | None:
@@ -200,19 +223,19 @@ class FakeBluesky(FakeServer):
             return f"facet {start}..{end} does not cover its {kind or 'feature'}"
         return None
 
-    def _thumb_problem(self, thumb: Any) -> str | None:
-        if not isinstance(thumb, dict) or thumb.get("$type") != "blob":
-            return "embed/external/thumb must be a blob"
-        cid = (thumb.get("ref") or {}).get("$link")
+    def _blob_problem(self, ref: Any, where: str) -> str | None:
+        if not isinstance(ref, dict) or ref.get("$type") != "blob":
+            return f"{where} must be a blob"
+        cid = (ref.get("ref") or {}).get("$link")
         blob = self.blobs.get(cid or "")
         if blob is None:
             return f"Could not find blob: {cid}"
-        if (thumb.get("mimeType"), thumb.get("size")) != (blob["mimeType"], blob["size"]):
-            return "embed/external/thumb does not match the uploaded blob"
+        if (ref.get("mimeType"), ref.get("size")) != (blob["mimeType"], blob["size"]):
+            return f"{where} does not match the uploaded blob"
         if not blob["mimeType"].startswith("image/"):
-            return "embed/external/thumb mimeType must be an image"
+            return f"{where} mimeType must be an image"
         if blob["size"] > self.THUMB_LIMIT:
-            return f"embed/external/thumb is too large ({blob['size']} bytes, at most {self.THUMB_LIMIT})"
+            return f"{where} is too large ({blob['size']} bytes, at most {self.THUMB_LIMIT})"
         return None
 
     def _upload_blob(self, headers: Any, body: bytes) -> Any:

@@ -26,9 +26,9 @@ class FakeMastodon(FakeServer):
     a MIME type the bytes really are, `description` of at most 1,500 characters, at most 16 MB: 422
     otherwise) answers 200 with the attachment's `url` (an image, processed at once since 4.0), or, scripted
     "processing", 202 with `url` null; `GET /api/v1/media/:id` answers 206 while it processes (for
-    `processing_polls` checks), then 200. A status's `media_ids` must be the account's unattached uploads
-    (422 "... not found") that finished processing (422 "Cannot attach files that have not finished
-    processing. Try again in a moment!").
+    `processing_polls` checks), then 200. A status's `media_ids` (at most 4: 422 "Cannot attach more than 4
+    files.") must be the account's unattached uploads (422 "... not found") that finished processing (422
+    "Cannot attach files that have not finished processing. Try again in a moment!").
 
     A reply (a thread's later part) names the status it answers in `in_reply_to_id`: a status of this
     instance, else 404 "Record not found" (as StatusesController#create's Status.find); the Status answered
@@ -102,6 +102,8 @@ class FakeMastodon(FakeServer):
         if not text or counted > self.max_characters:
             most = self.max_characters
             raise Reply(422, {"error": f"Validation failed: Text character limit of {most} exceeded ({counted})"})
+        if len(media_ids) > 4:  # configuration.statuses.max_media_attachments
+            raise Reply(422, {"error": "Validation failed: Cannot attach more than 4 files."})
         attachments = self._attachable(media_ids)
         status_id = str(110000000000000000 + len(self.posts) + 1)
         status = {

@@ -29,8 +29,8 @@ class FakeX(FakeServer):
     `media_category` tweet_image, an image `media_type` the bytes really are, at most 5 MB) answers
     `{"data": {"id", "media_key", "size", "expires_after_secs", "image"}}`; `POST /2/media/metadata/create`
     (`{"id", "metadata": {"alt_text": {"text"}}}`, at most 1,000 characters, a media id it issued) answers
-    `{"data": {"id", "associated_metadata": {...}}}`; a tweet's `media.media_ids` must be ids it issued
-    (400 otherwise). Both are signed like a post.
+    `{"data": {"id", "associated_metadata": {...}}}`; a tweet's `media.media_ids` must be at most 4 ids it
+    issued (400 otherwise). Both are signed like a post.
 
     A reply (a thread's later part) is a post with `reply.in_reply_to_tweet_id`, a post id as a string; X
     answers 403 "You attempted to reply to a Tweet that is deleted or not visible to you." for an id it does
@@ -108,6 +108,8 @@ class FakeX(FakeServer):
         if not text or not parse_tweet(text).valid:
             raise Reply(400, {"title": "Invalid Request", "detail": "text is empty or too long", "status": 400})
         media_ids = [str(m) for m in (data.get("media") or {}).get("media_ids", [])]
+        if len(media_ids) > 4:  # the request schema's media.media_ids: 1 to 4 items
+            raise Reply(400, _invalid("$.media.media_ids: size must be between 1 and 4"))
         if any(m not in self.media for m in media_ids):
             raise Reply(400, _invalid("Your media IDs are invalid."))
         reply = data.get("reply")
