@@ -29,10 +29,10 @@ from typing import Literal
 Verdict = Literal["human", "machine"]
 
 APPLE_RANGES = (ipaddress.ip_network("17.0.0.0/8"),)
-# Exchange Online Protection (Microsoft's published ranges, where Defender Safe Links fetches links from).
+# Exchange Online Protection (Microsoft's published ranges) and 40.94.0.0/16, where Safe Links was seen fetching from.
 MICROSOFT_SCANNER_RANGES = tuple(
     ipaddress.ip_network(n)
-    for n in ("40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17", "2a01:111:f400::/48")
+    for n in ("40.92.0.0/15", "40.94.0.0/16", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17", "2a01:111:f400::/48")
 )
 SCANNER_AGENTS = ("barracuda", "mimecast", "proofpoint", "safelinks", "urldefense", "forcepoint", "trend micro")
 BOT_AGENTS = (
