@@ -1,10 +1,10 @@
 """Opens and clicks recorded as they arrive (issue 15): /o/<token>.gif and /r/<token> land here.
 
-Per event: the token is checked (publisher.tracking_tokens: a forged one records nothing), one read gets
-the link's stored URL (never a URL from the request), the campaign's frozen mode, the message's delivery
-time and whether the reader still exists; one small read of tracking_recent gives the message's events of
-the last minute; then one transaction inserts the event (publisher.store.insight documents its columns)
-and the message's tracking_recent row. A reader erased since records nothing, and their link still works.
+Per event, in one transaction: the token is checked first (publisher.tracking_tokens: a forged one
+touches no table), one read gets the link's stored URL (never a URL from the request), the campaign's
+frozen mode, the message's delivery time and whether the reader still exists; one small read of
+tracking_recent gives the message's events of the last minute; then the event is inserted
+(publisher.store.insight documents its columns) with the message's tracking_recent row. A reader erased since records nothing, and their link still works.
 An error writing never breaks the redirect: it is logged, and the reader still gets their page.
 
 Deduplication: the same message's pixel fetched again within a minute (a client reloading, a proxy
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, literal, select
+from sqlalchemy.orm import Session
 
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
@@ -76,23 +77,33 @@ class Capture:
         token = self.signer.parse(text)
         if token is None or token.kind != "click":
             return None
-        found = self._find(token)
-        if found is None:
-            return None
-        self._record(token, found, hit)
-        return found.url
+        found = self._handle(token, hit)
+        return found.url if found is not None else None
 
     def open(self, text: str, hit: Hit) -> bool:
         """Record the open a pixel's token names; False when the token is no open token."""
         token = self.signer.parse(text.removesuffix(".gif"))
         if token is None or token.kind != "open":
             return False
-        found = self._find(token)
-        if found is not None:
-            self._record(token, found, hit)
+        self._handle(token, hit)
         return True
 
-    def _find(self, token: Token) -> _Found | None:
+    def _handle(self, token: Token, hit: Hit) -> _Found | None:
+        """One session: find what the token names, then record the event (an error there is only logged)."""
+        found: _Found | None = None
+        try:
+            with self.store.session() as session:
+                found = self._find(session, token)
+                if found is not None and found.mode != Mode.OFF and found.email is not None:
+                    self._insert(session, token, found, hit)  # else: tracking off, or the reader was erased
+        except Exception:
+            if found is None:
+                raise  # the link itself cannot be read: no page to send the reader to
+            # the reader's redirect or pixel matters more than the count
+            log.exception("could not record a tracking event of campaign %s", token.campaign_id)
+        return found
+
+    def _find(self, session: Session, token: Token) -> _Found | None:
         sent_at = (
             select(func.max(OutboxRow.updated_at))
             .where(
@@ -113,8 +124,7 @@ class Capture:
             stmt = select(Campaign.tracking, sent_at, email, literal(""), literal(False)).where(
                 Campaign.id == token.campaign_id
             )
-        with self.store.session() as session:
-            row = session.execute(stmt).first()
+        row = session.execute(stmt).first()
         if row is None:
             return None
         return _Found(mode_of(row[0]), _aware(row[1]), row[2], row[3], bool(row[4]))
@@ -124,53 +134,44 @@ class Capture:
         mac.update(f"{token.campaign_id}:{token.recipient_id}:{now.date().isoformat()}".encode())
         return mac.hexdigest()
 
-    def _record(self, token: Token, found: _Found, hit: Hit) -> None:
-        if found.mode == Mode.OFF or found.email is None:
-            return  # nothing recorded: tracking off, or the reader was erased
-        try:
-            self._insert(token, found, hit)
-        except Exception:  # noqa: BLE001 - the reader's redirect or pixel matters more than the count
-            log.exception("could not record a tracking event of campaign %s", token.campaign_id)
-
-    def _insert(self, token: Token, found: _Found, hit: Hit) -> None:
+    def _insert(self, session: Session, token: Token, found: _Found, hit: Hit) -> None:
         now = self.clock.now()
         digest = self._digest(token, now)
-        with self.store.session() as session:
-            recent = session.execute(
-                select(TrackingRecent.kind, TrackingRecent.at).where(
-                    TrackingRecent.digest == digest, TrackingRecent.at >= now - DEDUP_WINDOW
-                )
-            ).all()
-            if token.kind == "open" and any(kind == "open" for kind, _ in recent):
-                return  # the same message's pixel again within a minute: counted once
-            clicks = [(now - _aware(at)).total_seconds() for kind, at in recent if kind == "click"]  # type: ignore[operator]
-            since = (now - found.sent_at).total_seconds() if found.sent_at is not None else None
-            facts = Facts(
-                token.kind,
-                hit.method,
-                hit.user_agent,
-                hit.ip,
-                since,
-                clicks,
-                found.honeypot,
-                self.early_click_seconds,
+        recent = session.execute(
+            select(TrackingRecent.kind, TrackingRecent.at).where(
+                TrackingRecent.digest == digest, TrackingRecent.at >= now - DEDUP_WINDOW
             )
-            is_, reason = verdict(facts)
-            position = token.position if token.kind == "click" else None
-            session.add(
-                TrackingEvent(
-                    campaign_id=token.campaign_id,
-                    kind=token.kind,
-                    position=position,
-                    verdict=is_,
-                    reason=reason,
-                    sketch=sketch_of(reader_hash(self.secret, token.campaign_id, token.recipient_id)),
-                    subscriber_id=token.recipient_id if found.mode == Mode.INDIVIDUAL else None,
-                    domain=(found.email or "").rpartition("@")[2].lower(),
-                    at=now,
-                )
+        ).all()
+        if token.kind == "open" and any(kind == "open" for kind, _ in recent):
+            return  # the same message's pixel again within a minute: counted once
+        clicks = [(now - _aware(at)).total_seconds() for kind, at in recent if kind == "click"]  # type: ignore[operator]
+        since = (now - found.sent_at).total_seconds() if found.sent_at is not None else None
+        facts = Facts(
+            token.kind,
+            hit.method,
+            hit.user_agent,
+            hit.ip,
+            since,
+            clicks,
+            found.honeypot,
+            self.early_click_seconds,
+        )
+        is_, reason = verdict(facts)
+        position = token.position if token.kind == "click" else None
+        session.add(
+            TrackingEvent(
+                campaign_id=token.campaign_id,
+                kind=token.kind,
+                position=position,
+                verdict=is_,
+                reason=reason,
+                sketch=sketch_of(reader_hash(self.secret, token.campaign_id, token.recipient_id)),
+                subscriber_id=token.recipient_id if found.mode == Mode.INDIVIDUAL else None,
+                domain=(found.email or "").rpartition("@")[2].lower(),
+                at=now,
             )
-            session.add(TrackingRecent(digest=digest, kind=token.kind, position=position, at=now))
+        )
+        session.add(TrackingRecent(digest=digest, kind=token.kind, position=position, at=now))
 
 
 def forget_recent(store: Store, now: datetime) -> int:
