@@ -4,7 +4,8 @@ Per event, in one transaction: the token is checked first (publisher.tracking_to
 touches no table), one read gets the link's stored URL (never a URL from the request), the campaign's
 frozen mode, the message's delivery time and whether the reader still exists; one small read of
 tracking_recent gives the message's events of the last minute; then the event is inserted
-(publisher.store.insight documents its columns) with the message's tracking_recent row. A reader erased since records nothing, and their link still works.
+(publisher.store.insight documents its columns) with the message's tracking_recent row. A reader erased
+since records nothing, and their link still works.
 An error writing never breaks the redirect: it is logged, and the reader still gets their page.
 
 Deduplication: the same message's pixel fetched again within a minute (a client reloading, a proxy

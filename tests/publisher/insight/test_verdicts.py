@@ -7,6 +7,8 @@ import pytest
 from publisher.insight.verdicts import Facts, verdict
 
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+GMAIL = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
+YAHOO = "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html"
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 HOME_IP = "203.0.113.7"
 
@@ -31,11 +33,8 @@ def facts(kind: str = "click", **changes: object) -> Facts:
         (facts("click", method="HEAD"), ("machine", "head")),
         (facts("open", user_agent="Mozilla/5.0", ip="198.51.100.1"), ("machine", "apple-mpp")),
         (facts("open", user_agent=IPHONE, ip="17.58.101.4"), ("machine", "apple-mpp")),
-        (
-            facts("open", user_agent="Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"),
-            ("machine", "google-proxy"),
-        ),
-        (facts("open", user_agent="YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html"), ("machine", "yahoo-proxy")),
+        (facts("open", user_agent=GMAIL), ("machine", "google-proxy")),
+        (facts("open", user_agent=YAHOO), ("machine", "yahoo-proxy")),
         (facts("open", user_agent="Outlook-iOS/709.2226530.prod.iphone (3.24.1)"), ("machine", "outlook-proxy")),
         (facts("click", user_agent="Barracuda Sentinel (EE)"), ("machine", "scanner-agent")),
         (facts("click", user_agent="Mozilla/5.0 Mimecast URL Protect"), ("machine", "scanner-agent")),
