@@ -150,6 +150,20 @@ def reader_events(session: Session, subscriber_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def reader_activity(store: Store, subscriber_id: int) -> dict[str, Any] | None:
+    """The editor's page of one subscriber: address, name, and the opens and clicks recorded of them."""
+    with store.session() as session:
+        person = session.get(Subscriber, subscriber_id)
+        if person is None:
+            return None
+        return {
+            "id": person.id,
+            "email": person.email,
+            "name": person.name,
+            "events": reader_events(session, person.id),
+        }
+
+
 def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False) -> dict[str, int]:
     """Delete an address and its personal data, keeping anonymous delivery counts; how much went, per kind.
 
