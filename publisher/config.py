@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     templates_dir: Path = Field(default_factory=shipped.templates_dir)
     # The language of an imported article that does not declare one (a BCP 47 tag such as "en" or "pt-BR")
     language: str = "en"
+    # Insight (issue 15): what a publication records of opens and clicks (off | aggregate | individual;
+    # editors change it on the Settings page), UTM parameters on article links, and how soon after delivery
+    # a click is a link scanner's rather than a reader's
+    tracking: Literal["off", "aggregate", "individual"] = "aggregate"
+    utm: bool = False
+    tracking_early_click_seconds: float = Field(default=10.0, ge=0)
 
     # Media store (issue 11): uploaded and imported images. None: files under data_dir/media, served by the
     # web app at BASE_URL/media/; "s3://BUCKET/PREFIX" for any S3-compatible bucket (credentials below, else

@@ -1,8 +1,9 @@
 """Privacy requests: everything held about one subscriber, as JSON; and erasure.
 
-Erasure deletes the subscriber, their subscriptions, bounce events, suppression entry and the confirmation
-emails rendered for them, and anonymizes their outbox history: the rows stay (so a campaign's counts do
-not change) but no longer point at anyone, and errors that may quote the address are cleared.
+Erasure deletes the subscriber, their subscriptions, opens and clicks (tracking mode individual), bounce
+events, suppression entry and the confirmation emails rendered for them, and anonymizes their outbox
+history: the rows stay (so a campaign's counts do not change) but no longer point at anyone, and errors
+that may quote the address are cleared.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.orm import Session
 
 from publisher.addresses import canonical_address
 from publisher.errors import NotFound
 from publisher.states import MAIL_KINDS, CampaignKind
 from publisher.store import Store
+from publisher.store.insight import TrackedLink, TrackingEvent
 from publisher.store.models import (
     BounceEvent,
     Campaign,
@@ -91,6 +94,7 @@ def export_subscriber(store: Store, email: str) -> dict[str, Any]:
                 }
                 for d in deliveries
             ]
+        data["tracking"] = reader_events(session, person.id) if person is not None else []
         bounces = session.scalars(select(BounceEvent).where(BounceEvent.email == address).order_by(BounceEvent.id))
         data["bounces"] = [
             {
@@ -118,6 +122,46 @@ def export_subscriber(store: Store, email: str) -> dict[str, Any]:
             else None
         )
         return data
+
+
+def reader_events(session: Session, subscriber_id: int) -> list[dict[str, Any]]:
+    """The opens and clicks recorded of one reader (only campaigns in tracking mode individual name them)."""
+    rows = session.execute(
+        select(TrackingEvent, Campaign.subject, TrackedLink.url)
+        .join(Campaign, Campaign.id == TrackingEvent.campaign_id)
+        .outerjoin(
+            TrackedLink,
+            (TrackedLink.campaign_id == TrackingEvent.campaign_id) & (TrackedLink.position == TrackingEvent.position),
+        )
+        .where(TrackingEvent.subscriber_id == subscriber_id)
+        .order_by(TrackingEvent.id)
+    ).all()
+    return [
+        {
+            "campaign_id": event.campaign_id,
+            "subject": subject,
+            "kind": event.kind,
+            "url": url,
+            "verdict": event.verdict,
+            "reason": event.reason,
+            "at": _iso(event.at),
+        }
+        for event, subject, url in rows
+    ]
+
+
+def reader_activity(store: Store, subscriber_id: int) -> dict[str, Any] | None:
+    """The editor's page of one subscriber: address, name, and the opens and clicks recorded of them."""
+    with store.session() as session:
+        person = session.get(Subscriber, subscriber_id)
+        if person is None:
+            return None
+        return {
+            "id": person.id,
+            "email": person.email,
+            "name": person.name,
+            "events": reader_events(session, person.id),
+        }
 
 
 def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False) -> dict[str, int]:
@@ -150,6 +194,7 @@ def erase_subscriber(store: Store, email: str, *, keep_suppression: bool = False
             )
             counts["deliveries_anonymized"] = cast(CursorResult[Any], anonymized).rowcount
             session.execute(delete(Subscription).where(Subscription.subscriber_id == sid))
+            session.execute(delete(TrackingEvent).where(TrackingEvent.subscriber_id == sid))  # as the FK cascades
             session.execute(delete(Subscriber).where(Subscriber.id == sid))
         bounces = session.execute(delete(BounceEvent).where(BounceEvent.email == address))
         counts["bounces"] = cast(CursorResult[Any], bounces).rowcount

@@ -2,7 +2,8 @@
 
 The environment gives every field's first value (PUBLISHER_NEWSLETTER_NAME, PUBLISHER_FROM,
 PUBLISHER_REPLY_TO, PUBLISHER_LANGUAGE, PUBLISHER_POSTAL_ADDRESS, PUBLISHER_DESCRIPTION,
-PUBLISHER_ACCENT_COLOUR, PUBLISHER_LOGO_URL, PUBLISHER_PUBLIC_LIST); what an editor changes on the Settings
+PUBLISHER_ACCENT_COLOUR, PUBLISHER_LOGO_URL, PUBLISHER_PUBLIC_LIST, PUBLISHER_TRACKING,
+PUBLISHER_UTM); what an editor changes on the Settings
 page or through the API is stored in publication_settings, one row per field, and wins. `effective()`
 gives Settings with the publication's values in them, so everything that reads settings.newsletter_name
 or settings.from_ sees the publication; campaigns freeze the sender they go out as (campaigns.identity).
@@ -24,6 +25,7 @@ from publisher.config import Settings
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.store import Store
 from publisher.store.models import MailingList, PublicationSetting
+from publisher.tracking import DEFAULT_MODE, MODES
 
 SOCIAL_NETWORKS = ("website", "mastodon", "bluesky", "x", "linkedin", "facebook", "instagram", "threads")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -47,6 +49,8 @@ class Publication:
     postal_address: str = ""
     public_list: str | None = None
     social_links: dict[str, str] = field(default_factory=dict)
+    tracking: str = DEFAULT_MODE.value  # off | aggregate | individual (publisher.tracking); campaigns freeze it
+    utm: bool = False  # utm_source/medium/campaign on article links
 
     @property
     def from_header(self) -> str:
@@ -73,6 +77,8 @@ def defaults(settings: Settings) -> Publication:
         reply_to=settings.reply_to,
         postal_address=settings.postal_address,
         public_list=settings.public_list,
+        tracking=settings.tracking,
+        utm=settings.utm,
     )
 
 
@@ -124,6 +130,8 @@ def apply(settings: Settings, publication: Publication) -> Settings:
             "accent_colour": publication.accent_colour,
             "logo_url": publication.logo_url,
             "public_list": publication.public_list,
+            "tracking": publication.tracking,
+            "utm": publication.utm,
         }
     )
 
@@ -200,6 +208,14 @@ def _clean(key: str, value: Any) -> Any:  # noqa: C901 - one branch per field, e
         return _text(key, value, 200)
     if key == "social_links":
         return _social(value)
+    if key == "tracking":
+        if value not in MODES:
+            raise InvalidPublication(f"tracking must be one of {', '.join(MODES)}, not {value!r}")
+        return value
+    if key == "utm":
+        if not isinstance(value, bool):
+            raise InvalidPublication("utm must be true or false")
+        return value
     raise InvalidPublication(f"no publication setting called {key!r}")
 
 

@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.addresses",
             "publisher.verp",
             "publisher.tracking",
+            "publisher.tracking_tokens",
             "publisher.shipped",
         ],
     ),

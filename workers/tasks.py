@@ -25,6 +25,7 @@ from publisher import delivery, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import StorageUnavailable
+from publisher.insight.capture import forget_recent
 from workers.app import TASK_TIME_LIMIT, app
 from workers.dispatch import CeleryDispatcher
 
@@ -86,6 +87,7 @@ def _sweep_once(*, stalled_only: bool) -> None:
         count = service.sweep(services(), stalled_only=stalled_only)
         if count:
             log.info("re-dispatched %d pending batches", count)
+        forget_recent(services().store, services().clock.now())  # tracking_recent keeps a day at most
     except Exception:  # a sweep failure must not stop the worker; the next sweep tries again
         log.exception("sweep failed")
 

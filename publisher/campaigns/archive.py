@@ -9,12 +9,15 @@ names nobody.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from html import escape
 
 from sqlalchemy import select
 
 from publisher.render.email import placeholder_pattern
 from publisher.states import CampaignKind, CampaignState
 from publisher.store import Store
+from publisher.store.insight import TrackedLink
 from publisher.store.models import Campaign
 
 _PERSONAL = re.compile(r"<!--personal-->.*?<!--/personal-->", re.DOTALL)
@@ -22,9 +25,19 @@ _PERSONAL = re.compile(r"<!--personal-->.*?<!--/personal-->", re.DOTALL)
 WENT_OUT = (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.DONE)
 
 
-def public_copy(html: str, key: str) -> str:
-    """The digest's HTML with every personal part removed and any other personal field blanked."""
-    return placeholder_pattern(key).sub("", _PERSONAL.sub("", html)) if key else _PERSONAL.sub("", html)
+def public_copy(html: str, key: str, links: Mapping[int, str] | None = None) -> str:
+    """The digest's HTML with every personal part removed and any other personal field blanked; a tracked
+    link (render.tracked: R<position>) goes straight to its URL (links: position -> URL), never via /r/."""
+    shown = _PERSONAL.sub("", html)
+    if not key:
+        return shown
+    urls = links or {}
+
+    def fill(match: re.Match[str]) -> str:
+        field = match.group(1)
+        return escape(urls.get(int(field[1:]), "")) if field.startswith("R") else ""
+
+    return placeholder_pattern(key).sub(fill, shown)
 
 
 def sent_digest_html(store: Store, campaign_id: int) -> str | None:
@@ -37,4 +50,9 @@ def sent_digest_html(store: Store, campaign_id: int) -> str | None:
         )
         if campaign is None or not campaign.body_html:
             return None
-        return public_copy(campaign.body_html, campaign.render_key)
+        links = dict(
+            session.execute(
+                select(TrackedLink.position, TrackedLink.url).where(TrackedLink.campaign_id == campaign_id)
+            ).all()
+        )
+        return public_copy(campaign.body_html, campaign.render_key, links)

@@ -26,15 +26,18 @@ from publisher.errors import AlreadyShared, AlreadySubmitted, InaccessibleDigest
 from publisher.library import get_articles
 from publisher.render.a11y import check_digest
 from publisher.render.edited import edited_post
-from publisher.render.email import render_digest
+from publisher.render.email import RenderedDigest, render_digest
 from publisher.render.images import check_images, pick_images, with_images
 from publisher.render.mime import check_header_value
 from publisher.render.share import PostShape, compose_post
+from publisher.render.tracked import track_links
 from publisher.render.urls import digest_url
 from publisher.states import PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
+from publisher.store.insight import TrackedLink
 from publisher.store.models import Campaign, CampaignArticle, CampaignList, OutboxRow, utcnow
 from publisher.subscribers import get_list
+from publisher.tracking import Mode, mode_of
 
 
 def create_email_campaign(
@@ -126,6 +129,7 @@ def _create_email_campaign(
             list_id=mailing_lists[0].id,
             submission=token,
             identity=publication.identity_of(settings),
+            tracking=settings.tracking,  # frozen: a report never mixes modes (issue 15)
         )
         session.add(campaign)
         session.flush()  # its id first: the digest links to its own page ("View in browser")
@@ -139,6 +143,7 @@ def _create_email_campaign(
             view_url=view_url,
             overrides=load_overrides(session),
         )
+        digest = _tracked(session, campaign, digest)
         findings = check_digest(digest.html, digest.text, digest.preheader) if strict else []
         if findings:
             raise InaccessibleDigest([str(f) for f in findings])  # the transaction is rolled back: no campaign
@@ -156,6 +161,17 @@ def _create_email_campaign(
             named = ", ".join(repr(name) for name in list_names)
             raise PublisherError(f"lists {named} have no active subscribers; nothing to send")
         return campaign.id
+
+
+def _tracked(session: Session, campaign: Campaign, digest: RenderedDigest) -> RenderedDigest:
+    """In a tracking mode, the digest with its links, pixel and honeypot placed, and its links stored."""
+    if mode_of(campaign.tracking) == Mode.OFF:
+        return digest
+    digest, links = track_links(digest)
+    session.add_all(
+        TrackedLink(campaign_id=campaign.id, position=t.position, url=t.url, honeypot=t.honeypot) for t in links
+    )
+    return digest
 
 
 def create_share_campaign(

@@ -57,7 +57,8 @@ def campaign_templates(session: Session, campaign: Campaign, settings: Settings)
 
 def _template(campaign: Campaign, settings: Settings, list_name: str) -> MessageTemplate:
     digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, campaign.render_key)
-    return message_template(with_identity(settings, campaign.identity), campaign.id, digest, list_name)
+    sender = with_identity(settings, campaign.identity)
+    return message_template(sender, campaign.id, digest, list_name, tracking=campaign.tracking)
 
 
 def message_source(session: Session, campaign: Campaign, settings: Settings, channel: str) -> MessageSource:
@@ -78,7 +79,8 @@ def confirmation_template(campaign: Campaign, settings: Settings) -> MessageTemp
     key = campaign.render_key or secrets.token_hex(6)
     digest = RenderedDigest(campaign.subject, campaign.body_html, campaign.body_text, key)
     list_name = campaign.mailing_list.name if campaign.mailing_list is not None else "list"
-    return message_template(with_identity(settings, campaign.identity), campaign.id, digest, list_name)
+    sender = with_identity(settings, campaign.identity)
+    return message_template(sender, campaign.id, digest, list_name, tracking=campaign.tracking)
 
 
 class MailSource:

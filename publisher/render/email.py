@@ -16,13 +16,14 @@ from dataclasses import dataclass, replace
 from markupsafe import Markup
 from premailer import Premailer
 
-from publisher.articles import Article, text_direction
+from publisher.articles import Article, slugify, text_direction
 from publisher.config import Settings
 from publisher.render.blocks_html import cover_image, render_html
 from publisher.render.blocks_text import render_text
 from publisher.render.links import share_links
 from publisher.render.templates import environment
 from publisher.render.urls import article_url, preferences_url, unsubscribe_url
+from publisher.render.utm import with_utm
 
 FIELDS = ("NAME", "EMAIL", "TOKEN")
 
@@ -46,7 +47,8 @@ def placeholder(key: str, field: str) -> str:
 
 
 def placeholder_pattern(key: str) -> re.Pattern[str]:
-    return re.compile(f"%%PUB{re.escape(key)}({'|'.join(FIELDS)})%%")
+    """The personal fields, and the tracking ones (render.tracked): OPEN, the pixel, and R<n>, link n."""
+    return re.compile(f"%%PUB{re.escape(key)}({'|'.join(FIELDS)}|OPEN|R[0-9]+)%%")
 
 
 def default_subject(articles: Sequence[Article]) -> str:
@@ -130,7 +132,8 @@ def render_digest(
         "lang": lang,
         "dir": text_direction(lang),
         "full": len(articles) == 1 if full is None else full,
-        "articles": [_article_context(a, settings) for a in articles],
+        "articles": [_article_context(a, settings, slugify(subject) if settings.utm else None) for a in articles],
+        "tracking": settings.tracking,
     }
     env = environment(settings.templates_dir, overrides)
     html = env.get_template("email/digest.html.j2").render(context)
@@ -144,8 +147,9 @@ def _cover(article: Article) -> Markup | None:
     return render_html((replace(cover, caption=None),)) if cover is not None else None
 
 
-def _article_context(article: Article, settings: Settings) -> dict[str, object]:
+def _article_context(article: Article, settings: Settings, utm_campaign: str | None) -> dict[str, object]:
     url = article_url(settings, article)
+    read_url = with_utm(url, utm_campaign) if utm_campaign else url
     body = render_text(article.blocks)
     return {
         "title": article.title,
@@ -156,6 +160,6 @@ def _article_context(article: Article, settings: Settings) -> dict[str, object]:
         "cover": _cover(article),  # shown above a summary, so a digest of summaries still has pictures
         "text": body.text,
         "references": body.references,
-        "url": url,
+        "url": read_url,  # the reader's link to the article (with UTM parameters when the publication wants them)
         "share_links": share_links(url, article.title, article.summary),  # issue 6
     }

@@ -15,6 +15,8 @@ from publisher.config import Settings
 from publisher.render.dkim import dkim_signer
 from publisher.render.email import RenderedDigest
 from publisher.render.mime import MessageTemplate
+from publisher.tracking import Mode, mode_of
+from publisher.tracking_tokens import MessageTokens, TokenSigner
 from publisher.verp import verp_of
 
 
@@ -31,10 +33,12 @@ def message_template(
     *,
     headers: Sequence[tuple[str, str]] = (),
     message_id_label: str | None = None,
+    tracking: str | None = None,
 ) -> MessageTemplate:
     """The MessageTemplate of one campaign: every header value is checked for line breaks here.
 
-    headers: more headers (a test send's X-Publisher-Test); message_id_label: see MessageTemplate.
+    headers: more headers (a test send's X-Publisher-Test); message_id_label: see MessageTemplate;
+    tracking: the campaign's frozen mode (campaigns.tracking): a tracking one fills the pixel and links in.
     """
     extra: list[tuple[str, str]] = [("Precedence", "bulk")] if settings.precedence_bulk else []
     extra.extend(headers)
@@ -50,7 +54,12 @@ def message_template(
         signer=dkim_signer(settings),
         message_id_label=message_id_label,
         return_path=_return_path(settings, campaign_id) if message_id_label is None else None,
+        tokens=_tokens(settings, campaign_id) if mode_of(tracking) != Mode.OFF else None,
     )
+
+
+def _tokens(settings: Settings, campaign_id: int) -> MessageTokens:
+    return MessageTokens(TokenSigner(settings.signing_key()), campaign_id)
 
 
 def _return_path(settings: Settings, campaign_id: int) -> Callable[[int], str] | None:

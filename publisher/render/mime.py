@@ -20,6 +20,7 @@ from publisher.channels.base import Email
 from publisher.errors import HeaderInjection
 from publisher.render.email import RenderedDigest, placeholder_pattern
 from publisher.render.urls import unsubscribe_url
+from publisher.tracking_tokens import MessageTokens
 
 CRLF = b"\r\n"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -85,6 +86,30 @@ class _PartTemplate:
         return b"".join(out)
 
 
+class _Tracking:
+    """The pixel's and links' URLs of one recipient (render.tracked placed their fields): one HMAC per link."""
+
+    def __init__(self, fields: Sequence[str], base_url: str, tokens: MessageTokens) -> None:
+        self.links = sorted({(field, int(field[1:])) for field in fields if field.startswith("R")})
+        self.pixel = "OPEN" in fields
+        self.base_url = base_url
+        self.tokens = tokens
+
+    @classmethod
+    def of(cls, fields: Sequence[str], base_url: str, tokens: MessageTokens | None) -> _Tracking | None:
+        if not any(field == "OPEN" or field.startswith("R") for field in fields):
+            return None
+        if tokens is None:
+            raise ValueError("this digest has tracking links; its MessageTemplate needs the campaign's tokens")
+        return cls(fields, base_url, tokens)
+
+    def values(self, recipient_id: int) -> dict[str, str]:
+        out = {field: f"{self.base_url}/r/{self.tokens.click_token(n, recipient_id)}" for field, n in self.links}
+        if self.pixel:
+            out["OPEN"] = f"{self.base_url}/o/{self.tokens.open_token(recipient_id)}.gif"
+        return out
+
+
 class MessageTemplate:
     """Everything about a campaign's email that is the same for every recipient."""
 
@@ -102,6 +127,7 @@ class MessageTemplate:
         signer: Callable[[bytes], bytes] | None = None,
         message_id_label: str | None = None,
         return_path: Callable[[int], str] | None = None,
+        tokens: MessageTokens | None = None,
     ) -> None:
         self.campaign_id = campaign_id
         self.return_path = return_path  # recipient id -> envelope sender (VERP); None: the From address
@@ -137,6 +163,7 @@ class MessageTemplate:
         self.tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
         self.text = _PartTemplate(digest.text, digest.key, escape=False)
         self.html = _PartTemplate(digest.html, digest.key, escape=True)
+        self.tracking = _Tracking.of(self.html.fields, self.base_url, tokens)
 
     def message_id(self, recipient_id: int) -> str:
         """Deterministic, so a message sent twice after a crash is recognisably the same one."""
@@ -147,6 +174,8 @@ class MessageTemplate:
         name = check_header_value("recipient name", recipient.name)
         check_header_value("recipient address", recipient.email)
         values = {"NAME": name or "there", "EMAIL": recipient.email, "TOKEN": recipient.token}
+        if self.tracking is not None:
+            values.update(self.tracking.values(recipient.id))
         unsubscribe = f"<{unsubscribe_url(self.base_url, recipient.token)}>"
         if self.unsubscribe_mailto:
             unsubscribe += f", <mailto:{self.unsubscribe_mailto}?subject=unsubscribe%20{recipient.token}>"

@@ -84,7 +84,7 @@ def test_the_received_digest_is_a_publication(
     links = {text: href for href, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html)}
     for label in ("View in browser", "Manage preferences"):
         assert links[label].startswith(site["url"] + "/"), label
-        answer = httpx.get(links[label], timeout=10)
+        answer = httpx.get(links[label], timeout=10, follow_redirects=True)  # View in browser: via /r/ (tracked)
         assert answer.status_code == 200, (label, links[label])
     assert re.search(r'<meta name="color-scheme" content="light dark">', html)
     assert re.search(r"@media \(prefers-color-scheme: ?dark\)", html)

@@ -14,10 +14,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
 from publisher import editors
 from publisher.config import Settings
 from publisher.store import Store
+from publisher.store.insight import TrackedLink
 from publisher.web import create_app
 from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.support.factories import subscribe
@@ -186,5 +188,7 @@ def test_write_an_article_with_an_image_and_send_it(
     assert len(mails) == 3
     html = mails[0].get_body(("html",)).get_content()
     assert f'alt="{ALT}"' in html and f"{settings.base_url}/media/img/" in html
-    assert 'href="https://example.org/harbour"' in html
+    with store.session() as session:  # the link goes via /r/ (tracking mode aggregate, the default) to it
+        assert "https://example.org/harbour" in session.scalars(select(TrackedLink.url)).all()
+    assert f'href="{settings.base_url}/r/' in html
     assert "Ferries run every 20 minutes" in html and "<li" in html

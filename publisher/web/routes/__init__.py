@@ -24,10 +24,12 @@ from publisher.web.routes import (
     editor_writing,
     media,
     public,
+    tracking,
 )
 
 ROUTERS: list[APIRouter] = [
     public.router,
+    tracking.router,  # /r/<token> and /o/<token>.gif: opens and clicks (issue 15)
     media.router,  # media files of the filesystem media store (issue 11)
     archive.router,
     editor_settings.router,  # the publication's Settings and Templates, for administrators (issue 12)

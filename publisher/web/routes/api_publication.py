@@ -33,6 +33,8 @@ class PublicationOut(BaseModel):
     postal_address: str
     public_list: str | None
     social_links: dict[str, str] = Field(description="network (website, mastodon, bluesky, x, ...) -> URL")
+    tracking: str = Field(description="off | aggregate | individual: what new campaigns record of opens and clicks")
+    utm: bool = Field(description="UTM parameters on article links")
 
 
 class PublicationPatch(BaseModel):
@@ -51,6 +53,8 @@ class PublicationPatch(BaseModel):
     postal_address: str | None = Field(None, max_length=5000)
     public_list: str | None = Field(None, max_length=1000)
     social_links: dict[str, str | None] | None = Field(None, max_length=20)
+    tracking: str | None = Field(None, max_length=20)
+    utm: bool | None = None
 
 
 def _out(found: publication.Publication) -> PublicationOut:

@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from publisher import editing, subscribers
+from publisher import editing, privacy, subscribers
 from publisher.errors import PublisherError
 from publisher.web import dashboard as dashboard_data
 from publisher.web import limits
-from publisher.web.deps import get_store, page
+from publisher.web.deps import DbId, get_store, page
 from publisher.web.security import CheckedForm, Editor, EditorContext, require_editor
 
 router = APIRouter(prefix="/editor", include_in_schema=False, dependencies=[Depends(require_editor)])
@@ -125,3 +125,12 @@ def export_subscribers(request: Request, list: str) -> Response:  # noqa: A002 -
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'},
     )
+
+
+@router.get("/subscribers/{subscriber_id}", response_class=HTMLResponse)
+def subscriber_page(request: Request, subscriber_id: DbId, ctx: Editor) -> Response:
+    """One subscriber: their address and, from campaigns in tracking mode individual, their opens and clicks."""
+    found = privacy.reader_activity(get_store(request), subscriber_id)
+    if found is None:
+        return page(request, "not_found.html.j2", {"what": "subscriber"}, status_code=404)
+    return page(request, "editor/subscriber.html.j2", {"ctx": ctx, "person": found})

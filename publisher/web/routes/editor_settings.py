@@ -104,6 +104,12 @@ def _changes(form: FormData, current: publication.Publication) -> dict[str, Any]
     social = {n: str(form.get(f"social_{n}") or "").strip() for n in SOCIAL_NETWORKS}
     if {n: u for n, u in social.items() if u} != current.social_links:
         changes["social_links"] = social
+    tracking = str(form.get("tracking") or "")
+    if tracking and tracking != current.tracking:
+        changes["tracking"] = tracking
+    utm = form.get("utm") == "yes"
+    if form.get("utm_shown") == "yes" and utm != current.utm:
+        changes["utm"] = utm
     if form.get("clear_logo") == "yes":
         changes["logo_url"] = None
     return changes

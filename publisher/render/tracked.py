@@ -1,0 +1,65 @@
+"""Opens and clicks (issue 15): a rendered digest's links turned into per-recipient tracking links.
+
+Done once per campaign, after render_digest, for the modes that track (aggregate, individual): every
+http(s) <a href> of the HTML part, in order, except the reader's own unsubscribe and preferences links,
+becomes a placeholder (``R<position>``) that render.mime fills per recipient with BASE_URL/r/<token>; the
+URLs are returned to be stored (tracked_links), the only places /r/<token> redirects to. One hidden
+honeypot link (no text, aria-hidden, tabindex=-1, display:none: no reader, keyboard or screen reader
+reaches it) and a 1x1 open pixel (``OPEN``: BASE_URL/o/<token>.gif) are added at the end of the body, both
+inside <!--personal--> markers so the public copy of the digest leaves them out. The plain-text part keeps
+the original URLs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, replace
+
+from publisher.render.email import RenderedDigest, placeholder
+
+OPEN_FIELD = "OPEN"
+_ANCHOR_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TrackedUrl:
+    position: int  # 1, 2, ...: the order of the links in the HTML part
+    url: str
+    honeypot: bool = False
+
+
+def link_field(position: int) -> str:
+    return f"R{position}"
+
+
+def track_links(digest: RenderedDigest) -> tuple[RenderedDigest, list[TrackedUrl]]:
+    """The digest with its links rewritten to placeholders, the pixel and the honeypot; and the links."""
+    links: list[TrackedUrl] = []
+    marker = f"%%PUB{digest.key}"
+
+    def rewrite(match: re.Match[str]) -> str:
+        href = match.group(2)
+        url = html.unescape(href)
+        if marker in href or not url.lower().startswith(("http://", "https://")):
+            return match.group(0)  # the reader's own links, mailto:, anchors: left as they are
+        links.append(TrackedUrl(len(links) + 1, url))
+        return f"{match.group(1)}{placeholder(digest.key, link_field(len(links)))}{match.group(3)}"
+
+    body = _ANCHOR_HREF.sub(rewrite, digest.html)
+    hidden = ""
+    if links:  # whoever follows the hidden link is a machine; nothing to click: no honeypot either
+        trap = TrackedUrl(len(links) + 1, links[0].url, honeypot=True)
+        links.append(trap)
+        hidden = (
+            f'<a href="{placeholder(digest.key, link_field(trap.position))}" tabindex="-1" aria-hidden="true" '
+            'style="display:none;font-size:0;line-height:0;max-height:0;overflow:hidden"></a>'
+        )
+    pixel = (
+        f'<img src="{placeholder(digest.key, OPEN_FIELD)}" alt="" width="1" height="1" '
+        'style="display:block;width:1px;height:1px;border:0">'
+    )
+    hidden = f"<!--personal-->{hidden}{pixel}<!--/personal-->"
+    end = body.lower().rfind("</body>")
+    body = body[:end] + hidden + body[end:] if end >= 0 else body + hidden
+    return replace(digest, html=body), links

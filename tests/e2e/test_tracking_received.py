@@ -1,0 +1,158 @@
+"""Tracking end to end: a campaign sent through a real SMTP server, its received mails' links and pixels
+followed against the live web app. People's opens and clicks are human, a scanner's (HEAD, then a GET within
+seconds of delivery, a scanner's agent) machine; mode off mails carry no pixel and no rewritten link; mode
+aggregate keeps no per-reader row; axe-core finds nothing on the mail with its honeypot, which no assistive
+technology reaches."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from publisher import campaigns, delivery, publication, runtime
+from publisher.clock import FixedClock
+from publisher.config import Settings
+from publisher.store import Store
+from publisher.store.insight import TrackedLink, TrackingEvent
+from publisher.store.models import utcnow
+from publisher.web import create_app
+from tests.support.axe import describe, violations
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.factories import seed_article, subscribe
+from tests.support.smtp import SmtpServer
+from tests.support.web import LiveServer
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+PERSON = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+)
+SCANNER = "Mozilla/5.0 (compatible; Barracuda Sentinel (EE))"
+
+
+@pytest.fixture
+def smtp_settings(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("PUBLISHER_SMTP_HOST", smtp_server.host)
+    monkeypatch.setenv("PUBLISHER_SMTP_PORT", str(smtp_server.port))
+    return Settings()
+
+
+def send(store: Store, settings: Settings, smtp_server: SmtpServer, seed_path: Path, mode: str, readers: int) -> int:
+    publication.update(store, settings, {"tracking": mode})
+    article_id = seed_article(store, seed_path)
+    subscribe(store, "news", readers)
+    campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "news")
+    with store.session() as session:
+        [batch] = campaigns.batches(session, campaign_id, 10_000)
+    outcome = delivery.deliver_batch(store, settings, campaign_id, batch.channel, batch.first_id, batch.last_id)
+    assert outcome.sent == readers
+    smtp_server.wait_for(readers)
+    return campaign_id
+
+
+def html_of(data: bytes) -> str:
+    mail = email.message_from_bytes(data, policy=email.policy.default)
+    return mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def site(settings: Settings, store: Store, *, later: timedelta) -> LiveServer:
+    """The web app, its clock `later` after now (a person reads some time after delivery; a scanner does not)."""
+    clock = FixedClock(utcnow() + later)
+    return LiveServer(create_app(services=runtime.build(settings, store=store, clock=clock))).start()
+
+
+def followed(url: str, base: str) -> str:
+    return url.removeprefix(base)
+
+
+def test_people_and_a_scanner_are_told_apart(
+    store: Store, smtp_settings: Settings, smtp_server: SmtpServer, seed_path: Path
+):
+    send(store, smtp_settings, smtp_server, seed_path, "aggregate", 12)
+    base = smtp_settings.base_url
+    mails = [html_of(m.data) for m in smtp_server.messages]
+    people, scanned = mails[:6], mails[6:10]
+    with store.session() as session:
+        urls = dict(session.execute(select(TrackedLink.position, TrackedLink.url)).all())
+
+    reading = site(smtp_settings, store, later=timedelta(minutes=30))
+    try:
+        with httpx.Client(base_url=reading.url, headers={"User-Agent": PERSON}) as client:
+            for html in people:
+                [pixel] = re.findall(rf'src="{re.escape(base)}(/o/[^"]+\.gif)"', html)
+                assert client.get(pixel).status_code == 200
+                first = re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[0]
+                answer = client.get(first)
+                assert answer.status_code == 302 and answer.headers["location"] == urls[1]
+    finally:
+        reading.stop()
+    scanning = site(smtp_settings, store, later=timedelta(seconds=2))
+    try:
+        with httpx.Client(base_url=scanning.url, headers={"User-Agent": SCANNER}) as client:
+            for html in scanned:
+                for link in re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[:3]:
+                    assert client.head(link).status_code == 302
+                    assert client.get(link).status_code == 302
+    finally:
+        scanning.stop()
+
+    with store.session() as session:
+        found = session.execute(select(TrackingEvent.kind, TrackingEvent.verdict, TrackingEvent.subscriber_id)).all()
+    assert sum(1 for k, v, _ in found if (k, v) == ("open", "human")) == 6
+    assert sum(1 for k, v, _ in found if (k, v) == ("click", "human")) == 6
+    assert sum(1 for k, v, _ in found if (k, v) == ("click", "machine")) == 4 * 3 * 2
+    assert all(sid is None for _, _, sid in found)  # aggregate: no per-reader row
+
+
+def test_mode_off_mails_have_no_pixel_and_no_rewritten_link(
+    store: Store, smtp_settings: Settings, smtp_server: SmtpServer, seed_path: Path
+):
+    send(store, smtp_settings, smtp_server, seed_path, "off", 2)
+    for message in smtp_server.messages:
+        html = html_of(message.data)
+        assert "/r/" not in html and "/o/" not in html and 'tabindex="-1"' not in html
+        assert f"{smtp_settings.base_url}/articles/" in html
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_chromium()
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_the_honeypot_is_invisible_to_assistive_technology(
+    browser: Any, store: Store, smtp_settings: Settings, smtp_server: SmtpServer, seed_path: Path
+):
+    send(store, smtp_settings, smtp_server, seed_path, "aggregate", 1)
+    html = html_of(smtp_server.messages[0].data)
+    assert 'tabindex="-1"' in html
+    page = browser.new_page()
+    try:
+        page.set_content(html)
+        found = violations(page, impacts=("minor", "moderate", "serious", "critical"))
+        on_trap = [v for v in found if any("tabindex" in n["target"] or "a[" in n["target"] for n in v["nodes"])]
+        blocking = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert not blocking and not on_trap, describe(found)
+        names = page.evaluate(
+            """() => [...document.querySelectorAll('a')].filter(a => a.offsetParent !== null)
+                     .map(a => a.textContent.trim())"""
+        )
+        assert "" not in names  # every link a reader can see has a name; the hidden one is not shown
+        page.keyboard.press("Tab")
+        for _ in range(60):  # the keyboard never lands on the honeypot
+            assert page.evaluate("() => document.activeElement.getAttribute('tabindex')") != "-1"
+            page.keyboard.press("Tab")
+    finally:
+        page.close()
