@@ -7,6 +7,7 @@ from publisher.web.routes import (
     api_media,
     api_publication,
     api_queue,
+    api_report,
     archive,
     auth,
     bounce_webhooks,
@@ -48,4 +49,5 @@ ROUTERS: list[APIRouter] = [
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
+    api_report.router,  # a campaign's report (issue 15)
 ]
