@@ -62,7 +62,9 @@ def _print(found: CampaignReport) -> None:
     out.print(Text(f"Campaign {found.id} ({found.kind}): {found.subject}", style="bold"))
     out.print(f"{found.state}, started {found.started_at:%Y-%m-%d %H:%M} UTC, tracking mode {found.mode}", markup=False)
     summary = Table("delivered", "failed", "bounced", "complained", "unsubscribed", title_justify="left")
-    summary.add_row(*(_n(data[k]) for k in ("delivered", "failed")), _n(found.bounced), _n(found.complained), _n(found.unsubscribed))
+    summary.add_row(
+        *(_n(data[k]) for k in ("delivered", "failed")), _n(found.bounced), _n(found.complained), _n(found.unsubscribed)
+    )
     out.print(summary)
     if found.kind != "share":
         people = Table("", "people", "machines", "people, total", "machines, total", "machines were", title="Readers")
@@ -70,7 +72,9 @@ def _print(found: CampaignReport) -> None:
             c = data[key]
             about = "about " if c["estimated"] else ""
             why = ", ".join(f"{reason} {n:,}" for reason, n in c["reasons"].items())
-            people.add_row(key, about + _n(c["human"]), about + _n(c["machine"]), _n(c["human_total"]), _n(c["machine_total"]), why)
+            people.add_row(
+                key, about + _n(c["human"]), about + _n(c["machine"]), _n(c["human_total"]), _n(c["machine_total"]), why
+            )
         out.print(people)
     if data["links"]:
         links = Table("#", "link", "people", "machines", "people, total", "machines, total", title="Links")
@@ -79,7 +83,9 @@ def _print(found: CampaignReport) -> None:
             links.add_row(str(link["position"]), link["url"], *(_n(n) for n in numbers))
         out.print(links)
     if data["domains"]:
-        domains = Table("domain", "delivered", "failed", "bounced", "opens (people)", "clicks (people)", title="Domains")
+        domains = Table(
+            "domain", "delivered", "failed", "bounced", "opens (people)", "clicks (people)", title="Domains"
+        )
         for d in data["domains"][:20]:
             counts = (d[k] for k in ("delivered", "failed", "bounced", "opens_human", "clicks_human"))
             domains.add_row(d["domain"], *(_n(n) for n in counts))
@@ -88,7 +94,15 @@ def _print(found: CampaignReport) -> None:
         posts = Table("channel", "state", "where", "likes", "reposts", "replies", "counts", title="Posts")
         for p in data["posts"]:
             read = p["metrics_error"] or (f"read {p['read_at'][:16]}" if p["read_at"] else "not read yet")
-            posts.add_row(p["channel"], p["state"], p["url"] or p["error"] or "", _n(p["likes"]), _n(p["reposts"]), _n(p["replies"]), read)
+            posts.add_row(
+                p["channel"],
+                p["state"],
+                p["url"] or p["error"] or "",
+                _n(p["likes"]),
+                _n(p["reposts"]),
+                _n(p["replies"]),
+                read,
+            )
         out.print(posts)
     for note in data["notes"].values():
         out.print(Text(f"· {note}", style="dim"))

@@ -136,7 +136,9 @@ def links(session: Session, campaign_id: int, mode: Mode) -> list[LinkCounts]:
     }
     keys = [TrackingEvent.position, TrackingEvent.verdict]
     clicks = TrackingEvent.kind == "click"
-    for position, verdict, n in session.execute(events_of(campaign_id, *keys, func.count()).where(clicks).group_by(*keys)):
+    for position, verdict, n in session.execute(
+        events_of(campaign_id, *keys, func.count()).where(clicks).group_by(*keys)
+    ):
         if position in shown:
             shown[position].counts.add_total(verdict, n)
     for (position, verdict), n in _uniques(session, campaign_id, mode, keys, clicks).items():

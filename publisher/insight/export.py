@@ -57,6 +57,8 @@ def csv_rows(report: CampaignReport) -> list[list[Any]]:
             rows.append(_row(f"domain {key}", domain["domain"], human=human, machine=machine))
     for post in data["posts"]:
         counts = ", ".join(f"{k} {post[k]}" for k in ("likes", "reposts", "replies") if post[k] is not None)
-        detail = " · ".join(part for part in (post["url"] or post["error"] or "", counts, post["metrics_error"]) if part)
+        detail = " · ".join(
+            part for part in (post["url"] or post["error"] or "", counts, post["metrics_error"]) if part
+        )
         rows.append(_row("post", post["channel"], detail=f"{post['state']}: {detail}"))
     return rows

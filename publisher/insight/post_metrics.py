@@ -55,7 +55,7 @@ def due_posts(session: Session, *, now: datetime, every: timedelta = READ_EVERY,
         .order_by(PostMetric.read_at.is_not(None), PostMetric.read_at, OutboxRow.id)
         .limit(limit)
     )
-    return [Due(*row) for row in rows]
+    return [Due(outbox_id, channel, provider_id or "") for outbox_id, channel, provider_id in rows]
 
 
 def _ask(settings: Settings, channel_name: str, posts: list[Due]) -> dict[int, PostCounts | str]:

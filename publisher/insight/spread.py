@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from publisher.insight.counting import HOURLY, VERDICT, events_of
@@ -110,7 +110,9 @@ def _domain_of(session: Session, email: Any) -> ColumnElement[str]:  # noqa: ANN
     return func.lower(func.substr(email, func.instr(email, "@") + 1))
 
 
-def domains(session: Session, campaign_id: int, bounced: dict[str, int], limit: int = 50) -> tuple[list[DomainCounts], int]:
+def domains(
+    session: Session, campaign_id: int, bounced: dict[str, int], limit: int = 50
+) -> tuple[list[DomainCounts], int]:
     """The `limit` domains the campaign reached most (by delivered, then events); how many more there are.
 
     `bounced`: bounces per domain (publisher.bounces.stats, which owns those queries).
@@ -160,9 +162,9 @@ def unsubscribed(session: Session, campaign: Campaign, started: datetime) -> int
             other.created_at <= Subscription.updated_at,
         )
     )
-    of_campaign = Subscription.list_id.in_(lists)
+    of_campaign: ColumnElement[bool] = Subscription.list_id.in_(lists)
     if campaign.list_id is not None:
-        of_campaign = of_campaign | (Subscription.list_id == campaign.list_id)
+        of_campaign = or_(of_campaign, Subscription.list_id == campaign.list_id)
     count = session.scalar(
         select(func.count(Subscription.subscriber_id.distinct()))
         .join(

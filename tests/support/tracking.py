@@ -57,7 +57,9 @@ def tracked_campaign(
         urls = list(links)
         session.add_all(TrackedLink(campaign_id=campaign.id, position=i, url=u) for i, u in enumerate(urls))
         if honeypot:
-            hidden = TrackedLink(campaign_id=campaign.id, position=len(urls), url="https://news.example.org/", honeypot=True)
+            hidden = TrackedLink(
+                campaign_id=campaign.id, position=len(urls), url="https://news.example.org/", honeypot=True
+            )
             session.add(hidden)
         return campaign.id
 
