@@ -24,8 +24,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from publisher import delivery, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
-from publisher.insight import post_metrics
 from publisher.errors import StorageUnavailable
+from publisher.insight import post_metrics
 from workers.app import TASK_TIME_LIMIT, app
 from workers.dispatch import CeleryDispatcher
 
