@@ -19,6 +19,7 @@ from publisher.web.routes import (
     editor_channels,
     editor_digests,
     editor_people,
+    editor_report,
     editor_settings,
     editor_share_count,
     editor_templates,
@@ -44,6 +45,7 @@ ROUTERS: list[APIRouter] = [
     editor_articles.router,
     editor_share_count.router,  # the Share page's live counter of edited posts (issue 14)
     editor_campaigns.router,
+    editor_report.router,  # a campaign's report with its charts (issue 15)
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
     api.router,
