@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 8, 14, 40
+MAX_BAR = 36  # a bar is at most this wide, however few the groups
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def bar_chart(
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top = _nice_top(max((v for s in series for v in s.values), default=0))
     group_w = plot_w / groups
-    bar_w = group_w * 0.8 / max(len(series), 1)
+    bar_w = min(group_w * 0.8 / max(len(series), 1), MAX_BAR)
     parts = [
         f'<svg id="{escape(chart_id)}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" preserveAspectRatio="xMinYMin meet">',
@@ -68,7 +69,7 @@ def bar_chart(
         label = _number(top * fraction)
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     for index, label in enumerate(labels):
-        x0 = LEFT + index * group_w + group_w * 0.1
+        x0 = LEFT + (index + 0.5) * group_w - bar_w * len(series) / 2  # the group centred on its label
         for n, one in enumerate(series):
             value = one.values[index] if index < len(one.values) else 0
             if value <= 0:
