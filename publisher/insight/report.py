@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.bounces.reasons import effect_of
@@ -38,7 +38,7 @@ from publisher.insight.spread import Bucket, DomainCounts
 from publisher.states import CampaignKind, RowState
 from publisher.store import Store
 from publisher.store.models import OutboxRow, PostMetric
-from publisher.store.progress import load_campaign
+from publisher.store.progress import load_campaign, row_counts
 from publisher.tracking import Mode, mode_of
 
 NOTES = {
@@ -162,14 +162,7 @@ def campaign_report(store: Store, campaign_id: int, *, settings: Settings) -> Ca
         campaign = load_campaign(session, campaign_id)
         started = campaign.scheduled_at or campaign.created_at
         mode = mode_of(campaign.tracking)
-        outbox = {state.value: 0 for state in RowState}
-        outbox.update(
-            session.execute(
-                select(OutboxRow.state, func.count())
-                .where(OutboxRow.campaign_id == campaign_id)
-                .group_by(OutboxRow.state)
-            ).all()
-        )
+        outbox = row_counts(session, campaign_id)
         bounces = bounce_report(session, settings, campaign_id=campaign_id)
         by_kind = {kind: n for kind, n in bounces.by_kind.items() if kind != "complaint"}
         by_reason = {reason: n for reason, n in bounces.by_reason.items() if effect_of(reason) != "complaint"}

@@ -18,21 +18,13 @@ def _share(store: Store) -> int:
         campaign = Campaign(kind="share", state="done", subject="The <b>bridge</b>")
         session.add(campaign)
         session.flush()
-        told = OutboxRow(
-            campaign_id=campaign.id,
-            recipient_id=0,
-            channel="mastodon",
-            state="sent",
-            provider_id="1101",
-            url="https://social.example/@editor/1101",
-        )
-        sky = OutboxRow(
-            campaign_id=campaign.id,
-            recipient_id=0,
-            channel="bluesky",
-            state="sent",
-            provider_id="at://did:plc:x/p/1",
-            url="https://bsky.app/profile/desk.test/post/1",
+        posted = {
+            "mastodon": ("1101", "https://social.example/@editor/1101"),
+            "bluesky": ("at://did:plc:x/p/1", "https://bsky.app/profile/desk.test/post/1"),
+        }
+        told, sky = (
+            OutboxRow(campaign_id=campaign.id, recipient_id=0, channel=name, state="sent", provider_id=pid, url=url)
+            for name, (pid, url) in posted.items()
         )
         session.add_all([told, sky])
         session.flush()
