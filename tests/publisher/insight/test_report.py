@@ -164,3 +164,14 @@ def test_the_report_has_its_documented_keys_and_an_unknown_campaign_is_named(sto
     assert report["mode"] == "off" and "off" in report["notes"]
     with pytest.raises(NotFound, match="no campaign with id 999"):
         campaign_report(store, 999, settings=settings)
+
+
+def test_an_unsubscribe_after_a_later_mail_is_not_this_campaigns(store, settings):
+    addresses = subscribe(store, "readers", 2)
+    first = tracked_campaign(store, addresses, mode="off", started_at=datetime.now(UTC) - timedelta(days=9))
+    second = tracked_campaign(store, addresses[:1], mode="off", started_at=datetime.now(UTC) - timedelta(days=2))
+    with store.session() as session:  # both left today: the first reader had had the second mail by then
+        session.execute(update(Subscription).values(status="unsubscribed", updated_at=datetime.now(UTC)))
+
+    assert campaign_report(store, first, settings=settings).unsubscribed == 1, "only the reader the second missed"
+    assert campaign_report(store, second, settings=settings).unsubscribed == 1
