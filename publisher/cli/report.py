@@ -60,13 +60,14 @@ def _n(value: Any) -> str:  # noqa: ANN401 - a count or None
 def _print(found: CampaignReport) -> None:
     data = found.to_dict()
     out.print(Text(f"Campaign {found.id} ({found.kind}): {found.subject}", style="bold"))
-    out.print(f"{found.state}, started {found.started_at:%Y-%m-%d %H:%M} UTC, tracking mode {found.mode}", markup=False)
-    summary = Table("delivered", "failed", "bounced", "complained", "unsubscribed", title_justify="left")
-    summary.add_row(
-        *(_n(data[k]) for k in ("delivered", "failed")), _n(found.bounced), _n(found.complained), _n(found.unsubscribed)
-    )
+    share = found.kind == "share"
+    mode = "" if share and found.mode == "off" else f", tracking mode {found.mode}"
+    out.print(f"{found.state}, started {found.started_at:%Y-%m-%d %H:%M} UTC{mode}", markup=False)
+    keys = ["delivered", "failed"] if share else ["delivered", "failed", "bounced", "complained", "unsubscribed"]
+    summary = Table(*keys, title_justify="left")
+    summary.add_row(*(_n(found.bounced if k == "bounced" else data[k]) for k in keys))
     out.print(summary)
-    if found.kind != "share":
+    if not share:
         people = Table("", "people", "machines", "people, total", "machines, total", "machines were", title="Readers")
         for key in ("opens", "clicks"):
             c = data[key]

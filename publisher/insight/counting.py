@@ -87,7 +87,7 @@ def _uniques(
 
 def engagement(session: Session, campaign_id: int, mode: Mode) -> dict[str, Engagement]:
     """{"open": Engagement, "click": Engagement} of one campaign."""
-    found = {kind: Engagement(estimated=mode != Mode.INDIVIDUAL) for kind in KINDS}
+    found = {kind: Engagement(estimated=mode == Mode.AGGREGATE) for kind in KINDS}
     keys = [TrackingEvent.kind, VERDICT]
     for kind, verdict, reason, n in session.execute(
         events_of(campaign_id, *keys, REASON, func.count()).group_by(*keys, REASON)
@@ -127,7 +127,7 @@ class LinkCounts:
 def links(session: Session, campaign_id: int, mode: Mode) -> list[LinkCounts]:
     """Every link readers can see (honeypots left out: their clicks are in the machines' totals), in order."""
     shown = {
-        position: LinkCounts(position, url, Engagement(estimated=mode != Mode.INDIVIDUAL))
+        position: LinkCounts(position, url, Engagement(estimated=mode == Mode.AGGREGATE))
         for position, url in session.execute(
             select(TrackedLink.position, TrackedLink.url)
             .where(TrackedLink.campaign_id == campaign_id, TrackedLink.honeypot.is_not(True))

@@ -10,7 +10,8 @@ Columns (COLUMNS):
     value          the number of a summary, bounce reason or machine reason row; a domain's delivered
     human,machine  unique readers (opens, clicks, link rows) or events (timeline and domain rows)
     human_total,machine_total   events (opens, clicks and link rows)
-    detail         "estimated" when uniques are estimates; a bucket's span; a domain's "failed/bounced";
+    detail         opens and clicks: "exact", "estimated" (mode aggregate) or "not tracked" (mode off);
+                   a bucket's span; a domain's "failed/bounced";
                    a post's URL and counts
 """
 
@@ -38,7 +39,7 @@ def csv_rows(report: CampaignReport) -> list[list[Any]]:
     rows += [_row("bounce reason", reason, value=n) for reason, n in data["bounced"]["by_reason"].items()]
     for key, section in (("opens", "open"), ("clicks", "click")):
         counts = data[key]
-        detail = "estimated" if counts["estimated"] else "exact"
+        detail = "not tracked" if data["mode"] == "off" else "estimated" if counts["estimated"] else "exact"
         numbers = {k: counts[k] for k in ("human", "machine", "human_total", "machine_total")}
         rows.append(_row(key, "readers", detail=detail, **numbers))
         rows += [_row(f"{section} machines", reason, value=n) for reason, n in counts["reasons"].items()]

@@ -124,8 +124,8 @@ class CampaignReport:
         keys = ["machine", "unsubscribed"] if self.mode != Mode.OFF else ["off", "unsubscribed"]
         if self.mode == Mode.AGGREGATE:
             keys.insert(0, "estimated")
-        if self.kind == CampaignKind.SHARE:
-            keys.remove("unsubscribed")
+        if self.kind == CampaignKind.SHARE:  # a post has no list to leave, and tracking off is its default
+            keys = [key for key in keys if key not in ("unsubscribed", "off")]
         return {key: NOTES[key] for key in keys}
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 
 from publisher.insight.export import COLUMNS
 from publisher.store import Store
+from publisher.store.models import Campaign, OutboxRow, PostMetric, utcnow
 from tests.support.factories import subscribe
 from tests.support.tracking import events, subscriber_ids, tracked_campaign
 
@@ -79,3 +80,30 @@ def test_an_unknown_campaign_is_named_and_exits_2(store):
 
     assert done.returncode == 2
     assert "no campaign with id 4242" in done.stderr
+
+
+def test_a_shares_text_report_lists_its_posts_with_their_counts(store):
+    with store.session() as session:
+        share = Campaign(kind="share", state="done", subject="The bridge")
+        session.add(share)
+        session.flush()
+        row = OutboxRow(
+            campaign_id=share.id,
+            recipient_id=0,
+            channel="mastodon",
+            state="sent",
+            provider_id="7",
+            url="https://social.example/@e/7",
+        )
+        session.add(row)
+        session.flush()
+        session.add(PostMetric(outbox_id=row.id, likes=31, reposts=4, replies=2, read_at=utcnow()))
+        share_id = share.id
+    store.dispose()
+
+    done = publisher("report", str(share_id))
+
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if "mastodon" in line)
+    assert "https://social.example/@e/7" in line and "31" in line and "4" in line
+    assert "unsubscribed" not in done.stdout and "tracking mode" not in done.stdout
