@@ -25,6 +25,7 @@ from publisher import delivery, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import StorageUnavailable
+from publisher.insight import post_metrics
 from publisher.insight.capture import forget_recent
 from workers.app import TASK_TIME_LIMIT, app
 from workers.dispatch import CeleryDispatcher
@@ -35,6 +36,7 @@ RETRY_BACKOFF_FACTOR = 2  # seconds: 2, 4, 8, ... up to MAX_COUNTDOWN, full jitt
 # Stop claiming after this long and continue in a fresh task: far below task_time_limit, so a slow batch
 # (a rate limit, a slow server) is never killed mid-chunk.
 BATCH_TIME_BUDGET = TASK_TIME_LIMIT / 3
+POST_METRICS_SECONDS = 900.0  # how often the sweeper sends read_post_metrics (each post is asked hourly at most)
 
 # The store or the broker is unreachable, busy or full (a restart, a lock timeout, a dropped connection).
 _INFRASTRUCTURE_ERRORS = (
@@ -93,11 +95,23 @@ def _sweep_once(*, stalled_only: bool) -> None:
 
 
 def _sweep_forever() -> None:
-    # In the worker's main process, beside the pool: the equivalent of an embedded beat with one entry,
-    # without beat's schedule file (several workers sharing a data dir would fight over it).
+    # In the worker's main process, beside the pool: the equivalent of an embedded beat, without beat's
+    # schedule file (several workers sharing a data dir would fight over it). Every sweep; and every
+    # POST_METRICS_SECONDS, a task that reads share posts' counts back (it asks only the posts due).
+    metrics_due = time.monotonic()
     while True:
         time.sleep(services().settings.sweep_seconds)
         _sweep_once(stalled_only=True)
+        if time.monotonic() >= metrics_due:
+            metrics_due = time.monotonic() + POST_METRICS_SECONDS
+            _dispatch_post_metrics()
+
+
+def _dispatch_post_metrics() -> None:
+    try:
+        read_post_metrics.apply_async()
+    except Exception:  # a broker hiccup must not stop the sweeper; the next round sends it
+        log.exception("could not dispatch read_post_metrics")
 
 
 @app.task(bind=True, name="workers.tasks.deliver_batch", max_retries=None)
@@ -140,3 +154,13 @@ def _queue_of(task: Task) -> str | None:
 @app.task(name="workers.tasks.sweep")
 def sweep() -> int:
     return service.sweep(services())
+
+
+@app.task(name="workers.tasks.read_post_metrics")
+def read_post_metrics() -> int:
+    """Read the due share posts' likes, reposts and replies back from their networks (issue 15)."""
+    s = services()
+    counted = post_metrics.read_post_metrics(s.store, s.settings)
+    if counted:
+        log.info("read the counts of %d share posts", counted)
+    return counted

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from publisher.states import FINISHED_ROWS, PENDING_ROWS, CampaignState, RowState
+from publisher.states import FINISHED_ROWS, PENDING_ROWS, CampaignState
 from publisher.store import Store
 from publisher.store.models import OutboxRow, utcnow
-from publisher.store.progress import load_campaign
+from publisher.store.progress import load_campaign, row_counts
 
 THROUGHPUT_WINDOW_SECONDS = 60
 # watch() stops once a campaign is in one of these: nothing more happens without an operator.
@@ -59,14 +59,7 @@ def status(store: Store, campaign_id: int, *, with_deliveries: bool = False) -> 
     """Counts per outbox state, read from the outbox itself."""
     with store.session() as session:
         campaign = load_campaign(session, campaign_id)
-        counts = {state.value: 0 for state in RowState}
-        counts.update(
-            session.execute(
-                select(OutboxRow.state, func.count())
-                .where(OutboxRow.campaign_id == campaign_id)
-                .group_by(OutboxRow.state)
-            ).all()
-        )
+        counts = row_counts(session, campaign_id)
         return CampaignStatus(
             id=campaign.id,
             kind=campaign.kind,

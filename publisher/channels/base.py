@@ -151,6 +151,15 @@ class Result:
     progress: ThreadProgress | None = None  # a thread: every part posted (provider_id and url are the first's)
 
 
+@dataclass(frozen=True)
+class PostCounts:
+    """What a network says of a post since it went out (issue 15); None where its API gives no number."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+
+
 class ChannelError(Exception):
     """A send that did not happen; the message says why, never with a secret in it.
 
@@ -241,6 +250,11 @@ class Channel:
         nothing to ask the far end: opening the channel was the check.
         """
         return self.name
+
+    def metrics(self, provider_id: str) -> PostCounts | None:
+        """Read back a post's likes, reposts and replies by the id send() returned; None: this network's API
+        gives none (the default). A network that gives them raises a ChannelError when it cannot now."""
+        return None
 
     def close(self) -> None:
         """Release connections; the channel is not used again."""

@@ -42,7 +42,17 @@ from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 
 from publisher.channels.account import Account
-from publisher.channels.base import Attachment, Message, Part, PartRef, PermanentError, Post, Result, ThreadProgress
+from publisher.channels.base import (
+    Attachment,
+    Message,
+    Part,
+    PartRef,
+    PermanentError,
+    Post,
+    PostCounts,
+    Result,
+    ThreadProgress,
+)
 from publisher.channels.chain import post_parts
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.bluesky import NETWORK
@@ -219,6 +229,22 @@ class BlueskyChannel(HttpChannel):
             return None
         blob: BlobRef = uploaded.blob
         return blob
+
+    def metrics(self, provider_id: str) -> PostCounts:
+        """The post's counts from app.bsky.feed.getPosts (likeCount, repostCount, replyCount).
+
+        An AppView method: a PDS answers it only by proxying to the AppView it is configured with, so on a
+        PDS without one this raises the PDS's own error, which the report shows as it is.
+        """
+        try:
+            self._login()
+            answer = self.client.app.bsky.feed.get_posts({"uris": [provider_id]})
+        except at.RequestErrorBase as exc:
+            raise self.failure(_answer(exc)) from None
+        if not answer.posts:
+            raise PermanentError(f"{self.who}: the AppView knows no post {provider_id} (deleted?)")
+        post = answer.posts[0]
+        return PostCounts(likes=post.like_count, reposts=post.repost_count, replies=post.reply_count)
 
     def verify(self) -> str:
         """Check the handle and app password without posting (createSession only); the account's handle."""

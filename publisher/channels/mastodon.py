@@ -34,7 +34,17 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNetworkError, MastodonR
 from mastodon.errors import MastodonReadTimeout
 
 from publisher.channels.account import Account
-from publisher.channels.base import Attachment, Message, Part, PartRef, Post, Result, TextLimits, ThreadProgress
+from publisher.channels.base import (
+    Attachment,
+    Message,
+    Part,
+    PartRef,
+    Post,
+    PostCounts,
+    Result,
+    TextLimits,
+    ThreadProgress,
+)
 from publisher.channels.chain import post_parts
 from publisher.channels.http import HttpAnswer, HttpChannel, NoAnswer, Wording
 from publisher.channels.networks.mastodon import NETWORK
@@ -62,6 +72,10 @@ def _configured(instance: Any) -> TextLimits:
     if not isinstance(most, int) or most < 1 or not isinstance(per_url, int) or per_url < 0:
         raise ValueError(f"no usable configuration.statuses ({statuses!r})")
     return TextLimits(max_length=most, url_length=per_url)
+
+
+def _count(value: Any) -> int | None:  # noqa: ANN401 - a JSON value
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 class MastodonChannel(HttpChannel):
@@ -182,6 +196,18 @@ class MastodonChannel(HttpChannel):
         except _FAILURES as exc:
             raise self.failure(self._answer(exc), _CHECK_WORDING) from None
         return f"@{me.get('acct') or me.get('username')}"
+
+    def metrics(self, provider_id: str) -> PostCounts:
+        """The status's counts (GET /api/v1/statuses/:id): favourites, reblogs and replies."""
+        try:
+            status = self.api.status(provider_id)
+        except _FAILURES as exc:
+            raise self.failure(self._answer(exc)) from None
+        return PostCounts(
+            likes=_count(status.get("favourites_count")),
+            reposts=_count(status.get("reblogs_count")),
+            replies=_count(status.get("replies_count")),
+        )
 
     def close(self) -> None:
         self.api.session.close()

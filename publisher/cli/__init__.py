@@ -10,6 +10,7 @@
 - queue.py        `channels slots|queue` (posting slots and queued shares), on channels.py's group
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
+- report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -27,6 +28,7 @@ from publisher.cli import (
     media,
     ops,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
+    report,
     send,
     subscribers,
     users,
@@ -44,6 +46,7 @@ app.add_typer(articles.top)
 app.add_typer(send.top)
 app.add_typer(ops.top)
 app.add_typer(doctor.top)
+app.add_typer(report.top)
 app.add_typer(articles.article_app, name="article")
 app.add_typer(subscribers.subscribers_app, name="subscribers")
 app.add_typer(bounces.bounces_app, name="bounces")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, and_, exists, update
+from sqlalchemy import CursorResult, Executable, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.errors import NotFound
-from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState
+from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, RowState
 from publisher.store.models import Campaign, OutboxRow, utcnow
 
 MAX_REASON = 2000  # pause_reason and row errors are cut to this many characters
@@ -25,6 +25,17 @@ def load_campaign(session: Session, campaign_id: int, *, for_update: bool = Fals
     if campaign is None:
         raise NotFound(f"no campaign with id {campaign_id}")
     return campaign
+
+
+def row_counts(session: Session, campaign_id: int) -> dict[str, int]:
+    """The campaign's outbox rows per state (every RowState, 0 where none): one GROUP BY on its index."""
+    counts = {state.value: 0 for state in RowState}
+    counts.update(
+        session.execute(
+            select(OutboxRow.state, func.count()).where(OutboxRow.campaign_id == campaign_id).group_by(OutboxRow.state)
+        ).all()
+    )
+    return counts
 
 
 def finish_if_done(session: Session, campaign_id: int) -> None:

@@ -7,6 +7,7 @@ from publisher.web.routes import (
     api_media,
     api_publication,
     api_queue,
+    api_report,
     archive,
     auth,
     bounce_webhooks,
@@ -18,6 +19,7 @@ from publisher.web.routes import (
     editor_channels,
     editor_digests,
     editor_people,
+    editor_report,
     editor_settings,
     editor_share_count,
     editor_templates,
@@ -45,9 +47,11 @@ ROUTERS: list[APIRouter] = [
     editor_articles.router,
     editor_share_count.router,  # the Share page's live counter of edited posts (issue 14)
     editor_campaigns.router,
+    editor_report.router,  # a campaign's report with its charts (issue 15)
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
+    api_report.router,  # a campaign's report (issue 15)
 ]

@@ -39,6 +39,7 @@ EXPECTED = {
     ("POST", "/api/campaigns/{campaign_id}/resume"): "send",
     ("POST", "/api/campaigns/{campaign_id}/cancel"): "send",
     ("POST", "/api/campaigns/{campaign_id}/reschedule"): "send",
+    ("GET", "/api/campaigns/{campaign_id}/report"): "read",
     ("GET", "/api/channels"): "read",
     ("GET", "/api/me"): "read",
     ("POST", "/api/media"): "write",

@@ -33,6 +33,10 @@ class FakeMastodon(FakeServer):
     A reply (a thread's later part) names the status it answers in `in_reply_to_id`: a status of this
     instance, else 404 "Record not found" (as StatusesController#create's Status.find); the Status answered
     carries `in_reply_to_id` (null for a first post), and each accepted reply records it (`in_reply_to`).
+
+    `GET /api/v1/statuses/:id` answers the Status entity (docs.joinmastodon.org/methods/statuses#get) with
+    `replies_count`, `reblogs_count` and `favourites_count` (0 until a test calls `engage`), or 404
+    "Record not found" for an id the instance does not hold.
     """
 
     IMAGE_LIMIT = 16 * 1024 * 1024
@@ -50,6 +54,8 @@ class FakeMastodon(FakeServer):
         self.credential_checks = 0
         self.media: dict[str, dict[str, Any]] = {}  # id -> the attachment, with "data", "pending" and "attached"
         self.instance_requests = 0
+        self._statuses: dict[str, dict[str, Any]] = {}  # id -> the Status entity, counts included
+        self.status_reads = 0
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> Any:
         if (method, path.rstrip("/")) == ("GET", "/api/v2/instance"):
@@ -66,6 +72,8 @@ class FakeMastodon(FakeServer):
             return self._upload(headers, body)
         if method == "GET" and path.startswith("/api/v1/media/"):
             return self._media_status(path.rsplit("/", 1)[1])
+        if method == "GET" and path.startswith("/api/v1/statuses/"):
+            return self._status(path.rsplit("/", 1)[1])
         if (method, path) != ("POST", "/api/v1/statuses"):
             raise Reply(404, {"error": "Record not found"})
         return self._post_status(headers, body)
@@ -117,6 +125,9 @@ class FakeMastodon(FakeServer):
             "media_attachments": [_public(a) for a in attachments],
             "created_at": datetime.now(UTC).isoformat(),
             "account": {"id": "1", "username": "editor", "acct": "editor"},
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
         }
         for attachment in attachments:
             attachment["attached"] = True
@@ -132,7 +143,20 @@ class FakeMastodon(FakeServer):
         )
         if key:
             self._by_key[key] = status
+        self._statuses[status_id] = status
         return status
+
+    def engage(self, status_id: str, *, favourites: int = 0, reblogs: int = 0, replies: int = 0) -> None:
+        """What readers did with a status since: its counts as GET /api/v1/statuses/:id will show them."""
+        status = self._statuses[status_id]
+        status.update(favourites_count=favourites, reblogs_count=reblogs, replies_count=replies)
+
+    def _status(self, status_id: str) -> Any:
+        """GET /api/v1/statuses/:id: the Status entity with its counts, or 404 "Record not found"."""
+        self.status_reads += 1
+        if status_id not in self._statuses:
+            raise Reply(404, {"error": "Record not found"})
+        return self._statuses[status_id]
 
     def _instance(self) -> dict[str, Any]:
         """The Instance entity (v2) as Mastodon 4.x shows it, configured as this fake is."""
