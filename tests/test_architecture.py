@@ -32,6 +32,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.verp",
             "publisher.tracking",
             "publisher.shipped",
+            "publisher.logs",
+            "publisher.telemetry",
         ],
     ),
     ("store", ["publisher.store"]),

@@ -21,7 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from publisher import delivery, runtime
+from publisher import delivery, logs, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import StorageUnavailable
@@ -101,6 +101,12 @@ def _sweep_forever() -> None:
 @app.task(bind=True, name="workers.tasks.deliver_batch", max_retries=None)
 def deliver_batch(self: Task, campaign_id: int, channel: str, first_id: int, last_id: int) -> None:
     """Deliver one batch; rows waiting for a retry bring the task back after their backoff."""
+    batch = logs.batch_id(first_id, last_id)
+    with logs.bound(task_id=self.request.id, campaign_id=campaign_id, channel=channel, batch_id=batch):
+        _deliver_batch(self, campaign_id, channel, first_id, last_id)
+
+
+def _deliver_batch(self: Task, campaign_id: int, channel: str, first_id: int, last_id: int) -> None:
     s = services()
     try:
         outcome = delivery.deliver_batch(
@@ -135,6 +141,7 @@ def _queue_of(task: Task) -> str | None:
     return task.request.delivery_info.get("routing_key") if task.request.delivery_info else None
 
 
-@app.task(name="workers.tasks.sweep")
-def sweep() -> int:
-    return service.sweep(services())
+@app.task(bind=True, name="workers.tasks.sweep")
+def sweep(self: Task) -> int:
+    with logs.bound(task_id=self.request.id):
+        return service.sweep(services())

@@ -34,11 +34,13 @@ def serve(
     """Run the web app (editor pages, public pages, REST API)."""
     import uvicorn  # lazy: start-up cost
 
+    from publisher import logs
     from publisher.web import create_app  # lazy: start-up cost (FastAPI)
 
     app = create_app(services=services(ctx))
+    logs.setup_logging(app.state.settings.log_format, "INFO")  # uvicorn's loggers too: log_config=None
     err.print(f"serving on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
 
 
 @top.command()

@@ -23,11 +23,13 @@ from publisher.web.routes import (
     editor_templates,
     editor_writing,
     media,
+    metrics,
     public,
 )
 
 ROUTERS: list[APIRouter] = [
     public.router,
+    metrics.router,  # GET /metrics for Prometheus, loopback or a bearer token (issue 15)
     media.router,  # media files of the filesystem media store (issue 11)
     archive.router,
     editor_settings.router,  # the publication's Settings and Templates, for administrators (issue 12)
