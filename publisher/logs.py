@@ -90,8 +90,18 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
-def setup_logging(fmt: LogFormat = "text", level: int | str = logging.INFO, *, stream: TextIO | None = None) -> None:
-    """Send the root logger's records to stderr (or stream) in this format; calling it again replaces ours."""
+def setup_logging(
+    fmt: LogFormat = "text",
+    level: int | str = logging.INFO,
+    *,
+    stream: TextIO | None = None,
+    adopt: tuple[str, ...] = (),
+) -> None:
+    """Send the root logger's records to stderr (or stream) in this format; calling it again replaces ours.
+
+    adopt names loggers that someone else gave handlers of their own (uvicorn's, when it configured its
+    logging before the app was made): their handlers are dropped and their records come through ours.
+    """
     if fmt not in ("json", "text"):
         raise ValueError(f"PUBLISHER_LOG_FORMAT is json or text: {fmt!r}")
     root = logging.getLogger()
@@ -102,3 +112,7 @@ def setup_logging(fmt: LogFormat = "text", level: int | str = logging.INFO, *, s
     handler._publisher = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
+    for name in adopt:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

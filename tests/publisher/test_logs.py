@@ -73,3 +73,29 @@ def test_an_unknown_context_field_or_format_is_refused_by_name(monkeypatch: pyte
     monkeypatch.setenv("PUBLISHER_LOG_FORMAT", "xml")
     with pytest.raises(ValidationError, match="log_format"):
         Settings()
+
+
+def test_loggers_configured_by_someone_else_are_adopted(captured: io.StringIO):
+    uvicorn_access = logging.getLogger("tests.uvicorn.access")
+    theirs = io.StringIO()
+    uvicorn_access.addHandler(logging.StreamHandler(theirs))
+    uvicorn_access.propagate = False
+
+    logs.setup_logging("json", stream=captured, adopt=("tests.uvicorn.access",))
+    uvicorn_access.info('127.0.0.1:5000 - "GET /metrics HTTP/1.1" 200')
+
+    assert theirs.getvalue() == ""
+    assert json.loads(captured.getvalue())["logger"] == "tests.uvicorn.access"
+
+
+def test_the_web_app_made_with_json_logs_writes_uvicorns_lines_as_json(
+    captured: io.StringIO, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from publisher.web import create_app
+
+    monkeypatch.setenv("PUBLISHER_LOG_FORMAT", "json")
+    create_app(Settings())  # as `uvicorn --factory publisher.web:create_app` makes it
+    logging.getLogger("uvicorn.error").info("Application startup complete.")
+
+    [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines() if text.startswith("{")]
+    assert (line["logger"], line["message"]) == ("uvicorn.error", "Application startup complete.")
