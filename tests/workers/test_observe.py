@@ -20,15 +20,6 @@ SMTP_PASSWORD = "smtp-pa55-Wq7Lr"
 METRICS_TOKEN = "metrics-tok-4Hc9"
 
 
-@pytest.fixture(autouse=True)
-def fresh_services() -> Iterator[None]:
-    tasks.services.cache_clear()  # built from this test's environment on first use
-    yield
-    if tasks.services.cache_info().currsize:
-        tasks.services().store.dispose()
-    tasks.services.cache_clear()
-
-
 @pytest.fixture
 def json_worker_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """JSON logs and secret-bearing settings in the environment; the root logger put back afterwards."""
