@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from wsgiref.simple_server import WSGIServer
 
 from celery.signals import setup_logging, task_retry, worker_init, worker_process_shutdown
 from prometheus_client import multiprocess, start_http_server
@@ -35,16 +36,18 @@ def _count_retry(sender: object = None, **_: object) -> None:
 
 
 @worker_init.connect
-def _serve_metrics(sender: object = None, **_: object) -> None:
+def _serve_metrics(sender: object = None, **_: object) -> WSGIServer | None:
+    """Serve the worker's metrics on PUBLISHER_METRICS_PORT (every address) from a daemon thread; the server."""
     port = Settings().metrics_port
     if port is None:
-        return
+        return None
     if not os.environ.get(MULTIPROC_ENV):
         log.warning(
             "PUBLISHER_METRICS_PORT without %s: only this process's metrics are served, not its pool's", MULTIPROC_ENV
         )
-    start_http_server(port, registry=in_process_registry())
+    server, _thread = start_http_server(port, registry=in_process_registry())
     log.info("worker metrics on port %d at /metrics", port)
+    return server
 
 
 @worker_process_shutdown.connect

@@ -6,14 +6,17 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
 from publisher import campaigns, delivery
 from publisher.config import Settings
 from publisher.store import Store
 from tests.support.factories import seed_article, subscribe
+from tests.support.services import free_port
 from workers import observe, tasks
 
 SMTP_PASSWORD = "smtp-pa55-Wq7Lr"
@@ -80,3 +83,26 @@ def test_a_retried_task_is_counted_by_name(monkeypatch: pytest.MonkeyPatch):
     assert tasks.deliver_batch.apply(args=(1, "smtp", 1, 1)).successful()  # eager: the retry runs at once
 
     assert REGISTRY.get_sample_value("publisher_task_retries_total", labels) == before + 1
+
+
+def test_with_a_metrics_port_the_worker_serves_its_own_metrics(monkeypatch: pytest.MonkeyPatch):
+    port = free_port()
+    monkeypatch.setenv("PUBLISHER_METRICS_PORT", str(port))
+    observe._count_retry(sender=tasks.sweep)
+
+    server = observe._serve_metrics()
+    assert server is not None
+    try:
+        response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    families = {f.name: f for f in text_string_to_metric_families(response.text)}
+    [retries] = [s for s in families["publisher_task_retries"].samples if s.labels == {"task": "workers.tasks.sweep"}]
+    assert retries.value >= 1
+    assert "publisher_outbox_rows" not in families  # the database's counts are the web app's to serve
+
+
+def test_without_a_metrics_port_no_server_starts():
+    assert observe._serve_metrics() is None
