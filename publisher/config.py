@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     dkim_selector: str | None = None
     dkim_domain: str | None = None  # default: the From address's domain
 
+    # Operations (issue 15): log lines as text or JSON; who may read /metrics; a worker's metrics exporter.
+    log_format: Literal["json", "text"] = "text"
+    metrics_token: SecretStr | None = None  # Authorization: Bearer TOKEN reads /metrics from off the machine
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # each worker serves its metrics here
+
     # --- social share (issue 6): accounts as URLs, post options, auto-share ---
     accounts: SecretStr | None = None  # PUBLISHER_ACCOUNTS: JSON object, account name -> URL (publisher/accounts.py)
     accounts_file: Path | None = None  # PUBLISHER_ACCOUNTS_FILE: TOML with an [accounts] table

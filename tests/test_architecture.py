@@ -33,6 +33,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "publisher.tracking",
             "publisher.tracking_tokens",
             "publisher.shipped",
+            "publisher.logs",
+            "publisher.telemetry",
         ],
     ),
     ("store", ["publisher.store"]),

@@ -12,6 +12,7 @@ from celery import Celery
 
 from publisher.channels import QUEUES
 from publisher.config import Settings
+from workers import observe  # noqa: F401 - connects the logging, retry and metrics signals before a worker starts
 from workers.broker import ALIAS as FILESYSTEM_ALIAS
 from workers.broker import register as register_filesystem_transport
 

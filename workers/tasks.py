@@ -21,7 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from publisher import delivery, runtime
+from publisher import delivery, logs, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import StorageUnavailable
@@ -117,6 +117,12 @@ def _dispatch_post_metrics() -> None:
 @app.task(bind=True, name="workers.tasks.deliver_batch", max_retries=None)
 def deliver_batch(self: Task, campaign_id: int, channel: str, first_id: int, last_id: int) -> None:
     """Deliver one batch; rows waiting for a retry bring the task back after their backoff."""
+    batch = logs.batch_id(first_id, last_id)
+    with logs.bound(task_id=self.request.id, campaign_id=campaign_id, channel=channel, batch_id=batch):
+        _deliver_batch(self, campaign_id, channel, first_id, last_id)
+
+
+def _deliver_batch(self: Task, campaign_id: int, channel: str, first_id: int, last_id: int) -> None:
     s = services()
     try:
         outcome = delivery.deliver_batch(
@@ -151,16 +157,18 @@ def _queue_of(task: Task) -> str | None:
     return task.request.delivery_info.get("routing_key") if task.request.delivery_info else None
 
 
-@app.task(name="workers.tasks.sweep")
-def sweep() -> int:
-    return service.sweep(services())
+@app.task(bind=True, name="workers.tasks.sweep")
+def sweep(self: Task) -> int:
+    with logs.bound(task_id=self.request.id):
+        return service.sweep(services())
 
 
-@app.task(name="workers.tasks.read_post_metrics")
-def read_post_metrics() -> int:
+@app.task(bind=True, name="workers.tasks.read_post_metrics")
+def read_post_metrics(self: Task) -> int:
     """Read the due share posts' likes, reposts and replies back from their networks (issue 15)."""
     s = services()
-    counted = post_metrics.read_post_metrics(s.store, s.settings)
-    if counted:
-        log.info("read the counts of %d share posts", counted)
+    with logs.bound(task_id=self.request.id):
+        counted = post_metrics.read_post_metrics(s.store, s.settings)
+        if counted:
+            log.info("read the counts of %d share posts", counted)
     return counted

@@ -51,10 +51,12 @@ class ProcessServices:
 
     def get(self) -> Services:
         if self._services is None:
-            from publisher import runtime  # lazy: settings and SQLAlchemy, which --help never needs
+            # lazy: settings and SQLAlchemy, which --help never needs
+            from publisher import logs, runtime
             from publisher.config import Settings
 
             settings = Settings()
+            logs.setup_logging(settings.log_format, "WARNING")  # the command's own records: warnings and worse
             fresh = not settings.data_dir.exists()
             self._services = runtime.build(settings)
             if fresh and settings.data_dir.exists():

@@ -34,11 +34,14 @@ def serve(
     """Run the web app (editor pages, public pages, REST API)."""
     import uvicorn  # lazy: start-up cost
 
+    from publisher import logs
     from publisher.web import create_app  # lazy: start-up cost (FastAPI)
+    from publisher.web.app import UVICORN_LOGGERS
 
     app = create_app(services=services(ctx))
+    logs.setup_logging(app.state.settings.log_format, "INFO", adopt=UVICORN_LOGGERS)  # uvicorn's: log_config=None
     err.print(f"serving on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
 
 
 @top.command()

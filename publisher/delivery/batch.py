@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from publisher import logs, telemetry
 from publisher.channels import Channel, open_channel
 from publisher.config import Settings
 from publisher.delivery.claim import CHUNK, claim
@@ -81,8 +82,13 @@ def deliver_batch(
     With a time budget, no new chunk is claimed once it is spent, and retry_in says to come back at once:
     a task stays well inside the broker's redelivery window even when a rate limit slows it down.
     """
+    with logs.bound(campaign_id=campaign_id, channel=channel, batch_id=logs.batch_id(first_id, last_id)):
+        return _deliver(store, settings, _Work(campaign_id, channel, first_id, last_id), time_budget)
+
+
+def _deliver(store: Store, settings: Settings, work: _Work, time_budget: float | None) -> BatchOutcome:
+    campaign_id = work.campaign_id
     deadline = None if time_budget is None else time.monotonic() + time_budget
-    work = _Work(campaign_id, channel, first_id, last_id)
     outcome = BatchOutcome()
     try:
         setup = _set_up(store, settings, work)
@@ -116,6 +122,7 @@ def _deliver_chunks(
         )
         if not claimed:
             return False
+        started = time.monotonic()
         cursor = claimed[-1].id + 1
         messages = setup.source.messages(store, claimed)
         health = ChunkHealth()
@@ -126,6 +133,7 @@ def _deliver_chunks(
             len(updates),
             partial(record, store, settings, work.campaign_id, claimed_at, updates, health),
         )
+        telemetry.chunk_delivered(work.channel, time.monotonic() - started, [u["new_state"] for u in updates])
         outcome.paused = recorded or outcome.paused
         if stop or outcome.paused:
             return False

@@ -38,6 +38,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # fails when a new revision is added without updating it.
 SCHEMA_HEADS = frozenset({"0019"})
 RECOVER_EVERY_SECONDS = 5.0  # a store opened read-only tries to become writable again this often
+READING = "publisher_reading"  # the execution option Store.reading() marks its connections with
 _MIGRATION_LOCK = 7_261_344  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -77,7 +78,8 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
     def _on_begin(conn: Connection) -> None:
         # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
         # process wrote in between; taking the write lock up front makes writers wait their turn instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Store.reading() never writes: a plain BEGIN, which leaves writers alone (WAL).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READING) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -213,6 +215,27 @@ class Store:
         try:
             with self._sessions() as session, session.begin():
                 yield session
+        except OperationalError as exc:
+            problem = storage_problem(exc, self.where, sqlite_folder(self.url))
+            if problem is None:
+                raise
+            raise problem from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection in a transaction for reading only (a metrics scrape): it never takes the write lock.
+
+        SQLite begins a deferred transaction (in WAL mode a reader neither waits for nor blocks a writer);
+        PostgreSQL a READ ONLY one, which refuses writes. Rolled back at the end: nothing is committed.
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{READING: True})
+                with conn.begin() as transaction:
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                    yield conn
+                    transaction.rollback()
         except OperationalError as exc:
             problem = storage_problem(exc, self.where, sqlite_folder(self.url))
             if problem is None:

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from publisher import __version__, runtime
+from publisher import __version__, logs, runtime
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.runtime import Services
@@ -32,6 +32,7 @@ from publisher.web.security import (
 from publisher.web.signups import SignupQueue, handle_signup
 
 STATIC_DIR = Path(__file__).parent / "static"
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 @asynccontextmanager
@@ -47,6 +48,8 @@ def create_app(
     """An app bound to these Services, or to runtime.build(settings, store=store) (the environment's settings
     when none are given). Tests may set `app.state.dispatcher`."""
     services = services or runtime.build(settings, store=store)
+    if services.settings.log_format == "json":  # `uvicorn --factory` (the units): uvicorn's own lines too
+        logs.setup_logging("json", "INFO", adopt=UVICORN_LOGGERS)
     app = FastAPI(
         title="publisher",
         version=__version__,

@@ -31,6 +31,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadData, URLSafeTimedSerializer
+from pydantic import SecretStr
 from starlette.datastructures import FormData
 
 from publisher import editors
@@ -146,6 +147,17 @@ def login_csrf(request: Request) -> tuple[str, str]:
     """(cookie, form token) for a login page: the pre-session the browser has, else a new one."""
     presession_id = _presession_id(request) or secrets.token_urlsafe(32)
     return _presessions(request).dumps(presession_id), _form_token(request, presession_id)
+
+
+def bearer_matches(request: Request, secret: SecretStr | None) -> bool:
+    """Whether the request says `Authorization: Bearer SECRET` for this configured secret (constant-time)."""
+    expected = secret.get_secret_value() if secret else ""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")  # latin-1: any byte may be in it
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(value.strip().encode("utf-8", "replace"), expected.encode("utf-8"))
+    )
 
 
 def login_csrf_ok(request: Request, sent: str) -> bool:

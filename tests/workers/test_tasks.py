@@ -1,6 +1,5 @@
 """The deliver_batch task retries only what can come back (the store, the broker), never a setting or a bug."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ from publisher.errors import ConfigError, StorageUnavailable
 from publisher.store import Store
 from tests.support.factories import seed_article, subscribe
 from workers import tasks
-
-
-@pytest.fixture(autouse=True)
-def fresh_services() -> Iterator[None]:
-    tasks.services.cache_clear()  # built from this test's environment on first use
-    yield
-    if tasks.services.cache_info().currsize:
-        tasks.services().store.dispose()
-    tasks.services.cache_clear()
 
 
 def _db_error(kind: type[Exception]) -> Exception:

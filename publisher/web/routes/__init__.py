@@ -25,6 +25,7 @@ from publisher.web.routes import (
     editor_templates,
     editor_writing,
     media,
+    metrics,
     public,
     tracking,
 )
@@ -32,6 +33,7 @@ from publisher.web.routes import (
 ROUTERS: list[APIRouter] = [
     public.router,
     tracking.router,  # /r/<token> and /o/<token>.gif: opens and clicks (issue 15)
+    metrics.router,  # GET /metrics for Prometheus, loopback or a bearer token (issue 15)
     media.router,  # media files of the filesystem media store (issue 11)
     archive.router,
     editor_settings.router,  # the publication's Settings and Templates, for administrators (issue 12)

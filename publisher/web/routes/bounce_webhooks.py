@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from typing import Any
@@ -17,6 +16,7 @@ from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import limits
 from publisher.web.deps import get_settings, get_store
+from publisher.web.security import bearer_matches
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=limits.JsonTextRoute)
@@ -32,14 +32,7 @@ async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _authorized(request: Request, settings: Settings) -> bool:
-    secret = settings.bounce_webhook_secret.get_secret_value() if settings.bounce_webhook_secret else ""
-    given = request.headers.get("authorization", "")  # latin-1 decoded: any byte may be in it
-    scheme, _, value = given.partition(" ")
-    return (
-        bool(secret)
-        and scheme.lower() == "bearer"
-        and hmac.compare_digest(value.strip().encode("utf-8", "replace"), secret.encode("utf-8"))
-    )
+    return bearer_matches(request, settings.bounce_webhook_secret)
 
 
 @router.post("/webhooks/bounces", max_body_size=limits.BOUNCE)
