@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -27,6 +28,7 @@ from publisher.store.models import utcnow
 from publisher.web import create_app
 from tests.support.axe import describe, violations
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.cli import run_cli
 from tests.support.factories import seed_article, subscribe
 from tests.support.smtp import SmtpServer
 from tests.support.web import LiveServer
@@ -111,6 +113,51 @@ def test_people_and_a_scanner_are_told_apart(
     assert sum(1 for k, v, _ in found if (k, v) == ("click", "human")) == 6
     assert sum(1 for k, v, _ in found if (k, v) == ("click", "machine")) == 4 * 3 * 2
     assert all(sid is None for _, _, sid in found)  # aggregate: no per-reader row
+
+
+def test_the_report_of_fifty_readers_counts_twenty_openers_ten_clickers_and_the_scanner_apart(
+    store: Store, smtp_settings: Settings, smtp_server: SmtpServer, seed_path: Path
+):
+    """Issue 15's acceptance: 50 readers; 20 open, 10 of them click; a scanner clicks the mails of 10 others
+    (HEAD, then GET, 2 s after delivery, a scanner's agent). `publisher report ID --format json` shows the
+    people and the machine apart, per link."""
+    campaign_id = send(store, smtp_settings, smtp_server, seed_path, "aggregate", 50)
+    base = smtp_settings.base_url
+    mails = [html_of(m.data) for m in smtp_server.messages]
+    openers, scanned = mails[:20], mails[20:30]
+
+    reading = site(smtp_settings, store, later=timedelta(minutes=30))
+    try:
+        with httpx.Client(base_url=reading.url, headers={"User-Agent": PERSON}) as client:
+            for number, html in enumerate(openers):
+                [pixel] = re.findall(rf'src="{re.escape(base)}(/o/[^"]+\.gif)"', html)
+                assert client.get(pixel).status_code == 200
+                if number < 10:
+                    first = re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[0]
+                    assert client.get(first).status_code == 302
+    finally:
+        reading.stop()
+    scanning = site(smtp_settings, store, later=timedelta(seconds=2))
+    try:
+        with httpx.Client(base_url=scanning.url, headers={"User-Agent": SCANNER}) as client:
+            for html in scanned:
+                for link in re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[:2]:
+                    assert client.head(link).status_code == 302
+                    assert client.get(link).status_code == 302
+    finally:
+        scanning.stop()
+    store.dispose()  # the command opens the same SQLite file
+
+    report = json.loads(run_cli({}, "report", str(campaign_id), "--format", "json"))
+
+    assert report["mode"] == "aggregate"
+    assert report["opens"]["human"] == 20 and report["opens"]["machine"] == 0
+    assert report["clicks"]["human"] == 10
+    assert report["clicks"]["machine"] == 10  # ten scanned mails, each counted once however often it was hit
+    assert report["clicks"]["machine_total"] == 10 * 2 * 2  # two links, a HEAD and a GET each
+    first, second = report["links"][:2]
+    assert (first["human"], first["machine"]) == (10, 10)
+    assert (second["human"], second["machine"]) == (0, 10)
 
 
 def test_mode_off_mails_have_no_pixel_and_no_rewritten_link(
