@@ -258,7 +258,7 @@ def subscribers_bounces(
         when = parse_since(since)  # before the database: a bad --since costs nothing
         if campaign is not None and campaign < 1:
             raise PublisherError(f"--campaign {campaign}: a campaign id is a positive number")
-        with s.store.session() as session:
+        with s.store.read_session() as session:
             summary = bounce_report(session, s.settings, since=when, campaign_id=campaign)
         if format is Format.json:
             out.print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2), markup=False)

@@ -157,8 +157,8 @@ class CampaignReport:
 
 
 def campaign_report(store: Store, campaign_id: int, *, settings: Settings) -> CampaignReport:
-    """The report of one campaign (NotFound when there is none), read in one transaction."""
-    with store.session() as session:
+    """The report of one campaign (NotFound when there is none), read in one read-only transaction."""
+    with store.read_session() as session:
         campaign = load_campaign(session, campaign_id)
         started = campaign.scheduled_at or campaign.created_at
         mode = mode_of(campaign.tracking)

@@ -242,5 +242,11 @@ class Store:
                 raise
             raise problem from exc
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A Session over reading() (reports): it never takes the write lock, and nothing it does is kept."""
+        with self.reading() as conn, Session(bind=conn) as session:
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()

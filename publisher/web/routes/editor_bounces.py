@@ -40,7 +40,7 @@ def bounces_page(request: Request, ctx: Editor, since: SinceQuery = "", campaign
         when = stats.parse_since(since)
     except PublisherError as exc:
         problem, when, since = str(exc).replace("--since ", "Since "), None, ""
-    with services.store.session() as session:
+    with services.store.read_session() as session:
         summary = stats.bounce_report(session, services.settings, since=when, campaign_id=campaign)
         sending = stats.sending_now(session)
     spans = SPANS if any(value == since for value, _ in SPANS) else [*SPANS, (since, f"Since {since}")]

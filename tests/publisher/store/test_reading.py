@@ -30,3 +30,16 @@ def test_on_postgresql_the_transaction_refuses_writes():
                     conn.execute(update(Campaign).values(subject="x"))
         finally:
             store.dispose()
+
+
+def test_a_read_session_reads_the_models_and_keeps_nothing(store: Store):
+    from publisher.store.models import MailingList
+
+    with store.session() as session:
+        session.add(MailingList(name="kept"))
+    with store.read_session() as session:
+        assert [m.name for m in session.query(MailingList)] == ["kept"]
+        session.add(MailingList(name="dropped"))
+        session.flush()
+    with store.session() as session:
+        assert [m.name for m in session.query(MailingList)] == ["kept"]
