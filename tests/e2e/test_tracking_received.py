@@ -11,6 +11,7 @@ import email.policy
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,35 @@ def followed(url: str, base: str) -> str:
     return url.removeprefix(base)
 
 
+def pixel_of(html: str, base: str) -> str:
+    [pixel] = re.findall(rf'src="{re.escape(base)}(/o/[^"]+\.gif)"', html)
+    return pixel
+
+
+def links_of(html: str, base: str) -> list[str]:
+    return re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)
+
+
+@contextmanager
+def browsing(settings: Settings, store: Store, agent: str, *, later: timedelta) -> Iterator[httpx.Client]:
+    """A client of the live web app whose clock is `later` after delivery, with this user agent."""
+    server = site(settings, store, later=later)
+    try:
+        with httpx.Client(base_url=server.url, headers={"User-Agent": agent}) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def scan(settings: Settings, store: Store, mails: list[str], links: int) -> None:
+    """A link scanner two seconds after delivery: HEAD, then GET, on the first `links` links of each mail."""
+    with browsing(settings, store, SCANNER, later=timedelta(seconds=2)) as client:
+        for html in mails:
+            for link in links_of(html, settings.base_url)[:links]:
+                assert client.head(link).status_code == 302
+                assert client.get(link).status_code == 302
+
+
 def test_people_and_a_scanner_are_told_apart(
     store: Store, smtp_settings: Settings, smtp_server: SmtpServer, seed_path: Path
 ):
@@ -86,26 +116,12 @@ def test_people_and_a_scanner_are_told_apart(
     with store.session() as session:
         urls = dict(session.execute(select(TrackedLink.position, TrackedLink.url)).all())
 
-    reading = site(smtp_settings, store, later=timedelta(minutes=30))
-    try:
-        with httpx.Client(base_url=reading.url, headers={"User-Agent": PERSON}) as client:
-            for html in people:
-                [pixel] = re.findall(rf'src="{re.escape(base)}(/o/[^"]+\.gif)"', html)
-                assert client.get(pixel).status_code == 200
-                first = re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[0]
-                answer = client.get(first)
-                assert answer.status_code == 302 and answer.headers["location"] == urls[1]
-    finally:
-        reading.stop()
-    scanning = site(smtp_settings, store, later=timedelta(seconds=2))
-    try:
-        with httpx.Client(base_url=scanning.url, headers={"User-Agent": SCANNER}) as client:
-            for html in scanned:
-                for link in re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[:3]:
-                    assert client.head(link).status_code == 302
-                    assert client.get(link).status_code == 302
-    finally:
-        scanning.stop()
+    with browsing(smtp_settings, store, PERSON, later=timedelta(minutes=30)) as client:
+        for html in people:
+            assert client.get(pixel_of(html, base)).status_code == 200
+            answer = client.get(links_of(html, base)[0])
+            assert answer.status_code == 302 and answer.headers["location"] == urls[1]
+    scan(smtp_settings, store, scanned, links=3)
 
     with store.session() as session:
         found = session.execute(select(TrackingEvent.kind, TrackingEvent.verdict, TrackingEvent.subscriber_id)).all()
@@ -126,26 +142,12 @@ def test_the_report_of_fifty_readers_counts_twenty_openers_ten_clickers_and_the_
     mails = [html_of(m.data) for m in smtp_server.messages]
     openers, scanned = mails[:20], mails[20:30]
 
-    reading = site(smtp_settings, store, later=timedelta(minutes=30))
-    try:
-        with httpx.Client(base_url=reading.url, headers={"User-Agent": PERSON}) as client:
-            for number, html in enumerate(openers):
-                [pixel] = re.findall(rf'src="{re.escape(base)}(/o/[^"]+\.gif)"', html)
-                assert client.get(pixel).status_code == 200
-                if number < 10:
-                    first = re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[0]
-                    assert client.get(first).status_code == 302
-    finally:
-        reading.stop()
-    scanning = site(smtp_settings, store, later=timedelta(seconds=2))
-    try:
-        with httpx.Client(base_url=scanning.url, headers={"User-Agent": SCANNER}) as client:
-            for html in scanned:
-                for link in re.findall(rf'href="{re.escape(base)}(/r/[^"]+)"', html)[:2]:
-                    assert client.head(link).status_code == 302
-                    assert client.get(link).status_code == 302
-    finally:
-        scanning.stop()
+    with browsing(smtp_settings, store, PERSON, later=timedelta(minutes=30)) as client:
+        for number, html in enumerate(openers):
+            assert client.get(pixel_of(html, base)).status_code == 200
+            if number < 10:
+                assert client.get(links_of(html, base)[0]).status_code == 302
+    scan(smtp_settings, store, scanned, links=2)
     store.dispose()  # the command opens the same SQLite file
 
     report = json.loads(run_cli({}, "report", str(campaign_id), "--format", "json"))
