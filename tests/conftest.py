@@ -3,11 +3,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from publisher.config import Settings
 from publisher.store import Store
+from tests.support.browser import launched
 from tests.support.services import postgres_database
 from tests.support.smtp import SmtpServer
 
@@ -63,3 +65,10 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
             yield pg
         finally:
             pg.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the test module (tests/support/browser.py); each test opens its own pages."""
+    with launched() as launched_browser:
+        yield launched_browser

@@ -24,7 +24,7 @@ from publisher.store.progress import finish_if_done
 from publisher.web import create_app
 from publisher.web.routes import ROUTERS
 from tests.support.axe import BLOCKING, describe, violations
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import RecordingDispatcher, seed_article, subscribe
 from tests.support.web import LiveServer
 
@@ -34,15 +34,6 @@ SHOTS = ARTIFACTS / "reader-pages"
 PASSWORD = "correct horse battery"
 MISSING = "/articles/no-such-article"  # the not-found page
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def html_pages() -> list[str]:
@@ -83,6 +74,7 @@ def populate(store: Store, settings: Settings) -> dict[str, str]:
         "campaign_id": str(campaign_id),
         "confirm_token": match.group(1),
         "link_token": link,
+        "subscriber_id": str(reader_id),
     }
 
 

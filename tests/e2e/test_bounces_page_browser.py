@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -16,22 +15,13 @@ from publisher.store import Store
 from publisher.web import create_app
 from tests.support.axe import describe, violations
 from tests.support.bounce_seed import BLOCKED, MAILBOX_FULL, SPAM, USER_UNKNOWN, bounce, campaign_to
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import subscribe
 from tests.support.web import LiveServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 SHOTS = ARTIFACTS / "bounces"
 PASSWORD = "ada-Pa55word-long"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from publisher import editors
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import create_app
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import subscribe
 from tests.support.fakes import FakeMastodon, running
 from tests.support.social import MASTODON_TOKEN
@@ -33,16 +33,6 @@ READERS = 100
 SLUG = "us-rejects-netanyahus-request-to-join-direct-military-action-against-iran"
 PROGRESS_TIMEOUT_MS = 90_000
 MASTODON = "mastodon:social"  # the social account the editor shares to, besides the file channel
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One browser for the module; Playwright gives every launch a fresh, empty user-data-dir."""
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.models import OutboxRow
 from publisher.web import create_app
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import seed_article, subscribe
 from tests.support.smtp import SmtpServer
 from tests.support.web import LiveServer
@@ -52,15 +52,6 @@ class Clicks:
     def check(self, locator: Any) -> None:
         self.count += 1
         locator.check()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

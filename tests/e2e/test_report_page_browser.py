@@ -17,7 +17,7 @@ from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import create_app
 from tests.support.axe import describe, violations
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import subscribe
 from tests.support.tracking import events, subscriber_ids, tracked_campaign
 from tests.support.web import LiveServer
@@ -34,15 +34,6 @@ def _shots() -> Path:
         except OSError:
             continue
     raise AssertionError("no folder for the screenshots")
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from publisher import editors
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import create_app
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import seed_article
 from tests.support.media import image_bytes
 from tests.support.services import free_port
@@ -24,15 +24,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 SHOTS = ARTIFACTS / "settings"
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from publisher.config import Settings
 from publisher.store import Store
 from publisher.web import create_app
 from tests.support.axe import describe, violations
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import seed_article
 from tests.support.fakes import FakeMastodon, running
 from tests.support.social import BLUESKY, MASTODON_TOKEN
@@ -41,15 +41,6 @@ OVER = "Too long. " * 51  # 510 characters, trimmed to 509 when posted: 9 over M
 PART_1 = f"A thread, part one {FAMILY}: the hook."
 PART_2 = "Part two, the detail https://news.example.org/articles/edited-link #News"
 THREAD_SHOTS = Path("/work/shots")
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

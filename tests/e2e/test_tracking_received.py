@@ -28,7 +28,6 @@ from publisher.store.insight import TrackedLink, TrackingEvent
 from publisher.store.models import utcnow
 from publisher.web import create_app
 from tests.support.axe import describe, violations
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.support.cli import run_cli
 from tests.support.factories import seed_article, subscribe
 from tests.support.smtp import SmtpServer
@@ -170,15 +169,6 @@ def test_mode_off_mails_have_no_pixel_and_no_rewritten_link(
         html = html_of(message.data)
         assert "/r/" not in html and "/o/" not in html and 'tabindex="-1"' not in html
         assert f"{smtp_settings.base_url}/articles/" in html
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_honeypot_is_invisible_to_assistive_technology(

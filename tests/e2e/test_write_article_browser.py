@@ -21,7 +21,7 @@ from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.insight import TrackedLink
 from publisher.web import create_app
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.factories import subscribe
 from tests.support.media import png
 from tests.support.web import LiveServer
@@ -45,15 +45,6 @@ DROP = """([name, b64]) => {
   transfer.items.add(new File([bytes], name, { type: "image/png" }));
   return transfer;
 }"""
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +32,20 @@ def require_chromium() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}; .ci/run installs it")
     pytest.skip(reason)
+
+
+@contextmanager
+def launched() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright; skipped (failed under CI) without it.
+
+    Playwright gives every launch a fresh, empty user-data-dir. The `browser` fixture (tests/conftest.py)
+    holds one per test module.
+    """
+    require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,7 +14,7 @@ from publisher.config import Settings
 from publisher.importers import parse
 from publisher.render.email import render_digest
 from tests.publisher.render.test_rich_digest import MARKDOWN
-from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import ARTIFACTS
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -39,15 +38,6 @@ def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 
 IMAGES = {"chart.png": png(1200, 500, (70, 130, 180)), "photo.png": png(900, 600, (200, 160, 90))}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    require_chromium()
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open(browser: object, html: str, width: int) -> object:
