@@ -138,7 +138,7 @@ def add_to_queue(
     shape: PostShape | None = None,
     texts: Mapping[str, str] | None = None,
 ) -> list[QueuedShare]:
-    """ "Add to queue" (issue 14): each account's post scheduled at its next free posting slot.
+    """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot.
 
     texts: the editor's own text per account, as share() takes them.
     """
