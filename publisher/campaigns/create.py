@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from publisher import publication
 from publisher.campaigns.duplicates import check_submission, find_duplicate, lock_send, submitted_campaign
 from publisher.campaigns.outbox import queue_subscribers
-from publisher.campaigns.post_links import POST_RECIPIENT, PostLinks, check_post_tracking
+from publisher.campaigns.post_links import POST_RECIPIENT, PostLinks, check_post_tracking, tracking_settings
 from publisher.campaigns.schedule import check_send_at
 from publisher.campaigns.templates import load_overrides
 from publisher.channels import TextLimits, open_channel
@@ -202,8 +202,7 @@ def create_share_campaign(
     """
     when = check_send_at(send_at) if send_at is not None else None
     if track_clicks:  # the publication's tracking mode and UTM setting decide
-        settings = publication.effective(store, settings)
-        check_post_tracking(settings)
+        settings = tracking_settings(store, settings)
     opened = open_share_channels(settings, channels)
     with store.session() as session:
         return add_share_campaign(

@@ -11,6 +11,7 @@ needs it without changing how long the post counts.
 
 from __future__ import annotations
 
+from publisher import publication
 from publisher.articles import Article
 from publisher.channels.account import network_of
 from publisher.channels.base import Post, TextLimits
@@ -18,11 +19,12 @@ from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.render.share import with_utm
 from publisher.render.tracked import track_post
+from publisher.store import Store
 from publisher.store.insight import TrackedLink
 from publisher.tracking import Mode, mode_of
 from publisher.tracking_tokens import POST_RECIPIENT, TokenSigner
 
-__all__ = ["POST_RECIPIENT", "PostLinks", "check_post_tracking"]
+__all__ = ["POST_RECIPIENT", "PostLinks", "check_post_tracking", "tracking_settings"]
 
 
 def check_post_tracking(settings: Settings) -> str:
@@ -33,6 +35,14 @@ def check_post_tracking(settings: Settings) -> str:
             "set tracking to aggregate or individual in the publication settings, or share without counting clicks"
         )
     return settings.tracking
+
+
+def tracking_settings(store: Store, settings: Settings) -> Settings:
+    """The settings with the publication's tracking mode and UTM setting, for a share that counts clicks;
+    PublisherError when the mode is off."""
+    effective = publication.effective(store, settings)
+    check_post_tracking(effective)
+    return effective
 
 
 class PostLinks:
