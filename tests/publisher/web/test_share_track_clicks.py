@@ -4,20 +4,18 @@ tracks; when asked, each post's link is the tracked /r/<token> one, its counted 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from publisher import editors, publication, textrules
+from publisher import publication, textrules
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.insight import TrackedLink
 from publisher.store.models import Campaign, OutboxRow
 from tests.support.factories import RecordingDispatcher, seed_article
-from tests.support.web import LiveServer
 
 from .conftest import csrf_of
 
@@ -33,18 +31,10 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings()
 
 
-@pytest.fixture
-def api(live_server: LiveServer, store: Store, dispatcher: RecordingDispatcher) -> Iterator[httpx.Client]:
-    editors.add_user(store, "robot", "a long enough password")
-    token = editors.create_token(store, "robot", "tests")
-    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
-        yield client
-
-
 def _payloads(store: Store, campaign_id: int) -> dict[str, dict]:
     with store.session() as session:
-        rows = session.scalars(select(OutboxRow).where(OutboxRow.campaign_id == campaign_id)).all()
-        return {row.channel: row.payload for row in rows}
+        query = select(OutboxRow.channel, OutboxRow.payload).where(OutboxRow.campaign_id == campaign_id)
+        return dict(session.execute(query).tuples().all())
 
 
 def test_the_share_page_offers_the_choice_only_while_the_publication_tracks(
@@ -76,11 +66,13 @@ def test_the_share_page_posts_tracked_links_when_ticked(
     assert f"{BASE}/r/" in post["text"] and post["url"].startswith(f"{BASE}/r/")
 
 
-def test_the_api_tracks_each_channels_link_with_the_length_unchanged(api: httpx.Client, store: Store, seed_path: Path):
+def test_the_api_tracks_each_channels_link_with_the_length_unchanged(
+    robot_api: httpx.Client, store: Store, seed_path: Path
+):
     article_id = seed_article(store, seed_path)
     body = {"article_id": article_id, "channels": ["x:work", "mastodon:social"]}
-    plain = api.post("/api/campaigns/share", json=body)
-    tracked = api.post("/api/campaigns/share", json={**body, "force": True, "track_clicks": True})
+    plain = robot_api.post("/api/campaigns/share", json=body)
+    tracked = robot_api.post("/api/campaigns/share", json={**body, "force": True, "track_clicks": True})
 
     assert (plain.status_code, tracked.status_code) == (201, 201)
     before, after = _payloads(store, plain.json()["id"]), _payloads(store, tracked.json()["id"])
@@ -100,12 +92,12 @@ def test_the_api_tracks_each_channels_link_with_the_length_unchanged(api: httpx.
 
 
 def test_the_api_refuses_tracked_posts_when_the_publication_tracks_nothing(
-    api: httpx.Client, store: Store, settings: Settings, seed_path: Path
+    robot_api: httpx.Client, store: Store, settings: Settings, seed_path: Path
 ):
     publication.update(store, settings, {"tracking": "off"})
     body = {"article_id": seed_article(store, seed_path), "channels": ["x:work"], "track_clicks": True}
 
-    refused = api.post("/api/campaigns/share", json=body)
+    refused = robot_api.post("/api/campaigns/share", json=body)
 
     assert refused.status_code == 422
     assert "tracking mode is off" in refused.text
