@@ -34,7 +34,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
 def _payloads(store: Store, campaign_id: int) -> dict[str, dict]:
     with store.session() as session:
         query = select(OutboxRow.channel, OutboxRow.payload).where(OutboxRow.campaign_id == campaign_id)
-        return dict(session.execute(query).tuples().all())
+        return {channel: payload for channel, payload in session.execute(query)}
 
 
 def test_the_share_page_offers_the_choice_only_while_the_publication_tracks(
