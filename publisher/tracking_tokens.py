@@ -28,6 +28,7 @@ MAC_BYTES = 12
 _LENGTH = _PAYLOAD.size + MAC_BYTES
 _MAX_TEXT = 64  # base64url of 29 bytes is 39 characters; anything much longer is not worth decoding
 _ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+POST_RECIPIENT = 0  # the recipient a share post's link names: a post has no subscriber
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from publisher import publication
 from publisher.campaigns.duplicates import check_submission, find_duplicate, lock_send, submitted_campaign
 from publisher.campaigns.outbox import queue_subscribers
+from publisher.campaigns.post_links import POST_RECIPIENT, PostLinks, check_post_tracking, tracking_settings
 from publisher.campaigns.schedule import check_send_at
 from publisher.campaigns.templates import load_overrides
 from publisher.channels import TextLimits, open_channel
@@ -185,6 +186,7 @@ def create_share_campaign(
     send_at: datetime | None = None,
     shape: PostShape | None = None,
     texts: Mapping[str, str] | None = None,
+    track_clicks: bool = False,
 ) -> int:
     """Compose and queue one post per channel; a channel the article was shared to is refused unless forced.
 
@@ -193,10 +195,14 @@ def create_share_campaign(
     starts it then (schedule.start_due), as a scheduled send; an earlier share still pending counts as shared.
     texts: the editor's own text for some channels (render.edited), posted instead of the composed one;
     one over its network's limit raises TextTooLong and nothing is queued.
+    track_clicks: each post's link goes through /r/<token> (campaigns.post_links); refused (PublisherError)
+    when the publication's tracking mode is off.
 
     Raises AlreadyShared (a Conflict) for the first such channel; each interface words how to force it.
     """
     when = check_send_at(send_at) if send_at is not None else None
+    if track_clicks:  # the publication's tracking mode and UTM setting decide
+        settings = tracking_settings(store, settings)
     opened = open_share_channels(settings, channels)
     with store.session() as session:
         return add_share_campaign(
@@ -209,6 +215,7 @@ def create_share_campaign(
             when=when,
             shape=shape,
             texts=texts,
+            track_clicks=track_clicks,
         )
 
 
@@ -237,12 +244,15 @@ def add_share_campaign(
     when: datetime | None = None,
     shape: PostShape | None = None,
     texts: Mapping[str, str] | None = None,
+    track_clicks: bool = False,
 ) -> int:
     """The share campaign, in the caller's transaction: one composed post per channel; when (UTC) schedules it.
 
     texts: the editor's text for some of the channels, stored on their rows in place of the composed one.
     shape.images: the article's images the editor picked (render.images), refused (ImageRefused) before any
     row when one is not the article's, has no alt text, or a network would not take them.
+    track_clicks: the posts link through /r/<token> (campaigns.post_links), with `settings` the effective
+    ones (the publication's tracking mode, refused when off).
     """
     texts = texts or {}
     stray = [name for name in texts if name not in channels]
@@ -257,9 +267,13 @@ def add_share_campaign(
             if where is not None:
                 raise AlreadyShared(article_id, name, where)
     state = CampaignState.SCHEDULED if when is not None else CampaignState.QUEUED
-    campaign = Campaign(kind=CampaignKind.SHARE, state=state, scheduled_at=when, subject=article.title)
+    tracking = check_post_tracking(settings) if track_clicks else None
+    campaign = Campaign(
+        kind=CampaignKind.SHARE, state=state, scheduled_at=when, subject=article.title, tracking=tracking
+    )
     session.add(campaign)
-    session.flush()
+    session.flush()  # its id first: the tracked links' tokens carry it
+    links = PostLinks(settings, campaign.id, article) if track_clicks else None
     _link_articles(session, campaign.id, [article_id])
     for name, limits in channels.items():
         text = texts.get(name)
@@ -271,15 +285,21 @@ def add_share_campaign(
                 given = PostShape(bool(shape and shape.thread), bool(shape and shape.numbered), {name: text})
             post = compose_post(article, name, limits, settings, attach_image=attach_image, shape=given)
         post = with_images(post, name, images)
+        if links is not None:
+            post = links.track(post, name, limits)
         session.add(
             OutboxRow(
                 campaign_id=campaign.id,
-                recipient_id=0,
+                recipient_id=POST_RECIPIENT,
                 channel=name,
                 state=RowState.QUEUED,
                 payload=post.payload(),
             )
         )
+        if links is not None:
+            session.flush()  # one row at a time: their ids keep the channels' order, which the positions name
+    if links is not None:
+        session.add_all(links.links)
     return campaign.id
 
 

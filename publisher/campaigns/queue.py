@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from publisher.campaigns.create import add_share_campaign, open_share_channels
+from publisher.campaigns.post_links import tracking_settings
 from publisher.campaigns.schedule import MAX_SCHEDULE_AHEAD
 from publisher.campaigns.slots import SLOTS_EXAMPLE, Slots, parse_slots
 from publisher.config import Settings
@@ -100,6 +101,7 @@ def add_to_queue(
     now: datetime | None = None,
     shape: PostShape | None = None,
     texts: Mapping[str, str] | None = None,
+    track_clicks: bool = False,
 ) -> list[QueuedShare]:
     """Queue the article on each account: a scheduled share campaign at the account's next free slot.
 
@@ -107,7 +109,10 @@ def add_to_queue(
     forced), refuses the whole request. The accounts' slot rows are locked while the slots are chosen, so
     two requests at once take different slots; the unique (account, slot) is the backstop.
     texts: the editor's text for some accounts, stored on their queued posts (campaigns.create).
+    track_clicks: the posts' links count clicks (campaigns.post_links; refused when tracking is off).
     """
+    if track_clicks:
+        settings = tracking_settings(store, settings)
     opened = open_share_channels(settings, accounts)
     texts = texts or {}
     stray = [name for name in texts if name not in opened]
@@ -138,6 +143,7 @@ def add_to_queue(
                 when=at,
                 shape=shape,
                 texts=own,
+                track_clicks=track_clicks,
             )
             session.add(QueuedPost(account=account, slot_at=at, campaign_id=campaign_id))
             session.flush()  # a slot taken meanwhile fails here, and the whole request with it

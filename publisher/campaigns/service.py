@@ -103,13 +103,15 @@ def share(
     send_at: datetime | None = None,
     shape: PostShape | None = None,
     texts: Mapping[str, str] | None = None,
+    track_clicks: bool = False,
 ) -> int:
     """The Share action: one post per channel, dispatched (unless scheduled); raises AlreadyShared unless forced.
 
     attach_image: attach the article's cover image (with its alt text) on Mastodon and X; Bluesky's card
     shows it as its thumbnail either way. send_at: post then instead (issue 14), started by the sweep.
     shape: threads (render.share.PostShape); texts: the editor's own text per channel, posted instead of the
-    composed one (TextTooLong when over, unless it goes as a thread).
+    composed one (TextTooLong when over, unless it goes as a thread). track_clicks: each post's link counts
+    its clicks through /r/<token> (campaigns.post_links), refused when the publication's tracking is off.
     """
     s = services
     campaign_id = create_share_campaign(
@@ -122,6 +124,7 @@ def share(
         send_at=send_at,
         shape=shape,
         texts=texts,
+        track_clicks=track_clicks,
     )
     if send_at is None:
         dispatch(s, campaign_id)
@@ -137,6 +140,7 @@ def add_to_queue(
     attach_image: bool = False,
     shape: PostShape | None = None,
     texts: Mapping[str, str] | None = None,
+    track_clicks: bool = False,
 ) -> list[QueuedShare]:
     """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot.
 
@@ -154,6 +158,7 @@ def add_to_queue(
         now=now,
         texts=texts,
         shape=shape,
+        track_clicks=track_clicks,
     )
 
 

@@ -81,7 +81,8 @@ def _print(found: CampaignReport) -> None:
         links = Table("#", "link", "people", "machines", "people, total", "machines, total", title="Links")
         for link in data["links"]:
             numbers = (link[k] for k in ("human", "machine", "human_total", "machine_total"))
-            links.add_row(str(link["position"]), link["url"], *(_n(n) for n in numbers))
+            shown = f"{link['channel']}: {link['url']}" if link.get("channel") else link["url"]
+            links.add_row(str(link["position"]), shown, *(_n(n) for n in numbers))
         out.print(links)
     if data["domains"]:
         domains = Table(

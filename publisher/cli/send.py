@@ -162,6 +162,13 @@ def share(
         ),
     ] = False,
     numbered: Annotated[bool, typer.Option("--numbered", help="Number a thread's parts (1/3, 2/3, ...).")] = False,
+    track_clicks: Annotated[
+        bool,
+        typer.Option(
+            "--track-clicks",
+            help="Count clicks on the posts through /r/<token> links (refused when the publication's tracking is off).",
+        ),
+    ] = False,
     text_file: Annotated[
         typer.FileText | None,
         typer.Option(
@@ -188,13 +195,15 @@ def share(
     if in_queue:
         if at is not None or wait:
             raise typer.BadParameter("--queue takes each account's next slot: leave out --at and --wait")
-        queued = service.add_to_queue(s, article_id, channel, force=force, attach_image=image, shape=shape)
+        queued = service.add_to_queue(
+            s, article_id, channel, force=force, attach_image=image, shape=shape, track_clicks=track_clicks
+        )
         for item in queued:
             out.print(f"{item.campaign_id} {item.account} {item.local:%Y-%m-%d %H:%M} {item.zone}", markup=False)
         return
     send_at = campaigns.parse_send_at(at) if at is not None else None
     campaign_id = service.share(
-        s, article_id, channel, force=force, attach_image=image, send_at=send_at, shape=shape
+        s, article_id, channel, force=force, attach_image=image, send_at=send_at, shape=shape, track_clicks=track_clicks
     )
     out.print(campaign_id)
     if send_at is not None:

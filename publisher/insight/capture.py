@@ -6,6 +6,11 @@ frozen mode, the message's delivery time and whether the reader still exists; on
 tracking_recent gives the message's events of the last minute; then the event is inserted
 (publisher.store.insight documents its columns) with the message's tracking_recent row. A reader erased
 since records nothing, and their link still works.
+
+Share posts' links (campaigns.post_links) name recipient 0, no subscriber: the post is the outbox row of
+recipient 0 at the link's position (the n-th row of the campaign, by id), its sent time is that row's,
+and the event's domain is its network's name. A post's clickers are told apart (the sketch, and the
+tracking_recent digest) by a keyed hash of the day, IP address and user agent, never stored in clear.
 An error writing never breaks the redirect: it is logged, and the reader still gets their page.
 
 Deduplication: the same message's pixel fetched again within a minute (a client reloading, a proxy
@@ -17,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import Session
 
+from publisher.channels.account import network_of
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
 from publisher.insight.verdicts import Facts, verdict
@@ -31,7 +37,7 @@ from publisher.store import Store
 from publisher.store.insight import TrackedLink, TrackingEvent, TrackingRecent
 from publisher.store.models import Campaign, OutboxRow, Subscriber
 from publisher.tracking import Mode, mode_of, reader_hash, sketch_of
-from publisher.tracking_tokens import Token, TokenSigner
+from publisher.tracking_tokens import POST_RECIPIENT, Token, TokenSigner
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +58,7 @@ class Hit:
 class _Found:
     mode: Mode
     sent_at: datetime | None
-    email: str | None  # None: the reader was erased
+    domain: str | None  # the receiving domain, or a post's network; None: the reader was erased
     url: str = ""
     honeypot: bool = False
 
@@ -95,7 +101,7 @@ class Capture:
         try:
             with self.store.session() as session:
                 found = self._find(session, token)
-                if found is not None and found.mode != Mode.OFF and found.email is not None:
+                if found is not None and found.mode != Mode.OFF and found.domain is not None:
                     self._insert(session, token, found, hit)  # else: tracking off, or the reader was erased
         except Exception:
             if found is None:
@@ -128,16 +134,30 @@ class Capture:
         row = session.execute(stmt).first()
         if row is None:
             return None
-        return _Found(mode_of(row[0]), _aware(row[1]), row[2], row[3], bool(row[4]))
+        domain = str(row[2]).rpartition("@")[2].lower() if row[2] is not None else None
+        found = _Found(mode_of(row[0]), _aware(row[1]), domain, row[3], bool(row[4]))
+        if token.recipient_id == POST_RECIPIENT:  # a share post's link (an open names no post: nothing)
+            return _post(session, token, found) if token.kind == "click" else replace(found, domain=None)
+        return found
 
-    def _digest(self, token: Token, now: datetime) -> str:
+    def _visitor(self, token: Token, hit: Hit, now: datetime) -> int:
+        """Who the event is of: the recipient; for a post (recipient 0), a keyed hash of today's IP and agent."""
+        if token.recipient_id != POST_RECIPIENT:
+            return token.recipient_id
         mac = self._recent.copy()
-        mac.update(f"{token.campaign_id}:{token.recipient_id}:{now.date().isoformat()}".encode())
+        mac.update(f"visitor:{now.date().isoformat()}:{hit.ip}\0{hit.user_agent}".encode())
+        return int.from_bytes(mac.digest()[:8], "big") or 1
+
+    def _digest(self, token: Token, visitor: int, now: datetime) -> str:
+        mac = self._recent.copy()
+        mac.update(f"{token.campaign_id}:{visitor}:{now.date().isoformat()}".encode())
         return mac.hexdigest()
 
     def _insert(self, session: Session, token: Token, found: _Found, hit: Hit) -> None:
         now = self.clock.now()
-        digest = self._digest(token, now)
+        visitor = self._visitor(token, hit, now)
+        post = token.recipient_id == POST_RECIPIENT
+        digest = self._digest(token, visitor, now)
         recent = session.execute(
             select(TrackingRecent.kind, TrackingRecent.at).where(
                 TrackingRecent.digest == digest, TrackingRecent.at >= now - DEDUP_WINDOW
@@ -166,13 +186,29 @@ class Capture:
                 position=position,
                 verdict=is_,
                 reason=reason,
-                sketch=sketch_of(reader_hash(self.secret, token.campaign_id, token.recipient_id)),
-                subscriber_id=token.recipient_id if found.mode == Mode.INDIVIDUAL else None,
-                domain=(found.email or "").rpartition("@")[2].lower(),
+                sketch=sketch_of(reader_hash(self.secret, token.campaign_id, visitor)),
+                subscriber_id=token.recipient_id if found.mode == Mode.INDIVIDUAL and not post else None,
+                domain=found.domain or "",
                 at=now,
             )
         )
         session.add(TrackingRecent(digest=digest, kind=token.kind, position=position, at=now))
+
+
+def _post(session: Session, token: Token, found: _Found) -> _Found:
+    """A share post's link: the channel's outbox row (the link's position names it) gives the sent time and
+    the network; a campaign without such a row (no post) records nothing."""
+    row = session.execute(
+        select(OutboxRow.channel, OutboxRow.state, OutboxRow.updated_at)
+        .where(OutboxRow.campaign_id == token.campaign_id, OutboxRow.recipient_id == POST_RECIPIENT)
+        .order_by(OutboxRow.id)
+        .offset(max(token.position - 1, 0))
+        .limit(1)
+    ).first()
+    if row is None:
+        return replace(found, domain=None)
+    sent_at = _aware(row.updated_at) if row.state == RowState.SENT else None
+    return replace(found, sent_at=sent_at, domain=network_of(row.channel))
 
 
 def forget_recent(store: Store, now: datetime) -> int:

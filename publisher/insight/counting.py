@@ -111,12 +111,14 @@ class LinkCounts:
     position: int
     url: str
     counts: Engagement
+    channel: str | None = None  # a share post's link: the channel (account) whose post carries it
 
     def to_dict(self) -> dict[str, Any]:
         c = self.counts
         return {
             "position": self.position,
             "url": self.url,
+            "channel": self.channel,
             "human": c.human,
             "machine": c.machine,
             "human_total": c.human_total,

@@ -13,7 +13,8 @@ its shape is stable:
     unsubscribed  recipients who left one of its lists after it started, before another mail reached them
     opens, clicks {human, machine: unique readers; human_total, machine_total: events;
                    reasons: {why a machine: events}; estimated: true when the uniques are estimates}
-    links         [{position, url, human, machine, human_total, machine_total}] (no honeypot)
+    links         [{position, url, channel, human, machine, human_total, machine_total}] (no honeypot); a
+                  share's links are its posts' (track_clicks), one per channel, `channel` naming it (mail: null)
     timeline      [{start, span: hour | day, opens_human, opens_machine, clicks_human, clicks_machine}]
     domains       [{domain, delivered, failed, bounced, opens_human, ..., clicks_machine}]; more_domains
     posts         [{channel, url, state, error, likes, reposts, replies, read_at, metrics_error}] (shares)
@@ -40,6 +41,7 @@ from publisher.store import Store
 from publisher.store.models import OutboxRow, PostMetric
 from publisher.store.progress import load_campaign, row_counts
 from publisher.tracking import Mode, mode_of
+from publisher.tracking_tokens import POST_RECIPIENT
 
 NOTES = {
     "unsubscribed": (
@@ -169,6 +171,7 @@ def campaign_report(store: Store, campaign_id: int, *, settings: Settings) -> Ca
         shown = counting.engagement(session, campaign_id, mode)
         domains, more = spread.domains(session, campaign_id, {d.domain: d.total for d in bounces.domains})
         share = campaign.kind == CampaignKind.SHARE
+        links = counting.links(session, campaign_id, mode)
         return CampaignReport(
             id=campaign.id,
             kind=campaign.kind,
@@ -184,12 +187,25 @@ def campaign_report(store: Store, campaign_id: int, *, settings: Settings) -> Ca
             unsubscribed=0 if share else spread.unsubscribed(session, campaign, started),
             opens=shown["open"],
             clicks=shown["click"],
-            links=counting.links(session, campaign_id, mode),
+            links=_labelled(session, campaign_id, links) if share else links,
             timeline=spread.timeline(session, campaign_id, started),
             domains=[] if share else domains,
             more_domains=0 if share else more,
             posts=_posts(session, campaign_id) if share else [],
         )
+
+
+def _labelled(session: Session, campaign_id: int, links: list[LinkCounts]) -> list[LinkCounts]:
+    """A share's tracked links, each named by its channel: position n is the campaign's n-th post (by id)."""
+    channels = session.scalars(
+        select(OutboxRow.channel)
+        .where(OutboxRow.campaign_id == campaign_id, OutboxRow.recipient_id == POST_RECIPIENT)
+        .order_by(OutboxRow.id)
+    ).all()
+    for link in links:
+        if 1 <= link.position <= len(channels):
+            link.channel = channels[link.position - 1]
+    return links
 
 
 def _posts(session: Session, campaign_id: int) -> list[PostReport]:

@@ -13,6 +13,11 @@ agent) is kept beyond the verdict. The rules, first match wins:
   ("Outlook-iOS", "Outlook-Android", the Outlook.com proxy's "... Edge/12.246 Mozilla/5.0").
 - ``scanner-agent``: a link scanner's own user agent (Barracuda, Mimecast, Proofpoint, Safe Links, ...).
 - ``scanner-range``: Microsoft's Exchange Online Protection ranges, where Safe Links fetches from.
+- ``link-preview``: a network's link-preview fetcher following a share post's link (issue 15): Mastodon
+  instances fetch every link they federate ("http.rb/5.1.0 (Mastodon/4.0.2; +https://instance/) Bot"),
+  Bluesky's card service ("... compatible; Bluesky Cardyb/1.1; ..."), Twitterbot, facebookexternalhit,
+  LinkedInBot, Meta's meta-externalagent (Threads). "Threads" and "Instagram" alone are not matched: their
+  in-app browsers, where people click, carry them too.
 - ``early-click``: a click within PUBLISHER_TRACKING_EARLY_CLICK_SECONDS (10 s) of the delivery.
 - ``click-burst``: a third click of one message within a second (a scanner follows every link at once).
 - ``bot``: an empty user agent, a script or crawler (curl, python-requests, "bot", "spider", ...).
@@ -51,6 +56,15 @@ BOT_AGENTS = (
     "headless",
     "scanner",
 )
+# Lower-cased fragments of link-preview fetchers' user agents; each entry matches when all its parts are there.
+PREVIEW_AGENTS: tuple[tuple[str, ...], ...] = (
+    ("mastodon/", "http.rb"),
+    ("bluesky cardyb",),
+    ("twitterbot",),
+    ("facebookexternalhit",),
+    ("linkedinbot",),
+    ("meta-externalagent",),
+)
 BURST_CLICKS = 3  # this many clicks of one message within BURST_SECONDS: a scanner
 BURST_SECONDS = 1.0
 
@@ -87,6 +101,8 @@ def _proxy(agent: str) -> str | None:
         return "outlook-proxy"
     if any(name in lowered for name in SCANNER_AGENTS):
         return "scanner-agent"
+    if any(all(part in lowered for part in parts) for parts in PREVIEW_AGENTS):
+        return "link-preview"
     return None
 
 

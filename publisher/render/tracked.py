@@ -8,6 +8,9 @@ honeypot link (no text, aria-hidden, tabindex=-1, display:none: no reader, keybo
 reaches it) and a 1x1 open pixel (``OPEN``: BASE_URL/o/<token>.gif) are added at the end of the body, both
 inside <!--personal--> markers so the public copy of the digest leaves them out. The plain-text part keeps
 the original URLs.
+
+Share posts (track_post): the composed post's link becomes BASE_URL/r/<token> (recipient 0), one tracked
+link per channel of the campaign (campaigns.create stores it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
+from publisher import textrules
+from publisher.channels.base import Part, Post, TextLimits
 from publisher.render.email import RenderedDigest, placeholder
 
 OPEN_FIELD = "OPEN"
@@ -63,3 +69,30 @@ def track_links(digest: RenderedDigest) -> tuple[RenderedDigest, list[TrackedUrl
     end = body.lower().rfind("</body>")
     body = body[:end] + hidden + body[end:] if end >= 0 else body + hidden
     return replace(digest, html=body), links
+
+
+def track_post(post: Post, network: str, tracked: str, limits: TextLimits) -> Post:
+    """A composed share post whose link goes through `tracked` (BASE_URL/r/<token>), its counting unchanged.
+
+    Where the network counts any URL as a fixed length (X, Mastodon: limits.url_length), the text's article
+    URL becomes the tracked one. Bluesky counts a link in full, so its text keeps showing the article's URL
+    while the link facets over it and the external card point at the tracked URL. Everywhere the post's
+    link (LinkedIn's article, Threads' link attachment, a webhook's url) is the tracked URL.
+    """
+    article = post.url
+    in_text = limits.url_length is not None
+
+    def part(text: str, extra: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        extra = dict(extra)
+        if "facets" in extra:
+            extra["facets"] = [{**f, "uri": tracked} if f.get("uri") == article else f for f in extra["facets"]]
+        embed = extra.get("embed")
+        if isinstance(embed, dict) and embed.get("uri") == article:
+            extra["embed"] = {**embed, "uri": tracked}
+        return (text.replace(article, tracked) if in_text else text), extra
+
+    text, extra = part(post.text, post.extra)
+    replies = tuple(Part(*part(p.text, p.extra)) for p in post.replies)
+    if in_text and "length" in extra:  # any URL counts the same: the length is what it was
+        extra["length"] = textrules.length(text, network, url_length=limits.url_length)
+    return replace(post, text=text, url=tracked, extra=extra, replies=replies)

@@ -277,6 +277,7 @@ def api_share(request: Request, body: ShareIn) -> CampaignOut:
             images=tuple(image.picked() for image in body.images),
         ),
         texts=body.texts,
+        track_clicks=body.track_clicks,
     )
     return _campaign_out(campaigns.status(services.store, campaign_id))
 

@@ -161,6 +161,11 @@ class ShareIn(BaseModel):
         description="Attach the article's cover image (with its alt text) to the Mastodon and X posts; "
         "Bluesky's link card shows it as its thumbnail either way",
     )
+    track_clicks: bool = Field(
+        default=False,
+        description="Count clicks on the posts: each post's link goes through /r/<token> to the article "
+        "(one tracked link per channel); a 422 when the publication's tracking mode is off",
+    )
     send_at: datetime | None = Field(
         default=None,
         description="Post later, at this ISO 8601 time with its UTC offset (within a year); omit to post now. "

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from publisher import editing, library, writing
+from publisher import editing, library, publication, writing
 from publisher.campaigns import queue, service
 from publisher.campaigns.duplicates import earlier_send
 from publisher.channels import share_channels
@@ -20,6 +20,7 @@ from publisher.render.blocks_html import render_html
 from publisher.render.email import article_url
 from publisher.render.images import article_images
 from publisher.render.share import PostShape, cover_of
+from publisher.tracking import Mode, mode_of
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
@@ -259,6 +260,9 @@ def _share_context(
         "cover": cover_of(article),  # {"url", "alt"} or None: the checkbox to attach it shows only with one
         "picks": read_picks(form, article_images(article)),  # the Images fieldset: the article's own, picked
         "attach_image": False,
+        # "Count clicks on the posts" (issue 15): offered only when the publication's tracking is not off.
+        "can_track": mode_of(publication.load(store, settings).tracking) != Mode.OFF,
+        "track_clicks": False,
         "error": "",
         "confirm": None,
         "force": False,
@@ -288,7 +292,8 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
     if share_when.when == "queue":
         share_when.slots = [i for i in context["slots"] if i.account in chosen]  # type: ignore[attr-defined]
         problem = queue_problem(share_when.slots)
-    context.update(force=force, attach_image=attach_image, share_when=share_when)
+    track_clicks = form.get("track_clicks") == "yes" and bool(context["can_track"])
+    context.update(force=force, attach_image=attach_image, share_when=share_when, track_clicks=track_clicks)
     # An edited post over its network's limit is refused here, before the confirmation (issue 14).
     picks = cast(Picks, context["picks"])
     problem = problem or edits.problem_for(chosen) or picks.problem(get_settings(request), chosen) or ""
@@ -304,7 +309,14 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
     try:
         if share_when.when == "queue":
             queued = service.add_to_queue(
-                services, article_id, chosen, force=force, attach_image=attach_image, texts=texts, shape=shape
+                services,
+                article_id,
+                chosen,
+                force=force,
+                attach_image=attach_image,
+                texts=texts,
+                shape=shape,
+                track_clicks=track_clicks,
             )
             return RedirectResponse(f"/editor/articles/{article_id}/share?queued={len(queued)}", status_code=303)
         campaign_id = service.share(
@@ -316,6 +328,7 @@ def share(article_id: DbId, request: Request, form: CheckedForm, ctx: Editor) ->
             send_at=share_when.time.at,
             texts=texts,
             shape=shape,
+            track_clicks=track_clicks,
         )
     except PublisherError as exc:
         context["error"] = word(exc, api=False)

@@ -52,7 +52,8 @@ def _per_link(data: dict[str, Any]) -> Markup | None:
         f"Readers who clicked each of the {len(links)} links of the message, by its number: people and machines "
         "side by side. The table below the chart names each link."
     )
-    return bar_chart("chart-links", "Clicks per link", desc, [f"#{link['position'] + 1}" for link in links], series)
+    labels = [link.get("channel") or f"#{link['position'] + 1}" for link in links]  # a share's: its posts' channels
+    return bar_chart("chart-links", "Clicks per link", desc, labels, series)
 
 
 def report_context(found: CampaignReport) -> dict[str, Any]:

@@ -71,3 +71,35 @@ def test_apples_bare_agent_marks_opens_not_clicks():
 
 def test_an_ip_that_is_not_one_is_no_range():
     assert verdict(facts("click", ip="unknown")) == ("human", "browser")
+
+
+# Link-preview fetchers of the networks a share post goes to, as they announce themselves.
+PREVIEWS = {
+    "mastodon": "http.rb/5.1.0 (Mastodon/4.0.2; +https://freiburg.social/) Bot",
+    "bluesky": "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Bluesky Cardyb/1.1; "
+    "+mailto:support@bsky.app) Chrome/W.X.Y.Z Safari/537.36",
+    "x": "Twitterbot/1.0",
+    "facebook": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "linkedin": "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    "threads": "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)",
+}
+
+
+@pytest.mark.parametrize("network", sorted(PREVIEWS))
+def test_a_networks_link_preview_fetcher_is_a_machine_however_late(network: str):
+    assert verdict(facts("click", user_agent=PREVIEWS[network], since_delivery=86400.0)) == ("machine", "link-preview")
+
+
+def test_a_person_in_the_threads_or_instagram_app_browser_is_a_person():
+    in_app = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Mobile/15E148 Barcelona 340.0.0.22.109 (iPhone15,2; iOS 17_5; en_US; en; scale=3.00) Threads"
+    )
+
+    assert verdict(facts("click", user_agent=in_app)) == ("human", "browser")
+
+
+def test_mastodon_in_a_browsers_agent_alone_is_no_preview_fetcher():
+    agent = f"{CHROME} Mastodon/4.2"  # no http.rb: not the server's fetcher
+
+    assert verdict(facts("click", user_agent=agent)) == ("human", "browser")

@@ -61,3 +61,12 @@ def dispatcher(live_server: LiveServer) -> RecordingDispatcher:
     recording = RecordingDispatcher()
     live_server.app.state.dispatcher = recording
     return recording
+
+
+@pytest.fixture
+def robot_api(live_server: LiveServer, store: Store, dispatcher: RecordingDispatcher) -> Iterator[httpx.Client]:
+    """An API client with a token of the user "robot"; batches go to the recording dispatcher."""
+    editors.add_user(store, "robot", "a long enough password")
+    token = editors.create_token(store, "robot", "tests")
+    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
+        yield client
