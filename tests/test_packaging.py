@@ -27,6 +27,10 @@ from tests.support.services import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Building and installing the wheel (a venv, pip, every dependency) takes minutes on a loaded 2-core machine.
+pytestmark = pytest.mark.timeout(1200)
+
+
 def test_the_listed_packages_are_every_package_on_disk():
     listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     on_disk = {p for p in find_namespace_packages(where=str(ROOT), include=["publisher*", "workers*"])
