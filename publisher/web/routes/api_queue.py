@@ -50,6 +50,9 @@ class QueueIn(BaseModel):
         default_factory=dict, max_length=20, description="The editor's own text per account, as for a share"
     )
     images: list[ShareImageIn] = Field(default_factory=list, max_length=20, description=IMAGES_DESCRIPTION)
+    track_clicks: bool = Field(
+        default=False, description="Count clicks on the posts, as for a share; a 422 when tracking is off"
+    )
 
 
 class QueuedOut(BaseModel):
@@ -113,6 +116,7 @@ def api_add_to_queue(request: Request, body: QueueIn) -> list[QueuedOut]:
         attach_image=body.attach_image,
         texts=body.texts,
         shape=PostShape(images=tuple(image.picked() for image in body.images)),
+        track_clicks=body.track_clicks,
     )
     return [_queued_out(item) for item in items]
 

@@ -103,3 +103,16 @@ def test_the_api_refuses_tracked_posts_when_the_publication_tracks_nothing(
     assert "tracking mode is off" in refused.text
     with store.session() as session:
         assert session.scalars(select(Campaign).where(Campaign.kind == "share")).all() == []
+
+
+def test_the_api_queue_tracks_the_queued_posts_links_too(robot_api: httpx.Client, store: Store, seed_path: Path):
+    article_id = seed_article(store, seed_path)
+    slots = robot_api.put("/api/channels/x:work/slots", json={"spec": "daily 09:00", "timezone": "Europe/Berlin"})
+    assert slots.status_code == 200, slots.text
+
+    queued = robot_api.post("/api/queue", json={"article_id": article_id, "channels": ["x:work"], "track_clicks": True})
+
+    assert queued.status_code == 201, queued.text
+    [item] = queued.json()
+    post = _payloads(store, item["campaign_id"])["x:work"]
+    assert post["url"].startswith(f"{BASE}/r/") and f"{BASE}/r/" in post["text"]
