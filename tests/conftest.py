@@ -12,6 +12,7 @@ from publisher.store import Store
 from tests.support.browser import launched
 from tests.support.services import postgres_database
 from tests.support.smtp import SmtpServer
+from tests.support.stores import migrated_sqlite
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED = PROJECT_ROOT / "examples" / "articles" / "us-rejects-netanyahu-request.txt"
@@ -36,6 +37,8 @@ def settings() -> Settings:
 
 @pytest.fixture
 def store(settings: Settings) -> Iterator[Store]:
+    """The test's SQLite store in its data directory, at the schema's head (a copy of a migrated template)."""
+    migrated_sqlite(settings.resolved_database_url)
     store = Store(settings.resolved_database_url)
     yield store
     store.dispose()
@@ -59,7 +62,7 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
     if request.param == "sqlite":
         yield store
         return
-    with postgres_database() as url:
+    with postgres_database(migrated=True) as url:
         pg = Store(url)
         try:
             yield pg

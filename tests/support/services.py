@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import secrets
@@ -9,6 +10,7 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import pytest
@@ -43,20 +45,53 @@ def free_port() -> int:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test module; dropped afterwards."""
+def postgres_database(*, migrated: bool = False) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test; dropped afterwards.
+
+    Empty, or with `migrated` a copy of this process's template at the schema's head (tests/support/stores.py),
+    which a Store opens without migrating.
+    """
     require("PostgreSQL", PG_HOST, PG_PORT)
     import psycopg
 
     name = f"publisher_test_{secrets.token_hex(4)}"
-    admin = f"host={PG_HOST} port={PG_PORT} dbname=test user=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    template = f' TEMPLATE "{_postgres_template()}"' if migrated else ""
+    with psycopg.connect(_PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{template}')
     try:
-        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+        yield _pg_url(name)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(_PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_PG_ADMIN = f"host={PG_HOST} port={PG_PORT} dbname=test user=postgres"
+
+
+def _pg_url(name: str) -> str:
+    return f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+
+@cache
+def _postgres_template() -> str:
+    """This process's template database, migrated once and dropped when the process ends."""
+    import psycopg
+
+    from publisher.store import Store
+    from tests.support.stores import postgres_template_name
+
+    name = postgres_template_name()
+    with psycopg.connect(_PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    Store(_pg_url(name)).dispose()  # every connection closed: a template must have none
+
+    def drop() -> None:
+        with psycopg.connect(_PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return name
 
 
 @contextmanager
