@@ -116,3 +116,5 @@ def setup_logging(
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.disabled = False  # a dictConfig with disable_existing_loggers (uvicorn's, Celery's) turns them off
+        logger.setLevel(logging.NOTSET)

@@ -69,7 +69,7 @@ def test_a_scheduled_send_is_delivered_once_by_the_workers_sweep_at_its_time(
     workers = [spawn_worker(env, concurrency=1, log_path=log) for _ in range(worker_count)]
     try:
         wait_until_ready(log, worker_count)  # so the start-up sweep has passed: only the periodic one is left
-        send_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+        send_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)  # a loaded start
         local = send_at.astimezone(datetime.now().astimezone().tzinfo).isoformat()
         sent = run(env, "send", article_id, "--list", "readers", "--at", local, "--wait", "--timeout", "90")
     finally:

@@ -54,7 +54,7 @@ def test_a_scheduled_share_is_posted_once_by_the_workers_sweep_at_its_time(backe
         workers = [spawn_worker(env, concurrency=1, log_path=log) for _ in range(worker_count)]
         try:
             wait_until_ready(log, worker_count)  # the start-up sweep has passed: only the periodic one is left
-            at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
+            at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)  # a loaded start
             local = at.astimezone(datetime.now().astimezone().tzinfo).isoformat()
             shared = run(
                 env,

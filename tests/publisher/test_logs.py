@@ -94,6 +94,9 @@ def test_the_web_app_made_with_json_logs_writes_uvicorns_lines_as_json(
     from publisher.web import create_app
 
     monkeypatch.setenv("PUBLISHER_LOG_FORMAT", "json")
+    quiet = logging.getLogger("uvicorn.error")
+    monkeypatch.setattr(quiet, "disabled", True)  # as an earlier dictConfig(disable_existing_loggers=True) leaves it
+    monkeypatch.setattr(quiet, "level", logging.WARNING)
     create_app(Settings())  # as `uvicorn --factory publisher.web:create_app` makes it
     logging.getLogger("uvicorn.error").info("Application startup complete.")
 
