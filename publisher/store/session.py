@@ -212,14 +212,8 @@ class Store:
         """A session in one transaction: committed on success, rolled back on error."""
         if self.read_only:
             self._recover()
-        try:
-            with self._sessions() as session, session.begin():
-                yield session
-        except OperationalError as exc:
-            problem = storage_problem(exc, self.where, sqlite_folder(self.url))
-            if problem is None:
-                raise
-            raise problem from exc
+        with self._storage_errors(), self._sessions() as session, session.begin():
+            yield session
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -228,14 +222,19 @@ class Store:
         SQLite begins a deferred transaction (in WAL mode a reader neither waits for nor blocks a writer);
         PostgreSQL a READ ONLY one, which refuses writes. Rolled back at the end: nothing is committed.
         """
+        with self._storage_errors(), self.engine.connect() as conn:
+            conn.execution_options(**{READING: True})
+            with conn.begin() as transaction:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                yield conn
+                transaction.rollback()
+
+    @contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """A database that cannot be written (a full disk, a read-only folder) is the StorageUnavailable naming it."""
         try:
-            with self.engine.connect() as conn:
-                conn.execution_options(**{READING: True})
-                with conn.begin() as transaction:
-                    if conn.dialect.name == "postgresql":
-                        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                    yield conn
-                    transaction.rollback()
+            yield
         except OperationalError as exc:
             problem = storage_problem(exc, self.where, sqlite_folder(self.url))
             if problem is None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,16 +79,25 @@ def log_in(page, server: LiveServer) -> None:
 
 
 @contextmanager
-def share_page(browser, server: LiveServer, store: Store, seed_path: Path, tmp_path: Path) -> Iterator[object]:
-    """The Share page of the seeded article, logged in, Mastodon ticked, with a real worker running."""
+def share_page_of(
+    browser,
+    server: LiveServer,
+    store: Store,
+    tmp_path: Path,
+    article_id: int,
+    prepare: Callable[[Any], None] | None = None,
+) -> Iterator[Any]:
+    """The Share page of an article, logged in, Mastodon ticked, with a real worker running; `prepare` is
+    given the page before anything loads (to route requests, say)."""
     editors.add_user(store, "editor", "correct horse battery")
-    article_id = seed_article(store, seed_path)
     env = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")}
     worker = spawn_worker(env, concurrency=1, log_path=tmp_path / "worker.log")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
+        if prepare is not None:
+            prepare(page)
         log_in(page, server)
         page.goto(f"{server.url}/editor/articles/{article_id}/share")
         page.get_by_label(MASTODON).check()
@@ -95,6 +105,13 @@ def share_page(browser, server: LiveServer, store: Store, seed_path: Path, tmp_p
     finally:
         context.close()
         stop_worker(worker)
+
+
+@contextmanager
+def share_page(browser, server: LiveServer, store: Store, seed_path: Path, tmp_path: Path) -> Iterator[Any]:
+    """The Share page of the seeded article (share_page_of)."""
+    with share_page_of(browser, server, store, tmp_path, seed_article(store, seed_path)) as page:
+        yield page
 
 
 def test_the_edited_mastodon_post_is_counted_live_refused_over_the_limit_and_posted_as_edited(

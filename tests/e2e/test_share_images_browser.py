@@ -8,11 +8,8 @@ desktop and 375 px go to test-artifacts/share-images/.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from publisher import editors
 from publisher.config import Settings
 from publisher.media import key_of, open_store
 from publisher.store import Store
@@ -22,7 +19,6 @@ from tests.support.browser import ARTIFACTS
 from tests.support.covers import article_with_images, stored_images
 from tests.support.fakes import FakeMastodon
 from tests.support.web import LiveServer
-from workers.process import spawn_worker, stop_worker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -33,7 +29,6 @@ ALTS = ("The crane lifts the first section", "Divers check the pier at low tide"
 
 
 # The Share page's browser, fake Mastodon instance, accounts and live server, as the edited-post test has them.
-browser = share_edit.browser
 mastodon = share_edit.mastodon
 settings = share_edit.settings
 server = share_edit.server
@@ -59,19 +54,11 @@ def _shoot(page, name: str) -> None:
 def test_two_picked_images_with_an_edited_alt_text_are_posted_with_those_alts(
     browser, server: LiveServer, store: Store, settings: Settings, mastodon: FakeMastodon, tmp_path
 ):
-    editors.add_user(store, "editor", "correct horse battery")
     images = stored_images(settings, 3)
     article_id = article_with_images(store, settings, [(i.url, alt) for i, alt in zip(images, ALTS, strict=True)])
-    env = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")}
-    worker = spawn_worker(env, concurrency=1, log_path=tmp_path / "worker.log")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
-        _serve_media(page, settings)
-        share_edit.log_in(page, server)
-        page.goto(f"{server.url}/editor/articles/{article_id}/share")
-
+    with share_edit.share_page_of(
+        browser, server, store, tmp_path, article_id, prepare=lambda page: _serve_media(page, settings)
+    ) as page:
         images_set = page.get_by_role("group", name="Images")
         expect(images_set.get_by_role("checkbox")).to_have_count(3)
         expect(images_set.get_by_label("Alt text for image 2")).to_have_value(ALTS[1])
@@ -86,15 +73,11 @@ def test_two_picked_images_with_an_edited_alt_text_are_posted_with_those_alts(
         page.set_viewport_size({"width": 375, "height": 800})
         _shoot(page, "375px")
 
-        page.get_by_label(MASTODON).check()
         page.get_by_role("button", name="Review and share…").click()
         expect(page.get_by_role("heading", name="Confirm")).to_be_visible()
         expect(page.locator("#share-images")).to_contain_text("The bridge lit up after dark")
         page.get_by_role("button", name="Yes, post it").click()
         expect(page.locator("#state")).to_have_text("done", timeout=90_000)
-    finally:
-        context.close()
-        stop_worker(worker)
     log = (tmp_path / "worker.log").read_text(errors="replace")
     [toot] = mastodon.posts
     assert [a["description"] for a in toot["media"]] == [ALTS[0], "The bridge lit up after dark"], log

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from publisher import campaigns, delivery
@@ -14,15 +12,6 @@ from tests.support.factories import seed_article
 from tests.support.fakes import FakeMastodon, running
 from tests.support.social import MASTODON_TOKEN
 from workers import tasks
-
-
-@pytest.fixture(autouse=True)
-def fresh_services() -> Iterator[None]:
-    tasks.services.cache_clear()  # built from this test's environment on first use
-    yield
-    if tasks.services.cache_info().currsize:
-        tasks.services().store.dispose()
-    tasks.services.cache_clear()
 
 
 def test_the_task_reads_a_shared_posts_counts_back_and_stores_them(monkeypatch, seed_path):
