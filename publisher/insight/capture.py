@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from publisher.states import RowState
 from publisher.store import Store
 from publisher.store.insight import TrackedLink, TrackingEvent, TrackingRecent
 from publisher.store.models import Campaign, OutboxRow, Subscriber
+from publisher.store.types import aware_utc
 from publisher.tracking import Mode, mode_of, reader_hash, sketch_of
 from publisher.tracking_tokens import POST_RECIPIENT, Token, TokenSigner
 
@@ -61,10 +62,6 @@ class _Found:
     domain: str | None  # the receiving domain, or a post's network; None: the reader was erased
     url: str = ""
     honeypot: bool = False
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class Capture:
@@ -135,7 +132,7 @@ class Capture:
         if row is None:
             return None
         domain = str(row[2]).rpartition("@")[2].lower() if row[2] is not None else None
-        found = _Found(mode_of(row[0]), _aware(row[1]), domain, row[3], bool(row[4]))
+        found = _Found(mode_of(row[0]), aware_utc(row[1]) if row[1] is not None else None, domain, row[3], bool(row[4]))
         if token.recipient_id == POST_RECIPIENT:  # a share post's link (an open names no post: nothing)
             return _post(session, token, found) if token.kind == "click" else replace(found, domain=None)
         return found
@@ -165,7 +162,7 @@ class Capture:
         ).all()
         if token.kind == "open" and any(kind == "open" for kind, _ in recent):
             return  # the same message's pixel again within a minute: counted once
-        clicks = [(now - _aware(at)).total_seconds() for kind, at in recent if kind == "click"]  # type: ignore[operator]
+        clicks = [(now - aware_utc(at)).total_seconds() for kind, at in recent if kind == "click"]
         since = (now - found.sent_at).total_seconds() if found.sent_at is not None else None
         facts = Facts(
             token.kind,
@@ -207,7 +204,7 @@ def _post(session: Session, token: Token, found: _Found) -> _Found:
     ).first()
     if row is None:
         return replace(found, domain=None)
-    sent_at = _aware(row.updated_at) if row.state == RowState.SENT else None
+    sent_at = aware_utc(row.updated_at) if row.state == RowState.SENT and row.updated_at else None
     return replace(found, sent_at=sent_at, domain=network_of(row.channel))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from publisher.insight.counting import HOURLY, VERDICT, events_of
 from publisher.states import CampaignKind, RowState
 from publisher.store.models import Campaign, CampaignList, OutboxRow, Subscriber, Subscription, TrackingEvent
+from publisher.store.types import aware_utc
 
 
 def _counts() -> dict[str, int]:
@@ -48,8 +49,7 @@ def _hour_of(session: Session, at: Any) -> ColumnElement[Any]:  # noqa: ANN401 -
 
 
 def _as_hour(value: Any) -> datetime:  # noqa: ANN401 - a datetime (PostgreSQL) or its text (SQLite)
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware_utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
 
 
 def timeline(session: Session, campaign_id: int, started: datetime) -> list[Bucket]:

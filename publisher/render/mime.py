@@ -19,6 +19,7 @@ from email.utils import formataddr, formatdate, parseaddr
 from publisher.channels.base import Email
 from publisher.errors import HeaderInjection
 from publisher.render.email import RenderedDigest, placeholder_pattern
+from publisher.render.tracked import OPEN_FIELD, link_position
 from publisher.render.urls import unsubscribe_url
 from publisher.tracking_tokens import MessageTokens
 
@@ -90,14 +91,14 @@ class _Tracking:
     """The pixel's and links' URLs of one recipient (render.tracked placed their fields): one HMAC per link."""
 
     def __init__(self, fields: Sequence[str], base_url: str, tokens: MessageTokens) -> None:
-        self.links = sorted({(field, int(field[1:])) for field in fields if field.startswith("R")})
-        self.pixel = "OPEN" in fields
+        self.links = sorted({(field, n) for field in fields if (n := link_position(field)) is not None})
+        self.pixel = OPEN_FIELD in fields
         self.base_url = base_url
         self.tokens = tokens
 
     @classmethod
     def of(cls, fields: Sequence[str], base_url: str, tokens: MessageTokens | None) -> _Tracking | None:
-        if not any(field == "OPEN" or field.startswith("R") for field in fields):
+        if not any(field == OPEN_FIELD or link_position(field) is not None for field in fields):
             return None
         if tokens is None:
             raise ValueError("this digest has tracking links; its MessageTemplate needs the campaign's tokens")
@@ -106,7 +107,7 @@ class _Tracking:
     def values(self, recipient_id: int) -> dict[str, str]:
         out = {field: f"{self.base_url}/r/{self.tokens.click_token(n, recipient_id)}" for field, n in self.links}
         if self.pixel:
-            out["OPEN"] = f"{self.base_url}/o/{self.tokens.open_token(recipient_id)}.gif"
+            out[OPEN_FIELD] = f"{self.base_url}/o/{self.tokens.open_token(recipient_id)}.gif"
         return out
 
 

@@ -35,8 +35,16 @@ class TrackedUrl:
     honeypot: bool = False
 
 
+LINK_FIELD = "R"  # a link's field is R<position>: R1, R2, ...
+
+
 def link_field(position: int) -> str:
-    return f"R{position}"
+    return f"{LINK_FIELD}{position}"
+
+
+def link_position(field: str) -> int | None:
+    """The position a link field names (R3: 3); None for any other field."""
+    return int(field[1:]) if field.startswith(LINK_FIELD) and field[1:].isdigit() else None
 
 
 def track_links(digest: RenderedDigest) -> tuple[RenderedDigest, list[TrackedUrl]]:
