@@ -12,6 +12,8 @@ class CampaignKind(StrEnum):
     EMAIL = "email"  # a digest mailed to a list
     SHARE = "share"  # one post per social channel
     CONFIRM = "confirm"  # a double opt-in confirmation mail (one row)
+    SEQUENCE = "sequence"  # one step of a list's welcome sequence (a row per reader when their step is due)
+    EVENT = "event"  # one event's webhook deliveries (a row per subscribed endpoint)
 
 
 class CampaignState(StrEnum):
@@ -37,7 +39,26 @@ PENDING_ROWS: tuple[RowState, ...] = (RowState.QUEUED, RowState.SENDING)
 FINISHED_ROWS: tuple[RowState, ...] = (RowState.SENT, RowState.FAILED, RowState.SUPPRESSED)
 ACTIVE_CAMPAIGNS: tuple[CampaignState, ...] = (CampaignState.QUEUED, CampaignState.SENDING)
 # Kinds that are mail and travel on the email queue.
-MAIL_KINDS: tuple[CampaignKind, ...] = (CampaignKind.EMAIL, CampaignKind.CONFIRM)
+MAIL_KINDS: tuple[CampaignKind, ...] = (CampaignKind.EMAIL, CampaignKind.CONFIRM, CampaignKind.SEQUENCE)
+
+
+
+class EventType(StrEnum):
+    """The event log's vocabulary (issue 16): what webhook endpoints subscribe to."""
+
+    ARTICLE_PUBLISHED = "article.published"
+    DIGEST_SENT = "digest.sent"  # a digest started going out
+    DIGEST_FINISHED = "digest.finished"  # every row of it is final
+    POST_PUBLISHED = "post.published"  # a share post is on its network (data: channel, url)
+    POST_FAILED = "post.failed"
+    SUBSCRIBER_CONFIRMED = "subscriber.confirmed"
+    SUBSCRIBER_UNSUBSCRIBED = "subscriber.unsubscribed"
+    SUBSCRIBER_BOUNCED = "subscriber.bounced"
+    SUBSCRIBER_COMPLAINED = "subscriber.complained"
+
+
+# What a reader may choose on the preferences page, where the list allows it (lists.cadences).
+CADENCES: tuple[str, ...] = ("instant", "daily", "weekly")
 
 CAMPAIGN_MOVES: dict[CampaignState, frozenset[CampaignState]] = {
     CampaignState.SCHEDULED: frozenset({CampaignState.SENDING, CampaignState.CANCELLED}),

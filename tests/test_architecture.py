@@ -61,6 +61,9 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("insight", ["publisher.insight"]),
     # Below the interfaces, which build it (runtime imports only config, store and clock at module level).
     ("composition root", ["publisher.runtime"]),
+    # Feeds, recurring digests, sequences, event webhooks and Publish (issue 16): they call the campaign
+    # services with the Services the composition root builds, and the interfaces call them.
+    ("automation", ["publisher.automation"]),
     (
         "interfaces",
         [

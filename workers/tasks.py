@@ -21,7 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from publisher import delivery, logs, runtime
+from publisher import automation, delivery, logs, runtime
 from publisher.campaigns import service
 from publisher.config import Settings
 from publisher.errors import StorageUnavailable
@@ -92,6 +92,10 @@ def _sweep_once(*, stalled_only: bool) -> None:
         forget_recent(services().store, services().clock.now())  # tracking_recent keeps a day at most
     except Exception:  # a sweep failure must not stop the worker; the next sweep tries again
         log.exception("sweep failed")
+    # Feeds, recurring digests, sequences, event webhooks (issue 16): each part catches its own failures.
+    done = automation.sweep(services())
+    if done:
+        log.info("automation: %s", done)
 
 
 def _sweep_forever() -> None:

@@ -40,6 +40,11 @@ class MailingList(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Automation (issue 16, migration 0020): the cadences a reader of this list may choose on the preferences
+    # page ("instant", "daily", "weekly"; publisher.states.CADENCES), None: no choice offered; and the cadence
+    # of a reader who chose none.
+    cadences: Mapped[list[Any] | None] = mapped_column(JSON)
+    default_cadence: Mapped[str | None] = mapped_column(String(20))
 
 
 class Subscriber(Base):
@@ -68,6 +73,11 @@ class Subscription(Base):
     # Consent (issue 5, migration 0003): the nonce a confirmation link must carry, cleared when used.
     confirm_nonce: Mapped[str | None] = mapped_column(String(32), nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Automation (issue 16, migration 0020): when the subscription last became active (a confirmation, an
+    # editor's add; never a CSV import), what a welcome sequence counts from; and the reader's chosen
+    # cadence (None: the list's default_cadence).
+    activated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cadence: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class Campaign(Base):
@@ -335,7 +345,16 @@ class QueuedPost(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
 
 
-# The insight tables (issue 15, migration 0019) live in their own module, on the same Base.
+
+# The insight (issue 15, migration 0019) and automation (issue 16, migration 0020) tables, on the same Base.
+from publisher.store.automation import DigestRun as DigestRun  # noqa: E402
+from publisher.store.automation import DigestSchedule as DigestSchedule  # noqa: E402
+from publisher.store.automation import EventRow as EventRow  # noqa: E402
+from publisher.store.automation import Feed as Feed  # noqa: E402
+from publisher.store.automation import FeedEntry as FeedEntry  # noqa: E402
+from publisher.store.automation import PublishRow as PublishRow  # noqa: E402
+from publisher.store.automation import SequenceStep as SequenceStep  # noqa: E402
+from publisher.store.automation import WebhookEndpoint as WebhookEndpoint  # noqa: E402
 from publisher.store.insight import PostMetric as PostMetric  # noqa: E402
 from publisher.store.insight import TrackedLink as TrackedLink  # noqa: E402
 from publisher.store.insight import TrackingEvent as TrackingEvent  # noqa: E402

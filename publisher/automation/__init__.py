@@ -1,0 +1,48 @@
+"""Automation (issue 16): feeds in, recurring digests, welcome sequences, event webhooks, one publish.
+
+Every schedule and every event lives in the database; the workers' periodic sweep (workers.tasks) calls
+sweep() here, after the scheduled sends, and each part does what is due and returns how much it did. Two
+sweepers at once agree on one winner through the database (see publisher.store.automation).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from publisher.runtime import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Swept:
+    """What one automation sweep did."""
+
+    feeds_polled: int = 0
+    digests_run: int = 0
+    sequence_mails: int = 0
+    webhook_events: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.feeds_polled or self.digests_run or self.sequence_mails or self.webhook_events)
+
+
+def sweep(services: Services) -> Swept:
+    """Run every automation that is due now (services.clock); one part failing does not stop the others."""
+    from publisher.automation import feeds, recurring, sequences, webhooks
+
+    now = services.clock.now()
+    done = Swept()
+    parts = (
+        ("feeds", lambda: feeds.poll_due(services, now=now), "feeds_polled"),
+        ("recurring digests", lambda: recurring.run_due(services, now=now), "digests_run"),
+        ("sequences", lambda: sequences.queue_due(services, now=now), "sequence_mails"),
+        ("webhooks", lambda: webhooks.fan_out(services, now=now), "webhook_events"),
+    )
+    for name, part, field in parts:
+        try:
+            setattr(done, field, part())
+        except Exception:  # one automation failing must not stop the others; the next sweep tries again
+            log.exception("automation sweep: %s failed", name)
+    return done
