@@ -34,7 +34,7 @@ paragraphs = st.lists(
 ).map(lambda parts: "".join(parts).strip())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(paragraph=paragraphs.filter(bool), max_length=st.integers(min_value=2, max_value=60))
 def test_a_summary_is_whole_clusters_of_the_paragraph_within_max_length(paragraph: str, max_length: int):
     summary = summarize(paragraph, max_length)
