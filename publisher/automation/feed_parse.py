@@ -18,6 +18,7 @@ import feedparser  # type: ignore[import-untyped]  # no type information
 
 from publisher.errors import PublisherError
 
+_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 JSON_FEED_VERSIONS = frozenset({"https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"})
 
 
@@ -93,8 +94,11 @@ def _parse_json_feed(body: bytes) -> ParsedFeed:
 
 def _parse_xml_feed(body: bytes) -> ParsedFeed:
     parsed: Any = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=True)
-    if parsed.bozo and not parsed.entries:
-        reason = parsed.get("bozo_exception")
+    reason = parsed.get("bozo_exception")
+    benign = isinstance(reason, _BENIGN)  # a charset or content type that says otherwise than the bytes
+    if parsed.bozo and (not parsed.entries or not benign):
+        # Invalid XML is refused even where feedparser's lenient reader recovers some entries from it: what it
+        # recovers from a cut or broken document is not what the feed says.
         raise FeedMalformed(f"not a readable RSS or Atom feed: {reason or 'no entries found'}")
     if not parsed.entries and not parsed.get("version"):
         raise FeedMalformed("not an RSS, Atom or JSON feed: no feed element and no entries")

@@ -139,7 +139,7 @@ def add_feed(
 
 def list_feeds(store: Store) -> list[FeedInfo]:
     with store.read_session() as session:
-        lists = dict(session.execute(select(MailingList.id, MailingList.name)).tuples().all())
+        lists: dict[int, str] = {row.id: row.name for row in session.execute(select(MailingList.id, MailingList.name))}
         feeds = session.scalars(select(Feed).order_by(Feed.id)).all()
         counts: dict[int, int] = {}
         for feed_id in session.scalars(select(FeedEntry.feed_id).where(FeedEntry.article_id.is_not(None))):
