@@ -132,7 +132,7 @@ def test_an_error_answer_backs_off_and_shows_the_error(feed_services: Services, 
     feed_server.fail_with = status
 
     first = feeds.poll(feed_services, feed_id, now=NOW)
-    second = feeds.poll(feed_services, feed_id, now=NOW)
+    feeds.poll(feed_services, feed_id, now=NOW)  # a second failure: the wait doubles again
 
     assert first.imported == 0 and f"answered {status}" in (first.error or "")
     feed = _feed(feed_services, feed_id)
