@@ -27,11 +27,13 @@ from publisher.web.routes import (
     media,
     metrics,
     public,
+    public_feeds,
     tracking,
 )
 
 ROUTERS: list[APIRouter] = [
     public.router,
+    public_feeds.router,  # /feed.xml and /feed.atom: the publication's feeds (issue 16)
     tracking.router,  # /r/<token> and /o/<token>.gif: opens and clicks (issue 15)
     metrics.router,  # GET /metrics for Prometheus, loopback or a bearer token (issue 15)
     media.router,  # media files of the filesystem media store (issue 11)
