@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from publisher.web.routes import (
     api,
+    api_feeds,
     api_media,
     api_publication,
     api_queue,
@@ -18,6 +19,7 @@ from publisher.web.routes import (
     editor_campaigns,
     editor_channels,
     editor_digests,
+    editor_feeds,
     editor_people,
     editor_report,
     editor_settings,
@@ -54,8 +56,10 @@ ROUTERS: list[APIRouter] = [
     editor_report.router,  # a campaign's report with its charts (issue 15)
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
+    editor_feeds.router,  # the Feeds page (issue 16)
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
+    api_feeds.router,  # feeds in (issue 16)
 ]
