@@ -17,32 +17,26 @@ two sweepers, the one whose UPDATE changed the row polls it; the other skips it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
-from publisher import library
-from publisher.automation import feed_fetch, feed_parse
+from publisher.automation import feed_entries, feed_fetch, feed_parse
 from publisher.channels import share_channels
 from publisher.errors import NotFound, PublisherError
-from publisher.importers import html as html_importer
 from publisher.runtime import Services
 from publisher.store import Store
 from publisher.store.automation import Feed, FeedEntry
-from publisher.store.models import ArticleRow, MailingList
+from publisher.store.models import MailingList
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 86_400  # a failing feed is still tried once a day
 MIN_EVERY_SECONDS = 60
-PENDING = "not imported yet (its poll stopped before it)"  # an entry claimed by a poll that then died
 _EVERY = re.compile(r"\s*([0-9]{1,6})\s*([smhd])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
@@ -232,116 +226,11 @@ def poll(services: Services, feed_id: int, *, now: datetime | None = None) -> Po
         parsed = feed_parse.parse(fetched.body, fetched.content_type)
     except feed_parse.FeedMalformed as exc:
         return _failed(services.store, feed_id, now, every, failures, f"{url}: {exc}", fetched.status)
-    result = _import_entries(services, feed_id, parsed, accounts, now)
+    done = feed_entries.import_entries(services, feed_id, parsed, accounts, now)
     _succeeded(services.store, feed_id, now, every, fetched, title=parsed.title)
-    return replace(result, status=fetched.status)
-
-
-def entry_key(entry: feed_parse.ParsedEntry) -> str:
-    """The entry's identity: the sha256 of its GUID, else of its link, else of its title and content."""
-    basis = entry.guid or entry.link or f"{entry.title}\n{entry.html}"
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
-
-
-def _oldest_first(entries: list[feed_parse.ParsedEntry]) -> list[feed_parse.ParsedEntry]:
-    """Feeds list newest first; dated entries are put in date order, undated ones keep the reversed order."""
-    reversed_order = list(reversed(entries))
-    if all(e.published is not None for e in reversed_order):
-        return sorted(reversed_order, key=lambda e: e.published)  # type: ignore[arg-type,return-value]
-    return reversed_order
-
-
-def _import_entries(
-    services: Services, feed_id: int, parsed: feed_parse.ParsedFeed, accounts: list[str], now: datetime
-) -> PollResult:
-    cap = services.settings.feed_max_entries_per_poll
-    entries = _oldest_first(parsed.entries)
-    with services.store.read_session() as session:
-        seen = set(session.scalars(select(FeedEntry.entry_key).where(FeedEntry.feed_id == feed_id)))
-    fresh, skipped, keys = [], 0, set()
-    for entry in entries:
-        key = entry_key(entry)
-        if key in seen or key in keys:
-            skipped += 1
-            continue
-        keys.add(key)
-        fresh.append((key, entry))
-    imported = failed = 0
-    for key, entry in fresh[:cap]:
-        entry_id = _claim_entry(services.store, feed_id, key, entry)
-        if entry_id is None:
-            skipped += 1  # another poll took it meanwhile
-            continue
-        try:
-            article_id = _import_one(services.store, feed_id, entry, now)
-        except PublisherError as exc:
-            failed += 1
-            _finish_entry(services.store, entry_id, None, str(exc))
-            log.warning("feed %s: entry %s not imported: %s", feed_id, entry.link or entry.guid, exc)
-            continue
-        _finish_entry(services.store, entry_id, article_id, None)
-        imported += 1
-        for account in accounts:
-            _share(services, article_id, account)
-    return PollResult(feed_id, imported=imported, skipped=skipped, deferred=max(0, len(fresh) - cap), failed=failed)
-
-
-def _claim_entry(store: Store, feed_id: int, key: str, entry: feed_parse.ParsedEntry) -> int | None:
-    try:
-        with store.session() as session:
-            row = FeedEntry(
-                feed_id=feed_id, entry_key=key, guid=entry.guid[:2000], link=entry.link[:2000], error=PENDING
-            )
-            session.add(row)
-            session.flush()
-            return row.id
-    except IntegrityError:
-        return None
-
-
-def _finish_entry(store: Store, entry_id: int, article_id: int | None, error: str | None) -> None:
-    with store.session() as session:
-        session.execute(update(FeedEntry).where(FeedEntry.id == entry_id).values(article_id=article_id, error=error))
-
-
-def _import_one(store: Store, feed_id: int, entry: feed_parse.ParsedEntry, now: datetime) -> int:
-    """The entry as an HTML page (its title as <h1>, its content below) through the HTML importer."""
-    title = " ".join(entry.title.split()) or entry.link or "Untitled entry"
-    body = entry.html.strip()
-    if not body:
-        link = escape(entry.link, quote=True)
-        body = f'<p>Read it at <a href="{link}">{link}</a>.</p>' if entry.link else "<p>(no content)</p>"
-    head = f"<!DOCTYPE html><html><head><title>{escape(title)}</title></head>"
-    page = f"{head}<body><h1>{escape(title)}</h1>{body}</body></html>"
-    article = html_importer.parse(page.encode("utf-8"), source=entry.link or f"feed {feed_id}")
-    article = replace(
-        article,
-        source={
-            **article.source,
-            "kind": "feed",
-            "feed_id": feed_id,
-            "url": entry.link,
-            "guid": entry.guid,
-            "published": entry.published.isoformat() if entry.published else None,
-        },
+    return PollResult(
+        feed_id, done.imported, done.skipped, done.deferred, done.failed, status=fetched.status, error=None
     )
-    [(article_id, _)] = library.save_articles(store, [article])
-    with store.session() as session:
-        row = session.get(ArticleRow, article_id)
-        if row is not None and row.published_at is None:
-            row.published_at = now  # public now, and a candidate of the next recurring digest
-    return article_id
-
-
-def _share(services: Services, article_id: int, account: str) -> None:
-    from publisher.campaigns import service  # lazy: the campaign services load the renderers
-
-    try:
-        service.share(services, article_id, [account])
-    except PublisherError as exc:  # e.g. shared before: never forced; the poll goes on
-        log.warning("feed import: article %s not shared to %s: %s", article_id, account, exc)
-    except Exception:  # a broker down must not fail the poll; the article is imported
-        log.exception("feed import: sharing article %s to %s failed", article_id, account)
 
 
 def _succeeded(

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from publisher.automation import feed_parse, feeds
+from publisher.automation import feed_entries, feed_parse, feeds
 from publisher.library import get_article
 from publisher.runtime import Services
 from publisher.store.automation import Feed, FeedEntry
@@ -265,3 +265,38 @@ def test_a_feed_added_twice_is_refused(feed_services: Services):
     feeds.add_feed(feed_services, "https://x.example/f")
     with pytest.raises(feeds.FeedRefused, match="added before"):
         feeds.add_feed(feed_services, "https://x.example/f")
+
+
+def test_an_entry_left_by_a_poll_that_died_is_imported_by_a_later_poll(
+    feed_services: Services, feed_server: FeedServer
+):
+    feed_id = feeds.add_feed(feed_services, feed_server.write("news.xml", rss(2)))
+    story_1 = feed_parse.parse(rss(1).encode()).entries[0]
+    with feed_services.store.session() as session:  # claimed, then the worker vanished before importing it
+        session.add(
+            FeedEntry(
+                feed_id=feed_id,
+                entry_key=feed_entries.entry_key(story_1),
+                guid=story_1.guid,
+                error=feed_entries.PENDING,
+                created_at=NOW - timedelta(hours=1),
+            )
+        )
+
+    result = feeds.poll(feed_services, feed_id, now=NOW)
+
+    assert (result.imported, result.skipped) == (2, 0)
+    with feed_services.store.read_session() as session:
+        rows = session.scalars(select(FeedEntry).where(FeedEntry.feed_id == feed_id)).all()
+        assert len(rows) == 2 and all(r.article_id is not None and r.error is None for r in rows)
+
+
+def test_an_entry_claimed_moments_ago_is_left_to_the_poll_importing_it(
+    feed_services: Services, feed_server: FeedServer
+):
+    feed_id = feeds.add_feed(feed_services, feed_server.write("news.xml", rss(1)))
+    story_1 = feed_parse.parse(rss(1).encode()).entries[0]
+    with feed_services.store.session() as session:
+        key = feed_entries.entry_key(story_1)
+        session.add(FeedEntry(feed_id=feed_id, entry_key=key, error=feed_entries.PENDING, created_at=NOW))
+    assert feeds.poll(feed_services, feed_id, now=NOW).imported == 0
