@@ -29,6 +29,15 @@ class FetchFailed(PublisherError):
         self.status = status
 
 
+def shown_url(url: str) -> str:
+    """The URL as messages and logs show it: a user name and password in it (https://user:pw@host/) left out."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return "(an invalid URL)"
+    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
+
+
 @dataclass(frozen=True)
 class Fetched:
     status: int  # 200..299, or 304 (not modified: body empty)
@@ -55,6 +64,7 @@ def fetch(
         "User-Agent": f"publisher/{__version__} (feed reader)",
         "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8",
     }
+    shown = shown_url(url)
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -68,15 +78,15 @@ def fetch(
                 return Fetched(304, b"", "", etag, last_modified)
             if not 200 <= answer.status_code < 300:
                 reason = answer.reason_phrase or "error"
-                raise FetchFailed(f"{url} answered {answer.status_code} {reason}", status=answer.status_code)
+                raise FetchFailed(f"{shown} answered {answer.status_code} {reason}", status=answer.status_code)
             declared = answer.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise FetchFailed(f"{url}: the feed is {int(declared)} bytes, over the limit of {max_bytes}", 413)
+                raise FetchFailed(f"{shown}: the feed is {int(declared)} bytes, over the limit of {max_bytes}", 413)
             chunks, size = [], 0
             for chunk in answer.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FetchFailed(f"{url}: the feed is over the limit of {max_bytes} bytes", 413)
+                    raise FetchFailed(f"{shown}: the feed is over the limit of {max_bytes} bytes", 413)
                 chunks.append(chunk)
             return Fetched(
                 answer.status_code,
@@ -86,10 +96,10 @@ def fetch(
                 answer.headers.get("last-modified"),
             )
     except httpx.TooManyRedirects:
-        raise FetchFailed(f"{url}: more than {MAX_REDIRECTS} redirects") from None
+        raise FetchFailed(f"{shown}: more than {MAX_REDIRECTS} redirects") from None
     except httpx.TimeoutException:
-        raise FetchFailed(f"{url}: no answer within {timeout:g} s (timeout)") from None
+        raise FetchFailed(f"{shown}: no answer within {timeout:g} s (timeout)") from None
     except httpx.InvalidURL as exc:
-        raise FetchFailed(f"{url}: not a URL that can be fetched ({exc})") from None
+        raise FetchFailed(f"{shown}: not a URL that can be fetched ({exc})") from None
     except httpx.HTTPError as exc:
-        raise FetchFailed(f"{url}: {type(exc).__name__}: {exc}") from None
+        raise FetchFailed(f"{shown}: {type(exc).__name__}: {exc}") from None

@@ -47,7 +47,7 @@ class FeedRefused(PublisherError):
 
 @dataclass(frozen=True)
 class FeedInfo:
-    """A feed as the CLI, the editor and the API show it."""
+    """A feed as the CLI, the editor and the API show it (its URL without a user name or password in it)."""
 
     id: int
     url: str
@@ -141,7 +141,7 @@ def list_feeds(store: Store) -> list[FeedInfo]:
         return [
             FeedInfo(
                 id=f.id,
-                url=f.url,
+                url=feed_fetch.shown_url(f.url),  # a password in it is never shown
                 title=f.title,
                 list_name=lists.get(f.list_id) if f.list_id else None,
                 share_accounts=[str(a) for a in f.share_accounts or []],
@@ -225,7 +225,9 @@ def poll(services: Services, feed_id: int, *, now: datetime | None = None) -> Po
     try:
         parsed = feed_parse.parse(fetched.body, fetched.content_type)
     except feed_parse.FeedMalformed as exc:
-        return _failed(services.store, feed_id, now, every, failures, f"{url}: {exc}", fetched.status)
+        return _failed(
+            services.store, feed_id, now, every, failures, f"{feed_fetch.shown_url(url)}: {exc}", fetched.status
+        )
     done = feed_entries.import_entries(services, feed_id, parsed, accounts, now)
     _succeeded(services.store, feed_id, now, every, fetched, title=parsed.title)
     return PollResult(

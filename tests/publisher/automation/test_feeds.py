@@ -300,3 +300,14 @@ def test_an_entry_claimed_moments_ago_is_left_to_the_poll_importing_it(
         key = feed_entries.entry_key(story_1)
         session.add(FeedEntry(feed_id=feed_id, entry_key=key, error=feed_entries.PENDING, created_at=NOW))
     assert feeds.poll(feed_services, feed_id, now=NOW).imported == 0
+
+
+def test_a_password_in_a_feed_url_is_never_in_its_error(feed_services: Services, feed_server: FeedServer):
+    url = feed_server.write("news.xml", rss(1)).replace("http://", "http://reader:s3cret-pw@")
+    feed_id = feeds.add_feed(feed_services, url)
+    feed_server.fail_with = 500
+    result = feeds.poll(feed_services, feed_id)
+    assert result.error is not None and "answered 500" in result.error and "s3cret-pw" not in result.error
+    [shown] = feeds.list_feeds(feed_services.store)
+    assert "s3cret-pw" not in shown.url and "s3cret-pw" not in (shown.last_error or "")
+    assert feed_server.requests[-1]["Authorization"].startswith("Basic ")  # the credentials still go to the server
