@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 86_400  # a failing feed is still tried once a day
 MIN_EVERY_SECONDS = 60
+SWEEP_BUDGET_SECONDS = 30.0  # a sweep starts no new poll after this long (it shares the thread of the sends)
 _EVERY = re.compile(r"\s*([0-9]{1,6})\s*([smhd])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 
@@ -167,7 +169,8 @@ def remove_feed(store: Store, feed_id: int) -> None:
 
 
 def poll_due(services: Services, *, now: datetime) -> int:
-    """The sweep's part: poll the feeds due at `now` (at most PUBLISHER_FEED_POLLS_PER_SWEEP); returns how many."""
+    """The sweep's part: poll the feeds due at `now`, at most PUBLISHER_FEED_POLLS_PER_SWEEP of them and none
+    started after SWEEP_BUDGET_SECONDS; returns how many were polled."""
     settings = services.settings
     with services.store.read_session() as session:
         due = session.scalars(
@@ -176,8 +179,10 @@ def poll_due(services: Services, *, now: datetime) -> int:
             .order_by(Feed.next_poll_at)
             .limit(settings.feed_polls_per_sweep)
         ).all()
-    polled = 0
+    polled, started = 0, time.monotonic()
     for feed_id in due:
+        if polled and time.monotonic() - started > SWEEP_BUDGET_SECONDS:
+            break  # slow feeds must not hold up the scheduled sends of the next sweep; the rest stay due
         if not _claim(services.store, feed_id, now):
             continue  # another sweeper took it
         try:

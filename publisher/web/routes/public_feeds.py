@@ -8,6 +8,7 @@ escapes every text and attribute, so a title with `<` or `&` is still a valid fe
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -53,9 +54,14 @@ def _cover(article: Article) -> tuple[str, str] | None:
     return cover.src, kind
 
 
-def _xml(root: ET.Element, media_type: str) -> Response:
+def _xml(request: Request, root: ET.Element, media_type: str) -> Response:
+    """The feed, with an ETag: a reader polling with If-None-Match gets a 304 while nothing changed."""
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=300"})
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "public, max-age=300", "ETag": etag}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.get(RSS_PATH)
@@ -90,7 +96,7 @@ def rss_feed(request: Request) -> Response:
         cover = _cover(article)
         if cover is not None:
             ET.SubElement(item, "enclosure", {"url": cover[0], "type": cover[1], "length": "0"})
-    return _xml(rss, "application/rss+xml; charset=utf-8")
+    return _xml(request, rss, "application/rss+xml; charset=utf-8")
 
 
 @router.get(ATOM_PATH)
@@ -126,4 +132,4 @@ def atom_feed(request: Request) -> Response:
         cover = _cover(article)
         if cover is not None:
             ET.SubElement(entry, "link", {"href": cover[0], "rel": "enclosure", "type": cover[1]})
-    return _xml(feed, "application/atom+xml; charset=utf-8")
+    return _xml(request, feed, "application/atom+xml; charset=utf-8")

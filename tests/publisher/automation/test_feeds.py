@@ -311,3 +311,22 @@ def test_a_password_in_a_feed_url_is_never_in_its_error(feed_services: Services,
     [shown] = feeds.list_feeds(feed_services.store)
     assert "s3cret-pw" not in shown.url and "s3cret-pw" not in (shown.last_error or "")
     assert feed_server.requests[-1]["Authorization"].startswith("Basic ")  # the credentials still go to the server
+
+
+def test_a_sweep_polls_at_most_the_setting_and_the_rest_stay_due(feed_services: Services, feed_server: FeedServer):
+    feed_services.settings.feed_polls_per_sweep = 2
+    for n in range(3):
+        feeds.add_feed(feed_services, feed_server.write(f"f{n}.xml", rss(1, start=n * 10)))
+    assert feeds.poll_due(feed_services, now=NOW) == 2
+    assert feeds.poll_due(feed_services, now=NOW) == 1
+
+
+def test_a_sweep_over_its_time_budget_starts_no_further_poll(
+    feed_services: Services, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(feeds, "SWEEP_BUDGET_SECONDS", -1.0)  # every poll overruns it: one poll a sweep
+    for n in range(2):
+        feeds.add_feed(feed_services, feed_server.write(f"f{n}.xml", rss(1, start=n * 10)))
+    assert feeds.poll_due(feed_services, now=NOW) == 1
+    assert feeds.poll_due(feed_services, now=NOW) == 1
+    assert feeds.poll_due(feed_services, now=NOW) == 0

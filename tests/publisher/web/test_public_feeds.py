@@ -85,3 +85,15 @@ def test_every_public_page_links_both_feeds(store: Store, http: httpx.Client):
         page = http.get(path).text
         assert re.search(r'<link rel="alternate" type="application/rss\+xml"[^>]*href="/feed.xml"', page), path
         assert re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="/feed.atom"', page), path
+
+
+def test_a_reader_polling_with_the_etag_gets_304_until_an_article_is_published(store: Store, http: httpx.Client):
+    _articles(store)
+    for path in ("/feed.xml", "/feed.atom"):
+        etag = http.get(path).headers["etag"]
+        unchanged = http.get(path, headers={"If-None-Match": etag})
+        assert unchanged.status_code == 304 and unchanged.content == b""
+    etag = http.get("/feed.xml").headers["etag"]
+    _publish(store, "<h1>Fresh news</h1><p>Just in.</p>")
+    changed = http.get("/feed.xml", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Fresh news" in changed.text
