@@ -96,6 +96,11 @@ def import_entries(
             _finish_entry(services.store, entry_id, None, str(exc))
             log.warning("feed %s: entry %s not imported: %s", feed_id, entry.link or entry.guid, exc)
             continue
+        except Exception as exc:  # a surprise in one entry must not stop the others; it is recorded and logged
+            failed += 1
+            _finish_entry(services.store, entry_id, None, f"could not be imported ({type(exc).__name__})")
+            log.exception("feed %s: entry %s not imported", feed_id, entry.link or entry.guid)
+            continue
         _finish_entry(services.store, entry_id, article_id, None)
         imported += 1
         for account in accounts:

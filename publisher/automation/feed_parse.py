@@ -36,6 +36,11 @@ class ParsedEntry:
     html: str
     published: datetime | None
 
+    def __post_init__(self) -> None:
+        # A NUL (JSON allows "\u0000") is text no database column takes (PostgreSQL refuses it): dropped.
+        for name in ("guid", "link", "title", "html"):
+            object.__setattr__(self, name, getattr(self, name).replace("\x00", ""))
+
 
 @dataclass(frozen=True)
 class ParsedFeed:
@@ -89,7 +94,7 @@ def _parse_json_feed(body: bytes) -> ParsedFeed:
                 published=_iso_date(item.get("date_published") or item.get("date_modified")),
             )
         )
-    return ParsedFeed(title=str(document.get("title") or ""), entries=entries)
+    return ParsedFeed(title=str(document.get("title") or "").replace("\x00", ""), entries=entries)
 
 
 def _parse_xml_feed(body: bytes) -> ParsedFeed:

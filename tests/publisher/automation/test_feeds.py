@@ -330,3 +330,31 @@ def test_a_sweep_over_its_time_budget_starts_no_further_poll(
     assert feeds.poll_due(feed_services, now=NOW) == 1
     assert feeds.poll_due(feed_services, now=NOW) == 1
     assert feeds.poll_due(feed_services, now=NOW) == 0
+
+
+def test_an_entry_that_cannot_be_imported_is_recorded_and_the_others_go_on(
+    feed_services: Services, feed_server: FeedServer
+):
+    document = {
+        "version": "https://jsonfeed.org/version/1",
+        "title": "Mixed\u0000 bag",
+        "items": [
+            {
+                "id": "ok-2",
+                "url": "https://m.example/2",
+                "title": "Good\u0000 two",
+                "content_html": "<p>Fine\u0000.</p>",
+            },
+            {"id": "empty", "url": "https://m.example/e", "title": "", "content_html": "<script>x()</script>"},
+            {"id": "ok-1", "url": "https://m.example/1", "title": "Good one", "content_text": "Fine too."},
+        ],
+    }
+    feed_id = feeds.add_feed(feed_services, feed_server.write("m.json", json.dumps(document)))
+
+    result = feeds.poll(feed_services, feed_id)
+
+    assert (result.imported, result.failed, result.error) == (2, 1, None)
+    assert sorted(a.title for a in _articles(feed_services)) == ["Good one", "Good two"]
+    with feed_services.store.read_session() as session:
+        [bad] = session.scalars(select(FeedEntry).where(FeedEntry.article_id.is_(None))).all()
+        assert bad.guid == "empty" and bad.error == "https://m.example/e: has a title but no body"
