@@ -150,6 +150,13 @@ class Settings(BaseSettings):
     share_on_import: str = ""  # comma-separated channels: share each newly imported (published) article
     share_timeout: float = Field(default=20.0, gt=0)  # seconds per social network request
 
+    # Feeds in and out (issue 16, helper A: publisher.automation.feeds, web/routes/public_feeds.py).
+    feed_max_entries_per_poll: int = Field(default=50, ge=1, le=10_000)  # new entries imported per poll
+    feed_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)  # a bigger feed body is refused
+    feed_timeout: float = Field(default=10.0, gt=0, le=300)  # seconds per feed request
+    feed_polls_per_sweep: int = Field(default=20, ge=1)  # feeds one sweep polls at most
+    feed_out_size: int = Field(default=50, ge=1, le=1000)  # newest articles in /feed.xml and /feed.atom
+
     @staticmethod
     def _names(value: str) -> list[str]:
         return [n.strip() for n in value.split(",") if n.strip()]

@@ -11,6 +11,7 @@
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
+- feeds.py        `feeds add|list|remove|poll` (feeds in, issue 16)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -25,6 +26,7 @@ from publisher.cli import (
     bounces,
     channels,
     doctor,
+    feeds,
     media,
     ops,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
@@ -55,6 +57,7 @@ app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
 app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
+app.add_typer(feeds.feeds_app, name="feeds")
 
 
 def _version(value: bool) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from publisher.cli.common import Format, FormatOption, commands, err, group, out, services
+
+if TYPE_CHECKING:  # pragma: no cover
+    from publisher.runtime import Services
 
 top = commands()
 article_app = group("Read imported articles.")
@@ -84,11 +87,41 @@ def article_show(ctx: typer.Context, article_id: int, format: Annotated[Format, 
 
 
 @article_app.command("list")
-def article_list(ctx: typer.Context) -> None:
-    """List the newest articles."""
+def article_list(ctx: typer.Context, format: Annotated[Format, FormatOption] = Format.text) -> None:
+    """List the newest articles; --format json lists every article with its id, title, slug, source and
+    published_at (the source of a feed import is its entry's link)."""
     from publisher import library  # lazy: start-up cost
 
+    if format is Format.json:
+        out.print(json.dumps(_every_article(services(ctx)), ensure_ascii=False, indent=2), markup=False)
+        return
     table = Table("id", "title", "slug")
     for article in library.list_articles(services(ctx).store):
         table.add_row(str(article.id), article.title, article.slug)
     out.print(table)
+
+
+def _every_article(s: Services) -> list[dict[str, object]]:
+    from sqlalchemy import select  # lazy: start-up cost
+
+    from publisher.store.models import ArticleRow  # lazy: start-up cost
+
+    with s.store.read_session() as session:
+        rows = session.execute(
+            select(
+                ArticleRow.id, ArticleRow.title, ArticleRow.slug, ArticleRow.source, ArticleRow.published_at
+            ).order_by(ArticleRow.id)
+        ).all()
+    return [
+        {
+            "id": row.id,
+            "title": row.title,
+            "slug": row.slug,
+            # A feed import's source is its entry's link; a file's, the name it was imported from.
+            "source": (row.source or {}).get("url") or (row.source or {}).get("name") or None,
+            "source_kind": (row.source or {}).get("kind") or (row.source or {}).get("format"),
+            "feed_id": (row.source or {}).get("feed_id"),
+            "published_at": row.published_at.isoformat() if row.published_at else None,
+        }
+        for row in rows
+    ]

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from publisher.web.routes import (
     api,
+    api_feeds,
     api_media,
     api_publication,
     api_queue,
@@ -18,6 +19,7 @@ from publisher.web.routes import (
     editor_campaigns,
     editor_channels,
     editor_digests,
+    editor_feeds,
     editor_people,
     editor_report,
     editor_settings,
@@ -27,11 +29,13 @@ from publisher.web.routes import (
     media,
     metrics,
     public,
+    public_feeds,
     tracking,
 )
 
 ROUTERS: list[APIRouter] = [
     public.router,
+    public_feeds.router,  # /feed.xml and /feed.atom: the publication's feeds (issue 16)
     tracking.router,  # /r/<token> and /o/<token>.gif: opens and clicks (issue 15)
     metrics.router,  # GET /metrics for Prometheus, loopback or a bearer token (issue 15)
     media.router,  # media files of the filesystem media store (issue 11)
@@ -52,8 +56,10 @@ ROUTERS: list[APIRouter] = [
     editor_report.router,  # a campaign's report with its charts (issue 15)
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
+    editor_feeds.router,  # the Feeds page (issue 16)
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
+    api_feeds.router,  # feeds in (issue 16)
 ]

@@ -52,6 +52,11 @@ EXPECTED = {
     ("DELETE", "/api/channels/{account}/slots"): "send",
     ("POST", "/api/queue"): "send",
     ("GET", "/api/queue"): "read",
+    # Feeds in (issue 16): reading them is read; adding, removing and polling is write.
+    ("GET", "/api/feeds"): "read",
+    ("POST", "/api/feeds"): "write",
+    ("DELETE", "/api/feeds/{feed_id}"): "write",
+    ("POST", "/api/feeds/{feed_id}/poll"): "write",
 }
 
 
