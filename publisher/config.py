@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     share_on_import: str = ""  # comma-separated channels: share each newly imported (published) article
     share_timeout: float = Field(default=20.0, gt=0)  # seconds per social network request
 
+    # Recurring digests (issue 16, helper B): the zone a schedule is in when none is named, and how late a run
+    # may start before its outcome says it ran late.
+    schedule_timezone: str = "UTC"  # an IANA name, e.g. Europe/Berlin
+    schedule_late_minutes: float = Field(default=5.0, ge=0)
+
     @staticmethod
     def _names(value: str) -> list[str]:
         return [n.strip() for n in value.split(",") if n.strip()]
