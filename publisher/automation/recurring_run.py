@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from publisher.automation.cadence_spec import INSTANT, parse_spec
 from publisher.automation.recurring import render_subject
+from publisher.campaigns.duplicates import submitted_campaign
 from publisher.campaigns.outbox import cadence_is
 from publisher.errors import PublisherError
 from publisher.runtime import Services
@@ -146,8 +147,12 @@ def _execute(services: Services, run_id: int, now: datetime) -> int:
         list_name = session.scalar(select(MailingList.name).where(MailingList.id == row.list_id)) or ""
         since, due, cadence, zone = row.collect_since, run.due_at, row.cadence, row.timezone
         template, options = row.subject_template, dict(row.options or {})
-        articles = _collect(session, row, since, due)
+        token = f"digest-run-{run_id}"
+        made = submitted_campaign(session, token)  # a retry of a run whose worker died after the campaign
+        articles = _collect(session, row, since, due) if made is None else []
         readers = _readers(session, row.list_id, cadence)
+    if made is not None:
+        return _finish(services, run_id, "sent", "its campaign was made before the worker stopped", due, made)
     local_since = since.astimezone(ZoneInfo(zone))
     if not articles:
         return _finish(services, run_id, "skipped", f"no new article since {local_since:%Y-%m-%d %H:%M} {zone}", due)
@@ -164,7 +169,7 @@ def _execute(services: Services, run_id: int, now: datetime) -> int:
             full=options.get("full"),
             preheader=options.get("preheader"),
             auto_share=bool(options.get("auto_share", True)),
-            submission=f"digest-run-{run_id}",
+            submission=token,
             force=True,  # collected without what this list's readers of this cadence were mailed already
             cadence=cadence,
         )
