@@ -11,6 +11,7 @@
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
+- schedules.py    `schedules ...` (recurring digests and the cadences readers may choose)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -29,6 +30,7 @@ from publisher.cli import (
     ops,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
     report,
+    schedules,
     send,
     subscribers,
     users,
@@ -55,6 +57,7 @@ app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
 app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
+app.add_typer(schedules.schedules_app, name="schedules")
 
 
 def _version(value: bool) -> None:

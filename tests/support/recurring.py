@@ -62,7 +62,9 @@ def recipients(store: Store, campaign_id: int) -> list[str]:
 
 def runs_of(store: Store, schedule_id: int) -> list[DigestRun]:
     with store.session() as session:
-        found = session.scalars(select(DigestRun).where(DigestRun.schedule_id == schedule_id).order_by(DigestRun.due_at))
+        found = session.scalars(
+            select(DigestRun).where(DigestRun.schedule_id == schedule_id).order_by(DigestRun.due_at)
+        )
         rows = list(found)
         session.expunge_all()
         return rows

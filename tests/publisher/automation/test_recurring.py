@@ -24,16 +24,20 @@ def weekly_friday(store, **kwargs) -> recurring.ScheduleView:
     return recurring.add_schedule(store, "news", "every friday 08:00", "Europe/Berlin", now=THU, **kwargs)
 
 
-def test_a_weekly_digest_fires_at_its_time_once_and_not_again_after_a_worker_restart(
-    any_store, settings, tmp_path
-):
+def test_a_weekly_digest_fires_at_its_time_once_and_not_again_after_a_worker_restart(any_store, settings, tmp_path):
     readers(any_store, "news", "reader", 3)
     schedule = weekly_friday(any_store, subject_template="{count} new: {first_title}")
     published(any_store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
     published(any_store, tmp_path, "Library late", THU + timedelta(hours=2))
 
     assert schedule.next_run_at == FRI_0800_BERLIN
-    assert run_due(services_at(any_store, settings, FRI_0800_BERLIN - timedelta(seconds=1)), now=FRI_0800_BERLIN - timedelta(seconds=1)) == 0
+    assert (
+        run_due(
+            services_at(any_store, settings, FRI_0800_BERLIN - timedelta(seconds=1)),
+            now=FRI_0800_BERLIN - timedelta(seconds=1),
+        )
+        == 0
+    )
     assert campaigns_of(any_store) == []
 
     assert run_due(services_at(any_store, settings, FRI_0800_BERLIN), now=FRI_0800_BERLIN) == 1
@@ -42,7 +46,12 @@ def test_a_weekly_digest_fires_at_its_time_once_and_not_again_after_a_worker_res
 
     [campaign_id] = campaigns_of(any_store)
     [run] = runs_of(any_store, schedule.id)
-    assert (run.outcome, run.campaign_id, run.due_at, run.detail) == ("sent", campaign_id, FRI_0800_BERLIN, "2 articles")
+    assert (run.outcome, run.campaign_id, run.due_at, run.detail) == (
+        "sent",
+        campaign_id,
+        FRI_0800_BERLIN,
+        "2 articles",
+    )
     assert recipients(any_store, campaign_id) == [f"reader{i}@example.com" for i in range(3)]
     with any_store.session() as session:
         assert session.scalar(select(Campaign.subject).where(Campaign.id == campaign_id)) == "2 new: Harbour opens"
