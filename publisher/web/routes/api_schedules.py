@@ -6,6 +6,7 @@ Its own module beside api.py, with the same token scopes and error bodies: readi
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -63,7 +64,7 @@ class ScheduleOut(BaseModel):
     next_run_at: datetime | None = Field(description="UTC; null while paused or for each article")
     next_run_local: datetime | None = Field(description="The next run in the schedule's zone")
     collect_since: datetime
-    runs: list[RunOut] = Field(description="The latest runs, newest first")
+    runs: builtins.list[RunOut] = Field(description="The latest runs, newest first")
 
 
 def _out(view: recurring.ScheduleView) -> ScheduleOut:
