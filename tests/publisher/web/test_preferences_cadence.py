@@ -14,7 +14,6 @@ from publisher.store.models import MailingList, Subscriber, Subscription
 from tests.support.recurring import readers
 
 
-
 def link_of(store: Store, settings: Settings, address: str, list_name: str) -> tuple[str, int]:
     with store.session() as session:
         subscriber_id = session.scalar(select(Subscriber.id).where(Subscriber.email == address))

@@ -17,7 +17,6 @@ from tests.publisher.web.conftest import csrf_of
 from tests.support.recurring import published, readers, services_at
 from tests.support.web import LiveServer
 
-
 THU = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 FRI_0800_BERLIN = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
 
