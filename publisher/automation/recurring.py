@@ -8,7 +8,6 @@ every active reader), a subject template and the composer settings of a manual d
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.automation.cadence_spec import INSTANT, CadenceSpec, parse_spec
+from publisher.automation.recurring_subject import check_subject_template, render_subject
 from publisher.errors import NotFound, PublisherError
 from publisher.runtime import Services
 from publisher.states import CADENCES
@@ -27,10 +27,8 @@ from publisher.store.automation import DigestRun, DigestSchedule
 from publisher.store.models import MailingList, utcnow
 from publisher.subscribers import get_list
 
-SUBJECT_NAMES = ("date", "count", "first_title")
 SCHEDULE_CADENCES = ("daily", "weekly", "instant")
 OPTION_KEYS = ("full", "preheader", "auto_share")
-_SUBJECT_MAX = 300
 
 
 @dataclass(frozen=True)
@@ -106,36 +104,6 @@ class ScheduleView:
             "collect_since": self.collect_since.isoformat(),
             "runs": [run.to_dict() for run in self.runs],
         }
-
-
-def check_subject_template(template: str) -> str:
-    """A subject template using only {date} (with an optional strftime format, {date:%d %B}), {count} and
-    {first_title}; anything else is refused naming it (str.format would reach attributes and indexes)."""
-    template = template.strip()
-    if "\r" in template or "\n" in template:
-        raise PublisherError("the subject template has a line break; a subject is one line")
-    if len(template) > _SUBJECT_MAX:
-        raise PublisherError(f"the subject template is longer than {_SUBJECT_MAX} characters")
-    try:
-        parts = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise PublisherError(f"the subject template cannot be read ({exc}); write {{{{ for a literal brace") from None
-    for _, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if name not in SUBJECT_NAMES:
-            allowed = ", ".join(f"{{{n}}}" for n in SUBJECT_NAMES)
-            raise PublisherError(f"the subject template names {{{name}}}; it may use only {allowed}")
-        if conversion or (spec and name != "date") or (spec and "{" in spec):
-            raise PublisherError(f"{{{name}}} takes no conversion or format here (only {{date:%d %B %Y}} does)")
-    return template
-
-
-def render_subject(template: str, when: datetime, count: int, first_title: str) -> str | None:
-    """The subject of a run (None: the digest's own default subject)."""
-    if not template:
-        return None
-    return template.format(date=when, count=count, first_title=first_title).strip() or None
 
 
 def check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -285,6 +253,9 @@ def list_cadences(store: Store) -> list[tuple[str, list[str] | None, str | None]
             select(MailingList.name, MailingList.cadences, MailingList.default_cadence).order_by(MailingList.name)
         ).all()
     return [(name, list(cadences) if cadences else None, default) for name, cadences, default in rows]
+
+
+__all__ = ["check_subject_template", "render_subject"]  # with the rest: the subject template's two halves
 
 
 def run_due(services: Services, *, now: datetime) -> int:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher.automation.cadence_spec import INSTANT, parse_spec
-from publisher.automation.recurring import render_subject
+from publisher.automation.recurring_subject import render_subject
 from publisher.campaigns.duplicates import submitted_campaign
 from publisher.campaigns.outbox import cadence_is
 from publisher.errors import PublisherError
