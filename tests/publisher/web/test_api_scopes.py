@@ -52,6 +52,13 @@ EXPECTED = {
     ("DELETE", "/api/channels/{account}/slots"): "send",
     ("POST", "/api/queue"): "send",
     ("GET", "/api/queue"): "read",
+    # Recurring digests (issue 16): reading them is read, the rest send (a schedule sends digests).
+    ("GET", "/api/schedules"): "read",
+    ("POST", "/api/schedules"): "send",
+    ("GET", "/api/schedules/{schedule_id}"): "read",
+    ("POST", "/api/schedules/{schedule_id}/pause"): "send",
+    ("POST", "/api/schedules/{schedule_id}/resume"): "send",
+    ("DELETE", "/api/schedules/{schedule_id}"): "send",
 }
 
 
