@@ -155,6 +155,17 @@ class Settings(BaseSettings):
     schedule_timezone: str = "UTC"  # an IANA name, e.g. Europe/Berlin
     schedule_late_minutes: float = Field(default=5.0, ge=0)
 
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _schedule_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(value.strip()).key
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            zone = f"PUBLISHER_SCHEDULE_TIMEZONE must be a time zone name such as Europe/Berlin: {value!r}"
+            raise ValueError(zone) from None
+
     @staticmethod
     def _names(value: str) -> list[str]:
         return [n.strip() for n in value.split(",") if n.strip()]

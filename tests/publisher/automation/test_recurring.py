@@ -108,6 +108,21 @@ def test_a_0230_schedule_on_the_spring_forward_day_runs_once(store, settings, tm
     assert recurring.get_schedule(store, schedule.id).next_run_at == datetime(2026, 3, 30, 0, 30, tzinfo=UTC)
 
 
+def test_a_0230_schedule_on_the_fall_back_day_runs_once_at_the_first_0230(store, settings, tmp_path):
+    readers(store, "news", "reader", 1)
+    saturday = datetime(2026, 10, 24, 12, 0, tzinfo=UTC)
+    schedule = recurring.add_schedule(store, "news", "daily 02:30", "Europe/Berlin", now=saturday)
+    published(store, tmp_path, "Clocks go back", saturday + timedelta(hours=1))
+
+    for minute in range(0, 181, 15):  # 00:00 to 03:00 UTC: 02:30 local happens at 00:30 and again at 01:30 UTC
+        now = datetime(2026, 10, 25, 0, 0, tzinfo=UTC) + timedelta(minutes=minute)
+        run_due(services_at(store, settings, now), now=now)
+
+    [run] = runs_of(store, schedule.id)
+    assert run.due_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert recurring.get_schedule(store, schedule.id).next_run_at == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+
+
 def test_weekly_readers_get_the_weekly_and_daily_readers_the_daily(any_store, settings, tmp_path):
     recurring_list = readers(any_store, "news", "daily", 2, cadence="daily")
     weekly = readers(any_store, "news", "weekly", 1, cadence="weekly")
