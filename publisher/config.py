@@ -163,8 +163,8 @@ class Settings(BaseSettings):
         try:
             return ZoneInfo(value.strip()).key
         except (ZoneInfoNotFoundError, ValueError, OSError):
-            zone = f"PUBLISHER_SCHEDULE_TIMEZONE must be a time zone name such as Europe/Berlin: {value!r}"
-            raise ValueError(zone) from None
+            problem = f"PUBLISHER_SCHEDULE_TIMEZONE must be a time zone name such as Europe/Berlin: {value!r}"
+            raise ValueError(problem) from None
 
     @staticmethod
     def _names(value: str) -> list[str]:
