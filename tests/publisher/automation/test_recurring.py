@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from publisher.automation import recurring, sweep
 from publisher.automation.recurring_run import _claim, run_due
 from publisher.campaigns.service import send_digest
+from publisher.config import Settings
 from publisher.errors import NotFound, PublisherError
-from publisher.store.automation import DigestSchedule, Feed, FeedEntry
+from publisher.store.automation import DigestRun, DigestSchedule, Feed, FeedEntry
 from publisher.store.models import Campaign
 from tests.support.recurring import campaigns_of, published, readers, recipients, runs_of, services_at
 
@@ -76,21 +77,21 @@ def test_a_week_with_no_new_article_is_skipped_saying_so_and_makes_no_campaign(a
     assert recurring.get_schedule(any_store, schedule.id).next_run_at == next_friday + timedelta(days=7)
 
 
-def test_due_times_missed_while_every_worker_was_down_run_once_late_saying_so(store, settings, tmp_path):
-    readers(store, "news", "reader", 2)
+def test_due_times_missed_while_every_worker_was_down_run_once_late_saying_so(any_store, settings, tmp_path):
+    readers(any_store, "news", "reader", 2)
     monday = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
-    schedule = recurring.add_schedule(store, "news", "daily 07:00", "UTC", now=monday)
-    published(store, tmp_path, "Harbour opens", monday + timedelta(hours=3))
+    schedule = recurring.add_schedule(any_store, "news", "daily 07:00", "UTC", now=monday)
+    published(any_store, tmp_path, "Harbour opens", monday + timedelta(hours=3))
     back = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # Thursday 08:00: Monday to Thursday 07:00 were missed
 
-    assert run_due(services_at(store, settings, back), now=back) == 1
+    assert run_due(services_at(any_store, settings, back), now=back) == 1
 
-    [run] = runs_of(store, schedule.id)
+    [run] = runs_of(any_store, schedule.id)
     assert run.due_at == datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
     assert run.outcome == "sent"
     assert "ran 60 min late; 3 earlier due times missed while no worker swept" in run.detail
-    assert len(campaigns_of(store)) == 1
-    assert recurring.get_schedule(store, schedule.id).next_run_at == datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+    assert len(campaigns_of(any_store)) == 1
+    assert recurring.get_schedule(any_store, schedule.id).next_run_at == datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
 
 
 def test_a_0230_schedule_on_the_spring_forward_day_runs_once(store, settings, tmp_path):
@@ -183,57 +184,63 @@ def test_articles_already_mailed_to_the_list_and_those_of_another_lists_feed_are
         assert list(sent) == [ours]
 
 
-def test_a_run_whose_worker_died_before_the_campaign_is_retried_once_after_a_lease(store, settings, tmp_path):
-    readers(store, "news", "reader", 2)
-    schedule = weekly_friday(store)
-    published(store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
-    run_id = _claim(services_at(store, settings, FRI_0800_BERLIN), schedule.id, FRI_0800_BERLIN)  # then it died
+def test_a_run_whose_worker_died_before_the_campaign_is_retried_once_after_a_lease(any_store, settings, tmp_path):
+    readers(any_store, "news", "reader", 2)
+    schedule = weekly_friday(any_store)
+    published(any_store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
+    run_id = _claim(services_at(any_store, settings, FRI_0800_BERLIN), schedule.id, FRI_0800_BERLIN)  # then it died
     assert run_id is not None
 
     soon = FRI_0800_BERLIN + timedelta(minutes=1)
-    assert run_due(services_at(store, settings, soon), now=soon) == 0  # still within its lease: left alone
+    assert run_due(services_at(any_store, settings, soon), now=soon) == 0  # still within its lease: left alone
     after_lease = FRI_0800_BERLIN + timedelta(seconds=settings.lease_seconds + 1)
-    assert run_due(services_at(store, settings, after_lease), now=after_lease) == 1
+    assert run_due(services_at(any_store, settings, after_lease), now=after_lease) == 1
 
-    [run] = runs_of(store, schedule.id)
+    [run] = runs_of(any_store, schedule.id)
     assert run.outcome == "sent"
     assert "retried: the worker running it stopped" in run.detail
-    assert len(campaigns_of(store)) == 1
+    assert len(campaigns_of(any_store)) == 1
 
 
-def test_a_run_whose_worker_died_after_making_the_campaign_does_not_send_it_twice(store, settings, tmp_path):
-    readers(store, "news", "reader", 2)
-    schedule = weekly_friday(store)
-    article = published(store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
-    services = services_at(store, settings, FRI_0800_BERLIN)
+def test_a_run_whose_worker_died_after_making_the_campaign_does_not_send_it_twice(any_store, settings, tmp_path):
+    readers(any_store, "news", "reader", 2)
+    schedule = weekly_friday(any_store)
+    article = published(any_store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
+    services = services_at(any_store, settings, FRI_0800_BERLIN)
     run_id = _claim(services, schedule.id, FRI_0800_BERLIN)
     made = send_digest(services, [article], "news", submission=f"digest-run-{run_id}", force=True)  # then it died
 
     after_lease = FRI_0800_BERLIN + timedelta(seconds=settings.lease_seconds + 1)
-    run_due(services_at(store, settings, after_lease), now=after_lease)
+    run_due(services_at(any_store, settings, after_lease), now=after_lease)
 
-    [run] = runs_of(store, schedule.id)
+    [run] = runs_of(any_store, schedule.id)
     assert (run.outcome, run.campaign_id) == ("sent", made)
-    assert campaigns_of(store) == [made]
+    assert campaigns_of(any_store) == [made]
 
 
-def test_each_article_mails_instant_readers_whenever_something_was_published(store, settings, tmp_path):
-    instant = readers(store, "news", "instant", 2, cadence="instant")
-    readers(store, "news", "weekly", 1, cadence="weekly")
-    schedule = recurring.add_schedule(store, "news", "each article", now=THU)
+def test_each_article_mails_instant_readers_whenever_something_was_published(any_store, settings, tmp_path):
+    instant = readers(any_store, "news", "instant", 2, cadence="instant")
+    readers(any_store, "news", "weekly", 1, cadence="weekly")
+    schedule = recurring.add_schedule(any_store, "news", "each article", now=THU)
     assert schedule.cadence == "instant" and schedule.next_run_at is None
     first = THU + timedelta(hours=1)
-    published(store, tmp_path, "Harbour opens", first)
+    published(any_store, tmp_path, "Harbour opens", first)
 
-    assert run_due(services_at(store, settings, first + timedelta(minutes=1)), now=first + timedelta(minutes=1)) == 1
-    assert run_due(services_at(store, settings, first + timedelta(minutes=2)), now=first + timedelta(minutes=2)) == 0
+    assert (
+        run_due(services_at(any_store, settings, first + timedelta(minutes=1)), now=first + timedelta(minutes=1)) == 1
+    )
+    assert (
+        run_due(services_at(any_store, settings, first + timedelta(minutes=2)), now=first + timedelta(minutes=2)) == 0
+    )
     second = first + timedelta(hours=1)
-    published(store, tmp_path, "Library late", second)
-    assert run_due(services_at(store, settings, second + timedelta(minutes=1)), now=second + timedelta(minutes=1)) == 1
+    published(any_store, tmp_path, "Library late", second)
+    assert (
+        run_due(services_at(any_store, settings, second + timedelta(minutes=1)), now=second + timedelta(minutes=1)) == 1
+    )
 
-    runs = runs_of(store, schedule.id)
+    runs = runs_of(any_store, schedule.id)
     assert [(r.due_at, r.outcome) for r in runs] == [(first, "sent"), (second, "sent")]
-    assert all(recipients(store, r.campaign_id) == sorted(instant) for r in runs)
+    assert all(recipients(any_store, r.campaign_id) == sorted(instant) for r in runs)
 
 
 def test_a_paused_schedule_does_not_run_and_resuming_runs_from_the_next_due_time(store, settings, tmp_path):
@@ -312,3 +319,38 @@ def test_a_lists_allowed_cadences_are_checked(store):
         recurring.set_list_cadences(store, "news", ["hourly"])
     with pytest.raises(PublisherError, match="the default cadence 'instant' is not among"):
         recurring.set_list_cadences(store, "news", ["weekly"], "instant")
+
+
+def test_a_run_abandoned_twice_is_marked_failed_and_not_retried_again(store, settings, tmp_path):
+    readers(store, "news", "reader", 1)
+    schedule = weekly_friday(store)
+    published(store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
+    run_id = _claim(services_at(store, settings, FRI_0800_BERLIN), schedule.id, FRI_0800_BERLIN)
+    with store.session() as session:  # its retry's worker died too
+        session.execute(update(DigestRun).where(DigestRun.id == run_id).values(outcome="retrying"))
+
+    after_lease = FRI_0800_BERLIN + timedelta(seconds=settings.lease_seconds + 1)
+    run_due(services_at(store, settings, after_lease), now=after_lease)
+
+    [run] = runs_of(store, schedule.id)
+    assert run.outcome == "failed" and "its worker stopped twice; not retried" in run.detail
+    assert campaigns_of(store) == []
+
+
+def test_a_run_that_fails_with_an_error_says_it_and_its_articles_go_into_the_next_run(store, monkeypatch, tmp_path):
+    readers(store, "news", "reader", 1)
+    schedule = weekly_friday(store)
+    published(store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
+    monkeypatch.setenv("PUBLISHER_DKIM_KEY_PATH", str(tmp_path / "missing.pem"))
+    monkeypatch.setenv("PUBLISHER_DKIM_SELECTOR", "mail")
+    broken = Settings()
+
+    run_due(services_at(store, broken, FRI_0800_BERLIN), now=FRI_0800_BERLIN)
+    monkeypatch.delenv("PUBLISHER_DKIM_KEY_PATH")
+    monkeypatch.delenv("PUBLISHER_DKIM_SELECTOR")
+    next_friday = FRI_0800_BERLIN + timedelta(days=7)
+    run_due(services_at(store, Settings(), next_friday), now=next_friday)
+
+    failed, sent = runs_of(store, schedule.id)
+    assert failed.outcome == "failed" and "missing.pem" in failed.detail
+    assert (sent.outcome, sent.detail) == ("sent", "1 article")
