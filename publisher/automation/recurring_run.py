@@ -21,7 +21,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -192,6 +192,7 @@ def _finish(
     campaign_id: int | None = None,
 ) -> int:
     """Record the outcome; a sent or skipped run moves its schedule's collect_since up to its due time."""
+    log.info("recurring digest run %s: %s %s", run_id, outcome, detail)
     with services.store.session() as session:
         run = session.get(DigestRun, run_id)
         if run is None:
@@ -222,10 +223,9 @@ def _candidates(row: DigestSchedule) -> list[ColumnElement[bool]]:
     )
     mailed = select(CampaignArticle.article_id).join(Campaign, Campaign.id == CampaignArticle.campaign_id)
     mailed = mailed.where(Campaign.kind == CampaignKind.EMAIL, Campaign.state != CampaignState.CANCELLED)
-    if row.cadence is None:  # every reader: whatever went to this list
-        mailed = mailed.join(CampaignList, CampaignList.campaign_id == Campaign.id).where(
-            CampaignList.list_id == row.list_id
-        )
+    if row.cadence is None:  # every reader: whatever went to this list (campaigns older than campaign_lists too)
+        to_list = select(CampaignList.campaign_id).where(CampaignList.list_id == row.list_id)
+        mailed = mailed.where(or_(Campaign.list_id == row.list_id, Campaign.id.in_(to_list)))
     else:  # this cadence's readers: what this list's schedules of this cadence sent
         mailed = (
             mailed.join(DigestRun, DigestRun.campaign_id == Campaign.id)
