@@ -20,6 +20,7 @@ from publisher.campaigns.slots import DAY_NAMES, InvalidSlots, Slots, load_zone,
 from publisher.errors import PublisherError
 
 INSTANT = "each article"
+SPEC_MAX = 200  # digest_schedules.spec
 SPEC_EXAMPLES = '"every friday 08:00", "daily 07:00", "weekdays 06:30", "first monday of the month 09:00"'
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
@@ -90,7 +91,7 @@ def parse_spec(text: str, tz: str | None = None) -> CadenceSpec:
         raise InvalidSchedule(f"the schedule is empty; write one such as {SPEC_EXAMPLES}, or {INSTANT!r}")
     zone_word = None
     if "/" in words[-1] or words[-1] == "utc":
-        zone_word = text.strip().split()[-1]
+        zone_word = "UTC" if words[-1] == "utc" else text.strip().split()[-1]
         words = words[:-1]
     try:
         if zone_word is not None and tz is not None and load_zone(zone_word).key != load_zone(tz).key:
@@ -100,9 +101,10 @@ def parse_spec(text: str, tz: str | None = None) -> CadenceSpec:
         raise InvalidSchedule(str(exc)) from None
     if " ".join(words) in _INSTANT_WORDS:
         return CadenceSpec(INSTANT, zone)
-    if words[0].rstrip(",") in _ORDINALS:
-        return _monthly(words, zone)
-    return _weekly(words, zone)
+    parsed = _monthly(words, zone) if words[0].rstrip(",") in _ORDINALS else _weekly(words, zone)
+    if len(parsed.text) > SPEC_MAX:
+        raise InvalidSchedule(f"the schedule is longer than {SPEC_MAX} characters; a digest needs fewer times")
+    return parsed
 
 
 def _weekly(words: list[str], zone: str) -> CadenceSpec:

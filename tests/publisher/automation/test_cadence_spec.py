@@ -49,6 +49,14 @@ def test_every_friday_at_eight_in_berlin_is_seven_utc_in_winter_and_six_in_summe
 
 def test_a_zone_named_at_the_end_of_the_spec_is_used():
     assert parse_spec("daily 07:00 America/New_York").zone == "America/New_York"
+    assert parse_spec("daily 07:00 utc").zone == "UTC"
+
+
+def test_a_spec_too_long_to_store_is_refused():
+    every_quarter_hour = ", ".join(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 15, 30, 45))
+
+    with pytest.raises(InvalidSchedule, match="longer than 200 characters"):
+        parse_spec(f"daily {every_quarter_hour}")
 
 
 def test_the_first_monday_and_the_last_friday_of_each_month():
