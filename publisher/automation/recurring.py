@@ -117,7 +117,9 @@ def check_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     if "auto_share" in given and not isinstance(given["auto_share"], bool):
         raise PublisherError("the option 'auto_share' is true or false")
     preheader = given.get("preheader")
-    if preheader is not None and (not isinstance(preheader, str) or "\n" in preheader or len(preheader) > 300):
+    if preheader is not None and (
+        not isinstance(preheader, str) or any(ord(c) < 32 for c in preheader) or len(preheader) > 300
+    ):
         raise PublisherError("the preheader is one line of text of at most 300 characters")
     return {k: v for k, v in given.items() if v is not None}
 
@@ -157,7 +159,7 @@ def add_schedule(
     template = check_subject_template(subject_template)
     composer = check_options(options)
     with store.session() as session:
-        mailing_list = get_list(session, list_name.strip())
+        mailing_list = get_list(session, _checked_name(list_name))
         row = DigestSchedule(
             list_id=mailing_list.id,
             spec=parsed.text,
@@ -171,6 +173,14 @@ def add_schedule(
         session.add(row)
         session.flush()
         return _view(session, row, mailing_list.name)
+
+
+def _checked_name(name: str) -> str:
+    """A list name as typed; one with a control character (a NUL PostgreSQL would refuse) names no list."""
+    name = name.strip()
+    if any(ord(c) < 32 for c in name):
+        raise NotFound(f"no list named {name[:60]!r}")
+    return name
 
 
 def _names_zone(spec: str) -> bool:
@@ -241,7 +251,7 @@ def set_list_cadences(
     if default and ordered and default not in ordered:
         raise PublisherError(f"the default cadence {default!r} is not among those readers may choose")
     with store.session() as session:
-        mailing_list = get_list(session, list_name.strip())
+        mailing_list = get_list(session, _checked_name(list_name))
         mailing_list.cadences, mailing_list.default_cadence = ordered, default or None
     return ordered, default or None
 

@@ -21,6 +21,8 @@ def check_subject_template(template: str) -> str:
     template = template.strip()
     if "\r" in template or "\n" in template:
         raise PublisherError("the subject template has a line break; a subject is one line")
+    if any(ord(c) < 32 for c in template):
+        raise PublisherError("the subject template has a control character; a subject is plain text")
     if len(template) > _SUBJECT_MAX:
         raise PublisherError(f"the subject template is longer than {_SUBJECT_MAX} characters")
     try:

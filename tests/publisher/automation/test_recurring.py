@@ -282,24 +282,27 @@ def test_removing_a_schedule_removes_its_runs_and_an_unknown_one_is_named(store,
     ("kwargs", "problem"),
     [
         ({"list_name": "nope"}, "no list named 'nope'"),
+        ({"list_name": "ne\x00ws"}, r"no list named 'ne\\x00ws'"),
         ({"cadence": "hourly"}, "cadence 'hourly' is not one of daily, weekly, instant"),
         ({"cadence": "instant"}, "the cadence 'instant' goes with the spec 'each article'"),
         ({"subject_template": "{secret}"}, r"names \{secret\}; it may use only \{date\}, \{count\}, \{first_title\}"),
         ({"subject_template": "{date.__class__}"}, r"names \{date.__class__\}"),
         ({"subject_template": "{count:>99999}"}, r"\{count\} takes no conversion or format"),
         ({"subject_template": "News\nBcc: x@example.com"}, "has a line break"),
+        ({"subject_template": "News\x00"}, "has a control character"),
+        ({"options": {"preheader": "a\x00b"}}, "the preheader is one line of text"),
         ({"options": {"colour": "red"}}, "unknown digest option 'colour'"),
         ({"spec": "every fryday 08:00"}, "'fryday' is neither a day nor a time"),
         ({"tz": "Mars/Olympus"}, "'Mars/Olympus' is not a time zone name"),
     ],
 )
-def test_bad_schedule_input_is_refused_naming_the_problem(store, kwargs, problem):
-    readers(store, "news", "reader", 1)
+def test_bad_schedule_input_is_refused_naming_the_problem(any_store, kwargs, problem):
+    readers(any_store, "news", "reader", 1)
     given = {"list_name": "news", "spec": "every friday 08:00", "tz": "Europe/Berlin", **kwargs}
 
     with pytest.raises(PublisherError, match=problem):
-        recurring.add_schedule(store, given.pop("list_name"), given.pop("spec"), given.pop("tz"), **given)
-    with store.session() as session:
+        recurring.add_schedule(any_store, given.pop("list_name"), given.pop("spec"), given.pop("tz"), **given)
+    with any_store.session() as session:
         assert session.scalars(select(DigestSchedule)).all() == []
 
 
