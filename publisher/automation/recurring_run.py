@@ -45,9 +45,9 @@ def run_due(services: Services, *, now: datetime) -> int:
     """Run every schedule due at `now` and retry runs abandoned for a lease; returns how many runs finished."""
     done = 0
     for run_id in _stale_runs(services, now):
-        done += _execute(services, run_id, now)
+        done += _execute(services, run_id)
     for run_id in _claim_due(services, now):
-        done += _execute(services, run_id, now)
+        done += _execute(services, run_id)
     return done
 
 
@@ -135,7 +135,7 @@ def _stale_runs(services: Services, now: datetime) -> list[int]:
     return claimed
 
 
-def _execute(services: Services, run_id: int, now: datetime) -> int:
+def _execute(services: Services, run_id: int) -> int:
     """Collect and send one claimed run, and record what came of it; 1 when it finished."""
     from publisher.campaigns.service import send_digest  # lazy: the service layer loads rendering
 
@@ -173,14 +173,19 @@ def _execute(services: Services, run_id: int, now: datetime) -> int:
             force=True,  # collected without what this list's readers of this cadence were mailed already
             cadence=cadence,
         )
-    except PublisherError as exc:  # the articles stay candidates of the next run
+    except PublisherError as exc:
+        count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
+        with services.store.session() as session:
+            made = submitted_campaign(session, token)
+        if made is not None:  # made, then not handed to the broker: the outbox sweep dispatches it later
+            return _finish(services, run_id, "sent", f"{count}; {exc}", due, made)
         log.warning("recurring digest run %s failed: %s", run_id, exc)
-        return _finish(services, run_id, "failed", str(exc), None)
+        return _finish(services, run_id, "failed", str(exc), None)  # the articles stay candidates of the next run
     except Exception:  # left "running": after a lease the next sweep retries it once
         log.exception("recurring digest run %s failed; it is retried after a lease", run_id)
         return 0
-    count = len(articles)
-    return _finish(services, run_id, "sent", f"{count} article{'s' if count != 1 else ''}", due, campaign_id)
+    count = f"{len(articles)} article{'s' if len(articles) != 1 else ''}"
+    return _finish(services, run_id, "sent", count, due, campaign_id)
 
 
 def _finish(

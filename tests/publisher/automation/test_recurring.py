@@ -12,7 +12,7 @@ from publisher.automation import recurring, sweep
 from publisher.automation.recurring_run import _claim, run_due
 from publisher.campaigns.service import send_digest
 from publisher.config import Settings
-from publisher.errors import NotFound, PublisherError
+from publisher.errors import BrokerUnavailable, NotFound, PublisherError
 from publisher.store.automation import DigestRun, DigestSchedule, Feed, FeedEntry
 from publisher.store.models import Campaign
 from tests.support.recurring import campaigns_of, published, readers, recipients, runs_of, services_at
@@ -357,3 +357,22 @@ def test_a_run_that_fails_with_an_error_says_it_and_its_articles_go_into_the_nex
     failed, sent = runs_of(store, schedule.id)
     assert failed.outcome == "failed" and "missing.pem" in failed.detail
     assert (sent.outcome, sent.detail) == ("sent", "1 article")
+
+
+class BrokerDown:
+    """A dispatcher whose broker does not answer: the campaign is saved, its batches wait for the sweep."""
+
+    def deliver(self, campaign_id: int, channel: str, first_id: int, last_id: int, queue: str) -> None:
+        raise BrokerUnavailable(f"campaign {campaign_id} is saved, but the broker could not take its batches")
+
+
+def test_a_run_whose_broker_is_down_is_sent_with_its_campaign_saying_so(store, settings, tmp_path):
+    readers(store, "news", "reader", 2)
+    schedule = weekly_friday(store)
+    published(store, tmp_path, "Harbour opens", THU + timedelta(hours=1))
+
+    run_due(services_at(store, settings, FRI_0800_BERLIN, dispatcher=BrokerDown()), now=FRI_0800_BERLIN)
+
+    [run] = runs_of(store, schedule.id)
+    assert (run.outcome, run.campaign_id) == ("sent", campaigns_of(store)[0])
+    assert run.detail.startswith("1 article; campaign ") and "the broker could not take its batches" in run.detail
