@@ -125,7 +125,7 @@ def test_a_0230_schedule_on_the_fall_back_day_runs_once_at_the_first_0230(store,
 
 
 def test_weekly_readers_get_the_weekly_and_daily_readers_the_daily(any_store, settings, tmp_path):
-    recurring_list = readers(any_store, "news", "daily", 2, cadence="daily")
+    daily = readers(any_store, "news", "daily", 2, cadence="daily")
     weekly = readers(any_store, "news", "weekly", 1, cadence="weekly")
     undecided = readers(any_store, "news", "undecided", 1)  # the list's default: weekly
     recurring.set_list_cadences(any_store, "news", ["daily", "weekly"], "weekly")
@@ -138,7 +138,7 @@ def test_weekly_readers_get_the_weekly_and_daily_readers_the_daily(any_store, se
 
     [daily_run] = runs_of(any_store, daily_schedule.id)
     [weekly_run] = runs_of(any_store, weekly_schedule.id)
-    assert recipients(any_store, daily_run.campaign_id) == sorted(recurring_list)
+    assert recipients(any_store, daily_run.campaign_id) == sorted(daily)
     assert recipients(any_store, weekly_run.campaign_id) == sorted(weekly + undecided)
 
 
