@@ -156,6 +156,21 @@ class Settings(BaseSettings):
     feed_timeout: float = Field(default=10.0, gt=0, le=300)  # seconds per feed request
     feed_polls_per_sweep: int = Field(default=20, ge=1)  # feeds one sweep polls at most
     feed_out_size: int = Field(default=50, ge=1, le=1000)  # newest articles in /feed.xml and /feed.atom
+    # Recurring digests (issue 16, helper B): the zone a schedule is in when none is named, and how late a run
+    # may start before its outcome says it ran late.
+    schedule_timezone: str = "UTC"  # an IANA name, e.g. Europe/Berlin
+    schedule_late_minutes: float = Field(default=5.0, ge=0)
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _schedule_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(value.strip()).key
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            problem = f"PUBLISHER_SCHEDULE_TIMEZONE must be a time zone name such as Europe/Berlin: {value!r}"
+            raise ValueError(problem) from None
 
     @staticmethod
     def _names(value: str) -> list[str]:

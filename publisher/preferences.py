@@ -7,7 +7,9 @@ never controls anyone else (ids are never reused either).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -27,6 +29,15 @@ class ListChoice:
     list_id: int
     name: str
     status: str
+    # Recurring digests (issue 16): the cadences this list lets its readers choose (empty: no choice), the
+    # reader's own choice, and the list's default for a reader who chose none.
+    cadences: tuple[str, ...] = ()
+    cadence: str | None = None
+    default_cadence: str | None = None
+
+    @property
+    def effective_cadence(self) -> str | None:
+        return self.cadence or self.default_cadence
 
     @property
     def subscribed(self) -> bool:
@@ -62,12 +73,23 @@ def preferences(store: Store, settings: Settings, token: str) -> Preferences:
     with store.session() as session:
         claim, email = _linked_subscriber(session, settings, token)
         rows = session.execute(
-            select(MailingList.id, MailingList.name, Subscription.status)
+            select(
+                MailingList.id,
+                MailingList.name,
+                Subscription.status,
+                MailingList.cadences,
+                Subscription.cadence,
+                MailingList.default_cadence,
+            )
             .join(Subscription, Subscription.list_id == MailingList.id)
             .where(Subscription.subscriber_id == claim.subscriber_id)
             .order_by(MailingList.name)
         ).all()
-    return Preferences(claim.subscriber_id, email, claim.list_id, [ListChoice(*row) for row in rows])
+    choices = [
+        ListChoice(list_id, name, status, tuple(cadences or ()), cadence, default)
+        for list_id, name, status, cadences, cadence, default in rows
+    ]
+    return Preferences(claim.subscriber_id, email, claim.list_id, choices)
 
 
 def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
@@ -87,16 +109,20 @@ def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
     return preferences(store, settings, token)
 
 
-def set_preferences(store: Store, settings: Settings, token: str, chosen: set[int]) -> Preferences:
+def set_preferences(
+    store: Store, settings: Settings, token: str, chosen: set[int], cadences: Mapping[int, str] | None = None
+) -> Preferences:
     """Keep the subscriber on the chosen lists and take them off the others (lists they have a subscription on).
 
     Choosing a list again reactivates it: the link reached the subscriber's mailbox, which is the proof of
     consent double opt-in asks for. Bounced and complained subscriptions are left alone.
+    cadences: list id -> the cadence chosen for it (issue 16), each one the list offers; another is refused.
     """
     with store.session() as session:
         claim, _ = _linked_subscriber(session, settings, token)
         now = utcnow()
         mine = Subscription.subscriber_id == claim.subscriber_id
+        _set_cadences(session, claim.subscriber_id, cadences or {}, now)
         session.execute(
             update(Subscription)
             .where(mine, Subscription.list_id.in_(chosen), Subscription.status.in_(("unsubscribed", "unconfirmed")))
@@ -110,6 +136,23 @@ def set_preferences(store: Store, settings: Settings, token: str, chosen: set[in
             execution_options={"synchronize_session": False},
         )
     return preferences(store, settings, token)
+
+
+def _set_cadences(session: Session, subscriber_id: int, cadences: Mapping[int, str], now: datetime) -> None:
+    """The reader's cadence per list, where the list offers that cadence (PublisherError naming it otherwise)."""
+    if not cadences:
+        return
+    found = session.execute(select(MailingList.id, MailingList.cadences).where(MailingList.id.in_(list(cadences))))
+    offered: dict[int, list[Any] | None] = {list_id: allowed for list_id, allowed in found}
+    for list_id, cadence in cadences.items():
+        if cadence not in (offered.get(list_id) or ()):
+            raise PublisherError(f"the cadence {cadence[:20]!r} is not one this list offers")
+        session.execute(
+            update(Subscription)
+            .where(Subscription.subscriber_id == subscriber_id, Subscription.list_id == list_id)
+            .values(cadence=cadence, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def unsubscribe_address(store: Store, email: str, list_name: str | None = None) -> int:

@@ -54,6 +54,7 @@ def create_email_campaign(
     full: bool | None = None,
     preheader: str | None = None,
     strict: bool = False,
+    cadence: str | None = None,
 ) -> int:
     """Render the digest once and queue one outbox row per active subscriber of the list.
 
@@ -68,12 +69,13 @@ def create_email_campaign(
     for one article, summaries for several (render.email.render_digest). The digest renders with the
     publication's template overrides (campaigns.templates). strict: refuse with InaccessibleDigest, queueing
     nothing, when the accessibility check (render.a11y) finds anything in the rendered digest.
+    cadence: only the readers whose effective cadence is this one (a recurring digest's; campaigns.outbox).
     """
     when = check_send_at(send_at) if send_at is not None else None
     token = check_submission(submission)
     try:
         return _create_email_campaign(
-            store, settings, article_ids, list_name, subject, when, force, token, full, preheader, strict
+            store, settings, article_ids, list_name, subject, when, force, token, full, preheader, strict, cadence
         )
     except IntegrityError:
         # Two posts of one form that raced past the check: the unique submission column let one through.
@@ -100,6 +102,7 @@ def _create_email_campaign(
     full: bool | None = None,
     preheader: str | None = None,
     strict: bool = False,
+    cadence: str | None = None,
 ) -> int:
     if not article_ids:
         raise PublisherError("name at least one article to send")
@@ -155,8 +158,10 @@ def _create_email_campaign(
         _link_articles(session, campaign.id, article_ids)
         list_ids = [m.id for m in mailing_lists]
         session.add_all(CampaignList(campaign_id=campaign.id, list_id=i, position=n) for n, i in enumerate(list_ids))
-        queue_subscribers(session, campaign.id, list_ids, channel)
+        queue_subscribers(session, campaign.id, list_ids, channel, cadence=cadence)
         if not session.scalar(select(func.count()).where(OutboxRow.campaign_id == campaign.id)):
+            if cadence is not None:
+                raise PublisherError(f"no active subscriber of {', '.join(list_names)} has the cadence {cadence!r}")
             if len(list_names) == 1:
                 raise PublisherError(f"list {list_names[0]!r} has no active subscribers; nothing to send")
             named = ", ".join(repr(name) for name in list_names)

@@ -45,6 +45,7 @@ def send_digest(
     preheader: str | None = None,
     auto_share: bool = True,
     strict: bool = False,
+    cadence: str | None = None,
 ) -> int:
     """Render a digest once, queue it for every active subscriber, and dispatch it (unless scheduled).
 
@@ -56,6 +57,7 @@ def send_digest(
     list_name: one list or several; an address on several lists gets the digest once.
     auto_share=False: no PUBLISHER_SHARE_ON_DIGEST share (the editor's composer chose the accounts itself).
     strict: refuse with InaccessibleDigest when the accessibility check finds anything (campaigns.checks).
+    cadence: only readers whose effective cadence is this one (a recurring digest's, automation.recurring).
     """
     s = services
     try:
@@ -71,6 +73,7 @@ def send_digest(
             full=full,
             preheader=preheader,
             strict=strict,
+            cadence=cadence,
         )
     except AlreadySubmitted as exc:
         return exc.campaign_id

@@ -12,6 +12,7 @@
 - doctor.py       `doctor` (the configuration checked)
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
 - feeds.py        `feeds add|list|remove|poll` (feeds in, issue 16)
+- schedules.py    `schedules ...` (recurring digests and the cadences readers may choose)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -31,6 +32,7 @@ from publisher.cli import (
     ops,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
     report,
+    schedules,
     send,
     subscribers,
     users,
@@ -58,6 +60,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
 app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
 app.add_typer(feeds.feeds_app, name="feeds")
+app.add_typer(schedules.schedules_app, name="schedules")
 
 
 def _version(value: bool) -> None:

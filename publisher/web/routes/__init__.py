@@ -9,6 +9,7 @@ from publisher.web.routes import (
     api_publication,
     api_queue,
     api_report,
+    api_schedules,
     archive,
     auth,
     bounce_webhooks,
@@ -22,6 +23,7 @@ from publisher.web.routes import (
     editor_feeds,
     editor_people,
     editor_report,
+    editor_schedules,
     editor_settings,
     editor_share_count,
     editor_templates,
@@ -57,9 +59,11 @@ ROUTERS: list[APIRouter] = [
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
     editor_feeds.router,  # the Feeds page (issue 16)
+    editor_schedules.router,  # recurring digests (issue 16)
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
     api_feeds.router,  # feeds in (issue 16)
+    api_schedules.router,  # recurring digests (issue 16)
 ]

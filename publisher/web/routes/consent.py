@@ -291,11 +291,19 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
         message = "The form was not understood (each \u201clist\u201d must be a list's number); please try again."
         return await _in_thread(_message, request, "Not saved", message, 400)
     chosen = {int(str(v)) for v in values}
+    # Recurring digests (issue 16): a "cadence-<list id>" field per list that offers a choice.
+    cadences = {
+        int(key[8:]): str(value)[:20]
+        for key, value in data.items()
+        if key.startswith("cadence-") and key[8:].isdigit() and len(key) <= 18 and isinstance(value, str)
+    }
     settings, store = get_settings(request), get_store(request)
     try:
-        prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen)
+        prefs = await _in_thread(consent.set_preferences, store, settings, token, chosen, cadences)
     except consent.LinkRefused as exc:
         return await _in_thread(_refused, request, exc, _CANNOT_USE)
+    except PublisherError as exc:
+        return await _in_thread(_message, request, "Not saved", f"{exc}; please try again.", 400)
     return await _in_thread(_preferences, request, prefs, token, saved=True)
 
 

@@ -57,6 +57,13 @@ EXPECTED = {
     ("POST", "/api/feeds"): "write",
     ("DELETE", "/api/feeds/{feed_id}"): "write",
     ("POST", "/api/feeds/{feed_id}/poll"): "write",
+    # Recurring digests (issue 16): reading them is read, the rest send (a schedule sends digests).
+    ("GET", "/api/schedules"): "read",
+    ("POST", "/api/schedules"): "send",
+    ("GET", "/api/schedules/{schedule_id}"): "read",
+    ("POST", "/api/schedules/{schedule_id}/pause"): "send",
+    ("POST", "/api/schedules/{schedule_id}/resume"): "send",
+    ("DELETE", "/api/schedules/{schedule_id}"): "send",
 }
 
 
