@@ -11,6 +11,7 @@
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
+- sequence.py     `sequence set|list|remove|enable|disable` (a list's welcome mail and sequence)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -30,6 +31,7 @@ from publisher.cli import (
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
     report,
     send,
+    sequence,
     subscribers,
     users,
 )
@@ -55,6 +57,7 @@ app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
 app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
+app.add_typer(sequence.sequence_app, name="sequence")
 
 
 def _version(value: bool) -> None:
