@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, exists, func, literal, select
+from sqlalchemy import Insert, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -32,6 +32,7 @@ from sqlalchemy.sql import ColumnElement
 from publisher import publication
 from publisher.automation.sequences_render import DISABLED, check_step_input, step_campaign
 from publisher.campaigns import control
+from publisher.campaigns.archive import public_copy
 from publisher.campaigns.dispatch import dispatch_campaign
 from publisher.channels import open_channel
 from publisher.config import Settings
@@ -41,7 +42,7 @@ from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.automation import SequenceStep
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscription, utcnow
-from publisher.store.progress import finish_if_done
+from publisher.store.progress import finish_if_done, rows_changed
 from publisher.subscribers import get_list
 
 log = logging.getLogger(__name__)
@@ -125,9 +126,25 @@ def set_step(
         earlier = step.campaign_id
         step.campaign_id = step_campaign(session, settings, mailing_list, step).id
         session.flush()
-        if earlier is not None:  # no longer the step's: done once its queued mails are
-            finish_if_done(session, earlier)
+        if earlier is not None:
+            _retire(session, earlier)
         return _view(session, mailing_list, step)
+
+
+def _retire(session: Session, campaign_id: int) -> None:
+    """A rendering that is no longer the step's: done once its queued mails are; held (the step was disabled,
+    or an operator paused it), its queued mails are cancelled, and the new rendering mails those readers."""
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is not None and campaign.state == CampaignState.PAUSED:
+        campaign.state, campaign.finished_at = CampaignState.CANCELLED, utcnow()
+        rows_changed(
+            session,
+            update(OutboxRow)
+            .where(OutboxRow.campaign_id == campaign_id, OutboxRow.state == RowState.QUEUED)
+            .values(state=RowState.CANCELLED, updated_at=utcnow()),
+        )
+    session.flush()
+    finish_if_done(session, campaign_id)
 
 
 def remove_step(store: Store, list_name: str, position: int) -> None:
@@ -256,7 +273,11 @@ def _queue_step(session: Session, step_id: int, now: datetime, channel: str) -> 
     if state not in _TAKES_ROWS:  # cancelled by an editor: saving the step again renders a new campaign
         return step.campaign_id, 0
     renderings = select(Campaign.id).where(Campaign.sequence_step_id == step.id)
-    mailed = exists().where(OutboxRow.recipient_id == Subscription.subscriber_id, OutboxRow.campaign_id.in_(renderings))
+    mailed = exists().where(  # a mail cancelled with a held rendering does not count: the new one sends it
+        OutboxRow.recipient_id == Subscription.subscriber_id,
+        OutboxRow.campaign_id.in_(renderings),
+        OutboxRow.state != RowState.CANCELLED,
+    )
     queued = literal(RowState.QUEUED.value)
     rows = select(literal(step.campaign_id), Subscription.subscriber_id, literal(channel), queued, literal(0)).where(
         Subscription.list_id == step.list_id,
@@ -286,3 +307,22 @@ def steps_of_lists(store: Store, list_ids: Sequence[int]) -> dict[int, int]:
                 .group_by(SequenceStep.list_id)
             ).all()
         )
+
+
+def list_name_of(store: Store, list_id: int) -> str:
+    """The name of the list with this id (NotFound otherwise): the editor's and the API's pages name lists by id."""
+    with store.session() as session:
+        name = session.scalar(select(MailingList.name).where(MailingList.id == list_id))
+    if name is None:
+        raise NotFound(f"no list with id {list_id}")
+    return name
+
+
+def preview_html(store: Store, list_name: str, position: int) -> str:
+    """The step's mail as it went out, without its personal parts (campaigns.archive's public copy)."""
+    shown = get_step(store, list_name, position)
+    with store.session() as session:
+        campaign = session.get(Campaign, shown.campaign_id) if shown.campaign_id else None
+        if campaign is None:
+            raise NotFound(f"step {position} of list {list_name!r} has no rendering; save it again")
+        return public_copy(campaign.body_html, campaign.render_key)

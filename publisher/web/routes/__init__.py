@@ -8,6 +8,7 @@ from publisher.web.routes import (
     api_publication,
     api_queue,
     api_report,
+    api_sequence,
     archive,
     auth,
     bounce_webhooks,
@@ -20,6 +21,7 @@ from publisher.web.routes import (
     editor_digests,
     editor_people,
     editor_report,
+    editor_sequence,
     editor_settings,
     editor_share_count,
     editor_templates,
@@ -52,8 +54,10 @@ ROUTERS: list[APIRouter] = [
     editor_report.router,  # a campaign's report with its charts (issue 15)
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
+    editor_sequence.router,  # a list's welcome mail and sequence (issue 16)
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
+    api_sequence.router,  # a list's welcome mail and sequence (issue 16)
 ]
