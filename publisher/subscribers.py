@@ -85,6 +85,7 @@ def add_to_list(
     list's welcome sequence mails them (single adds; never a CSV import, which would mail thousands at once).
     """
     activated = {"activated_at": utcnow()} if welcome else {}
+    active = {"status": "active"} | activated
     report = AddReport()
     people = list(people)
     with store.session() as session:
@@ -119,11 +120,7 @@ def add_to_list(
             _insert_ignore(
                 session,
                 Subscription,
-                [
-                    {"list_id": mailing_list.id, "subscriber_id": sid, "status": "active", "source": source}
-                    | activated
-                    for sid in ids.values()
-                ],
+                [{"list_id": mailing_list.id, "subscriber_id": sid, "source": source} | active for sid in ids.values()],
             )
             report.already += before or 0
             report.added += len(ids) - (before or 0)
