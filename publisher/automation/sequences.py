@@ -43,6 +43,7 @@ from publisher.store import Store
 from publisher.store.automation import SequenceStep
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscription, utcnow
 from publisher.store.progress import finish_if_done, rows_changed
+from publisher.store.types import aware_utc
 from publisher.subscribers import get_list
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 _COLUMNS = ["campaign_id", "recipient_id", "channel", "state", "attempts"]
 # A step's campaign in these states takes new rows (paused: they wait for it to resume).
 _TAKES_ROWS = (*ACTIVE_CAMPAIGNS, CampaignState.PAUSED)
+LATE_AFTER = timedelta(minutes=10)  # later than this after its due time, a queued step mail is logged as late
 
 
 @dataclass(frozen=True)
@@ -287,8 +289,30 @@ def _queue_step(session: Session, step_id: int, now: datetime, channel: str) -> 
         Subscription.activated_at <= now - timedelta(days=step.delay_days),
         ~mailed,
     )
-    added = session.execute(_insert_new(session, rows).returning(OutboxRow.id)).all()
+    added = session.scalars(_insert_new(session, rows).returning(OutboxRow.recipient_id)).all()
+    if added:
+        _say_if_late(session, step, list(added), now)
     return step.campaign_id, len(added)
+
+
+def _say_if_late(session: Session, step: SequenceStep, recipients: list[int], now: datetime) -> None:
+    """Log a step queued well after it was due (every worker was down): it goes out once, late, and says so."""
+    earliest = session.scalar(
+        select(func.min(Subscription.activated_at)).where(
+            Subscription.list_id == step.list_id, Subscription.subscriber_id.in_(recipients)
+        )
+    )
+    if earliest is None:
+        return
+    late = now - (aware_utc(earliest) + timedelta(days=step.delay_days))
+    if late > LATE_AFTER:
+        log.warning(
+            "sequences: step %d of list %d queued %d mail(s), up to %d min late (were the workers down?)",
+            step.position,
+            step.list_id,
+            len(recipients),
+            late.total_seconds() // 60,
+        )
 
 
 def _insert_new(session: Session, rows: Any) -> Insert:  # noqa: ANN401 - a Select

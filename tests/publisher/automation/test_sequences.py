@@ -274,3 +274,14 @@ def test_a_step_for_an_unknown_list_is_refused(services):
 def campaign_state(store: Store, campaign_id: int | None) -> str | None:
     with store.session() as session:
         return session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
+
+
+def test_a_step_due_while_every_worker_was_down_goes_out_once_late_and_says_so(services, dispatcher, caplog):
+    step(services, 0, 0, "Welcome")
+    step(services, 1, 3, "Three days in")
+    join(services, "ana@example.com")
+
+    with caplog.at_level("WARNING", logger="publisher.automation.sequences"):
+        assert sweep_at(services, dispatcher, 3 + 1 / 24) == 2  # an hour after step 1 was due: both, once
+        assert sweep_at(services, dispatcher, 3 + 2 / 24) == 0
+    assert "step 1 of list" in caplog.text and "up to 60 min late" in caplog.text
