@@ -5,9 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from publisher import editors, subscribers
+from publisher import editors, runtime, subscribers
 from publisher.automation import sequences
 from publisher.store import Store
+from publisher.store.models import utcnow
+from tests.support.factories import RecordingDispatcher
 from tests.support.web import LiveServer
 
 from .conftest import csrf_of
@@ -102,3 +104,17 @@ def test_a_read_only_token_may_read_but_not_put_a_step(live_server: LiveServer, 
         assert api.get(f"/api/lists/{list_id}/sequence").status_code == 200
         refused = api.put(f"/api/lists/{list_id}/sequence/0", json={"subject": "Hi", "body": "x"})
         assert refused.status_code == 403 and "send" in refused.text
+
+
+def test_readers_added_by_the_api_and_the_subscribers_page_are_welcomed(editor, robot_api, list_id, store, settings):
+    sequences.set_step(store, settings, "readers", 0, 0, "Welcome", "Hi.")
+    added = robot_api.post("/api/subscribers", json={"emails": ["api@example.com"], "list_name": "readers"})
+    assert added.status_code in (200, 201), added.text
+    form = editor.get("/editor/subscribers").text
+    page = editor.post(
+        "/editor/subscribers/add", data={"csrf_token": csrf_of(form), "emails": "page@example.com", "list": "readers"}
+    )
+    assert page.status_code == 200
+
+    services = runtime.build(settings, store=store, dispatcher=RecordingDispatcher())
+    assert sequences.queue_due(services, now=utcnow()) == 2
