@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from publisher import editors, runtime, subscribers
+from publisher import consent, editors, runtime, subscribers
 from publisher.automation import sequences
 from publisher.store import Store
-from publisher.store.models import utcnow
+from publisher.store.models import Subscription, utcnow
 from tests.support.factories import RecordingDispatcher
 from tests.support.web import LiveServer
 
@@ -118,3 +119,18 @@ def test_readers_added_by_the_api_and_the_subscribers_page_are_welcomed(editor, 
 
     services = runtime.build(settings, store=store, dispatcher=RecordingDispatcher())
     assert sequences.queue_due(services, now=utcnow()) == 2
+
+
+def test_confirming_queues_and_dispatches_the_welcome_at_once_without_a_sweep(
+    http, dispatcher, list_id, store, settings
+):
+    welcome = sequences.set_step(store, settings, "readers", 0, 0, "Welcome", "Hi.")
+    consent.request_signup(store, settings, "new@example.com", list_name="readers")
+    with store.session() as session:
+        sid, nonce = session.execute(select(Subscription.subscriber_id, Subscription.confirm_nonce)).one()
+    token = consent.confirm_token(settings.signing_key(), sid, list_id, nonce)
+    dispatcher.calls.clear()
+
+    assert http.post(f"/confirm/{token}").status_code == 200
+    assert [call[0] for call in dispatcher.calls] == [welcome.campaign_id]
+    assert sequences.get_step(store, "readers", 0).counts["queued"] == 1
