@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Insert, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -36,7 +37,7 @@ from publisher.campaigns.archive import public_copy
 from publisher.campaigns.dispatch import dispatch_campaign
 from publisher.channels import open_channel
 from publisher.config import Settings
-from publisher.errors import NotFound
+from publisher.errors import Conflict, NotFound
 from publisher.runtime import Services
 from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store import Store
@@ -115,6 +116,23 @@ def set_step(
     subject, body_markdown = check_step_input(position, delay_days, subject, body_markdown)
     open_channel(settings.email_channel, settings).close()  # a configuration error shows now, not in a worker
     settings = publication.effective(store, settings)
+    try:
+        return _set_step(store, settings, list_name, position, delay_days, subject, body_markdown, enabled, now)
+    except IntegrityError:  # two editors created this step at once: the unique (list, position) let one in
+        raise Conflict(f"step {position} of list {list_name!r} was just created by someone else; try again") from None
+
+
+def _set_step(
+    store: Store,
+    settings: Settings,
+    list_name: str,
+    position: int,
+    delay_days: int,
+    subject: str,
+    body_markdown: str,
+    enabled: bool | None,
+    now: datetime | None,
+) -> Step:
     with store.session() as session:
         mailing_list = get_list(session, list_name)
         step = _step(session, mailing_list, position, for_update=True, missing_ok=True)
@@ -226,7 +244,7 @@ def _view(session: Session, mailing_list: MailingList, step: SequenceStep) -> St
         step.enabled,
         step.campaign_id,
         state,
-        step.starts_at,
+        aware_utc(step.starts_at),
         counts,
     )
 
