@@ -120,6 +120,7 @@ def test_a_welcome_mail_looks_like_the_newsletter_and_can_be_left(services, disp
     assert mail["Subject"] == "Welcome to the desk"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Hello Ana," in text and "Thanks for joining, we are glad you are here." in text
+    assert "\nUnsubscribe: https://news.example.org/unsubscribe/" in text
     assert re.search(r"<strong>glad</strong>", html) and re.search(r"<li[^>]*>one</li>", html)
     assert "Unsubscribe" in html
     # The text has no page on the site: no "Read on the web", no share links.
