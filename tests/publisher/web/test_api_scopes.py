@@ -52,6 +52,10 @@ EXPECTED = {
     ("DELETE", "/api/channels/{account}/slots"): "send",
     ("POST", "/api/queue"): "send",
     ("GET", "/api/queue"): "read",
+    # A list's welcome mail and sequence (issue 16): a step mails readers, so changing one is send.
+    ("GET", "/api/lists/{list_id}/sequence"): "read",
+    ("PUT", "/api/lists/{list_id}/sequence/{position}"): "send",
+    ("DELETE", "/api/lists/{list_id}/sequence/{position}"): "send",
 }
 
 
