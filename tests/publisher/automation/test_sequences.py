@@ -313,3 +313,17 @@ def test_a_step_due_while_every_worker_was_down_goes_out_once_late_and_says_so(s
         assert sweep_at(services, dispatcher, 3 + 1 / 24) == 2  # an hour after step 1 was due: both, once
         assert sweep_at(services, dispatcher, 3 + 2 / 24) == 0
     assert "step 1 of list" in caplog.text and "up to 60 min late" in caplog.text
+
+
+def test_a_steps_campaign_has_a_status_and_a_report_like_any_mail(services, dispatcher):
+    from publisher.campaigns.status import status
+    from publisher.insight.report import campaign_report
+
+    welcome = step(services, 0, 0, "Welcome")
+    join(services, "ana@example.com")
+    sweep_at(services, dispatcher, 0)
+
+    shown = status(services.store, welcome.campaign_id or 0)
+    assert (shown.kind, shown.state, shown.counts["sent"]) == ("sequence", "sending", 1)
+    report = campaign_report(services.store, welcome.campaign_id or 0, settings=services.settings)
+    assert report.to_dict()["campaign"]["kind"] == "sequence"
