@@ -218,7 +218,8 @@ def confirm(store: Store, settings: Settings, token: str) -> Confirmation:
                 Subscription.status == "unconfirmed",
                 Subscription.confirm_nonce == nonce,
             )
-            .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
+            # activated_at: what a welcome sequence counts from (publisher.automation.sequences).
+            .values(status="active", confirm_nonce=None, confirmed_at=now, activated_at=now, updated_at=now),
             execution_options={"synchronize_session": False},
         )
         if cast(CursorResult[Any], done).rowcount != 1:  # a concurrent click won

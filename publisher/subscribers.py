@@ -17,7 +17,7 @@ from publisher.addresses import normalize_address
 from publisher.errors import InvalidAddress, NotFound, PublisherError
 from publisher.render.mime import Recipient
 from publisher.store import Store
-from publisher.store.models import CampaignList, MailingList, Subscriber, Subscription, Suppression
+from publisher.store.models import CampaignList, MailingList, Subscriber, Subscription, Suppression, utcnow
 from publisher.subscriber_links import unsubscribe_token
 from publisher.suppression import suppressed_among, unsuppress
 
@@ -76,12 +76,16 @@ def add_to_list(
     source: str = "cli",
     progress: Callable[[int], None] | None = None,
     allow_suppressed: bool = False,
+    welcome: bool = False,
 ) -> AddReport:
     """Add people to a list (created if needed) in one transaction; known addresses are subscribed again.
 
     Addresses on the suppression list are left out and reported, unless allow_suppressed, which adds them
-    and takes them off the suppression list.
+    and takes them off the suppression list. welcome: new subscriptions count as just activated, so the
+    list's welcome sequence mails them (single adds; never a CSV import, which would mail thousands at once).
     """
+    activated = {"activated_at": utcnow()} if welcome else {}
+    active = {"status": "active"} | activated
     report = AddReport()
     people = list(people)
     with store.session() as session:
@@ -116,10 +120,7 @@ def add_to_list(
             _insert_ignore(
                 session,
                 Subscription,
-                [
-                    {"list_id": mailing_list.id, "subscriber_id": sid, "status": "active", "source": source}
-                    for sid in ids.values()
-                ],
+                [{"list_id": mailing_list.id, "subscriber_id": sid, "source": source} | active for sid in ids.values()],
             )
             report.already += before or 0
             report.added += len(ids) - (before or 0)
@@ -131,7 +132,7 @@ def add_to_list(
                         Subscription.subscriber_id.in_([ids[e] for e in blocked if e in ids]),
                         Subscription.status.in_(("bounced", "complained")),
                     )
-                    .values(status="active"),
+                    .values(status="active", **activated),
                     execution_options={"synchronize_session": False},
                 )
             if progress:

@@ -18,6 +18,7 @@ from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
 from publisher.states import ACTIVE_CAMPAIGNS, MAIL_KINDS, PENDING_ROWS, CampaignKind, CampaignState, RowState
 from publisher.store import Store
+from publisher.store.automation import SequenceStep
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import load_campaign
 
@@ -134,9 +135,12 @@ def redispatch_pending(
         condition = or_(stale_claims, and_(quiet, due))
     with store.session() as session:
         # A worker that died between recording the last rows and marking the campaign done leaves it "sending".
+        # A sequence step's current campaign stays open: it gains rows as readers' steps come due.
         session.execute(
             update(Campaign)
-            .where(Campaign.state.in_(ACTIVE_CAMPAIGNS), ~pending)
+            .where(
+                Campaign.state.in_(ACTIVE_CAMPAIGNS), ~pending, ~exists().where(SequenceStep.campaign_id == Campaign.id)
+            )
             .values(state=CampaignState.DONE, finished_at=now),
             execution_options={"synchronize_session": False},
         )

@@ -13,6 +13,7 @@
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
 - feeds.py        `feeds add|list|remove|poll` (feeds in, issue 16)
 - schedules.py    `schedules ...` (recurring digests and the cadences readers may choose)
+- sequence.py     `sequence set|list|remove|enable|disable` (a list's welcome mail and sequence)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -34,6 +35,7 @@ from publisher.cli import (
     report,
     schedules,
     send,
+    sequence,
     subscribers,
     users,
 )
@@ -61,6 +63,7 @@ app.add_typer(media.media_app, name="media")
 app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(schedules.schedules_app, name="schedules")
+app.add_typer(sequence.sequence_app, name="sequence")
 
 
 def _version(value: bool) -> None:

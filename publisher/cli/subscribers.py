@@ -36,7 +36,9 @@ def subscribers_add(
     from publisher import subscribers  # lazy: start-up cost
 
     people = subscribers.parse_addresses(emails, name=name)
-    report = subscribers.add_to_list(services(ctx).store, list_name, people, allow_suppressed=allow_suppressed)
+    report = subscribers.add_to_list(
+        services(ctx).store, list_name, people, allow_suppressed=allow_suppressed, welcome=True
+    )
     _report_suppressed(report)
     out.print(f"{report.added} added to {list_name!r}, {report.already} already there")
 

@@ -64,7 +64,8 @@ def _template(campaign: Campaign, settings: Settings, list_name: str) -> Message
 def message_source(session: Session, campaign: Campaign, settings: Settings, channel: str) -> MessageSource:
     """The source for this campaign's kind on `channel`; raises (a ConfigError, say) when the settings cannot
     build it."""
-    if campaign.kind == CampaignKind.EMAIL:
+    # A welcome sequence's step is a digest of one text: the same template per list, to active readers only.
+    if campaign.kind in (CampaignKind.EMAIL, CampaignKind.SEQUENCE):
         return MailSource(campaign_templates(session, campaign, settings), settings.signing_key())
     if campaign.kind == CampaignKind.CONFIRM:  # double opt-in: only while the subscription awaits confirming
         template = confirmation_template(campaign, settings)

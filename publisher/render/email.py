@@ -96,6 +96,7 @@ def render_digest(
     preheader: str | None = None,
     view_url: str | None = None,
     overrides: Mapping[str, str] | None = None,
+    standalone: bool = False,
 ) -> RenderedDigest:
     """Render the digest for these articles, once; the result is shared by every recipient.
 
@@ -104,6 +105,8 @@ def render_digest(
     clients show after the subject (default: the first article's summary). view_url: the digest's page
     on the site ("View in browser"), once the campaign has an id. overrides: the publication's own sources
     of the digest's templates (name -> source; render.templates.OVERRIDABLE), which the campaign layer loads.
+    standalone: the text has no page on the site (a welcome sequence's mail): no "Read on the web", no
+    share links, a title that links nowhere.
     """
     if not articles:
         raise ValueError("a digest needs at least one article")
@@ -134,6 +137,7 @@ def render_digest(
         "full": len(articles) == 1 if full is None else full,
         "articles": [_article_context(a, settings, slugify(subject) if settings.utm else None) for a in articles],
         "tracking": settings.tracking,
+        "standalone": standalone,
     }
     env = environment(settings.templates_dir, overrides)
     html = env.get_template("email/digest.html.j2").render(context)

@@ -115,6 +115,8 @@ class Campaign(Base):
     # Insight (issue 15): the publication's tracking mode when the campaign was made (off | aggregate |
     # individual, publisher.tracking.MODES), so a report never mixes modes; None for campaigns made before: off.
     tracking: Mapped[str | None] = mapped_column(String(20))
+    # Sequences (issue 16, migration 0021): the step a "sequence" campaign renders (every rendering of it).
+    sequence_step_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
     mailing_list: Mapped[MailingList | None] = relationship()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from publisher.errors import NotFound
 from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, RowState
+from publisher.store.automation import SequenceStep
 from publisher.store.models import Campaign, OutboxRow, utcnow
 
 MAX_REASON = 2000  # pause_reason and row errors are cut to this many characters
@@ -39,13 +40,18 @@ def row_counts(session: Session, campaign_id: int) -> dict[str, int]:
 
 
 def finish_if_done(session: Session, campaign_id: int) -> None:
-    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency)."""
+    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency).
+
+    The current campaign of a welcome sequence's step is never done: it gains a row whenever a reader's
+    step comes due (publisher.automation.sequences). Replaced by an edit, it finishes like any other.
+    """
     session.execute(
         update(Campaign)
         .where(
             Campaign.id == campaign_id,
             Campaign.state.in_(ACTIVE_CAMPAIGNS),
             ~exists().where(and_(OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_(PENDING_ROWS))),
+            ~exists().where(SequenceStep.campaign_id == campaign_id),  # a step's campaign gains rows for ever
         )
         .values(state=CampaignState.DONE, finished_at=utcnow()),
         execution_options={"synchronize_session": False},

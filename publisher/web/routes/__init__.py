@@ -10,6 +10,7 @@ from publisher.web.routes import (
     api_queue,
     api_report,
     api_schedules,
+    api_sequence,
     archive,
     auth,
     bounce_webhooks,
@@ -24,6 +25,7 @@ from publisher.web.routes import (
     editor_people,
     editor_report,
     editor_schedules,
+    editor_sequence,
     editor_settings,
     editor_share_count,
     editor_templates,
@@ -60,10 +62,12 @@ ROUTERS: list[APIRouter] = [
     editor_digests.router,  # the digest composer (issue 12)
     editor_feeds.router,  # the Feeds page (issue 16)
     editor_schedules.router,  # recurring digests (issue 16)
+    editor_sequence.router,  # a list's welcome mail and sequence (issue 16)
     api.router,
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
     api_feeds.router,  # feeds in (issue 16)
     api_schedules.router,  # recurring digests (issue 16)
+    api_sequence.router,  # a list's welcome mail and sequence (issue 16)
 ]

@@ -222,7 +222,7 @@ def api_subscribers(
 def api_add_subscribers(request: Request, body: SubscribersAdd) -> AddResult:
     people = subscribers.parse_addresses(body.emails, name=body.name.strip())  # a line break or NUL: a 422
     list_name = body.list_name.replace("\x00", "")
-    report = subscribers.add_to_list(get_store(request), list_name, people, source="api")
+    report = subscribers.add_to_list(get_store(request), list_name, people, source="api", welcome=True)
     return AddResult(added=report.added, already=report.already)
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from publisher import consent
+from publisher.automation import sequences
 from publisher.errors import PublisherError
 from publisher.preferences import Preferences
 from publisher.runtime import Services
@@ -236,6 +237,7 @@ def confirm_post(token: str, request: Request, s: Link) -> HTMLResponse:
     found = _follow(request, lambda: consent.confirm(s.store, s.settings, token))
     if isinstance(found, HTMLResponse):
         return found
+    sequences.welcome(s, found.list_id)  # the welcome mail goes out in seconds; the sweep is the guarantee
     title = reader_lists(s.store, s.settings).title(found.list_name)
     message = f"{found.email} is now subscribed to {title}. Thank you!"
     return _message(request, "Subscription confirmed", message, 200, problem=False)

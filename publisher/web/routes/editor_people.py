@@ -77,7 +77,7 @@ def add_subscribers(request: Request, form: CheckedForm, ctx: Editor) -> Respons
             addresses,
             name=str(form.get("name") or "").strip()[:200],  # a line break or NUL is refused
         )
-        report = subscribers.add_to_list(get_store(request), list_name, people, source="web")
+        report = subscribers.add_to_list(get_store(request), list_name, people, source="web", welcome=True)
     except PublisherError as exc:
         return _subscribers_page(request, ctx, errors=[str(exc)], status_code=422)
     return _subscribers_page(

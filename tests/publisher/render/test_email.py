@@ -60,3 +60,11 @@ def test_placeholders_carry_a_per_render_key(settings: Settings, seed_path: Path
     assert one.key != two.key
     assert placeholder(one.key, "NAME") in one.html
     assert placeholder(one.key, "TOKEN") in one.text
+
+
+def test_the_text_footer_keeps_the_tracking_note_and_the_view_link_on_lines_of_their_own(seed_path: Path, settings):
+    with_view = render_digest([load(seed_path)], settings, view_url="https://news.example.org/digests/7").text
+    without = render_digest([load(seed_path)], settings, standalone=True).text
+
+    assert "in total, never per reader.\nView in browser: https://news.example.org/digests/7\n" in with_view
+    assert "in total, never per reader.\nManage preferences: " in without

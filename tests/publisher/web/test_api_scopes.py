@@ -64,6 +64,10 @@ EXPECTED = {
     ("POST", "/api/schedules/{schedule_id}/pause"): "send",
     ("POST", "/api/schedules/{schedule_id}/resume"): "send",
     ("DELETE", "/api/schedules/{schedule_id}"): "send",
+    # A list's welcome mail and sequence (issue 16): a step mails readers, so changing one is send.
+    ("GET", "/api/lists/{list_id}/sequence"): "read",
+    ("PUT", "/api/lists/{list_id}/sequence/{position}"): "send",
+    ("DELETE", "/api/lists/{list_id}/sequence/{position}"): "send",
 }
 
 
