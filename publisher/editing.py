@@ -33,7 +33,6 @@ from publisher.store.models import (
     MailingList,
     Subscriber,
     Subscription,
-    utcnow,
 )
 from publisher.subscribers import CsvReport, read_csv, spreadsheet_safe
 

@@ -11,6 +11,7 @@
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
+- publish.py      `publish ARTICLE_ID` (the one Publish of issue 16, and its timeline)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -27,6 +28,7 @@ from publisher.cli import (
     doctor,
     media,
     ops,
+    publish,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
     report,
     send,
@@ -44,6 +46,7 @@ app = typer.Typer(
 # The order here is the order of `publisher --help`.
 app.add_typer(articles.top)
 app.add_typer(send.top)
+app.add_typer(publish.top)
 app.add_typer(ops.top)
 app.add_typer(doctor.top)
 app.add_typer(report.top)

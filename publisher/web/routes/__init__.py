@@ -6,6 +6,7 @@ from publisher.web.routes import (
     api,
     api_media,
     api_publication,
+    api_publish,
     api_queue,
     api_report,
     archive,
@@ -19,6 +20,7 @@ from publisher.web.routes import (
     editor_channels,
     editor_digests,
     editor_people,
+    editor_publish,
     editor_report,
     editor_settings,
     editor_share_count,
@@ -47,6 +49,7 @@ ROUTERS: list[APIRouter] = [
     editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
     editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
+    editor_publish.router,  # one Publish and its timeline (issue 16)
     editor_share_count.router,  # the Share page's live counter of edited posts (issue 14)
     editor_campaigns.router,
     editor_report.router,  # a campaign's report with its charts (issue 15)
@@ -56,4 +59,5 @@ ROUTERS: list[APIRouter] = [
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
+    api_publish.router,  # one Publish and its timeline (issue 16)
 ]
