@@ -39,7 +39,9 @@ def publish(
     no_share: Annotated[bool, typer.Option("--no-share", help="Share to no account, whatever the defaults.")] = False,
     full: Annotated[
         bool | None,
-        typer.Option("--full/--summary", help="The full article or its summary (default: publish_full).", show_default=False),
+        typer.Option(
+            "--full/--summary", help="The full article or its summary (default: publish_full).", show_default=False
+        ),
     ] = None,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the timeline until it is final.")] = True,
     timeout: Annotated[float | None, typer.Option(help="Stop following after this many seconds.")] = None,
@@ -109,6 +111,7 @@ def _print(found: Timeline) -> None:
         out.print(f"{when}  {e.text}{code}" + (f"  {where}" if where else ""), markup=False)
     if not found.final:
         out.print(
-            f"not final yet: the editor's page /editor/publishes/{found.id} and GET /api/publishes/{found.id} follow it",
+            f"not final yet: the editor's page /editor/publishes/{found.id} (or GET /api/publishes/{found.id})"
+            " follows it",
             markup=False,
         )
