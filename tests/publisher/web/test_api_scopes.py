@@ -52,6 +52,9 @@ EXPECTED = {
     ("DELETE", "/api/channels/{account}/slots"): "send",
     ("POST", "/api/queue"): "send",
     ("GET", "/api/queue"): "read",
+    # One Publish and its timeline (issue 16): publishing mails and shares, so it is send.
+    ("POST", "/api/articles/{article_id}/publishes"): "send",
+    ("GET", "/api/publishes/{publish_id}"): "read",
 }
 
 
