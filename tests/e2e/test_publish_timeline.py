@@ -167,7 +167,7 @@ def test_the_cli_publishes_and_prints_the_timeline_until_final(
     worker = spawn_worker(env, concurrency=1, log_path=tmp_path / "worker.log")
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "publisher", "publish", str(article), "--share", "mastodon:social", "--timeout", "99"],
+            [sys.executable, "-m", "publisher", "publish", str(article), "--share", "mastodon:social", "--timeout=99"],
             capture_output=True,
             text=True,
             env={**os.environ, "COLUMNS": "200"},
