@@ -178,7 +178,7 @@ def _digest(session: Session, campaign_id: int) -> tuple[Digest, list[Entry]]:
         Entry(
             "digest",
             created,
-            f"Digest queued for {total:,} readers: {counts['sent']:,} sent, {counts['failed']:,} failed, "
+            f"Digest queued for {total:,} readers; now {counts['sent']:,} sent, {counts['failed']:,} failed, "
             f"{pending:,} pending",
             state=state,
         )

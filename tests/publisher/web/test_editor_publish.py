@@ -70,7 +70,7 @@ def test_one_click_publishes_and_lands_on_the_timeline(editor: httpx.Client, art
     page = editor.get(location).text
     assert "Publish by editor: publish the article, mail it to readers, share it to mastodon:social" in page
     assert "Published: the article is in the public archive" in page
-    assert "Digest queued for 3 readers: 0 sent, 0 failed, 3 pending" in page
+    assert "Digest queued for 3 readers; now 0 sent, 0 failed, 3 pending" in page
     assert "Post to mastodon:social: queued" in page
     assert 'data-final="no"' in page and "/static/publish.js" in page
     data = editor.get(location + ".json").json()
