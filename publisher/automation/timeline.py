@@ -116,7 +116,7 @@ def timeline(store: Store, publish_id: int) -> Timeline:
         options = dict(row.options or {})
         entries = [Entry("publish", row.created_at, _pressed(row, options))]
         if article is not None and article.published_at is not None:
-            entries.append(Entry("published", article.published_at, "Published: the article is in the public archive"))
+            entries.append(_published(article.published_at, row.created_at))
         pending = False
         stopped = False
         digest = None
@@ -163,6 +163,13 @@ def _pressed(row: PublishRow, options: dict[str, Any]) -> str:
         what.append("share it to " + ", ".join(options["accounts"]))
     by = f" by {row.created_by}" if row.created_by else ""
     return f"Publish{by}: publish the article" + "".join(f", {w}" for w in what)
+
+
+def _published(published_at: datetime, pressed_at: datetime) -> Entry:
+    """Published by this Publish, or before it (a second Publish of the article keeps the first time)."""
+    if published_at >= pressed_at:
+        return Entry("published", published_at, "Published: the article is in the public archive")
+    return Entry("published", pressed_at, f"Already published, since {published_at:%Y-%m-%d %H:%M} UTC")
 
 
 def _digest(session: Session, campaign_id: int) -> tuple[Digest, list[Entry]]:

@@ -208,3 +208,11 @@ def test_the_timeline_shows_the_events_webhook_deliveries_with_their_response(se
     [delivered] = [e for e in found.entries if e.kind == "delivery"]
     assert (delivered.channel, delivered.state, delivered.code) == ("https://hooks.example/in", "sent", "200")
     assert "Event article.published" in [e.text for e in found.entries]
+
+
+def test_a_second_publish_of_a_published_article_says_it_was_already_published(services, seed_path):
+    article_id = seed_article(services.store, seed_path)
+    publish(services, article_id)
+    found = timeline(services.store, publish(services, article_id))
+    assert kinds(found) == ["publish", "published"]
+    assert found.entries[1].text.startswith("Already published, since ")
