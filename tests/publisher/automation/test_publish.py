@@ -7,6 +7,7 @@ worker would: the digest into the file outbox, the posts to the fake Mastodon se
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -40,8 +41,9 @@ def mastodon_settings(monkeypatch: pytest.MonkeyPatch, fake_mastodon) -> Setting
 
 
 @pytest.fixture
-def services(mastodon_settings: Settings, store: Store) -> Services:
-    return build(mastodon_settings, store=store, dispatcher=RecordingDispatcher())
+def services(mastodon_settings: Settings, any_store: Store) -> Services:
+    """On SQLite, then on PostgreSQL (where two transactions really run at once)."""
+    return build(mastodon_settings, store=any_store, dispatcher=RecordingDispatcher())
 
 
 def deliver_everything(services: Services) -> None:
@@ -216,3 +218,24 @@ def test_a_second_publish_of_a_published_article_says_it_was_already_published(s
     found = timeline(services.store, publish(services, article_id))
     assert kinds(found) == ["publish", "published"]
     assert found.entries[1].text.startswith("Already published, since ")
+
+
+def test_two_posts_of_one_form_at_the_same_moment_make_one_publish(services, seed_path):
+    article_id = seed_article(services.store, seed_path)
+    subscribe(services.store, "readers", READERS)
+    start = threading.Barrier(2)
+    ids: list[int] = []
+
+    def press() -> None:
+        start.wait()
+        ids.append(publish(services, article_id, lists=["readers"], accounts=["mastodon:social"], submission="same"))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(ids) == 2 and ids[0] == ids[1]
+    with services.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(PublishRow)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboxRow)) == READERS + 1  # mailed and posted once
