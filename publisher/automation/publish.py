@@ -95,6 +95,9 @@ def publish(
     anything happens; after that, a part that fails is recorded, never raised.
     """
     token = check_submission(submission)
+    earlier = _submitted(services, token) if token is not None else None
+    if earlier is not None:  # the same form again: its publish, whatever changed since
+        return earlier
     library.get_article(services.store, article_id)  # NotFound before anything is recorded
     chosen = choose(services, lists=lists, accounts=accounts, full=full)
     publish_id, made = _claim(services, article_id, chosen, by, token)
@@ -114,10 +117,6 @@ def _once(names: Sequence[str]) -> list[str]:
 
 def _claim(services: Services, article_id: int, chosen: Choice, by: str | None, token: str | None) -> tuple[int, bool]:
     """Record the publish (the claim on its form's token): (id, True), or the earlier publish's (id, False)."""
-    if token is not None:
-        earlier = _submitted(services, token)
-        if earlier is not None:
-            return earlier, False
     options: dict[str, Any] = {
         "lists": chosen.lists,
         "accounts": chosen.accounts,
