@@ -68,3 +68,9 @@ def test_one_click_on_publish_reaches_the_timeline_and_it_updates_live(
     expect(page.get_by_role("link", name=x_url)).to_be_visible()
     expect(page.locator("#entries")).to_contain_text("Digest finished")
     shot(page, "03-timeline-final")
+
+    # The Publish form on its own page (where an error brings the editor back), its choices unfolded.
+    page.goto(f"{server.url}/editor/articles/{article}/publishes")
+    expect(page.get_by_label("readers")).to_be_checked()
+    expect(page.get_by_label("mastodon:social")).to_be_checked()
+    shot(page, "04-publish-form")
