@@ -25,6 +25,12 @@ expect = playwright_api.expect
 SHOTS = ARTIFACTS / "publish"
 
 
+@pytest.fixture
+def backend() -> None:
+    """The browser test runs on the test's SQLite store and the filesystem broker only."""
+    return None
+
+
 def shot(page: Any, name: str) -> None:
     """The page at 1280 and 375 px, light and dark; on a phone nothing may be cut off sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 and the fake networks' post URLs.
 
 The web app served by uvicorn, a real Celery worker process, a real SMTP server (aiosmtpd) and the fake X and
-Mastodon servers the share tests use. The editor presses Publish on the article page (the publication's
-defaults: the list and both accounts); the test reads the timeline page (HTML) and its JSON until final.
+Mastodon servers the share tests use; on SQLite with the filesystem broker, and on PostgreSQL with Redis.
+The editor presses Publish on the article page (the publication's defaults: the list and both accounts);
+the test reads the timeline page (HTML) and its JSON until final.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from publisher.store import Store
 from publisher.web import create_app
 from tests.support.factories import seed_article, subscribe
 from tests.support.fakes import FakeMastodon, FakeX, running
+from tests.support.services import postgres_database, redis_database
 from tests.support.smtp import SmtpServer
 from tests.support.social import MASTODON_TOKEN, X_KEYS
 from tests.support.web import LiveServer
@@ -34,6 +36,29 @@ from workers.process import spawn_worker, stop_worker
 
 READERS = 4
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(params=["sqlite+filesystem", "postgresql+redis"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """The database URL the app and the worker share (None: the test's SQLite store, filesystem broker)."""
+    if request.param == "sqlite+filesystem":
+        yield None
+        return
+    with ExitStack() as stack:
+        url = stack.enter_context(postgres_database(migrated=True))
+        monkeypatch.setenv("PUBLISHER_DATABASE_URL", url)
+        monkeypatch.setenv("PUBLISHER_BROKER_URL", stack.enter_context(redis_database()))
+        yield url
+
+
+@pytest.fixture
+def store(store: Store, backend: str | None) -> Iterator[Store]:
+    if backend is None:
+        yield store
+        return
+    pg = Store(backend)
+    yield pg
+    pg.dispose()
 
 
 @pytest.fixture
@@ -46,7 +71,9 @@ def fakes() -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture
-def settings(smtp_server: SmtpServer, fakes: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    backend: str | None, smtp_server: SmtpServer, fakes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """Mail through the real SMTP server and posts to the fakes, for the app and the worker alike."""
     ck, cs, at, as_ = X_KEYS
     accounts = {
