@@ -153,14 +153,14 @@ def _send(services: Services, publish_id: int, article_id: int, chosen: Choice) 
             submission=f"publish-{publish_id}",  # a publish resumed makes no second digest
         )
     except DuplicateSend as exc:
-        _record(services, publish_id, "error", "email", f"not mailed: {exc}", campaign=exc.campaign_id)
+        _record(services, publish_id, "error", "email", f"Not mailed: {exc}", campaign=exc.campaign_id)
         return
     except PublisherError as exc:
-        _record(services, publish_id, "error", "email", f"not mailed: {exc}")
+        _record(services, publish_id, "error", "email", f"Not mailed: {exc}")
         return
     except Exception as exc:  # the other parts still happen; the timeline says what went wrong
         log.exception("publish %s: the digest of article %s failed", publish_id, article_id)
-        _record(services, publish_id, "error", "email", f"not mailed: an unexpected error ({type(exc).__name__})")
+        _record(services, publish_id, "error", "email", f"Not mailed: an unexpected error ({type(exc).__name__})")
         return
     with services.store.session() as session:
         row = session.get(PublishRow, publish_id)
@@ -181,11 +181,11 @@ def _share(services: Services, publish_id: int, article_id: int, accounts: list[
     try:
         campaign_id = service.share(services, article_id, todo)
     except PublisherError as exc:
-        _record(services, publish_id, "error", "share", f"not shared: {exc}")
+        _record(services, publish_id, "error", "share", f"Not shared: {exc}")
         return
     except Exception as exc:  # the digest has gone; never fail the publish over a share
         log.exception("publish %s: sharing article %s failed", publish_id, article_id)
-        _record(services, publish_id, "error", "share", f"not shared: an unexpected error ({type(exc).__name__})")
+        _record(services, publish_id, "error", "share", f"Not shared: an unexpected error ({type(exc).__name__})")
         return
     with services.store.session() as session:
         row = session.get(PublishRow, publish_id)

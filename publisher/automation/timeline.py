@@ -88,6 +88,23 @@ class Timeline:
     final: bool = False
     stopped: bool = False  # a campaign of it is paused: nothing moves until an editor resumes it
 
+    @property
+    def problems(self) -> int:
+        """How many things went wrong: the recorded errors, failed posts and deliveries, failed mails."""
+        failed = sum(1 for e in self.entries if e.kind in ("post", "delivery") and e.state == "failed")
+        return len(self.errors) + failed + (self.digest.counts["failed"] if self.digest else 0)
+
+    @property
+    def summary(self) -> str:
+        """One line for the top of the page (and the CLI): where the publish stands."""
+        if self.stopped:
+            return "Paused: resume it on the campaign's page."
+        if not self.final:
+            return "In progress: this page follows it."
+        if self.problems:
+            return f"Final, with {self.problems} problem{'s' if self.problems > 1 else ''}: see the lines in red."
+        return "Everything is final."
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -102,6 +119,8 @@ class Timeline:
             "errors": self.errors,
             "final": self.final,
             "stopped": self.stopped,
+            "problems": self.problems,
+            "summary": self.summary,
             "entries": [e.to_dict() for e in self.entries],
         }
 

@@ -115,3 +115,7 @@ def _print(found: Timeline) -> None:
             " follows it",
             markup=False,
         )
+    elif found.problems:
+        out.print(f"final, with {found.problems} problem(s): the lines above say which", markup=False)
+    else:
+        out.print("everything is final", markup=False)

@@ -57,4 +57,4 @@ def test_a_duplicate_send_is_on_the_timeline_and_the_exit_code_is_1(seed_path: P
     assert publisher("send", article_id, "--list", "readers").returncode == 0
     done = publisher("publish", article_id, "--list", "readers", "--no-share", "--no-wait")
     assert done.returncode == 1
-    assert "not mailed: this digest (the same articles, in the same order) went to list 'readers'" in done.stdout
+    assert "Not mailed: this digest (the same articles, in the same order) went to list 'readers'" in done.stdout

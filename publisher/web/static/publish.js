@@ -28,7 +28,7 @@
       li.appendChild(a);
     }
     if (e.code) li.appendChild(span("entry-code", "response " + e.code));
-    if (e.error && e.kind !== "error") li.appendChild(span("entry-error", e.error));
+    if (e.error && e.kind !== "error") li.appendChild(span("entry-why", e.error));
     return li;
   }
   function show(t) {
@@ -43,7 +43,7 @@
     }
     var list = document.getElementById("entries");
     list.replaceChildren.apply(list, t.entries.map(entry));
-    set("overall", t.final ? "Everything is final." : t.stopped ? "Paused: resume it on the campaign's page." : "In progress: this page follows it.");
+    set("overall", t.summary);
     box.setAttribute("data-final", t.final ? "yes" : "no");
   }
   function poll() {

@@ -93,6 +93,7 @@ def test_a_failing_share_is_shown_while_the_digest_still_goes(services, seed_pat
     assert found.final and found.digest is not None and found.digest.counts["sent"] == READERS
     [post] = [e for e in found.entries if e.kind == "post"]
     assert post.state == "failed" and post.url is None and post.error
+    assert found.problems == 1 and found.summary == "Final, with 1 problem: see the lines in red."
     assert fake_mastodon.posts == []
 
 
@@ -118,7 +119,7 @@ def test_a_duplicate_send_is_reported_on_the_timeline_and_the_share_still_goes(s
 
     found = timeline(services.store, publish_id)
     [error] = [e for e in found.entries if e.kind == "error"]
-    assert "not mailed" in error.text and "went to list 'readers'" in error.text and f"campaign {earlier}" in error.text
+    assert "Not mailed" in error.text and "went to list 'readers'" in error.text and f"campaign {earlier}" in error.text
     assert found.digest is None and found.share_campaign_id is not None
     assert found.errors[0]["campaign_id"] == earlier
 
