@@ -12,7 +12,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from publisher import delivery, publication
+from publisher import campaigns, delivery, publication
 from publisher.automation.publish import publish
 from publisher.automation.timeline import timeline
 from publisher.campaigns import service
@@ -240,3 +240,14 @@ def test_two_posts_of_one_form_at_the_same_moment_make_one_publish(services, see
     with services.store.session() as session:
         assert session.scalar(select(func.count()).select_from(PublishRow)) == 1
         assert session.scalar(select(func.count()).select_from(OutboxRow)) == READERS + 1  # mailed and posted once
+
+
+def test_a_paused_digest_stops_the_timeline_until_it_is_resumed(services, seed_path):
+    article_id = seed_article(services.store, seed_path)
+    subscribe(services.store, "readers", READERS)
+    found = timeline(services.store, publish(services, article_id, lists=["readers"], accounts=[]))
+    assert found.digest is not None
+    campaigns.pause(services.store, found.digest.campaign_id)
+    paused = timeline(services.store, found.id)
+    assert paused.stopped and not paused.final
+    assert paused.summary == "Paused: resume it on the campaign's page."

@@ -176,3 +176,19 @@ def test_the_api_publish_needs_the_send_scope(live_server, store: Store, article
     with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}) as client:
         refused = client.post(f"/api/articles/{article}/publishes", json={})
     assert refused.status_code == 403 and "lacks the 'send' scope" in refused.json()["detail"]
+
+
+def test_the_publish_defaults_are_in_the_publication_api(live_server, editor_user, store: Store, article):
+    token = editors.create_token(store, "editor", "admin-script")  # the first user is an administrator
+    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}) as admin:
+        shown = admin.get("/api/publication").json()
+        assert (shown["publish_lists"], shown["publish_accounts"], shown["publish_full"]) == (
+            ["readers"],
+            ["mastodon:social"],
+            True,
+        )
+        changed = admin.patch("/api/publication", json={"publish_lists": ["friends"], "publish_full": False}).json()
+        assert (changed["publish_lists"], changed["publish_full"]) == (["friends"], False)
+        refused = admin.patch("/api/publication", json={"publish_lists": ["nobody"]})
+    assert refused.status_code == 422
+    assert "publish_lists: there is no list called 'nobody' to mail on Publish" in refused.json()["detail"]
