@@ -33,7 +33,6 @@ from publisher.store.models import (
     MailingList,
     Subscriber,
     Subscription,
-    utcnow,
 )
 from publisher.subscribers import CsvReport, read_csv, spreadsheet_safe
 
@@ -157,16 +156,8 @@ def save_document(store: Store, article_id: int, title: str, blocks: Sequence[Bl
 
 
 def set_published(store: Store, article_id: int, published: bool) -> datetime | None:
-    """Publish (the article appears in the public archive) or take it back to draft."""
-    with store.session() as session:
-        row = session.get(ArticleRow, article_id)
-        if row is None:
-            raise NotFound(f"no article with id {article_id}")
-        if published and row.published_at is None:
-            row.published_at = utcnow()
-        elif not published:
-            row.published_at = None
-        return row.published_at
+    """Publish (the article appears in the public archive) or take it back to draft (library.set_published)."""
+    return library.set_published(store, article_id, published)
 
 
 def is_public(store: Store, article_id: int) -> bool:

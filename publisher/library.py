@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from publisher.articles import Article, Block, Section, blocks_from_sections, from_json, sections_of, to_json
 from publisher.errors import NotFound
 from publisher.store import Store
-from publisher.store.models import ArticleRow
+from publisher.store.models import ArticleRow, utcnow
 
 
 def _to_article(row: ArticleRow) -> Article:
@@ -91,3 +92,21 @@ def list_articles(store: Store, limit: int = 100) -> list[Article]:
     with store.session() as session:
         rows = session.scalars(select(ArticleRow).order_by(ArticleRow.id.desc()).limit(limit))
         return [_to_article(r) for r in rows]
+
+
+def set_published(store: Store, article_id: int, published: bool) -> datetime | None:
+    """Publish (the article appears in the public archive) or take it back to draft; returns published_at.
+
+    The one copy of this rule: the editor's and the API's Publish (publisher.editing.set_published) and the
+    one Publish action of issue 16 (publisher.automation.publish) both call it. Publishing again keeps the
+    first time.
+    """
+    with store.session() as session:
+        row = session.get(ArticleRow, article_id)
+        if row is None:
+            raise NotFound(f"no article with id {article_id}")
+        if published and row.published_at is None:
+            row.published_at = utcnow()
+        elif not published:
+            row.published_at = None
+        return row.published_at

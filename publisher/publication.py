@@ -51,6 +51,11 @@ class Publication:
     social_links: dict[str, str] = field(default_factory=dict)
     tracking: str = DEFAULT_MODE.value  # off | aggregate | individual (publisher.tracking); campaigns freeze it
     utm: bool = False  # utm_source/medium/campaign on article links
+    # What the one Publish action does by default (issue 16, publisher.automation.publish): mail the article
+    # to these lists, share it to these accounts (share channel names), in full or as its summary.
+    publish_lists: list[str] = field(default_factory=list)
+    publish_accounts: list[str] = field(default_factory=list)
+    publish_full: bool = True
 
     @property
     def from_header(self) -> str:
@@ -100,6 +105,8 @@ def update(store: Store, settings: Settings, changes: dict[str, Any]) -> Publica
     cleaned = {key: _clean(key, value) for key, value in changes.items()}
     if cleaned.get("public_list"):
         _check_list(store, cleaned["public_list"])
+    for name in cleaned.get("publish_lists") or []:
+        _check_list(store, name, "to mail on Publish")
     with store.session() as session:
         for key, value in cleaned.items():
             row = session.get(PublicationSetting, key)
@@ -150,10 +157,10 @@ def with_identity(settings: Settings, identity: dict[str, Any] | None) -> Settin
     )
 
 
-def _check_list(store: Store, name: str) -> None:
+def _check_list(store: Store, name: str, role: str = "to be the public list") -> None:
     with store.session() as session:
         if session.scalar(select(MailingList.id).where(MailingList.name == name)) is None:
-            raise NotFound(f"there is no list called {name!r} to be the public list")
+            raise NotFound(f"there is no list called {name!r} {role}")
 
 
 def _text(key: str, value: object, limit: int, *, lines: bool = False) -> str:
@@ -212,10 +219,12 @@ def _clean(key: str, value: Any) -> Any:  # noqa: C901 - one branch per field, e
         if value not in MODES:
             raise InvalidPublication(f"tracking must be one of {', '.join(MODES)}, not {value!r}")
         return value
-    if key == "utm":
+    if key in ("utm", "publish_full"):
         if not isinstance(value, bool):
-            raise InvalidPublication("utm must be true or false")
+            raise InvalidPublication(f"{key} must be true or false")
         return value
+    if key in ("publish_lists", "publish_accounts"):
+        return _names(key, value)
     raise InvalidPublication(f"no publication setting called {key!r}")
 
 
@@ -233,3 +242,19 @@ def _social(value: object) -> dict[str, str]:
             raise InvalidPublication(f"social_links.{network} must be an http or https URL")
         links[network] = href
     return links
+
+
+def _names(key: str, value: object) -> list[str]:
+    """A list of list or account names (publish_lists, publish_accounts), each once, in the order given."""
+    if not isinstance(value, list | tuple):
+        raise InvalidPublication(f"{key} must be a list of names")
+    names: list[str] = []
+    for item in value:
+        name = _text(key, item, 200)
+        if not name:
+            raise InvalidPublication(f"{key} must not hold an empty name")
+        if name not in names:
+            names.append(name)
+    if len(names) > 50:
+        raise InvalidPublication(f"{key} names {len(names)}; at most 50")
+    return names

@@ -14,6 +14,7 @@
 - feeds.py        `feeds add|list|remove|poll` (feeds in, issue 16)
 - schedules.py    `schedules ...` (recurring digests and the cadences readers may choose)
 - sequence.py     `sequence set|list|remove|enable|disable` (a list's welcome mail and sequence)
+- publish.py      `publish ARTICLE_ID` (the one Publish of issue 16, and its timeline)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -31,6 +32,7 @@ from publisher.cli import (
     feeds,
     media,
     ops,
+    publish,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
     report,
     schedules,
@@ -50,6 +52,7 @@ app = typer.Typer(
 # The order here is the order of `publisher --help`.
 app.add_typer(articles.top)
 app.add_typer(send.top)
+app.add_typer(publish.top)
 app.add_typer(ops.top)
 app.add_typer(doctor.top)
 app.add_typer(report.top)

@@ -7,6 +7,7 @@ from publisher.web.routes import (
     api_feeds,
     api_media,
     api_publication,
+    api_publish,
     api_queue,
     api_report,
     api_schedules,
@@ -23,6 +24,7 @@ from publisher.web.routes import (
     editor_digests,
     editor_feeds,
     editor_people,
+    editor_publish,
     editor_report,
     editor_schedules,
     editor_sequence,
@@ -55,6 +57,7 @@ ROUTERS: list[APIRouter] = [
     editor_accounts.router,  # API tokens; People, for administrators (issue 18, item 12)
     editor_writing.router,  # before editor_articles: /editor/articles/new is no article id (issue 11)
     editor_articles.router,
+    editor_publish.router,  # one Publish and its timeline (issue 16)
     editor_share_count.router,  # the Share page's live counter of edited posts (issue 14)
     editor_campaigns.router,
     editor_report.router,  # a campaign's report with its charts (issue 15)
@@ -70,4 +73,5 @@ ROUTERS: list[APIRouter] = [
     api_feeds.router,  # feeds in (issue 16)
     api_schedules.router,  # recurring digests (issue 16)
     api_sequence.router,  # a list's welcome mail and sequence (issue 16)
+    api_publish.router,  # one Publish and its timeline (issue 16)
 ]

@@ -35,6 +35,9 @@ class PublicationOut(BaseModel):
     social_links: dict[str, str] = Field(description="network (website, mastodon, bluesky, x, ...) -> URL")
     tracking: str = Field(description="off | aggregate | individual: what new campaigns record of opens and clicks")
     utm: bool = Field(description="UTM parameters on article links")
+    publish_lists: list[str] = Field(description="The lists an article's Publish mails by default (issue 16)")
+    publish_accounts: list[str] = Field(description="The accounts an article's Publish shares to by default")
+    publish_full: bool = Field(description="Publish mails the full article (true) or its summary (false)")
 
 
 class PublicationPatch(BaseModel):
@@ -55,6 +58,9 @@ class PublicationPatch(BaseModel):
     social_links: dict[str, str | None] | None = Field(None, max_length=20)
     tracking: str | None = Field(None, max_length=20)
     utm: bool | None = None
+    publish_lists: list[str] | None = Field(None, max_length=50)
+    publish_accounts: list[str] | None = Field(None, max_length=50)
+    publish_full: bool | None = None
 
 
 def _out(found: publication.Publication) -> PublicationOut:
@@ -82,4 +88,5 @@ def api_update_publication(
     try:
         return _out(publication.update(services.store, services.settings, changes))
     except NotFound as exc:  # the public list named does not exist: bad input here, not a missing resource
-        raise InvalidPublication(f"public_list: {exc}") from None
+        key = "publish_lists" if "on Publish" in str(exc) else "public_list"
+        raise InvalidPublication(f"{key}: {exc}") from None

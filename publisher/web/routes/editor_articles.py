@@ -24,6 +24,7 @@ from publisher.tracking import Mode, mode_of
 from publisher.web import limits
 from publisher.web.deps import DbId, get_services, get_settings, get_store, page
 from publisher.web.errors import word
+from publisher.web.routes.editor_publish import publish_form
 from publisher.web.routes.editor_writing import writer_context
 from publisher.web.security import ArticleForm, CheckedForm, Editor, EditorContext, require_editor
 from publisher.web.send_time import OFFSETS, SendTime, read_send_time
@@ -102,6 +103,7 @@ def _edit_page(
             "article": info.article,
             "url": article_url(get_settings(request), info.article),
             "done": request.query_params.get("done", ""),
+            "publish": publish_form(get_services(request)),  # the one Publish, defaults ticked (issue 16)
         },
         status_code=status_code,
     )

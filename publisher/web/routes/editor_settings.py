@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from publisher import editing, publication
+from publisher.channels import share_channels
 from publisher.errors import NotFound, PublisherError
 from publisher.media import limits_of, save_image
 from publisher.publication import EDITABLE, SOCIAL_NETWORKS, InvalidPublication
@@ -83,6 +84,7 @@ def _settings_page(
             "error_field": field_of(error),
             "done": request.query_params.get("done", ""),
             "max_logo": services.settings.media_max_bytes,
+            "accounts": share_channels(services.settings),  # the Publish defaults' accounts (issue 16)
         },
         status_code=status_code,
     )
@@ -110,8 +112,25 @@ def _changes(form: FormData, current: publication.Publication) -> dict[str, Any]
     utm = form.get("utm") == "yes"
     if form.get("utm_shown") == "yes" and utm != current.utm:
         changes["utm"] = utm
+    if form.get("publish_shown") == "yes":  # the Publish defaults (issue 16)
+        changes.update(_publish_changes(form, current))
     if form.get("clear_logo") == "yes":
         changes["logo_url"] = None
+    return changes
+
+
+def _publish_changes(form: FormData, current: publication.Publication) -> dict[str, Any]:
+    """The Publish defaults the form changes: lists to mail, accounts to share to, full or summary."""
+    changes: dict[str, Any] = {}
+    lists = [v for v in form.getlist("publish_list") if isinstance(v, str)]
+    accounts = [v for v in form.getlist("publish_account") if isinstance(v, str)]
+    full = form.get("publish_content") != "summary"
+    if lists != current.publish_lists:
+        changes["publish_lists"] = lists
+    if accounts != current.publish_accounts:
+        changes["publish_accounts"] = accounts
+    if full != current.publish_full:
+        changes["publish_full"] = full
     return changes
 
 
@@ -130,8 +149,9 @@ async def save_settings(request: Request, form: CheckedForm, ctx: AdminPage) -> 
             changes["logo_url"] = stored.url
         if changes:
             await run_in_threadpool(publication.update, services.store, services.settings, changes)
-    except NotFound as exc:  # the public list named does not exist (any more)
-        return _settings_page(request, ctx, typed=typed, error=f"public_list: {exc}", status_code=422)
+    except NotFound as exc:  # the public list (or a Publish default's list) named does not exist (any more)
+        key = "publish_lists" if "on Publish" in str(exc) else "public_list"
+        return _settings_page(request, ctx, typed=typed, error=f"{key}: {exc}", status_code=422)
     except InvalidPublication as exc:
         return _settings_page(request, ctx, typed=typed, error=str(exc), status_code=422)
     except PublisherError as exc:  # the logo: not an image, too large (MediaRefused), the media store down

@@ -68,6 +68,9 @@ EXPECTED = {
     ("GET", "/api/lists/{list_id}/sequence"): "read",
     ("PUT", "/api/lists/{list_id}/sequence/{position}"): "send",
     ("DELETE", "/api/lists/{list_id}/sequence/{position}"): "send",
+    # One Publish and its timeline (issue 16): publishing mails and shares, so it is send.
+    ("POST", "/api/articles/{article_id}/publishes"): "send",
+    ("GET", "/api/publishes/{publish_id}"): "read",
 }
 
 

@@ -44,6 +44,7 @@ JSON_BODIES = [
     ("PUT", "/api/channels/1/slots", '{"spec": %s}', ["spec"], "api"),
     ("POST", "/api/queue", '{"article_id": 1, "channels": [%s]}', ["channels", 0], "api"),
     ("PATCH", "/api/publication", '{"social_links": {"x": %s}}', ["social_links", "x"], "api"),
+    ("POST", "/api/articles/1/publishes", '{"lists": [%s]}', ["lists", 0], "api"),
     ("POST", "/webhooks/bounces", '{"email": %s, "kind": "hard"}', ["email"], "webhook"),
 ]
 
