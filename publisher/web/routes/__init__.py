@@ -18,6 +18,7 @@ from publisher.web.routes import (
     consent,
     editor_accounts,
     editor_articles,
+    editor_automation,
     editor_bounces,
     editor_campaigns,
     editor_channels,
@@ -63,6 +64,7 @@ ROUTERS: list[APIRouter] = [
     editor_report.router,  # a campaign's report with its charts (issue 15)
     editor_bounces.router,  # the Bounces page (issue 13)
     editor_digests.router,  # the digest composer (issue 12)
+    editor_automation.router,  # one page for feeds, recurring digests, welcome mails, webhooks (issue 16)
     editor_feeds.router,  # the Feeds page (issue 16)
     editor_schedules.router,  # recurring digests (issue 16)
     editor_sequence.router,  # a list's welcome mail and sequence (issue 16)

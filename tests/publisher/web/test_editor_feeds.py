@@ -33,7 +33,8 @@ def _post(editor: httpx.Client, path: str, **data: object) -> httpx.Response:
 def test_the_feeds_page_adds_polls_and_removes_a_feed(editor: httpx.Client, feed_server: FeedServer, store: Store):
     subscribe(store, "readers", 1)
     url = feed_server.write("news.xml", rss(3))
-    assert 'href="/editor/feeds"' in editor.get("/editor").text  # in the nav
+    assert 'href="/editor/automation"' in editor.get("/editor").text  # in the nav, the Automation page
+    assert 'href="/editor/feeds"' in editor.get("/editor/automation").text  # links it
 
     added = _post(editor, "/editor/feeds", url=url, list="readers", every="1h")
     assert added.status_code == 200 and "Feed 1 added" in added.text

@@ -32,7 +32,8 @@ def api(live_server: LiveServer, store: Store, dispatcher) -> Iterator[httpx.Cli
 def test_an_editor_adds_a_schedule_and_sees_its_next_run_in_its_zone_and_utc(editor: httpx.Client, store: Store):
     readers(store, "news", "reader", 1)
     page = editor.get("/editor/schedules")
-    assert page.status_code == 200 and 'href="/editor/schedules"' in page.text
+    assert page.status_code == 200 and 'href="/editor/automation"' in page.text  # the nav's one link for it
+    assert 'href="/editor/schedules"' in editor.get("/editor/automation").text
 
     added = editor.post(
         "/editor/schedules",
