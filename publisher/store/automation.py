@@ -180,5 +180,5 @@ class PublishRow(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # lists, accounts, as chosen
     created_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The Publish form's random token (migration 0021): the same form posted twice makes one publish.
+    # The Publish form's random token (migration 0022): the same form posted twice makes one publish.
     submission: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
