@@ -25,7 +25,7 @@ from publisher.errors import NotFound, PublisherError
 from publisher.render.email import RenderedDigest, placeholder_pattern, render_digest
 from publisher.sharing import SharePreview
 from publisher.states import CampaignKind
-from publisher.store import Store
+from publisher.store import Store, event_points
 from publisher.store.models import (
     ArticleRow,
     Campaign,
@@ -164,6 +164,7 @@ def set_published(store: Store, article_id: int, published: bool) -> datetime | 
             raise NotFound(f"no article with id {article_id}")
         if published and row.published_at is None:
             row.published_at = utcnow()
+            event_points.article_published(session, row)  # issue 16: in the same transaction
         elif not published:
             row.published_at = None
         return row.published_at

@@ -16,8 +16,17 @@ from sqlalchemy.sql import ColumnElement
 
 from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
-from publisher.states import ACTIVE_CAMPAIGNS, MAIL_KINDS, PENDING_ROWS, CampaignKind, CampaignState, RowState
+from publisher.states import (
+    ACTIVE_CAMPAIGNS,
+    MAIL_KINDS,
+    PENDING_ROWS,
+    CampaignKind,
+    CampaignState,
+    EventType,
+    RowState,
+)
 from publisher.store import Store
+from publisher.store.event_points import digest_events
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import load_campaign
 
@@ -96,6 +105,7 @@ def dispatch_campaign(
         first = campaign.state == CampaignState.QUEUED
         if first:
             campaign.state = CampaignState.SENDING
+            digest_events(session, EventType.DIGEST_SENT, [campaign_id])  # a digest's first dispatch (issue 16)
         campaign.progress_at = utcnow()  # the sweeper waits a lease before dispatching this campaign again
         kind = CampaignKind(campaign.kind)
     for batch in work:
@@ -134,12 +144,14 @@ def redispatch_pending(
         condition = or_(stale_claims, and_(quiet, due))
     with store.session() as session:
         # A worker that died between recording the last rows and marking the campaign done leaves it "sending".
-        session.execute(
+        finished = session.scalars(
             update(Campaign)
             .where(Campaign.state.in_(ACTIVE_CAMPAIGNS), ~pending)
-            .values(state=CampaignState.DONE, finished_at=now),
+            .values(state=CampaignState.DONE, finished_at=now)
+            .returning(Campaign.id),
             execution_options={"synchronize_session": False},
-        )
+        ).all()
+        digest_events(session, EventType.DIGEST_FINISHED, finished)
         unfinished = session.scalars(
             select(Campaign.id).where(Campaign.state.in_(ACTIVE_CAMPAIGNS), condition, Campaign.id.not_in(skip))
         ).all()

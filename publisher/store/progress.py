@@ -13,7 +13,8 @@ from sqlalchemy import CursorResult, Executable, and_, exists, func, select, upd
 from sqlalchemy.orm import Session
 
 from publisher.errors import NotFound
-from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, RowState
+from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, EventType, RowState
+from publisher.store.event_points import digest_events
 from publisher.store.models import Campaign, OutboxRow, utcnow
 
 MAX_REASON = 2000  # pause_reason and row errors are cut to this many characters
@@ -39,8 +40,10 @@ def row_counts(session: Session, campaign_id: int) -> dict[str, int]:
 
 
 def finish_if_done(session: Session, campaign_id: int) -> None:
-    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency)."""
-    session.execute(
+    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency); the one
+    that marks a digest done emits digest.finished (issue 16)."""
+    finished = rows_changed(
+        session,
         update(Campaign)
         .where(
             Campaign.id == campaign_id,
@@ -48,8 +51,9 @@ def finish_if_done(session: Session, campaign_id: int) -> None:
             ~exists().where(and_(OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_(PENDING_ROWS))),
         )
         .values(state=CampaignState.DONE, finished_at=utcnow()),
-        execution_options={"synchronize_session": False},
     )
+    if finished == 1:
+        digest_events(session, EventType.DIGEST_FINISHED, [campaign_id])
 
 
 def pause_campaign(session: Session, campaign_id: int, reason: str) -> bool:
