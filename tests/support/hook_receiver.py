@@ -83,7 +83,8 @@ class HookReceiver:
         assert callable(predicate)
         with self._arrived:
             if not self._arrived.wait_for(lambda: predicate(self), timeout):
-                raise TimeoutError(f"the receiver got {len(self.requests)} requests: {[r.status for r in self.requests]}")
+                statuses = [r.status for r in self.requests]
+                raise TimeoutError(f"the receiver got {len(statuses)} requests: {statuses}")
 
 
 @contextmanager
