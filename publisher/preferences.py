@@ -141,6 +141,7 @@ def unsubscribe_address(store: Store, email: str, list_name: str | None = None) 
 
 def _left(session: Session, subscriber_id: int, list_ids: Sequence[int]) -> None:
     """subscriber.unsubscribed for each list the reader just left (issue 16), in the same transaction."""
-    subscriber_events(session, EventType.SUBSCRIBER_UNSUBSCRIBED, subscriber_id, list_ids)
+    if list_ids:
+        subscriber_events(session, EventType.SUBSCRIBER_UNSUBSCRIBED, subscriber_id, list_ids)
 
 
