@@ -40,7 +40,8 @@ def receiver() -> Iterator[HookReceiver]:
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch, receiver: HookReceiver) -> Settings:
     # A share account that refuses every post (the receiver answers 400): post.failed.
-    monkeypatch.setenv("PUBLISHER_ACCOUNTS", json.dumps({"webhook:refusing": receiver.url.replace("http", "webhook+http", 1)}))
+    refusing = receiver.url.replace("http", "webhook+http", 1)
+    monkeypatch.setenv("PUBLISHER_ACCOUNTS", json.dumps({"webhook:refusing": refusing}))
     return Settings()
 
 
