@@ -11,6 +11,7 @@
 - ops.py          `worker`, `serve`, `demo`, `db upgrade`
 - doctor.py       `doctor` (the configuration checked)
 - report.py       `report ID` (a campaign's report: delivery, bounces, opens and clicks, posts)
+- webhooks.py     `webhooks add|list|remove|enable|disable|rotate|deliveries|replay`, `events list` (issue 16)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -32,6 +33,7 @@ from publisher.cli import (
     send,
     subscribers,
     users,
+    webhooks,
 )
 from publisher.cli.common import Commands, ProcessServices
 
@@ -55,6 +57,8 @@ app.add_typer(send.campaign_app, name="campaign")
 app.add_typer(users.users_app, name="users")
 app.add_typer(media.media_app, name="media")
 app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots` and `queue`
+app.add_typer(webhooks.webhooks_app, name="webhooks")  # issue 16: event webhooks and the event log
+app.add_typer(webhooks.events_app, name="events")
 
 
 def _version(value: bool) -> None:
