@@ -8,6 +8,7 @@ from publisher.web.routes import (
     api_publication,
     api_queue,
     api_report,
+    api_webhooks,
     archive,
     auth,
     bounce_webhooks,
@@ -23,6 +24,7 @@ from publisher.web.routes import (
     editor_settings,
     editor_share_count,
     editor_templates,
+    editor_webhooks,
     editor_writing,
     media,
     metrics,
@@ -56,4 +58,6 @@ ROUTERS: list[APIRouter] = [
     api_media.router,
     api_queue.router,  # posting slots and the queue (issue 14)
     api_report.router,  # a campaign's report (issue 15)
+    editor_webhooks.router,  # the Webhooks page and the event log (issue 16)
+    api_webhooks.router,  # webhook endpoints, deliveries and events (issue 16)
 ]
