@@ -316,12 +316,13 @@ class CampaignRow:
 
 
 def recent_campaigns(store: Store, kind: str | None = None, limit: int = 20) -> list[CampaignRow]:
-    """Digests and shares, newest first; the one-mail "confirm" campaigns of double opt-in are left out."""
+    """Digests and shares, newest first; the one-mail "confirm" campaigns of double opt-in and the event
+    webhook deliveries (issue 16, shown on the Webhooks page) are left out."""
     stmt = select(Campaign).order_by(Campaign.id.desc()).limit(limit)
     if kind:
         stmt = stmt.where(Campaign.kind == kind)
     else:
-        stmt = stmt.where(Campaign.kind != CampaignKind.CONFIRM)
+        stmt = stmt.where(Campaign.kind.not_in((CampaignKind.CONFIRM, CampaignKind.EVENT)))
     with store.session() as session:
         return [CampaignRow(c.id, c.kind, c.state, c.subject, c.created_at) for c in session.scalars(stmt)]
 

@@ -52,6 +52,13 @@ EXPECTED = {
     ("DELETE", "/api/channels/{account}/slots"): "send",
     ("POST", "/api/queue"): "send",
     ("GET", "/api/queue"): "read",
+    # Event webhooks (issue 16): endpoints are configuration (write), a replay sends (send).
+    ("GET", "/api/webhooks"): "read",
+    ("POST", "/api/webhooks"): "write",
+    ("DELETE", "/api/webhooks/{endpoint_id}"): "write",
+    ("GET", "/api/webhooks/deliveries"): "read",
+    ("POST", "/api/webhooks/deliveries/{row_id}/replay"): "send",
+    ("GET", "/api/events"): "read",
 }
 
 
