@@ -150,7 +150,7 @@ class Settings(BaseSettings):
     share_on_import: str = ""  # comma-separated channels: share each newly imported (published) article
     share_timeout: float = Field(default=20.0, gt=0)  # seconds per social network request
 
-    # Event webhooks (issue 16, publisher.automation.webhooks): events fanned out per sweep, at most.
+    # Event webhooks (issue 16, publisher.automation.webhooks): events fanned out per batch of a sweep.
     webhook_fan_out_batch: int = Field(default=200, ge=1, le=10_000)
 
     @staticmethod

@@ -21,7 +21,7 @@ from publisher.channels.vault import Vault
 from publisher.channels.webhook import SECRET_PREFIX
 from publisher.config import Settings
 from publisher.delivery.events import secret_name
-from publisher.errors import NotFound, PublisherError
+from publisher.errors import ConfigError, NotFound, PublisherError
 from publisher.states import EventType
 from publisher.store import Store
 from publisher.store.automation import WebhookEndpoint
@@ -121,6 +121,22 @@ def remove_endpoint(store: Store, endpoint_id: int) -> None:
     with store.session() as session:
         if not rows_changed(session, delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)):
             raise NotFound(f"no webhook endpoint with id {endpoint_id}")
+
+
+def rekey(store: Store, old_secret: str, settings: Settings) -> int:
+    """Re-seal every endpoint's secret from the old PUBLISHER_SECRET_KEY to the current one, all or nothing
+    (as `publisher channels rekey` does for accounts; a secret already under the new key is kept)."""
+    new, old = Vault.from_settings(settings), Vault(old_secret)
+    with store.session() as session:
+        rows = list(session.scalars(select(WebhookEndpoint).with_for_update()))
+        for row in rows:
+            name = secret_name(row.id)
+            try:
+                plain = old.open(name, row.sealed_secret)
+            except ConfigError:
+                plain = new.open(name, row.sealed_secret)  # already rekeyed; WrongKey if neither opens it
+            row.sealed_secret = new.seal(name, plain)
+        return len(rows)
 
 
 def list_endpoints(store: Store) -> list[Endpoint]:

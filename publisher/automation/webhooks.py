@@ -13,6 +13,7 @@ Endpoints themselves (add, list, remove, enable, rotate) are in webhook_endpoint
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from publisher.store.automation import EventRow, WebhookEndpoint
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import rows_changed
 
+FAN_OUT_SECONDS = 10.0  # how long one sweep keeps fanning out full batches
 CHANNEL = "hook"  # the channel of event deliveries (channels/networks/hook.py), on the share.hook queue
 
 
@@ -71,22 +73,25 @@ class Delivery:
 
 
 def fan_out(services: Services, *, now: datetime) -> int:
-    """Fan out the events not yet fanned out; returns how many this sweeper claimed."""
+    """Fan out the events not yet fanned out, a batch at a time while batches come full, for at most
+    FAN_OUT_SECONDS (a backlog drains over a few sweeps, not in one long one); how many this sweeper claimed."""
     s = services
-    with s.store.session() as session:
-        pending = session.scalars(
-            select(EventRow.id)
-            .where(EventRow.fanned_out_at.is_(None))
-            .order_by(EventRow.id)
-            .limit(s.settings.webhook_fan_out_batch)
-        ).all()
-    claimed = 0
-    for event_id in pending:
-        won, campaign_id = _fan_out_one(s.store, event_id, now)
-        claimed += won
-        if campaign_id is not None:
-            dispatch_campaign(s.store, s.settings, s.dispatcher, campaign_id)
-    return claimed
+    started, claimed = time.monotonic(), 0
+    while True:
+        with s.store.session() as session:
+            pending = session.scalars(
+                select(EventRow.id)
+                .where(EventRow.fanned_out_at.is_(None))
+                .order_by(EventRow.id)
+                .limit(s.settings.webhook_fan_out_batch)
+            ).all()
+        for event_id in pending:
+            won, campaign_id = _fan_out_one(s.store, event_id, now)
+            claimed += won
+            if campaign_id is not None:
+                dispatch_campaign(s.store, s.settings, s.dispatcher, campaign_id)
+        if len(pending) < s.settings.webhook_fan_out_batch or time.monotonic() - started > FAN_OUT_SECONDS:
+            return claimed
 
 
 def _fan_out_one(store: Store, event_id: int, now: datetime) -> tuple[bool, int | None]:
@@ -149,7 +154,7 @@ def replay(services: Services, row_id: int) -> None:
 def deliveries(store: Store, endpoint_id: int | None = None, limit: int = 50) -> list[Delivery]:
     """The most recent deliveries (of one endpoint, or of all), newest first."""
     query = (
-        select(OutboxRow, EventRow.id, EventRow.type)
+        select(OutboxRow, EventRow.id, EventRow.type, Campaign.state, Campaign.pause_reason)
         .join(Campaign, Campaign.id == OutboxRow.campaign_id)
         .outerjoin(EventRow, EventRow.delivery_campaign_id == Campaign.id)
         .where(Campaign.kind == CampaignKind.EVENT, OutboxRow.channel == CHANNEL)
@@ -170,10 +175,10 @@ def deliveries(store: Store, endpoint_id: int | None = None, limit: int = 50) ->
                 row.state,
                 (row.payload or {}).get("status"),
                 row.attempts,
-                row.error,
+                f"paused: {reason}" if state == CampaignState.PAUSED and row.state == RowState.QUEUED else row.error,
                 row.updated_at,
             )
-            for row, event_id, event_type in rows
+            for row, event_id, event_type, state, reason in rows
         ]
 
 

@@ -105,6 +105,28 @@ def webhooks_rotate(ctx: typer.Context, endpoint_id: int) -> None:
     out.print(secret, markup=False)
 
 
+@webhooks_app.command("rekey")
+def webhooks_rekey(
+    ctx: typer.Context,
+    old_key: Annotated[
+        str,
+        typer.Option(
+            "--old-key",
+            prompt="The previous PUBLISHER_SECRET_KEY",
+            hide_input=True,
+            envvar="PUBLISHER_OLD_SECRET_KEY",
+            help="The key the secrets were stored with (asked for when not given; or PUBLISHER_OLD_SECRET_KEY).",
+        ),
+    ],
+) -> None:
+    """Re-encrypt the endpoints' signing secrets with the current PUBLISHER_SECRET_KEY, after changing it."""
+    from publisher.automation import webhook_endpoints  # lazy: start-up cost
+
+    s = services(ctx)
+    count = webhook_endpoints.rekey(s.store, old_key, s.settings)
+    out.print(f"{count} webhook secret(s) re-encrypted with the current PUBLISHER_SECRET_KEY", markup=False)
+
+
 @webhooks_app.command("deliveries")
 def webhooks_deliveries(
     ctx: typer.Context,

@@ -7,6 +7,7 @@ receiver would have processed: the 2xx-answered requests, one per webhook-id.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class HookReceiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._script: list[int] = []
+        self.headers: dict[str, str] = {}  # sent with every answer (e.g. Retry-After)
+        self.delay = 0.0  # seconds before answering (longer than the client's timeout: no answer)
         self._fail_each = 0  # every webhook-id's first this many requests answer 500
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -51,9 +54,16 @@ class HookReceiver:
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, status)
                     )
                     receiver._arrived.notify_all()
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                try:
+                    self.send_response(status)
+                    for name, value in receiver.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
