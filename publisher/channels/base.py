@@ -147,7 +147,7 @@ class WebhookCall:
     """
 
     url: str = field(repr=False)  # may carry a token in its path
-    body: bytes
+    body: bytes = field(repr=False)  # a subscriber.* event holds the reader's address
     webhook_id: str
     secret: str = field(repr=False)
     host: str = ""  # how errors name the endpoint, without its path

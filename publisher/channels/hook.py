@@ -32,7 +32,9 @@ class HookChannel(Channel):
 
     network = "hook"
 
-    def __init__(self, name: str = "hook", *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self, name: str = "hook", *, timeout: float = 20.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.name = name
         self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 

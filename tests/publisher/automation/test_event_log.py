@@ -9,6 +9,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from publisher.automation import webhook_endpoints, webhooks
 from publisher.bounces.apply import record as record_bounce
 from publisher.bounces.report import BounceReport
 from publisher.campaigns import service
+from publisher.campaigns.schedule import start_due
 from publisher.config import Settings
 from publisher.states import EventType
 from publisher.store import Store
@@ -93,6 +95,14 @@ def send_digest(w: World) -> None:
     service.send_digest(w.services, [w.article_id], "news", subject="The week")
 
 
+def scheduled_digest_starts(w: World) -> None:
+    later = w.services.clock.now() + timedelta(hours=1)
+    service.send_digest(w.services, [w.article_id], "news", subject="The week", send_at=later)
+    assert not [e for e in events(w.store) if e.type == "digest.sent"]  # scheduled is not sent yet
+    start_due(w.store, w.services.settings, w.services.dispatcher, now=later)
+    start_due(w.store, w.services.settings, w.services.dispatcher, now=later)  # a second sweeper: nothing
+
+
 def finish_digest(w: World) -> None:
     send_digest(w)
     w.deliver()
@@ -143,6 +153,7 @@ def complaint(w: World) -> None:
 ACTIONS: list[tuple[Callable[[World], None], EventType, set[str]]] = [
     (publish, EventType.ARTICLE_PUBLISHED, {"article_id", "title", "slug"}),
     (send_digest, EventType.DIGEST_SENT, {"campaign_id", "subject", "list"}),
+    (scheduled_digest_starts, EventType.DIGEST_SENT, {"campaign_id", "subject", "list"}),
     (finish_digest, EventType.DIGEST_FINISHED, {"campaign_id", "subject", "list"}),
     (share_to_file, EventType.POST_PUBLISHED, {"campaign_id", "article_id", "channel", "url"}),
     (share_refused, EventType.POST_FAILED, {"campaign_id", "article_id", "channel", "error"}),
