@@ -197,5 +197,9 @@ def apply(
             detail=f"{recent} soft bounces in {settings.soft_bounce_window_days:g} days; last: {detail or '-'}",
             source=source,
         )
+        if subscriber_id is not None:  # issue 16: too many soft bounces end every list too
+            subscriber_events(
+                session, EventType.SUBSCRIBER_BOUNCED, subscriber_id, reason=report.reason, campaign_id=campaign_id
+            )
         return Outcome("suppressed")
     return Outcome("counted")

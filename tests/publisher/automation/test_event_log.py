@@ -145,6 +145,13 @@ def hard_bounce(w: World) -> None:
         record_bounce(session, w.services.settings, BounceReport(READER, "userunknown"), source="test", trusted=True)
 
 
+def soft_bounces_past_the_limit(w: World) -> None:
+    for n in range(w.services.settings.soft_bounce_limit):  # the last one suppresses
+        with w.store.session() as session:
+            report = BounceReport(READER, "mailboxfull", report_id=f"soft-{n}")
+            record_bounce(session, w.services.settings, report, source="test", trusted=True)
+
+
 def complaint(w: World) -> None:
     with w.store.session() as session:
         record_bounce(session, w.services.settings, BounceReport(READER, "feedback"), source="test", trusted=True)
@@ -162,6 +169,7 @@ ACTIONS: list[tuple[Callable[[World], None], EventType, set[str]]] = [
     (leave_on_preferences_page, EventType.SUBSCRIBER_UNSUBSCRIBED, {"subscriber_id", "email", "list_id", "list"}),
     (editor_unsubscribes, EventType.SUBSCRIBER_UNSUBSCRIBED, {"subscriber_id", "email", "list_id", "list"}),
     (hard_bounce, EventType.SUBSCRIBER_BOUNCED, {"subscriber_id", "email", "reason", "campaign_id"}),
+    (soft_bounces_past_the_limit, EventType.SUBSCRIBER_BOUNCED, {"subscriber_id", "email", "reason", "campaign_id"}),
     (complaint, EventType.SUBSCRIBER_COMPLAINED, {"subscriber_id", "email", "reason", "campaign_id"}),
 ]
 
