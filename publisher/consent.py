@@ -34,8 +34,9 @@ from publisher.preferences import (  # noqa: F401 - re-exported until callers im
 from publisher.privacy import erase_subscriber
 from publisher.render.confirm import render_confirmation
 from publisher.render.mime import check_header_value
-from publisher.states import CampaignKind, CampaignState, RowState
+from publisher.states import CampaignKind, CampaignState, EventType, RowState
 from publisher.store import Store
+from publisher.store.event_points import subscriber_events
 from publisher.store.models import Campaign, MailingList, OutboxRow, Subscriber, Subscription, utcnow
 from publisher.store.types import aware_utc
 from publisher.subscriber_links import is_canonical_token
@@ -224,6 +225,7 @@ def confirm(store: Store, settings: Settings, token: str) -> Confirmation:
         )
         if cast(CursorResult[Any], done).rowcount != 1:  # a concurrent click won
             raise LinkRefused("used", "This confirmation link has already been used or is no longer valid.")
+        subscriber_events(session, EventType.SUBSCRIBER_CONFIRMED, subscriber_id, [list_id])  # issue 16
         return found
 
 

@@ -306,13 +306,15 @@ class CampaignRow:
 
 
 def recent_campaigns(store: Store, kind: str | None = None, limit: int = 20) -> list[CampaignRow]:
-    """Digests and shares, newest first; double opt-in's "confirm" and the sequences' campaigns are left out."""
+    """Digests and shares, newest first; double opt-in's "confirm" campaigns, the sequences' campaigns and the
+    event webhook deliveries (issue 16) are left out."""
     stmt = select(Campaign).order_by(Campaign.id.desc()).limit(limit)
     if kind:
         stmt = stmt.where(Campaign.kind == kind)
     else:
-        # Nor the welcome sequences' steps, which never finish: the list's sequence page shows them.
-        stmt = stmt.where(Campaign.kind.not_in((CampaignKind.CONFIRM, CampaignKind.SEQUENCE)))
+        # Nor the welcome sequences' steps, which never finish (the list's sequence page shows them), nor the
+        # event webhook deliveries (the Webhooks page shows them).
+        stmt = stmt.where(Campaign.kind.not_in((CampaignKind.CONFIRM, CampaignKind.SEQUENCE, CampaignKind.EVENT)))
     with store.session() as session:
         return [CampaignRow(c.id, c.kind, c.state, c.subject, c.created_at) for c in session.scalars(stmt)]
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from publisher.articles import Article, Block, Section, blocks_from_sections, from_json, sections_of, to_json
 from publisher.errors import NotFound
-from publisher.store import Store
+from publisher.store import Store, event_points
 from publisher.store.models import ArticleRow, utcnow
 
 
@@ -107,6 +107,7 @@ def set_published(store: Store, article_id: int, published: bool) -> datetime | 
             raise NotFound(f"no article with id {article_id}")
         if published and row.published_at is None:
             row.published_at = utcnow()
+            event_points.article_published(session, row)  # issue 16: in the same transaction
         elif not published:
             row.published_at = None
         return row.published_at

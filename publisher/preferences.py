@@ -7,18 +7,20 @@ never controls anyone else (ids are never reused either).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from publisher.addresses import normalize_address
 from publisher.config import Settings
 from publisher.errors import LinkRefused, PublisherError
+from publisher.states import EventType
 from publisher.store import Store
+from publisher.store.event_points import subscriber_events
 from publisher.store.models import MailingList, Subscriber, Subscription, utcnow
 from publisher.subscriber_links import LinkClaim, link_names, read_unsubscribe_token
 from publisher.subscribers import get_list
@@ -96,16 +98,18 @@ def unsubscribe(store: Store, settings: Settings, token: str) -> Preferences:
     """Unsubscribe the subscription an unsubscribe link names, at once; doing it again is harmless."""
     with store.session() as session:
         claim, _ = _linked_subscriber(session, settings, token)
-        session.execute(
+        left = session.scalars(
             update(Subscription)
             .where(
                 Subscription.subscriber_id == claim.subscriber_id,
                 Subscription.list_id == claim.list_id,
                 Subscription.status.in_(("active", "unconfirmed")),
             )
-            .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow())
+            .returning(Subscription.list_id),
             execution_options={"synchronize_session": False},
-        )
+        ).all()
+        _left(session, claim.subscriber_id, left)
     return preferences(store, settings, token)
 
 
@@ -129,12 +133,14 @@ def set_preferences(
             .values(status="active", confirm_nonce=None, confirmed_at=now, updated_at=now),
             execution_options={"synchronize_session": False},
         )
-        session.execute(
+        left = session.scalars(
             update(Subscription)
             .where(mine, Subscription.list_id.not_in(chosen), Subscription.status.in_(("active", "unconfirmed")))
-            .values(status="unsubscribed", confirm_nonce=None, updated_at=now),
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=now)
+            .returning(Subscription.list_id),
             execution_options={"synchronize_session": False},
-        )
+        ).all()
+        _left(session, claim.subscriber_id, left)
     return preferences(store, settings, token)
 
 
@@ -165,10 +171,20 @@ def unsubscribe_address(store: Store, email: str, list_name: str | None = None) 
         where = [Subscription.subscriber_id == subscriber_id, Subscription.status.in_(("active", "unconfirmed"))]
         if list_name is not None:
             where.append(Subscription.list_id == get_list(session, list_name).id)
-        result = session.execute(
-            update(Subscription).where(*where).values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow()),
+        left = session.scalars(
+            update(Subscription)
+            .where(*where)
+            .values(status="unsubscribed", confirm_nonce=None, updated_at=utcnow())
+            .returning(Subscription.list_id),
             execution_options={"synchronize_session": False},
-        )
-        return cast(CursorResult[Any], result).rowcount
+        ).all()
+        _left(session, subscriber_id, left)
+        return len(left)
+
+
+def _left(session: Session, subscriber_id: int, list_ids: Sequence[int]) -> None:
+    """subscriber.unsubscribed for each list the reader just left (issue 16), in the same transaction."""
+    if list_ids:
+        subscriber_events(session, EventType.SUBSCRIBER_UNSUBSCRIBED, subscriber_id, list_ids)
 
 

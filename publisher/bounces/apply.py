@@ -31,7 +31,8 @@ from publisher.bounces.reasons import REASONS
 from publisher.bounces.report import BounceReport
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.states import MAIL_KINDS, RowState
+from publisher.states import MAIL_KINDS, EventType, RowState
+from publisher.store.event_points import subscriber_events
 from publisher.store.models import BounceEvent, Campaign, OutboxRow, Subscriber, utcnow
 from publisher.suppression import suppress
 from publisher.verp import verp_of
@@ -178,6 +179,9 @@ def apply(
     if report.kind in ("hard", "complaint"):
         why = "complaint" if report.kind == "complaint" else "hard_bounce"
         suppress(session, address, why, detail=detail, source=source)
+        if subscriber_id is not None:  # issue 16: the event log, in the same transaction
+            kind = EventType.SUBSCRIBER_COMPLAINED if report.kind == "complaint" else EventType.SUBSCRIBER_BOUNCED
+            subscriber_events(session, kind, subscriber_id, reason=report.reason, campaign_id=campaign_id)
         return Outcome("suppressed")
     since = utcnow() - timedelta(days=settings.soft_bounce_window_days)
     recent = session.scalar(
@@ -193,5 +197,9 @@ def apply(
             detail=f"{recent} soft bounces in {settings.soft_bounce_window_days:g} days; last: {detail or '-'}",
             source=source,
         )
+        if subscriber_id is not None:  # issue 16: too many soft bounces end every list too
+            subscriber_events(
+                session, EventType.SUBSCRIBER_BOUNCED, subscriber_id, reason=report.reason, campaign_id=campaign_id
+            )
         return Outcome("suppressed")
     return Outcome("counted")

@@ -16,9 +16,18 @@ from sqlalchemy.sql import ColumnElement
 
 from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
-from publisher.states import ACTIVE_CAMPAIGNS, MAIL_KINDS, PENDING_ROWS, CampaignKind, CampaignState, RowState
+from publisher.states import (
+    ACTIVE_CAMPAIGNS,
+    MAIL_KINDS,
+    PENDING_ROWS,
+    CampaignKind,
+    CampaignState,
+    EventType,
+    RowState,
+)
 from publisher.store import Store
 from publisher.store.automation import SequenceStep
+from publisher.store.event_points import digest_events
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import load_campaign
 
@@ -97,6 +106,7 @@ def dispatch_campaign(
         first = campaign.state == CampaignState.QUEUED
         if first:
             campaign.state = CampaignState.SENDING
+            digest_events(session, EventType.DIGEST_SENT, [campaign_id])  # a digest's first dispatch (issue 16)
         campaign.progress_at = utcnow()  # the sweeper waits a lease before dispatching this campaign again
         kind = CampaignKind(campaign.kind)
     for batch in work:
@@ -136,14 +146,16 @@ def redispatch_pending(
     with store.session() as session:
         # A worker that died between recording the last rows and marking the campaign done leaves it "sending".
         # A sequence step's current campaign stays open: it gains rows as readers' steps come due.
-        session.execute(
+        finished = session.scalars(
             update(Campaign)
             .where(
                 Campaign.state.in_(ACTIVE_CAMPAIGNS), ~pending, ~exists().where(SequenceStep.campaign_id == Campaign.id)
             )
-            .values(state=CampaignState.DONE, finished_at=now),
+            .values(state=CampaignState.DONE, finished_at=now)
+            .returning(Campaign.id),
             execution_options={"synchronize_session": False},
-        )
+        ).all()
+        digest_events(session, EventType.DIGEST_FINISHED, finished)
         unfinished = session.scalars(
             select(Campaign.id).where(Campaign.state.in_(ACTIVE_CAMPAIGNS), condition, Campaign.id.not_in(skip))
         ).all()

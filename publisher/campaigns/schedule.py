@@ -16,8 +16,9 @@ from publisher.campaigns.outbox import queue_subscribers
 from publisher.config import Settings
 from publisher.dispatcher import Dispatcher
 from publisher.errors import PublisherError
-from publisher.states import CampaignKind, CampaignState
+from publisher.states import CampaignKind, CampaignState, EventType
 from publisher.store import Store
+from publisher.store.event_points import digest_events
 from publisher.store.models import Campaign, OutboxRow, utcnow
 from publisher.store.progress import load_campaign, rows_changed
 from publisher.subscribers import campaign_list_ids
@@ -92,6 +93,7 @@ def _start_scheduled(store: Store, campaign_id: int, now: datetime) -> bool:
         )
         if claimed != 1:
             return False
+        digest_events(session, EventType.DIGEST_SENT, [campaign_id])  # issue 16: a scheduled digest starts
         _add_joiners(session, campaign_id)
         return True
 

@@ -24,6 +24,7 @@ from publisher.channels.base import (
     TextLimits,
     ThreadProgress,
     TransientError,
+    WebhookCall,
 )
 from publisher.channels.network import Check, Network
 from publisher.channels.registry import (
@@ -58,6 +59,7 @@ __all__ = [
     "TextLimits",
     "ThreadProgress",
     "TransientError",
+    "WebhookCall",
     "limits_for",
     "network",
     "network_for",

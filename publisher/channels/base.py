@@ -138,7 +138,22 @@ class Post:
         return cls(**fields, replies=replies, progress=progress)
 
 
-Message = Email | Post
+@dataclass(frozen=True)
+class WebhookCall:
+    """One event delivery (issue 16): the JSON body to POST to an endpoint, signed with its secret.
+
+    `webhook_id` is the event's (`evt_<id>`), the same on every retry and replay, so a receiver drops
+    duplicates; delivery builds it from the event log and the endpoint, the channel only sends it.
+    """
+
+    url: str = field(repr=False)  # may carry a token in its path
+    body: bytes = field(repr=False)  # a subscriber.* event holds the reader's address
+    webhook_id: str
+    secret: str = field(repr=False)
+    host: str = ""  # how errors name the endpoint, without its path
+
+
+Message = Email | Post | WebhookCall
 
 
 @dataclass(frozen=True)
@@ -149,6 +164,7 @@ class Result:
     provider_id: str
     url: str | None = None
     progress: ThreadProgress | None = None  # a thread: every part posted (provider_id and url are the first's)
+    http_status: int | None = None  # the receiver's HTTP status, where delivery records it (event webhooks)
 
 
 @dataclass(frozen=True)
@@ -168,6 +184,7 @@ class ChannelError(Exception):
     """
 
     progress: ThreadProgress | None = None
+    http_status: int | None = None  # the HTTP status the receiver answered with, when it answered
 
 
 class TransientError(ChannelError):

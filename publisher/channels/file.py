@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Self
 
 from publisher.channels.account import Account
-from publisher.channels.base import Channel, Email, Message, Post, Result
+from publisher.channels.base import Channel, Email, Message, PermanentError, Post, Result
 from publisher.config import Settings
 
 
@@ -33,6 +33,8 @@ class FileChannel(Channel):
     def send(self, message: Message) -> Result:
         if isinstance(message, Email):
             return self._deliver_email(message)
+        if not isinstance(message, Post):  # an event webhook goes to its endpoint (the hook channel)
+            raise PermanentError("the file channel writes emails and share posts, not event webhooks")
         return self._append_post(message)
 
     def _deliver_email(self, message: Email) -> Result:

@@ -15,6 +15,7 @@
 - schedules.py    `schedules ...` (recurring digests and the cadences readers may choose)
 - sequence.py     `sequence set|list|remove|enable|disable` (a list's welcome mail and sequence)
 - publish.py      `publish ARTICLE_ID` (the one Publish of issue 16, and its timeline)
+- webhooks.py     `webhooks add|list|remove|enable|disable|rotate|deliveries|replay`, `events list` (issue 16)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -40,6 +41,7 @@ from publisher.cli import (
     sequence,
     subscribers,
     users,
+    webhooks,
 )
 from publisher.cli.common import Commands, ProcessServices
 
@@ -67,6 +69,8 @@ app.add_typer(channels.channels_app, name="channels")  # with queue.py's `slots`
 app.add_typer(feeds.feeds_app, name="feeds")
 app.add_typer(schedules.schedules_app, name="schedules")
 app.add_typer(sequence.sequence_app, name="sequence")
+app.add_typer(webhooks.webhooks_app, name="webhooks")  # issue 16: event webhooks and the event log
+app.add_typer(webhooks.events_app, name="events")
 
 
 def _version(value: bool) -> None:

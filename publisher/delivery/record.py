@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from publisher.bounces.smtp_refusal import refused_at_send
 from publisher.config import Settings
 from publisher.delivery.outcome import ChunkHealth
+from publisher.delivery.record_events import results_recorded
 from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow, utcnow
@@ -64,6 +65,7 @@ def record(
             session.connection().execute(_progress_statement(table), posted)
         if updates:
             session.connection().execute(stmt, [{k: v for k, v in u.items() if k != "new_payload"} for u in updates])
+        results_recorded(session, campaign_id, claimed_at, updates)  # issue 16: events of the results
         paused = None
         for refusal in health.refused:  # recipients the server refused with a 5xx
             paused = refused_at_send(

@@ -29,6 +29,7 @@ from publisher.channels import (
     SetupFailed,
     ThreadProgress,
     TransientError,
+    WebhookCall,
 )
 from publisher.config import Settings
 from publisher.delivery.claim import Claimed
@@ -104,7 +105,7 @@ class _ChunkRun:
 
     def take(self, sendable: Sendable, results: Iterator[Outcome]) -> bool:
         """Record one outcome per sendable row, in order; True when the rest of the batch must wait."""
-        for index, (row, _) in enumerate(sendable):
+        for index, (row, message) in enumerate(sendable):
             result = self._next(results)
             try:
                 if isinstance(result, SetupFailed):
@@ -119,7 +120,18 @@ class _ChunkRun:
                 self._final(row, result)
             finally:
                 self._keep_progress(row, result)
+                if isinstance(message, WebhookCall):
+                    self._keep_status(row, result)
         return False
+
+    def _keep_status(self, row: Claimed, result: Outcome) -> None:
+        """An event webhook's row keeps the receiver's last HTTP status (None: no answer) in its payload, for
+        the editor's deliveries list; record.py disables an endpoint that answered 410 Gone."""
+        status = getattr(result, "http_status", None)
+        for update in reversed(self.updates):
+            if update["row_id"] == row.id:
+                update["new_payload"] = {**(update.get("new_payload") or row.payload or {}), "status": status}
+                return
 
     def _keep_progress(self, row: Claimed, result: Outcome) -> None:
         """A thread's posted parts go into the row's stored post with its update, in the same transaction:

@@ -71,6 +71,10 @@ def message_source(session: Session, campaign: Campaign, settings: Settings, cha
         template = confirmation_template(campaign, settings)
         lists = {campaign.list_id: template} if campaign.list_id is not None else {}
         return MailSource(lists, settings.signing_key(), "unconfirmed")
+    if campaign.kind == CampaignKind.EVENT:  # event webhooks (issue 16): one row per subscribed endpoint
+        from publisher.delivery.events import EventSource
+
+        return EventSource(session, campaign, settings)
     return PostSource(MediaLoader(settings, channel))
 
 

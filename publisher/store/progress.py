@@ -13,8 +13,9 @@ from sqlalchemy import CursorResult, Executable, and_, exists, func, select, upd
 from sqlalchemy.orm import Session
 
 from publisher.errors import NotFound
-from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, RowState
+from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, EventType, RowState
 from publisher.store.automation import SequenceStep
+from publisher.store.event_points import digest_events
 from publisher.store.models import Campaign, OutboxRow, utcnow
 
 MAX_REASON = 2000  # pause_reason and row errors are cut to this many characters
@@ -40,12 +41,14 @@ def row_counts(session: Session, campaign_id: int) -> dict[str, int]:
 
 
 def finish_if_done(session: Session, campaign_id: int) -> None:
-    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency).
+    """Mark a campaign done once none of its rows is pending (one statement, safe under concurrency); the one
+    that marks a digest done emits digest.finished (issue 16).
 
     The current campaign of a welcome sequence's step is never done: it gains a row whenever a reader's
     step comes due (publisher.automation.sequences). Replaced by an edit, it finishes like any other.
     """
-    session.execute(
+    finished = rows_changed(
+        session,
         update(Campaign)
         .where(
             Campaign.id == campaign_id,
@@ -54,8 +57,9 @@ def finish_if_done(session: Session, campaign_id: int) -> None:
             ~exists().where(SequenceStep.campaign_id == campaign_id),  # a step's campaign gains rows for ever
         )
         .values(state=CampaignState.DONE, finished_at=utcnow()),
-        execution_options={"synchronize_session": False},
     )
+    if finished == 1:
+        digest_events(session, EventType.DIGEST_FINISHED, [campaign_id])
 
 
 def pause_campaign(session: Session, campaign_id: int, reason: str) -> bool:

@@ -12,6 +12,7 @@ from publisher.web.routes import (
     api_report,
     api_schedules,
     api_sequence,
+    api_webhooks,
     archive,
     auth,
     bounce_webhooks,
@@ -32,6 +33,7 @@ from publisher.web.routes import (
     editor_settings,
     editor_share_count,
     editor_templates,
+    editor_webhooks,
     editor_writing,
     media,
     metrics,
@@ -76,4 +78,6 @@ ROUTERS: list[APIRouter] = [
     api_schedules.router,  # recurring digests (issue 16)
     api_sequence.router,  # a list's welcome mail and sequence (issue 16)
     api_publish.router,  # one Publish and its timeline (issue 16)
+    editor_webhooks.router,  # the Webhooks page and the event log (issue 16)
+    api_webhooks.router,  # webhook endpoints, deliveries and events (issue 16)
 ]

@@ -122,6 +122,7 @@ def test_every_module_in_networks_declares_the_network_it_is_named_after():
     assert modules == [n.name for n in registry.networks()] == [
         "bluesky",
         "file",
+        "hook",
         "linkedin",
         "mastodon",
         "smtp",

@@ -71,6 +71,13 @@ EXPECTED = {
     # One Publish and its timeline (issue 16): publishing mails and shares, so it is send.
     ("POST", "/api/articles/{article_id}/publishes"): "send",
     ("GET", "/api/publishes/{publish_id}"): "read",
+    # Event webhooks (issue 16): endpoints are configuration (write), a replay sends (send).
+    ("GET", "/api/webhooks"): "read",
+    ("POST", "/api/webhooks"): "write",
+    ("DELETE", "/api/webhooks/{endpoint_id}"): "write",
+    ("GET", "/api/webhooks/deliveries"): "read",
+    ("POST", "/api/webhooks/deliveries/{row_id}/replay"): "send",
+    ("GET", "/api/events"): "read",
 }
 
 

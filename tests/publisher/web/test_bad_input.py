@@ -46,6 +46,8 @@ JSON_BODIES = [
     ("PATCH", "/api/publication", '{"social_links": {"x": %s}}', ["social_links", "x"], "api"),
     ("POST", "/api/articles/1/publishes", '{"lists": [%s]}', ["lists", 0], "api"),
     ("POST", "/webhooks/bounces", '{"email": %s, "kind": "hard"}', ["email"], "webhook"),
+    ("POST", "/api/webhooks", '{"url": %s, "event_types": ["*"]}', ["url"], "api"),  # event webhooks (issue 16)
+    ("POST", "/api/webhooks", '{"url": "https://h.example/x", "event_types": [%s]}', ["event_types", 0], "api"),
 ]
 
 
