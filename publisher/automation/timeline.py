@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from publisher.automation.webhooks import CHANNEL as HOOK
 from publisher.errors import NotFound
 from publisher.states import PENDING_ROWS, CampaignState
 from publisher.store import Store
@@ -240,6 +241,7 @@ def _events(session: Session, row: PublishRow) -> tuple[list[Entry], bool]:
         select(EventRow).where(or_(*about), EventRow.created_at >= row.created_at).order_by(EventRow.id)
     ).all()
     listening = session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.enabled).limit(1)) is not None
+    urls: dict[int, str] = dict(session.execute(select(WebhookEndpoint.id, WebhookEndpoint.url)).tuples().all())
     entries: list[Entry] = []
     pending = False
     for event in events:
@@ -254,15 +256,15 @@ def _events(session: Session, row: PublishRow) -> tuple[list[Entry], bool]:
         )
         for d in deliveries:
             pending |= d.state in PENDING_ROWS
-            entries.append(_delivery(event, d))
+            entries.append(_delivery(event, d, urls))
     return entries, pending
 
 
-def _delivery(event: EventRow, d: OutboxRow) -> Entry:
-    """A webhook delivery: where it went (the endpoint as the delivery names it), its state and response."""
-    payload = d.payload or {}
-    endpoint = str(payload.get("url") or payload.get("endpoint") or d.channel)
-    code = payload.get("status") or payload.get("response_code") or d.provider_id
+def _delivery(event: EventRow, d: OutboxRow, urls: dict[int, str]) -> Entry:
+    """A webhook delivery: where it went (its endpoint's URL: the row's recipient is the endpoint), its state and
+    the receiver's last HTTP status (kept in the row's payload by delivery.send)."""
+    endpoint = urls.get(d.recipient_id, f"endpoint {d.recipient_id} (removed)") if d.channel == HOOK else d.channel
+    code = (d.payload or {}).get("status")
     text = f"Webhook {event.type} to {endpoint}: {d.state}"
     return Entry(
         "delivery",

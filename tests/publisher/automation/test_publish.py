@@ -21,7 +21,6 @@ from publisher.errors import NotFound, PublisherError
 from publisher.runtime import Services, build
 from publisher.store import Store
 from publisher.store.automation import EventRow, PublishRow, WebhookEndpoint
-from publisher.store.events import emit
 from publisher.store.models import ArticleRow, Campaign, OutboxRow
 from tests.support.factories import RecordingDispatcher, seed_article, subscribe
 from tests.support.social import MASTODON_TOKEN
@@ -151,7 +150,7 @@ def test_publish_takes_the_publications_defaults(services, seed_path):
 def test_with_no_defaults_publish_only_publishes(services, seed_path):
     article_id = seed_article(services.store, seed_path)
     found = timeline(services.store, publish(services, article_id))
-    assert kinds(found) == ["publish", "published"] and found.final
+    assert kinds(found) == ["publish", "published", "event"] and found.final  # article.published, no endpoint
 
 
 @pytest.mark.parametrize(
@@ -181,28 +180,28 @@ def test_an_unknown_article_or_publish_is_not_found(services):
 
 def test_the_timeline_shows_the_events_webhook_deliveries_with_their_response(services, seed_path):
     article_id = seed_article(services.store, seed_path)
-    publish_id = publish(services, article_id, lists=[], accounts=[])
-    with services.store.session() as session:  # what the event log and its fan-out (helper D's part) leave
-        session.add(WebhookEndpoint(url="https://hooks.example/in", sealed_secret="sealed", event_types=["*"]))
-        event = emit(session, "article.published", {"id": article_id}, article_id=article_id)
-        session.flush()
-        event_id = event.id
-    assert not timeline(services.store, publish_id).final  # an endpoint listens: the event is not fanned out yet
     with services.store.session() as session:
-        delivery_campaign = Campaign(kind="event", state="done", subject="article.published")
+        endpoint = WebhookEndpoint(url="https://hooks.example/in", sealed_secret="sealed", event_types=["*"])
+        session.add(endpoint)
+        session.flush()
+        endpoint_id = endpoint.id
+    publish_id = publish(services, article_id, lists=[], accounts=[])
+    assert not timeline(services.store, publish_id).final  # an endpoint listens: article.published is not out yet
+    with services.store.session() as session:  # what fan_out and a delivery leave (automation.webhooks, delivery)
+        [event] = session.scalars(select(EventRow).where(EventRow.article_id == article_id)).all()
+        delivery_campaign = Campaign(kind="event", state="done", subject=event.type)
         session.add(delivery_campaign)
         session.flush()
         session.add(
             OutboxRow(
                 campaign_id=delivery_campaign.id,
-                recipient_id=1,
-                channel="webhook-endpoint",
+                recipient_id=endpoint_id,
+                channel="hook",
                 state="sent",
-                provider_id="200",
-                payload={"url": "https://hooks.example/in"},
+                provider_id=f"evt_{event.id}",
+                payload={"event_id": event.id, "status": 200},
             )
         )
-        event = session.get(EventRow, event_id)
         event.fanned_out_at = event.created_at
         event.delivery_campaign_id = delivery_campaign.id
 

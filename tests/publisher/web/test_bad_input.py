@@ -47,6 +47,9 @@ JSON_BODIES = [
     ("POST", "/api/articles/1/publishes", '{"lists": [%s]}', ["lists", 0], "api"),
     ("POST", "/webhooks/bounces", '{"email": %s, "kind": "hard"}', ["email"], "webhook"),
     ("POST", "/api/webhooks", '{"url": %s, "event_types": ["*"]}', ["url"], "api"),  # event webhooks (issue 16)
+    ("POST", "/api/feeds", '{"url": %s}', ["url"], "api"),  # feeds in (issue 16)
+    ("POST", "/api/schedules", '{"list": "x", "spec": %s}', ["spec"], "api"),  # recurring digests (issue 16)
+    ("PUT", "/api/lists/1/sequence/1", '{"subject": "Hi", "body": %s}', ["body"], "api"),  # sequences (issue 16)
     ("POST", "/api/webhooks", '{"url": "https://h.example/x", "event_types": [%s]}', ["event_types", 0], "api"),
 ]
 
