@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import group, out, services
+from publisher.cli.common import OldKeyOption, group, out, services
 
 channels_app = group("Social accounts added in the editor (stored encrypted) and their key.")
 
@@ -24,16 +24,7 @@ def channels_list(ctx: typer.Context) -> None:
 @channels_app.command("rekey")
 def channels_rekey(
     ctx: typer.Context,
-    old_key: Annotated[
-        str,
-        typer.Option(
-            "--old-key",
-            prompt="The previous PUBLISHER_SECRET_KEY",
-            hide_input=True,
-            envvar="PUBLISHER_OLD_SECRET_KEY",
-            help="The key the accounts were stored with (asked for when not given; or PUBLISHER_OLD_SECRET_KEY).",
-        ),
-    ],
+    old_key: Annotated[str, OldKeyOption],
 ) -> None:
     """Re-encrypt the stored accounts with the current PUBLISHER_SECRET_KEY, after changing it.
 

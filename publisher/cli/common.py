@@ -37,6 +37,14 @@ class Format(StrEnum):
 
 
 FormatOption = typer.Option("--format", "-f")
+# `channels rekey` and `webhooks rekey`: the key stored secrets were sealed with, asked for unless given.
+OldKeyOption = typer.Option(
+    "--old-key",
+    prompt="The previous PUBLISHER_SECRET_KEY",
+    hide_input=True,
+    envvar="PUBLISHER_OLD_SECRET_KEY",
+    help="The key they were stored with (asked for when not given; or PUBLISHER_OLD_SECRET_KEY).",
+)
 
 
 class ProcessServices:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import Format, FormatOption, group, out, services
+from publisher.cli.common import Format, FormatOption, OldKeyOption, group, out, services
 
 webhooks_app = group("Event webhooks: endpoints subscribed to event types, and their deliveries.")
 events_app = group("The event log: what happened (articles published, digests sent, readers who left...).")
@@ -108,16 +108,7 @@ def webhooks_rotate(ctx: typer.Context, endpoint_id: int) -> None:
 @webhooks_app.command("rekey")
 def webhooks_rekey(
     ctx: typer.Context,
-    old_key: Annotated[
-        str,
-        typer.Option(
-            "--old-key",
-            prompt="The previous PUBLISHER_SECRET_KEY",
-            hide_input=True,
-            envvar="PUBLISHER_OLD_SECRET_KEY",
-            help="The key the secrets were stored with (asked for when not given; or PUBLISHER_OLD_SECRET_KEY).",
-        ),
-    ],
+    old_key: Annotated[str, OldKeyOption],
 ) -> None:
     """Re-encrypt the endpoints' signing secrets with the current PUBLISHER_SECRET_KEY, after changing it."""
     from publisher.automation import webhook_endpoints  # lazy: start-up cost

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -23,24 +22,9 @@ from publisher.store.models import OutboxRow
 from tests.e2e.test_scheduled_send import wait_until_ready
 from tests.e2e.test_send_digest import run
 from tests.support.hook_receiver import HookReceiver, hook_receiver
-from tests.support.services import postgres_database, redis_database
 from workers.process import spawn_worker, stop_worker
 
 READERS = ["ana@example.com", "ben@example.com", "cy@example.com"]
-
-
-@pytest.fixture(params=["sqlite+filesystem:1", "postgresql+redis:2"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
-    name, workers = request.param.split(":")
-    with ExitStack() as stack:
-        if name == "sqlite+filesystem":
-            env = {"PUBLISHER_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'publisher.db'}"}
-        else:
-            env = {
-                "PUBLISHER_DATABASE_URL": stack.enter_context(postgres_database()),
-                "PUBLISHER_BROKER_URL": stack.enter_context(redis_database()),
-            }
-        yield env, int(workers)
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from publisher.store import Store
@@ -20,25 +17,10 @@ from publisher.store.models import ArticleRow, utcnow
 from tests.e2e.test_scheduled_send import wait_until_ready
 from tests.e2e.test_send_digest import run
 from tests.support.recurring import campaigns_of, count_runs, runs_of
-from tests.support.services import postgres_database, redis_database
 from tests.support.smtp import SmtpServer
 from workers.process import spawn_worker, stop_worker
 
 READERS = 5
-
-
-@pytest.fixture(params=["sqlite+filesystem:1", "postgresql+redis:2"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
-    name, workers = request.param.split(":")
-    with ExitStack() as stack:
-        if name == "sqlite+filesystem":
-            env = {"PUBLISHER_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'publisher.db'}"}
-        else:
-            env = {
-                "PUBLISHER_DATABASE_URL": stack.enter_context(postgres_database()),
-                "PUBLISHER_BROKER_URL": stack.enter_context(redis_database()),
-            }
-        yield env, int(workers)
 
 
 def wait_for(check, what: str, log: Path, limit: float = 90) -> None:  # noqa: ANN001

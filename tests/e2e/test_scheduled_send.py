@@ -8,36 +8,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from publisher.store import Store
 from publisher.store.models import OutboxRow
 from tests.e2e.test_send_digest import run
-from tests.support.services import postgres_database, redis_database
 from tests.support.smtp import SmtpServer
 from workers.process import spawn_worker, stop_worker
 
 RECIPIENTS = 20
-
-
-@pytest.fixture(params=["sqlite+filesystem:1", "postgresql+redis:2"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
-    name, workers = request.param.split(":")
-    with ExitStack() as stack:
-        if name == "sqlite+filesystem":
-            env = {"PUBLISHER_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'publisher.db'}"}
-        else:
-            env = {
-                "PUBLISHER_DATABASE_URL": stack.enter_context(postgres_database()),
-                "PUBLISHER_BROKER_URL": stack.enter_context(redis_database()),
-            }
-        yield env, int(workers)
 
 
 def wait_until_ready(log: Path, count: int, limit: float = 60) -> None:

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from publisher.store import Store
@@ -21,23 +18,8 @@ from publisher.store.models import Campaign, OutboxRow
 from tests.e2e.test_scheduled_send import wait_until_ready
 from tests.e2e.test_share import run
 from tests.support.fakes import FakeBluesky, FakeMastodon, running
-from tests.support.services import postgres_database, redis_database
 from tests.support.social import BLUESKY, MASTODON_TOKEN
 from workers.process import spawn_worker, stop_worker
-
-
-@pytest.fixture(params=["sqlite+filesystem:1", "postgresql+redis:2"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
-    name, workers = request.param.split(":")
-    with ExitStack() as stack:
-        if name == "sqlite+filesystem":
-            env = {"PUBLISHER_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'publisher.db'}"}
-        else:
-            env = {
-                "PUBLISHER_DATABASE_URL": stack.enter_context(postgres_database()),
-                "PUBLISHER_BROKER_URL": stack.enter_context(redis_database()),
-            }
-        yield env, int(workers)
 
 
 def test_a_scheduled_share_is_posted_once_by_the_workers_sweep_at_its_time(backend, seed_path: Path, tmp_path: Path):

@@ -17,15 +17,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from publisher import subscribers
 from publisher.automation import sequences
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.models import Campaign, OutboxRow
-from publisher.web import create_app
+from tests.support.signup_site import one_worker, site_client
 from tests.support.smtp import SmtpServer
-from tests.support.web import LiveServer
-from workers.process import spawn_worker, stop_worker
 
 WELCOME = """Thanks for confirming. Here is what to expect:
 
@@ -43,23 +40,14 @@ def settings(monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer) -> Settin
 
 @pytest.fixture
 def http(settings: Settings, store: Store) -> Iterator[httpx.Client]:
-    with store.session() as session:
-        subscribers.ensure_list(session, "readers")
-    server = LiveServer(create_app(settings, store)).start()
-    try:
-        with httpx.Client(base_url=server.url, timeout=10, follow_redirects=False) as client:
-            yield client
-    finally:
-        server.stop()
+    with site_client(settings, store) as client:
+        yield client
 
 
 @pytest.fixture
 def worker(settings: Settings, tmp_path: Path) -> Iterator[None]:
-    process = spawn_worker({}, concurrency=1, log_path=tmp_path / "worker.log")
-    try:
+    with one_worker(tmp_path):
         yield
-    finally:
-        stop_worker(process)
 
 
 def parse(raw: bytes) -> EmailMessage:
