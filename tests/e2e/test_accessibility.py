@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select, update
 
 from publisher import campaigns, consent, editing, editors, library, subscriber_links, subscribers
+from publisher.automation import sequences
 from publisher.automation.publish import publish
 from publisher.config import Settings
 from publisher.runtime import build
@@ -72,6 +73,8 @@ def populate(store: Store, settings: Settings) -> dict[str, str]:
     link = subscriber_links.unsubscribe_token(settings.signing_key(), reader_id, list_id, reader)
     # A publish whose digest met the duplicate-send rule (issue 16): its timeline shows a digest-less error.
     publish_id = publish(build(settings, store=store, dispatcher=RecordingDispatcher()), article_id, lists=["readers"])
+    # The readers' welcome mail (issue 16): its list's sequence page and its preview.
+    sequences.set_step(store, settings, "readers", 0, 0, "Welcome to the digest", "Thanks for **joining**.")
     return {
         "slug": library.get_article(store, article_id).slug,
         "article_id": str(article_id),
@@ -80,6 +83,8 @@ def populate(store: Store, settings: Settings) -> dict[str, str]:
         "link_token": link,
         "subscriber_id": str(reader_id),
         "publish_id": str(publish_id),
+        "list_id": str(list_id),
+        "position": "0",
     }
 
 
