@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from publisher.store import Store
 from publisher.store.automation import FeedEntry
 from publisher.store.models import ArticleRow
-from tests.e2e.test_scheduled_send import backend, wait_until_ready  # noqa: F401 - the backend fixture
+from tests.e2e.test_scheduled_send import wait_until_ready
 from tests.e2e.test_send_digest import run
 from tests.publisher.automation.feed_server import FeedServer, rss
 from workers.process import spawn_worker, stop_worker
 
 
-def test_the_workers_sweep_imports_a_feeds_entries_once(backend, tmp_path: Path):  # noqa: F811
+def test_the_workers_sweep_imports_a_feeds_entries_once(backend, tmp_path: Path):
     backend_env, worker_count = backend
     pinned = {k: v for k, v in os.environ.items() if k.startswith("PUBLISHER_")}
     env = {**pinned, **backend_env, "PUBLISHER_SWEEP_SECONDS": "0.5"}
