@@ -183,7 +183,8 @@ def resolve(name: str, settings: Settings) -> tuple[Network, Account | None]:
     accounts = social_accounts(settings)
     account = accounts.get(name)
     if account is None:
-        known = ", ".join([*(n.name for n in _accountless()), *accounts])
+        # The event-webhook channel (hook) is the publisher's own: an editor never names it.
+        known = ", ".join([*(n.name for n in _accountless() if n.carries & {"email", "post"}), *accounts])
         raise ConfigError(f"unknown channel {name!r}; known: {known}")
     return network(account.network), account
 
