@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo test lint bench bench-web serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,15 @@ bench: $(STAMP)
 	    echo "make bench needs Postfix's smtp-sink and smtp-source: sudo apt-get install -y postfix"; exit 2; \
 	  fi; \
 	fi
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	  else echo "the public endpoints benchmark needs wrk: sudo apt-get install -y wrk (skipped without it)"; fi; \
+	fi
 	$(BIN)/python -m benchmarks
+
+# The public endpoints alone (issue 17): the open pixel and the click redirect under wrk, the signup POST meanwhile.
+bench-web: $(STAMP)
+	$(BIN)/python -m benchmarks.public_endpoints
 
 clean:
 	rm -rf var .pytest_cache

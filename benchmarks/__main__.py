@@ -10,7 +10,7 @@ import tempfile
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import delivery, render, startup
+from benchmarks import delivery, public_endpoints, render, startup
 from benchmarks.common import RESULTS
 from publisher.config import Settings
 
@@ -30,6 +30,12 @@ def main() -> None:
         console.print("per-recipient MIME build vs the naive render ...")
         results.update(render.run(settings))
         results.update(delivery.run(settings, int(results["digest_bytes"]), log=console.print))
+    try:  # the public endpoints under a burst (issue 17): needs wrk
+        results.update(public_endpoints.run(log=console.print))
+        for figure, target, met in public_endpoints.verdicts(results):
+            console.print(f"{figure}: {results[figure]:,} (target {target}) {'met' if met else '[bold red]MISSED[/]'}")
+    except public_endpoints.Missing as exc:
+        console.print(f"[bold red]skipped the public endpoints benchmark:[/] {exc}")
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     table = Table("figure", "value", title=f"benchmarks (written to {RESULTS})")
     for key, value in results.items():
