@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from publisher import __version__, logs, runtime
 from publisher.config import Settings
@@ -106,13 +108,34 @@ def _install_security(app: FastAPI) -> None:
 
     https = app.state.settings.base_url.startswith("https://")
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():  # setdefault: the API docs page brings its own policy
-            response.headers.setdefault(name, value)
-        if https:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if request.url.path.startswith(("/editor", "/login", "/api/")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders, https=https)
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS (and HSTS over https, no-store on the editor, login and API) to every answer.
+
+    A pure ASGI middleware, not @app.middleware("http"): Starlette's BaseHTTPMiddleware runs each request's
+    app in a task of its own behind memory streams, a cost every pixel and redirect paid (make bench-web).
+    Headers an answer sets itself win (the API docs page brings its own policy).
+    """
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.headers = [*SECURITY_HEADERS.items(), *([("Strict-Transport-Security", HSTS)] if https else [])]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = str(scope.get("path", "")).startswith(("/editor", "/login", "/api/"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers:
+                    headers.setdefault(name, value)
+                if private:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
