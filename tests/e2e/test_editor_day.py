@@ -17,12 +17,11 @@ import pytest
 from publisher import editors
 from publisher.config import Settings
 from publisher.store import Store
-from publisher.web import create_app
 from tests.support.browser import ARTIFACTS
 from tests.support.factories import subscribe
 from tests.support.fakes import FakeMastodon, running
 from tests.support.social import MASTODON_TOKEN
-from tests.support.web import LiveServer
+from tests.support.web import LiveServer, serving
 from workers.process import spawn_worker, stop_worker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -57,12 +56,8 @@ def app_env(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    app = create_app(settings, store)
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    if app.state.dispatcher is not None:
-        app.state.dispatcher.close()
+    with serving(settings, store) as live:
+        yield live
 
 
 def shot(page: object, name: str, *, full_page: bool = True) -> None:

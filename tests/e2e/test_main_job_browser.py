@@ -21,11 +21,10 @@ from publisher import editors
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.models import OutboxRow
-from publisher.web import create_app
 from tests.support.browser import ARTIFACTS
 from tests.support.factories import seed_article, subscribe
 from tests.support.smtp import SmtpServer
-from tests.support.web import LiveServer
+from tests.support.web import LiveServer, serving
 from workers.process import spawn_worker, stop_worker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -64,12 +63,8 @@ def settings(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Settin
 
 @pytest.fixture
 def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    app = create_app(settings, store)
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    if app.state.dispatcher is not None:
-        app.state.dispatcher.close()
+    with serving(settings, store) as live:
+        yield live
 
 
 def shot(page: Any, name: str) -> None:

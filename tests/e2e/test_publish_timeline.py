@@ -25,13 +25,12 @@ import pytest
 from publisher import editors, publication
 from publisher.config import Settings
 from publisher.store import Store
-from publisher.web import create_app
 from tests.support.factories import seed_article, subscribe
 from tests.support.fakes import FakeMastodon, FakeX, running
 from tests.support.services import postgres_database, redis_database
 from tests.support.smtp import SmtpServer
 from tests.support.social import MASTODON_TOKEN, X_KEYS
-from tests.support.web import LiveServer
+from tests.support.web import LiveServer, serving
 from workers.process import spawn_worker, stop_worker
 
 READERS = 4
@@ -88,12 +87,8 @@ def settings(
 
 @pytest.fixture
 def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    app = create_app(settings, store)
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    if app.state.dispatcher is not None:
-        app.state.dispatcher.close()
+    with serving(settings, store) as live:
+        yield live
 
 
 @pytest.fixture

@@ -22,13 +22,12 @@ import pytest
 from publisher import editors, textrules
 from publisher.config import Settings
 from publisher.store import Store
-from publisher.web import create_app
 from tests.support.axe import describe, violations
 from tests.support.browser import ARTIFACTS
 from tests.support.factories import seed_article
 from tests.support.fakes import FakeMastodon, running
 from tests.support.social import BLUESKY, MASTODON_TOKEN
-from tests.support.web import LiveServer
+from tests.support.web import LiveServer, serving
 from workers.process import spawn_worker, stop_worker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -62,12 +61,8 @@ def settings(monkeypatch: pytest.MonkeyPatch, mastodon: FakeMastodon) -> Setting
 
 @pytest.fixture
 def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    app = create_app(settings, store)
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    if app.state.dispatcher is not None:
-        app.state.dispatcher.close()
+    with serving(settings, store) as live:
+        yield live
 
 
 def log_in(page, server: LiveServer) -> None:

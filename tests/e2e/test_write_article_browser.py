@@ -20,11 +20,10 @@ from publisher import editors
 from publisher.config import Settings
 from publisher.store import Store
 from publisher.store.insight import TrackedLink
-from publisher.web import create_app
 from tests.support.browser import ARTIFACTS
 from tests.support.factories import subscribe
 from tests.support.media import png
-from tests.support.web import LiveServer
+from tests.support.web import LiveServer, serving
 from workers.process import spawn_worker, stop_worker
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -49,12 +48,8 @@ DROP = """([name, b64]) => {
 
 @pytest.fixture
 def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    app = create_app(settings, store)
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    if app.state.dispatcher is not None:
-        app.state.dispatcher.close()
+    with serving(settings, store) as live:
+        yield live
 
 
 def serve_media(context: object, settings: Settings) -> None:

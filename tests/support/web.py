@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
 
 from tests.support.services import free_port
+
+if TYPE_CHECKING:
+    from publisher.config import Settings
+    from publisher.store import Store
 
 
 class LiveServer:
@@ -41,3 +47,18 @@ def eventually(check: Callable[[], object], timeout: float = 10.0, interval: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {getattr(check, '__name__', check)}")
         time.sleep(interval)
+
+
+@contextmanager
+def serving(settings: Settings, store: Store) -> Iterator[LiveServer]:
+    """The whole app on these settings and store, served for real; its dispatcher (if it made one) closed after."""
+    from publisher.web import create_app
+
+    app = create_app(settings, store)
+    live = LiveServer(app).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        if app.state.dispatcher is not None:
+            app.state.dispatcher.close()
