@@ -97,7 +97,7 @@ def compact(
             return None
         if campaign.compacted_at is not None:
             return Compacted(campaign_id, 0)
-        totals = session.get(CampaignTotals, campaign_id) or _write_totals(session, campaign)
+        totals = session.get(CampaignTotals, campaign_id) or write_totals(session, campaign)
         if has_partition(session, campaign_id):
             drop_partition(session, campaign_id)
             campaign.compacted_at = utcnow()
@@ -163,7 +163,8 @@ def _lock(session: Session, campaign_id: int) -> Campaign | None:
     return campaign
 
 
-def _write_totals(session: Session, campaign: Campaign) -> CampaignTotals:
+def write_totals(session: Session, campaign: Campaign) -> CampaignTotals:
+    """The first step of compact(): the campaign's counts and report figures, from its rows, into campaign_totals."""
     counts = dict(
         session.execute(
             select(OutboxRow.state, func.count()).where(OutboxRow.campaign_id == campaign.id).group_by(OutboxRow.state)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, literal, select, text
 from sqlalchemy.orm import Session
 
 PARTITION_MIN_ROWS = 10_000  # a campaign with at least this many rows gets a partition of its own
@@ -74,9 +74,10 @@ def ensure_partition(session: Session, campaign_id: int, rows: Select[*tuple[Any
     """Before `rows` (the SELECT about to be inserted) are written for the campaign: give it a partition of its
     own when it will have at least PARTITION_MIN_ROWS rows and has none yet; whether it has one now.
 
-    The count stops at PARTITION_MIN_ROWS (a LIMIT), so a 10M-reader list costs a scan of 10,000 rows. A
-    campaign that already has rows (in the default partition: a scheduled one getting its late joiners)
-    keeps them there.
+    The count is of rows matching `rows`'s WHERE (without its DISTINCT, which would read every row before
+    the first came out) and stops at PARTITION_MIN_ROWS (a LIMIT), so a 10M-reader list costs a scan of
+    10,000 index entries. A campaign that already has rows (in the default partition: a scheduled one
+    getting its late joiners) keeps them there.
     """
     if not partitioned(session):
         return False
@@ -84,10 +85,13 @@ def ensure_partition(session: Session, campaign_id: int, rows: Select[*tuple[Any
     if has_partition(session, campaign_id):
         return True
     name = partition_name(campaign_id)
-    expected = session.scalar(select(func.count()).select_from(rows.limit(PARTITION_MIN_ROWS).subquery()))
-    if (expected or 0) < PARTITION_MIN_ROWS:
-        return False
     if session.scalar(text("SELECT 1 FROM outbox WHERE campaign_id = :id LIMIT 1"), {"id": campaign_id}):
+        return False
+    matching = select(literal(1)).select_from(*rows.get_final_froms())
+    if rows.whereclause is not None:
+        matching = matching.where(rows.whereclause)
+    expected = session.scalar(select(func.count()).select_from(matching.limit(PARTITION_MIN_ROWS).subquery()))
+    if (expected or 0) < PARTITION_MIN_ROWS:
         return False
     session.execute(text(f"CREATE TABLE {name} PARTITION OF outbox FOR VALUES IN ({int(campaign_id)})"))
     return True

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text, update
 
 from publisher import automation
 from publisher.bounces.stats import bounce_report
-from publisher.campaigns.status import status as campaign_status
 from publisher.campaigns.outbox import queue_subscribers
+from publisher.campaigns.status import status as campaign_status
 from publisher.clock import FixedClock
 from publisher.config import Settings
 from publisher.insight import retention
@@ -50,9 +50,7 @@ def digest(store: Store) -> int:
     events(store, campaign_id, ids[5:25], "open")
     events(store, campaign_id, ids[5:10], "click", position=0)
     with store.session() as session:
-        session.execute(
-            update(Subscription).where(Subscription.subscriber_id == ids[30]).values(status="unsubscribed")
-        )
+        session.execute(update(Subscription).where(Subscription.subscriber_id == ids[30]).values(status="unsubscribed"))
     finished(store, campaign_id)
     return campaign_id
 
@@ -258,3 +256,46 @@ def test_a_scheduled_campaign_with_rows_keeps_its_late_joiners_in_the_default_pa
             assert rows_of(store, campaign_id) == 153
         finally:
             store.dispose()
+
+
+def test_a_click_on_a_compacted_digest_still_redirects_and_counts(store: Store, settings: Settings):
+    import httpx
+
+    from publisher.tracking_tokens import MessageTokens, TokenSigner
+    from publisher.web import create_app
+    from tests.support.web import LiveServer
+
+    campaign_id = digest(store)
+    retention.compact_due(store, settings)
+    reader = subscriber_ids(store, ["reader00020@example.com"])[0]
+    token = MessageTokens(TokenSigner(settings.signing_key()), campaign_id).click_token(1, reader)
+    server = LiveServer(create_app(settings, store)).start()
+    try:
+        answer = httpx.get(f"{server.url}/r/{token}", headers={"User-Agent": "Mozilla/5.0 Firefox/128.0"})
+    finally:
+        server.stop()
+
+    assert answer.status_code == 302 and answer.headers["location"] == "https://news.example.org/b"
+    report = campaign_report(store, campaign_id, settings=settings).to_dict()
+    assert [(link["position"], link["human"]) for link in report["links"]] == [(0, 5), (1, 1)]
+
+
+def test_a_late_bounce_of_a_compacted_digest_is_ignored_with_the_reason(store: Store, settings: Settings):
+    from publisher import bounces
+    from tests.support.dsn import postfix_dsn
+
+    campaign_id = digest(store)
+    retention.compact_due(store, settings)
+    reader = subscriber_ids(store, ["reader00020@example.com"])[0]
+    raw = postfix_dsn(
+        "reader00020@example.com",
+        "5.1.1",
+        "550 5.1.1 User unknown",
+        original_message_id=f"<publisher.c{campaign_id}.r{reader}@{settings.sender_domain}>",
+        report_id="<late@mx.example.net>",
+    )
+
+    [outcome] = bounces.ingest_message(store, settings, raw, source="test")
+
+    assert outcome == "ignored"
+    assert f"campaign {campaign_id} was compacted" in outcome.why
