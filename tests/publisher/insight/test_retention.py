@@ -299,3 +299,17 @@ def test_a_late_bounce_of_a_compacted_digest_is_ignored_with_the_reason(store: S
 
     assert outcome == "ignored"
     assert f"campaign {campaign_id} was compacted" in outcome.why
+
+
+def test_the_sent_counter_of_the_metrics_keeps_counting_compacted_rows(any_store: Store, settings: Settings):
+    from publisher.insight.metrics import StoreCollector
+
+    def sent() -> dict[str, float]:
+        families = {family.name: family for family in StoreCollector(any_store).collect()}
+        return {s.labels["channel"]: s.value for s in families["publisher_outbox_sent"].samples}
+
+    digest(any_store)
+    before = sent()
+    retention.compact_due(any_store, settings)
+
+    assert before == {"email": 36} and sent() == before  # a counter never goes down
