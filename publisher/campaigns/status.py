@@ -118,9 +118,13 @@ def _deliveries(session: Session, campaign_id: int, limit: int = 100) -> list[di
     return [dict(r._mapping) for r in rows]
 
 
-def average_throughput(session: Session, campaign_id: int) -> float:
-    """Finished rows per second since the first one finished (what a compacted campaign keeps)."""
-    return _throughput(session, campaign_id)["average_per_s"]
+def average_rate(total: int, first: datetime | None, last: datetime | None) -> float:
+    """Finished rows per second between the first and the last one finished (what a compacted campaign keeps)."""
+    average = 0.0
+    if total and first is not None and last is not None:
+        span = (last - first).total_seconds()
+        average = total / span if span > 0 else float(total)
+    return round(average, 1)
 
 
 def _throughput(session: Session, campaign_id: int) -> dict[str, float]:
@@ -135,8 +139,7 @@ def _throughput(session: Session, campaign_id: int) -> dict[str, float]:
         ).where(OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_(FINISHED_ROWS))
     ).one()
     total, recent, first, last = row[0] or 0, row[1] or 0, row[2], row[3]
-    average = 0.0
-    if total and first is not None and last is not None:
-        span = (last - first).total_seconds()
-        average = total / span if span > 0 else float(total)
-    return {"throughput_per_s": round(recent / THROUGHPUT_WINDOW_SECONDS, 1), "average_per_s": round(average, 1)}
+    return {
+        "throughput_per_s": round(recent / THROUGHPUT_WINDOW_SECONDS, 1),
+        "average_per_s": average_rate(total, first, last),
+    }

@@ -64,6 +64,8 @@ def test_named_campaigns_are_compacted_whatever_their_age_with_a_summary(store: 
     assert done.returncode == 0, done.stderr
     assert "Compacted" in done.stdout and "1 campaign(s), 25 rows" in done.stdout
     assert rows_of(store, recent) == 0
+    shown = publisher("status", str(recent))
+    assert "compacted" in shown.stdout and "the counts are kept" in shown.stdout
 
 
 def test_older_than_overrides_the_setting_and_zero_days_keeps_everything(store: Store):
