@@ -10,7 +10,7 @@ import tempfile
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import delivery, public_endpoints, render, startup
+from benchmarks import delivery, outbox_retention, public_endpoints, render, startup
 from benchmarks.common import RESULTS
 from publisher.config import Settings
 
@@ -30,6 +30,11 @@ def main() -> None:
         console.print("per-recipient MIME build vs the naive render ...")
         results.update(render.run(settings))
         results.update(delivery.run(settings, int(results["digest_bytes"]), log=console.print))
+    # The outbox over time (issue 17): a finished 1M-row campaign dropped as a partition vs a plain DELETE.
+    results.update(outbox_retention.run(log=console.print))
+    for figure, target, met in outbox_retention.verdicts(results):
+        console.print(f"{figure}: {results[figure]:,} (target {target}) {'met' if met else '[bold red]MISSED[/]'}")
+    console.print(outbox_retention.baseline(results))
     try:  # the public endpoints under a burst (issue 17): needs wrk
         results.update(public_endpoints.run(log=console.print))
         for figure, target, met in public_endpoints.verdicts(results):

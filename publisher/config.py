@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     # Delivery (issue 4): campaign control, rate limits, headers and DKIM.
     pause_after_failures: int = Field(default=10, ge=1)  # consecutive connection failures that pause a campaign
     sweep_seconds: float = Field(default=60.0, gt=0)  # how often each worker looks for stalled work
+    # The outbox over time (issue 17): a finished mail campaign's rows are compacted into its totals this many
+    # days after it finished (publisher.insight.retention); 0 keeps every row for ever.
+    outbox_retention_days: float = Field(default=90.0, ge=0)
     rate_limits: dict[str, float] = Field(default_factory=dict)  # messages per second per channel, all workers
     precedence_bulk: bool = False
     dkim_key_path: Path | None = None

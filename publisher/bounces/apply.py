@@ -34,6 +34,7 @@ from publisher.errors import PublisherError
 from publisher.states import MAIL_KINDS, EventType, RowState
 from publisher.store.event_points import subscriber_events
 from publisher.store.models import BounceEvent, Campaign, OutboxRow, Subscriber, utcnow
+from publisher.store.totals import totals_of
 from publisher.suppression import suppress
 from publisher.verp import verp_of
 
@@ -93,6 +94,8 @@ def _send_of(session: Session, settings: Settings, report: BounceReport) -> tupl
         raise _Ignored(f"campaign {campaign_id} does not exist")
     if kind not in MAIL_KINDS:
         raise _Ignored(f"campaign {campaign_id} is a {kind} campaign, not mail")
+    if totals_of(session, campaign_id) is not None:  # its rows were compacted (PUBLISHER_OUTBOX_RETENTION_DAYS)
+        raise _Ignored(f"campaign {campaign_id} was compacted: whom it sent to is no longer kept")
     row = session.scalar(
         select(OutboxRow.state).where(OutboxRow.campaign_id == campaign_id, OutboxRow.recipient_id == subscriber_id)
     )

@@ -29,6 +29,7 @@ from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.states import ACTIVE_CAMPAIGNS, CampaignState, RowState
 from publisher.store.models import BounceEvent, Campaign, OutboxRow, utcnow
+from publisher.store.totals import totals_for
 
 # What a stored bounce did, as an editor reads it (the keys are BounceEvent.kind).
 KIND_WORDS = {
@@ -230,6 +231,8 @@ def bounce_report(
             .group_by(OutboxRow.campaign_id)
         ).all()
     )
+    for cid, kept in totals_for(session, ids).items():  # compacted campaigns (publisher.insight.retention)
+        sent[cid] = sum(int(kept.counts.get(state, 0)) for state in _SENT)
 
     alarms = _alarms(session, settings, where, candidates, info, sent)
     campaigns = [

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from publisher.states import RowState
 from publisher.store.models import MailingList, OutboxRow, Subscription
+from publisher.store.partitions import ensure_partition
 
 _COLUMNS = ["campaign_id", "recipient_id", "channel", "state", "attempts"]
 
@@ -46,6 +47,7 @@ def queue_subscribers(
     rows = select(
         literal(campaign_id), Subscription.subscriber_id, literal(channel), literal(RowState.QUEUED.value), literal(0)
     ).where(*where).distinct()
+    ensure_partition(session, campaign_id, rows)  # PostgreSQL: a big campaign's rows in a partition of their own
     # No count from the result: psycopg reports -1 for an INSERT ... SELECT made through the ORM session.
     session.execute(insert(OutboxRow).from_select(_COLUMNS, rows))
 

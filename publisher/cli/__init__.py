@@ -16,6 +16,7 @@
 - sequence.py     `sequence set|list|remove|enable|disable` (a list's welcome mail and sequence)
 - publish.py      `publish ARTICLE_ID` (the one Publish of issue 16, and its timeline)
 - webhooks.py     `webhooks add|list|remove|enable|disable|rotate|deliveries|replay`, `events list` (issue 16)
+- outbox.py       `outbox compact` (finished campaigns' rows compacted into their totals, issue 17)
 - common.py       consoles, formats, the lazily built Services, and the one error handler
 """
 
@@ -33,6 +34,7 @@ from publisher.cli import (
     feeds,
     media,
     ops,
+    outbox,
     publish,
     queue,  # noqa: F401 - adds `channels slots|queue` to channels.channels_app
     report,
@@ -71,6 +73,7 @@ app.add_typer(schedules.schedules_app, name="schedules")
 app.add_typer(sequence.sequence_app, name="sequence")
 app.add_typer(webhooks.webhooks_app, name="webhooks")  # issue 16: event webhooks and the event log
 app.add_typer(webhooks.events_app, name="events")
+app.add_typer(outbox.outbox_app, name="outbox")
 
 
 def _version(value: bool) -> None:

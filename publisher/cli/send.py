@@ -261,6 +261,8 @@ def status(ctx: typer.Context, campaign_id: int, format: Annotated[Format, Forma
     if state.scheduled_at:
         verb = "scheduled for" if state.state == "scheduled" else "was scheduled for"
         out.print(f"{verb} {state.scheduled_at:%Y-%m-%d %H:%M:%S} UTC", markup=False)
+    if state.compacted_at:
+        out.print(f"compacted {state.compacted_at:%Y-%m-%d %H:%M} UTC: the counts are kept, not the rows per reader")
 
 
 # Campaign control (issue 4): pause, resume, cancel, reschedule.

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from publisher.states import CampaignState, RowState
 from publisher.store import Store
-from publisher.store.models import BounceEvent, Campaign, OutboxRow
+from publisher.store.models import BounceEvent, Campaign, CampaignTotals, OutboxRow
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -54,15 +54,22 @@ class StoreCollector(Collector):
             ).all()
             kind, reason = BounceEvent.kind, BounceEvent.reason
             by_reason = conn.execute(select(kind, reason, func.count()).group_by(kind, reason)).all()
+            # Compacted campaigns' rows are gone (publisher.insight.retention): the sent counter keeps counting
+            # them, so it never goes down (which Prometheus would take for a reset).
+            compacted = conn.execute(select(CampaignTotals.figures["channels"])).scalars().all()
             by_campaign = {state: count for state, count in conn.execute(
                 select(Campaign.state, func.count()).group_by(Campaign.state)
             )}
-        channels = sorted({channel for _, channel, _ in by_state})
+        kept_sent: dict[str, int] = {}
+        for by_channel in compacted:
+            for channel, states in (by_channel or {}).items():
+                kept_sent[channel] = kept_sent.get(channel, 0) + int(states.get(RowState.SENT.value, 0))
+        channels = sorted({channel for _, channel, _ in by_state} | set(kept_sent))
         counts = {(state, channel): count for state, channel, count in by_state}
         for channel in channels:  # every state of a channel it has rows in, zeros too: no series comes and goes
             for state in RowState:
                 rows.add_metric([state.value, channel], counts.get((state.value, channel), 0))
-            sent.add_metric([channel], counts.get((RowState.SENT.value, channel), 0))
+            sent.add_metric([channel], counts.get((RowState.SENT.value, channel), 0) + kept_sent.get(channel, 0))
         for bounce_kind, bounce_reason, count in sorted(by_reason):
             bounces.add_metric([bounce_kind, bounce_reason], count)
         for campaign_state in CampaignState:

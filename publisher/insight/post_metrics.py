@@ -35,6 +35,7 @@ NO_COUNTS = "this network's API gives no likes, reposts or replies"
 @dataclass(frozen=True)
 class Due:
     outbox_id: int
+    campaign_id: int
     channel: str
     provider_id: str
 
@@ -42,7 +43,7 @@ class Due:
 def due_posts(session: Session, *, now: datetime, every: timedelta = READ_EVERY, limit: int = BATCH) -> list[Due]:
     """The posts whose counts are due to be read, never-read ones first, then the longest waiting."""
     rows = session.execute(
-        select(OutboxRow.id, OutboxRow.channel, OutboxRow.provider_id)
+        select(OutboxRow.id, OutboxRow.campaign_id, OutboxRow.channel, OutboxRow.provider_id)
         .join(Campaign, Campaign.id == OutboxRow.campaign_id)
         .outerjoin(PostMetric, PostMetric.outbox_id == OutboxRow.id)
         .where(
@@ -55,7 +56,9 @@ def due_posts(session: Session, *, now: datetime, every: timedelta = READ_EVERY,
         .order_by(PostMetric.read_at.is_not(None), PostMetric.read_at, OutboxRow.id)
         .limit(limit)
     )
-    return [Due(outbox_id, channel, provider_id or "") for outbox_id, channel, provider_id in rows]
+    return [
+        Due(outbox_id, campaign_id, channel, provider_id or "") for outbox_id, campaign_id, channel, provider_id in rows
+    ]
 
 
 def _ask(settings: Settings, channel_name: str, posts: list[Due]) -> dict[int, PostCounts | str]:
@@ -87,12 +90,15 @@ def read_post_metrics(
     for post in due:
         by_channel.setdefault(post.channel, []).append(post)
     answers: dict[int, PostCounts | str] = {}
+    campaigns = {post.outbox_id: post.campaign_id for post in due}
     for channel_name, posts in by_channel.items():  # no transaction stays open around a network call
         answers.update(_ask(settings, channel_name, posts))
     counted = 0
     with store.session() as session:
         for outbox_id, answer in answers.items():
-            row = session.get(PostMetric, outbox_id) or PostMetric(outbox_id=outbox_id)
+            row = session.get(PostMetric, outbox_id) or PostMetric(
+                outbox_id=outbox_id, campaign_id=campaigns[outbox_id]
+            )
             row.read_at = now
             if isinstance(answer, PostCounts):
                 row.likes, row.reposts, row.replies, row.error = answer.likes, answer.reposts, answer.replies, None

@@ -3,6 +3,7 @@
 SQL aggregates like publisher.insight.counting: the timeline is one GROUP BY per clock hour (UTC), the
 first 48 hours after the campaign started kept by hour and the rest summed into days; the domains are one
 GROUP BY over tracking_events.domain and one over the outbox joined to the subscribers' addresses.
+What reads the outbox reads campaign_totals instead once the campaign is compacted (publisher.insight.retention).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from publisher.insight.counting import HOURLY, VERDICT, events_of
 from publisher.states import CampaignKind, RowState
 from publisher.store.models import Campaign, CampaignList, OutboxRow, Subscriber, Subscription, TrackingEvent
+from publisher.store.totals import totals_of
 from publisher.store.types import aware_utc
 
 
@@ -118,18 +120,10 @@ def domains(
     `bounced`: bounces per domain (publisher.bounces.stats, which owns those queries).
     """
     found: dict[str, DomainCounts] = {}
-    domain = _domain_of(session, Subscriber.email)
-    for name, state, n in session.execute(
-        select(domain, OutboxRow.state, func.count())
-        .join(Subscriber, Subscriber.id == OutboxRow.recipient_id)
-        .where(OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_((RowState.SENT, RowState.FAILED)))
-        .group_by(domain, OutboxRow.state)
-    ):
-        row = found.setdefault(name, DomainCounts(name))
-        if state == RowState.SENT:
-            row.delivered += n
-        else:
-            row.failed += n
+    kept = totals_of(session, campaign_id)
+    by_domain = kept.figures["domains"] if kept is not None else delivered_by_domain(session, campaign_id)
+    for name, (delivered, failed) in by_domain.items():
+        found[name] = DomainCounts(name, delivered=delivered, failed=failed)
     for name, kind, verdict, n in session.execute(
         events_of(campaign_id, TrackingEvent.domain, TrackingEvent.kind, VERDICT, func.count()).group_by(
             TrackingEvent.domain, TrackingEvent.kind, VERDICT
@@ -142,11 +136,34 @@ def domains(
     return ordered[:limit], max(0, len(ordered) - limit)
 
 
+def delivered_by_domain(session: Session, campaign_id: int) -> dict[str, list[int]]:
+    """[delivered, failed] per receiving domain, from the campaign's outbox rows and the readers' addresses."""
+    found: dict[str, list[int]] = {}
+    domain = _domain_of(session, Subscriber.email)
+    for name, state, n in session.execute(
+        select(domain, OutboxRow.state, func.count())
+        .join(Subscriber, Subscriber.id == OutboxRow.recipient_id)
+        .where(OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_((RowState.SENT, RowState.FAILED)))
+        .group_by(domain, OutboxRow.state)
+    ):
+        found.setdefault(name, [0, 0])[0 if state == RowState.SENT else 1] += n
+    return found
+
+
 def unsubscribed(session: Session, campaign: Campaign, started: datetime) -> int:
     """Recipients of this mail who left one of its lists after it started, before another mail reached them.
 
-    Attributed by time only: a subscription records when it ended, not which mail's link ended it.
+    Attributed by time only: a subscription records when it ended, not which mail's link ended it. A compacted
+    campaign's figure is the one counted when it was compacted.
     """
+    kept = totals_of(session, campaign.id)
+    if kept is not None:
+        return int(kept.figures.get("unsubscribed", 0))
+    return unsubscribed_from_rows(session, campaign, started)
+
+
+def unsubscribed_from_rows(session: Session, campaign: Campaign, started: datetime) -> int:
+    """unsubscribed(), counted from the campaign's outbox rows."""
     lists = select(CampaignList.list_id).where(CampaignList.campaign_id == campaign.id)
     later = aliased(OutboxRow)
     other = aliased(Campaign)

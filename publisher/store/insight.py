@@ -13,7 +13,9 @@ tracking_recent holds, for one day at most, a keyed hash per message (campaign a
 address, IP or user agent in clear): what deduplicates repeated fetches and tells a scanner that clicks
 every link of one message within a second. A periodic task deletes rows older than a day.
 
-post_metrics holds what a network's API says of a share post later (likes, reposts, replies), per outbox row.
+post_metrics holds what a network's API says of a share post later (likes, reposts, replies), per outbox row;
+it goes with its campaign (campaign_id). No foreign key to outbox.id since migration 0023: on PostgreSQL the
+outbox is partitioned and id alone is not a key a foreign key can reference.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class PostMetric(Base):
 
     __tablename__ = "post_metrics"
 
-    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     likes: Mapped[int | None] = mapped_column(Integer)
     reposts: Mapped[int | None] = mapped_column(Integer)
     replies: Mapped[int | None] = mapped_column(Integer)

@@ -117,6 +117,8 @@ class Campaign(Base):
     tracking: Mapped[str | None] = mapped_column(String(20))
     # Sequences (issue 16, migration 0021): the step a "sequence" campaign renders (every rendering of it).
     sequence_step_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Retention (issue 17, migration 0023): when its outbox rows were compacted into campaign_totals.
+    compacted_at: Mapped[datetime | None] = mapped_column()
 
     articles: Mapped[list[CampaignArticle]] = relationship(order_by="CampaignArticle.position")
     mailing_list: Mapped[MailingList | None] = relationship()
@@ -347,7 +349,6 @@ class QueuedPost(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
 
 
-
 # The insight (issue 15, migration 0019) and automation (issue 16, migration 0020) tables, on the same Base.
 from publisher.store.automation import DigestRun as DigestRun  # noqa: E402
 from publisher.store.automation import DigestSchedule as DigestSchedule  # noqa: E402
@@ -361,3 +362,4 @@ from publisher.store.insight import PostMetric as PostMetric  # noqa: E402
 from publisher.store.insight import TrackedLink as TrackedLink  # noqa: E402
 from publisher.store.insight import TrackingEvent as TrackingEvent  # noqa: E402
 from publisher.store.insight import TrackingRecent as TrackingRecent  # noqa: E402
+from publisher.store.totals import CampaignTotals as CampaignTotals  # noqa: E402

@@ -17,6 +17,7 @@ from publisher.states import ACTIVE_CAMPAIGNS, PENDING_ROWS, CampaignState, Even
 from publisher.store.automation import SequenceStep
 from publisher.store.event_points import digest_events
 from publisher.store.models import Campaign, OutboxRow, utcnow
+from publisher.store.totals import totals_of
 
 MAX_REASON = 2000  # pause_reason and row errors are cut to this many characters
 
@@ -30,8 +31,15 @@ def load_campaign(session: Session, campaign_id: int, *, for_update: bool = Fals
 
 
 def row_counts(session: Session, campaign_id: int) -> dict[str, int]:
-    """The campaign's outbox rows per state (every RowState, 0 where none): one GROUP BY on its index."""
+    """The campaign's outbox rows per state (every RowState, 0 where none): one GROUP BY on its index.
+
+    A compacted campaign (publisher.insight.retention) has its counts kept in campaign_totals instead.
+    """
     counts = {state.value: 0 for state in RowState}
+    totals = totals_of(session, campaign_id)
+    if totals is not None:
+        counts.update(totals.counts)
+        return counts
     counts.update(
         session.execute(
             select(OutboxRow.state, func.count()).where(OutboxRow.campaign_id == campaign_id).group_by(OutboxRow.state)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from publisher.states import CampaignKind, RowState
 from publisher.store import Store
 from publisher.store.models import ArticleRow, Campaign, CampaignList, MailingList, OutboxRow
+from publisher.store.totals import totals_for
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ def recent_sends(store: Store, limit: int = 8) -> list[RecentSend]:
                 .group_by(OutboxRow.campaign_id, OutboxRow.state)
             )
         }
+        for cid, kept in totals_for(session, ids).items():  # compacted (publisher.insight.retention)
+            counts.update({(cid, state): int(n) for state, n in kept.counts.items()})
         names: dict[int, list[str]] = {}
         for cid, name in session.execute(
             select(CampaignList.campaign_id, MailingList.name)

@@ -97,7 +97,9 @@ def test_a_shares_text_report_lists_its_posts_with_their_counts(store):
         )
         session.add(row)
         session.flush()
-        session.add(PostMetric(outbox_id=row.id, likes=31, reposts=4, replies=2, read_at=utcnow()))
+        session.add(
+            PostMetric(outbox_id=row.id, campaign_id=row.campaign_id, likes=31, reposts=4, replies=2, read_at=utcnow())
+        )
         share_id = share.id
     store.dispose()
 

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from publisher.store import Store
 from publisher.store.models import Base
+from publisher.store.partitions import is_outbox_partition
 from publisher.store.session import _alembic_config
 from tests.support.services import postgres_database
 
@@ -25,13 +26,19 @@ def test_migrations_build_exactly_the_models_schema(database_url: str):
     store = Store(database_url)
     try:
         with store.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            # The outbox's partitions (PostgreSQL, publisher.store.partitions) are made at run time, not by models.
+            context = MigrationContext.configure(conn, opts={"include_name": _not_a_partition})
+            diff = compare_metadata(context, Base.metadata)
         assert diff == []
         assert {"articles", "subscribers", "lists", "subscriptions", "campaigns", "outbox"} <= set(
             inspect(store.engine).get_table_names()
         )
     finally:
         store.dispose()
+
+
+def _not_a_partition(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name is not None and is_outbox_partition(name))
 
 
 def test_opening_twice_is_a_no_op(database_url: str):

@@ -28,11 +28,15 @@ def _share(store: Store) -> int:
         )
         session.add_all([told, sky])
         session.flush()
-        session.add(PostMetric(outbox_id=told.id, likes=12, reposts=3, replies=2, read_at=utcnow()))
+        session.add(
+            PostMetric(
+                outbox_id=told.id, campaign_id=told.campaign_id, likes=12, reposts=3, replies=2, read_at=utcnow()
+            )
+        )
         error = (
             "Bluesky account 'bluesky': refused (400 InvalidRequest: No service configured for app.bsky.feed.getPosts)"
         )
-        session.add(PostMetric(outbox_id=sky.id, read_at=utcnow(), error=error))
+        session.add(PostMetric(outbox_id=sky.id, campaign_id=sky.campaign_id, read_at=utcnow(), error=error))
         return campaign.id
 
 
