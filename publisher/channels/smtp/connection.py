@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 from collections.abc import Sequence
 
@@ -67,7 +66,6 @@ class ServerPool:
             code, greeting = conn.connect(cfg.host, cfg.port)
             if code != 220:
                 raise smtplib.SMTPConnectError(code, greeting)
-            _no_delay(conn)
             conn.ehlo()
             if cfg.security == "starttls":
                 if not conn.has_extn("starttls"):
@@ -147,11 +145,3 @@ def describe(cfg: SmtpConfig, conn: smtplib.SMTP, greeting: str) -> str:
     parts.append(f"logged in as {cfg.username!r}" if cfg.username else "no login")
     first = greeting.splitlines()[0] if greeting else ""
     return f"{name} at {cfg.where} ({', '.join(parts)}; greeting: {first[:120]!r})"
-
-
-def _no_delay(conn: smtplib.SMTP) -> None:
-    """Send each write at once (TCP_NODELAY): with PIPELINING a message's last segment otherwise waits for the
-    server's delayed ACK (Nagle), about 40 ms a message on any link whose MTU is smaller than a message."""
-    sock = getattr(conn, "sock", None)
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
