@@ -56,6 +56,15 @@ def require_namespaces() -> None:
     pytest.skip(reason)
 
 
+def require_program(name: str, why: str) -> None:
+    """Skip when a program the test runs is not installed; under CI=true that is a failure instead."""
+    if shutil.which(name) is not None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is not installed: {why}")
+    pytest.skip(f"{name} is not installed: {why}")
+
+
 def _free_subnet() -> str:
     """A 10.213.N prefix that no address on this machine is in."""
     used = _ip("-o", "-4", "addr").stdout

@@ -15,6 +15,7 @@ back, change none of the rows B recorded (the result write is fenced by the clai
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -35,7 +36,7 @@ from publisher.delivery.claim import CHUNK
 from publisher.store import Store
 from publisher.store.models import OutboxRow
 from tests.support.factories import seed_article
-from tests.support.netns import Host, TestNet, require_namespaces
+from tests.support.netns import Host, TestNet, require_namespaces, require_program
 from tests.support.services import free_port, port_open, postgres_database
 from tests.support.smtp_host import Delivery, read_log
 from tests.support.subscribers_copy import seed_list
@@ -86,6 +87,7 @@ def test_a_host_cut_off_mid_campaign_is_taken_over_after_its_lease_and_every_add
     tmp_path: Path, seed_path: Path
 ):
     require_namespaces()
+    require_program("redis-server", "the hosts' private Redis (Debian: apt-get install redis-server)")
     marks = {"start": time.time()}
     with ExitStack() as stack:
         local_url = stack.enter_context(postgres_database(migrated=True))
@@ -111,7 +113,7 @@ def test_a_host_cut_off_mid_campaign_is_taken_over_after_its_lease_and_every_add
         name = local_url.rsplit("/", 1)[1]
         with psycopg.connect("host=127.0.0.1 dbname=test user=postgres", autocommit=True) as admin:
             # A cut host's open transaction must not hold its rows' locks (and so its claims) for good.
-            admin.execute(f'ALTER DATABASE "{name}" SET idle_in_transaction_session_timeout = \'5s\'')
+            admin.execute(f'ALTER DATABASE "{name}" SET idle_in_transaction_session_timeout = \'10s\'')
         hosts_url = local_url.replace("127.0.0.1:5432", f"{net.gateway}:{pg_port}")
         broker_url = f"redis://{net.gateway}:{redis_port}/0"
         env = worker_env(hosts_url, broker_url, mail, tmp_path / "data")
@@ -166,6 +168,8 @@ def test_a_host_cut_off_mid_campaign_is_taken_over_after_its_lease_and_every_add
     assert len(report.duplicates) <= IN_FLIGHT_BOUND
     assert len(report.duplicates) <= len(taken_over)
     # A's late results (written when its cable is back) leave the takeover's records alone.
+    late = _batches_logged_after(tmp_path / "a.log", restored, campaign_id)
+    assert late, "host A wrote no batch result after it came back: the fencing was not exercised"
     assert [r.id for r in rows if r.updated_at > _utc(restored)] == []
     assert {r.state for r in rows} == {"sent"}
 
@@ -210,6 +214,20 @@ class _Report:
             f"{len(self.duplicates)} duplicates (bound {IN_FLIGHT_BOUND}), all first sent by host A before the "
             f"cut: {sorted(self.duplicates)[:5]}..."
         )
+
+
+_BATCH_RESULT = r"(\S+ \S+) INFO workers\.tasks: campaign {} smtp \[.*?: sent (\d+) .* deferred (\d+)"
+
+
+def _batches_logged_after(log: Path, unix: float, campaign_id: int) -> list[str]:
+    """A worker's batch results ("campaign N smtp [a..b]: sent ...", logged once recorded) after this time."""
+    after = datetime.fromtimestamp(unix)  # the worker logs local time
+    lines = []
+    for line in log.read_text(errors="replace").splitlines():
+        found = re.match(_BATCH_RESULT.format(campaign_id), line)
+        if found and datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f") > after and int(found[2]) + int(found[3]):
+            lines.append(line)
+    return lines
 
 
 def _sending_ids(store: Store, campaign_id: int) -> set[int]:
