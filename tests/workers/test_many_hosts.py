@@ -42,7 +42,7 @@ from tests.support.smtp_host import Delivery, read_log
 from tests.support.subscribers_copy import seed_list
 from workers.dispatch import CeleryDispatcher
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("many-hosts"), pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("many-hosts"), pytest.mark.timeout(300)]
 
 RECIPIENTS = 20_000
 LEASE = 10  # seconds: the smallest the settings allow
@@ -149,9 +149,12 @@ def test_a_host_cut_off_mid_campaign_is_taken_over_after_its_lease_and_every_add
         marks["restored"] = restored
         status = _wait_done(store, campaign_id, logs)
         marks["done"] = time.time()
-        _stop(list(workers.values()))  # a warm shutdown: A's task for its cut chunk finishes first
+        # A writes the results of the chunk it held once its cable is back (they must change nothing).
+        a_log = tmp_path / "a.log"
+        wait_for(lambda: _batches_logged_after(a_log, restored, campaign_id), 60, "host A's late results", logs)
+        marks["late results"] = time.time()
+        _stop(list(workers.values()))
         rows = _rows(store, campaign_id, in_flight_at_cut)
-        marks["stopped"] = time.time()
 
     deliveries = read_log(deliveries_log.read_text())
     report = _Report(deliveries, a.ip, cut, restored)
@@ -168,8 +171,6 @@ def test_a_host_cut_off_mid_campaign_is_taken_over_after_its_lease_and_every_add
     assert len(report.duplicates) <= IN_FLIGHT_BOUND
     assert len(report.duplicates) <= len(taken_over)
     # A's late results (written when its cable is back) leave the takeover's records alone.
-    late = _batches_logged_after(tmp_path / "a.log", restored, campaign_id)
-    assert late, "host A wrote no batch result after it came back: the fencing was not exercised"
     assert [r.id for r in rows if r.updated_at > _utc(restored)] == []
     assert {r.state for r in rows} == {"sent"}
 
@@ -265,7 +266,7 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
         process.send_signal(signal.SIGTERM)
     for process in processes:
         try:
-            process.wait(30)
+            process.wait(10)
         except subprocess.TimeoutExpired:
             pass  # TestNet.close kills it
 
