@@ -59,15 +59,36 @@ def test_the_image_installs_the_wheel_and_runs_as_a_non_root_user():
     assert subprocess.run(["sh", "-n", str(entrypoint)], capture_output=True).returncode == 0
 
 
-def test_compose_runs_postgresql_redis_web_and_workers():
+def test_compose_runs_postgresql_redis_web_workers_and_flower_under_a_profile():
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
 
-    assert set(compose["services"]) == {"postgres", "redis", "web", "worker"}
-    web, worker = compose["services"]["web"], compose["services"]["worker"]
+    assert set(compose["services"]) == {"postgres", "redis", "web", "worker", "flower"}
+    web, worker, flower = (compose["services"][name] for name in ("web", "worker", "flower"))
     assert web["command"] == ["web"] and worker["command"] == ["worker"]
-    assert worker["environment"] == web["environment"]  # one set of settings for every process
+    # One set of settings for every process; a worker adds only its own process count.
+    assert {k: v for k, v in worker["environment"].items() if k.startswith("PUBLISHER_")} == web["environment"]
     assert web["environment"]["PUBLISHER_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert web["environment"]["PUBLISHER_BROKER_URL"].startswith("redis://")
+    assert flower["profiles"] == ["flower"] and "profiles" not in worker
+    assert flower["environment"]["CELERY_BROKER_URL"] == web["environment"]["PUBLISHER_BROKER_URL"]
+    assert all(port.startswith("127.0.0.1:") for port in flower["ports"])  # Flower can revoke tasks
+
+
+def test_the_readme_says_what_compose_runs_and_which_settings_every_host_shares():
+    from publisher.config import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Running on several machines", 1)[1].split("\n## ", 1)[0]
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    shared = compose["services"]["web"]["environment"]
+
+    for service in compose["services"]:
+        assert f"`{service}`" in section, f"README's 'Running on several machines' does not name {service}"
+    assert "--profile flower" in section and "--scale worker=" in section
+    named = set(re.findall(r"`(PUBLISHER_[A-Z0-9_]+)", section))
+    assert named - {f"PUBLISHER_{f.upper()}" for f in Settings.model_fields} == set()  # real settings only
+    for key in ("PUBLISHER_DATABASE_URL", "PUBLISHER_BROKER_URL", "PUBLISHER_SECRET_KEY", "PUBLISHER_BASE_URL"):
+        assert key in named and key in shared
 
 
 def _compose() -> list[str] | None:
@@ -77,17 +98,22 @@ def _compose() -> list[str] | None:
     return ["docker-compose"] if shutil.which("docker-compose") else None
 
 
-def test_docker_compose_accepts_the_file():
+@pytest.mark.parametrize("profile", [[], ["--profile", "flower"]], ids=["default", "flower"])
+def test_docker_compose_accepts_the_file(profile: list[str]):
     compose = _compose()
     if compose is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("neither `docker compose` nor `docker-compose` is installed (.ci/run installs docker-compose)")
         pytest.skip("Docker Compose is not installed here: `docker compose config` cannot check compose.yaml")
 
     checked = subprocess.run(
-        [*compose, "-f", str(ROOT / "compose.yaml"), "config", "--quiet"],
+        [*compose, "-f", str(ROOT / "compose.yaml"), *profile, "config", "--services"],
         capture_output=True, text=True, env={**os.environ, "PUBLISHER_SECRET_KEY": "x"}, timeout=60,
     )
 
     assert checked.returncode == 0, checked.stderr
+    expected = {"postgres", "redis", "web", "worker"} | ({"flower"} if profile else set())
+    assert expected <= set(checked.stdout.split())  # Compose v1 lists profiled services either way
 
 
 def test_the_ci_script_parses_and_runs_make_test():

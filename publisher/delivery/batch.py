@@ -141,14 +141,17 @@ def _deliver_chunks(
 
 
 def _record_durably(store: Store, campaign_id: int, rows: int, write: Callable[[], str | None]) -> str | None:
-    """record(), held on to while the store cannot be written (a full disk): these messages went out.
+    """record(), held on to while the store cannot be written (a full disk) or reached: these messages went out.
 
     The chunk's results are kept and written again with backoff for up to RECORD_PATIENCE_SECONDS, claiming
-    nothing more meanwhile; once they are written the campaign pauses with the reason, so an operator sees
-    what happened before resuming. If the store stays unwritable the error goes up: the rows stay claimed
-    and, after their lease, are sent again (the duplicates are bounded by this one chunk).
+    nothing more meanwhile. Once they are written after the store was unwritable (StorageUnavailable: full or
+    read-only), the campaign pauses with the reason, so an operator sees what happened before resuming; after
+    the store was only unreachable (a dropped connection, this host's network down), delivery goes on: the
+    other hosts may have carried the campaign meanwhile, and the write is fenced by the claim time, so rows
+    taken over are left to whoever took them. If the store stays unwritable the error goes up: the rows stay
+    claimed and, after their lease, are sent again (the duplicates are bounded by this one chunk).
     """
-    waited, delay = 0.0, RECORD_RETRY_FIRST_SECONDS
+    waited, delay, unwritable = 0.0, RECORD_RETRY_FIRST_SECONDS, False
     while True:
         try:
             reason = write()
@@ -158,11 +161,15 @@ def _record_durably(store: Store, campaign_id: int, rows: int, write: Callable[[
                 raise
             log.warning("campaign %s: cannot record results (%s); trying again in %.1f s", campaign_id, exc, delay)
             problem = str(exc)
+            unwritable = unwritable or isinstance(exc, StorageUnavailable)
             time.sleep(delay)
             waited += delay
             delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
             continue
         if waited == 0.0:
+            return reason
+        if not unwritable:
+            log.warning("campaign %s: %d rows' results recorded after %.0f s (%s)", campaign_id, rows, waited, problem)
             return reason
         return _pause(
             store,

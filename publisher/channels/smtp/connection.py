@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
+import struct
 from collections.abc import Sequence
 
 from publisher.channels.base import ConnectionFailed, SetupFailed
@@ -66,6 +68,7 @@ class ServerPool:
             code, greeting = conn.connect(cfg.host, cfg.port)
             if code != 220:
                 raise smtplib.SMTPConnectError(code, greeting)
+            _linger(conn, reset=True)
             conn.ehlo()
             if cfg.security == "starttls":
                 if not conn.has_extn("starttls"):
@@ -130,9 +133,28 @@ class ServerPool:
 def quit_quietly(conn: smtplib.SMTP) -> None:
     """QUIT, or just close when the server is already gone."""
     try:
+        _linger(conn, reset=False)
         conn.quit()
     except (smtplib.SMTPException, OSError):
         conn.close()
+
+
+def _linger(conn: smtplib.SMTP, *, reset: bool) -> None:
+    """Whether closing the connection resets it (discarding what the kernel still holds to send) or closes it.
+
+    Reset is the rule from the greeting on: smtplib closes the socket itself when a read fails (a timeout), and
+    a plain close would send the rest of a message's data (its final ".") once the network is back, so the
+    server takes the message after its row was put back for a retry or taken over by another worker: a
+    duplicate (tests/workers/test_many_hosts.py saw it, a host's link down longer than the SMTP timeout).
+    Only QUIT, after which nothing is left to send, closes in order.
+    """
+    sock = getattr(conn, "sock", None)
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1 if reset else 0, 0))
+    except OSError:
+        pass
 
 
 def describe(cfg: SmtpConfig, conn: smtplib.SMTP, greeting: str) -> str:

@@ -1,5 +1,7 @@
 import email
 import email.policy
+import socket
+import threading
 import time
 
 import pytest
@@ -210,3 +212,45 @@ def test_send_is_send_many_of_one_message(smtp_server: SmtpServer, monkeypatch: 
         channel.send(message("bad>@example.com", 8))
     channel.close()
     assert [[m.message_id for m in batch] for batch in batches] == [["<m7@example.org>"], ["<m8@example.org>"]]
+
+
+def test_a_connection_lost_mid_message_is_reset_so_its_buffered_rest_is_never_delivered_later():
+    # A server that takes a message's data and then falls silent, as one behind a network that went down.
+    # The client gives up after its timeout; a plain close would leave the unsent rest of the data (and its
+    # final ".") to the kernel, delivered when the network is back, after the row was put back or taken over.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    seen: dict[str, object] = {}
+
+    def silent_after_data() -> None:
+        conn, _ = listener.accept()
+        lines = conn.makefile("rb")
+        conn.sendall(b"220 mail.test\r\n")
+        while line := lines.readline():
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO", b"MAIL", b"RCPT"):
+                conn.sendall(b"250 ok\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go on\r\n")
+                while lines.readline() not in (b".\r\n", b""):
+                    pass
+                break
+        conn.settimeout(10)
+        try:
+            seen["after"] = conn.recv(1)  # b"": an orderly close (FIN)
+        except ConnectionResetError:
+            seen["after"] = "reset"
+        conn.close()
+
+    server = threading.Thread(target=silent_after_data)
+    server.start()
+    channel = SmtpChannel(SmtpConfig(host="127.0.0.1", port=port, timeout=0.5))
+    message = Email("<m1@example.org>", "news@example.org", "reader@example.com", b"Subject: hi\r\n\r\nhello\r\n")
+
+    [outcome] = list(channel.send_many([message]))
+    channel.close()
+    server.join(15)
+    listener.close()
+
+    assert isinstance(outcome, ConnectionFailed)
+    assert seen["after"] == "reset"
