@@ -55,7 +55,7 @@ def create_app(
     services = services or runtime.build(settings, store=store)
     if services.settings.log_format == "json":  # `uvicorn --factory` (the units): uvicorn's own lines too
         logs.setup_logging("json", "INFO", adopt=UVICORN_LOGGERS)
-    app = FastAPI(
+    app = PublisherApp(
         title="publisher",
         version=__version__,
         docs_url=None,  # served below, with a policy of its own
@@ -76,6 +76,9 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     _install_security(app)
+    # The pixel and the redirect answered before any of the app's machinery (PublisherApp.__call__).
+    https = services.settings.base_url.startswith("https://")
+    app.fast_path = TrackingFastPath(app.state.tracking_capture, https=https)
     return app
 
 
@@ -114,8 +117,19 @@ def _install_security(app: FastAPI) -> None:
     https = app.state.settings.base_url.startswith("https://")
 
     app.add_middleware(SecurityHeaders, https=https)
-    # Outermost (added last): the pixel and the redirect answered before any of the app's machinery.
-    app.add_middleware(TrackingFastPath, capture=app.state.tracking_capture, https=https)
+
+
+class PublisherApp(FastAPI):
+    """FastAPI with the tracking fast path (publisher/web/tracking_fast.py) in front of all of it: FastAPI's own
+    middleware (errors, telemetry, body limits) and ours cost more than answering a cached pixel."""
+
+    fast_path: TrackingFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.fast_path
+        if fast is not None and scope["type"] == "http" and await fast.handle(scope, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -1,4 +1,4 @@
-"""The open pixel and the click redirect answered in front of FastAPI (issue 17): a pure ASGI app.
+"""The open pixel and the click redirect answered in front of FastAPI (issue 17), before any of its middleware.
 
 After a large campaign, mail privacy proxies fetch every pixel and link scanners follow every link within
 minutes. `GET /o/<token>.gif` and `GET|HEAD /r/<token>` are answered here, from the token and
@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from publisher.insight.capture import Capture, Hit, Link
 from publisher.web.security import HSTS, SECURITY_HEADERS
@@ -34,10 +34,9 @@ def answer_headers(https: bool, own: dict[str, str]) -> list[tuple[bytes, bytes]
 
 
 class TrackingFastPath:
-    """Answers cached pixels and redirects itself; everything else goes to `app`."""
+    """Answers cached pixels and redirects itself (`handle` is True); the app answers everything else."""
 
-    def __init__(self, app: ASGIApp, *, capture: Capture, https: bool) -> None:
-        self.app = app
+    def __init__(self, capture: Capture, *, https: bool) -> None:
         self.capture = capture
         self.https = https
         self._pixel = [
@@ -46,21 +45,23 @@ class TrackingFastPath:
         ]
         self._redirect = [*answer_headers(https, NO_STORE), (b"content-length", b"0")]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.capture.recorder.interval > 0:
-            path: str = scope["path"]
-            method: str = scope["method"]
-            if path.startswith("/o/") and method == "GET" and "/" not in path[3:]:
-                if self._open(path[3:], scope):
-                    await self._send(send, 200, self._pixel, PIXEL)
-                    return
-            elif path.startswith("/r/") and method in ("GET", "HEAD") and "/" not in path[3:]:
-                url = self._click(path[3:], scope)
-                if url is not None:
-                    location = (b"location", quote(url, safe=_SAFE).encode("latin-1"))
-                    await self._send(send, 302, [location, *self._redirect], b"")
-                    return
-        await self.app(scope, receive, send)
+    async def handle(self, scope: Scope, send: Send) -> bool:
+        """Answer this HTTP request if it is a pixel or a cached link's redirect; False: the app answers it."""
+        if self.capture.recorder.interval <= 0:
+            return False
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if path.startswith("/o/") and method == "GET" and "/" not in path[3:]:
+            if self._open(path[3:], scope):
+                await self._send(send, 200, self._pixel, PIXEL)
+                return True
+        elif path.startswith("/r/") and method in ("GET", "HEAD") and "/" not in path[3:]:
+            url = self._click(path[3:], scope)
+            if url is not None:
+                location = (b"location", quote(url, safe=_SAFE).encode("latin-1"))
+                await self._send(send, 302, [location, *self._redirect], b"")
+                return True
+        return False
 
     def _open(self, text: str, scope: Scope) -> bool:
         """True: answered (the pixel; the open recorded when the token is good); False: the app answers."""
