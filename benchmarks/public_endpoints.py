@@ -223,6 +223,7 @@ def run(log: Callable[[str], object] = print) -> dict[str, float]:
         "static_rps": round(static["rps"]),
         "static_p99_ms": static["p99_ms"],
         "redirect_vs_static": round(redirect["rps"] / static["rps"], 3) if static["rps"] else 0.0,
+        "pixel_vs_static": round(pixel["rps"] / static["rps"], 3) if static["rps"] else 0.0,
         "pixel_rps": round(pixel["rps"]),
         "pixel_p99_ms": pixel["p99_ms"],
         "pixel_errors": pixel["errors"],
