@@ -5,8 +5,8 @@ is then an `Arrival` (the token, what the request said, when it came) appended t
 Its thread writes what has gathered every PUBLISHER_TRACKING_FLUSH_SECONDS (or as soon as MAX_BATCH are
 waiting), and the app's shutdown writes the rest. A batch is one transaction of a few reads whatever its
 size: the messages' delivery times (`sent_times`: the one read of the outbox), the readers' addresses, the
-tracking_recent rows of the batch's messages; then one multi-row INSERT of the events and one of their
-tracking_recent rows. The deduplication and the verdicts are those of one event at a time
+tracking_recent rows of the batch's messages; then the events and their tracking_recent rows, one COPY
+each on PostgreSQL (one multi-row INSERT each elsewhere). The deduplication and the verdicts are those of one event at a time
 (publisher.insight.verdicts): the batch's own earlier events count as recent for its later ones.
 
 What a crash can lose: the events of at most one flush interval (those still in memory). A write error
@@ -233,11 +233,28 @@ def rows_of(session: Session, keys: Keys, arrivals: Sequence[Arrival], early_cli
 
 
 def insert_rows(session: Session, rows: Rows) -> None:
-    """One multi-row INSERT of the events, one of their tracking_recent rows."""
-    if rows.events:
-        session.execute(insert(TrackingEvent), rows.events)
-    if rows.recent:
-        session.execute(insert(TrackingRecent), rows.recent)
+    """The events and their tracking_recent rows: on PostgreSQL one COPY each (a fifth of the CPU time of an
+    INSERT of 500 rows through SQLAlchemy, measured), elsewhere one multi-row INSERT each."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for table, values in ((TrackingEvent.__table__, rows.events), (TrackingRecent.__table__, rows.recent)):
+        if not values:
+            continue
+        if postgres:
+            _copy(session, str(table.name), values)  # type: ignore[attr-defined]
+        else:
+            session.execute(insert(table), values)  # type: ignore[arg-type]
+
+
+def _copy(session: Session, table: str, values: list[dict[str, Any]]) -> None:
+    """COPY rows (dicts of one shape; the names are this module's own, never the request's) into a table."""
+    columns = list(values[0])
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row([row[c] for c in columns])
+    finally:
+        cursor.close()
 
 
 class Recorder:
