@@ -6,8 +6,8 @@ Its thread writes what has gathered every PUBLISHER_TRACKING_FLUSH_SECONDS (or a
 waiting), and the app's shutdown writes the rest. A batch is one transaction of a few reads whatever its
 size: the messages' delivery times (`sent_times`: the one read of the outbox), the readers' addresses, the
 tracking_recent rows of the batch's messages; then the events and their tracking_recent rows, one COPY
-each on PostgreSQL (one multi-row INSERT each elsewhere). The deduplication and the verdicts are those of one event at a time
-(publisher.insight.verdicts): the batch's own earlier events count as recent for its later ones.
+each on PostgreSQL (one multi-row INSERT each elsewhere). The deduplication and the verdicts are those of
+one event at a time (publisher.insight.verdicts): the batch's own earlier events count as recent for its later ones.
 
 What a crash can lose: the events of at most one flush interval (those still in memory). A write error
 loses that batch (logged, with its size); the readers already had their pages. A flush interval of 0
@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, String, and_, any_, bindparam, insert, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from publisher.channels.account import network_of
 from publisher.insight.verdicts import Facts, verdict
@@ -98,6 +99,17 @@ class Keys:
         return mac.hexdigest()
 
 
+def _among(session: Session, column: InstrumentedAttribute[Any], values: Iterable[int | str]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`, one parameter, so that the statement's text is
+    the same whatever the batch's size (psycopg parses a new text on every execution: a tenth of the writer's
+    CPU time, in the profile, went there)."""
+    ordered = sorted(values)
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(ordered)
+    kind = String() if ordered and isinstance(ordered[0], str) else Integer()
+    return column == any_(bindparam(None, ordered, type_=ARRAY(kind)))
+
+
 def sent_times(session: Session, messages: Iterable[tuple[int, int]]) -> dict[tuple[int, int], datetime]:
     """When each (campaign, recipient) message was sent (its outbox row's last update in state sent).
 
@@ -113,7 +125,7 @@ def sent_times(session: Session, messages: Iterable[tuple[int, int]]) -> dict[tu
             OutboxRow.state == RowState.SENT,
             or_(
                 *(
-                    and_(OutboxRow.campaign_id == c, OutboxRow.recipient_id.in_(sorted(r)))
+                    and_(OutboxRow.campaign_id == c, _among(session, OutboxRow.recipient_id, r))
                     for c, r in by_campaign.items()
                 )
             ),
@@ -150,7 +162,7 @@ def _domains(session: Session, recipient_ids: set[int]) -> dict[int, str]:
     """The receiving domain of each reader still there (an erased one is missing)."""
     if not recipient_ids:
         return {}
-    rows = session.execute(select(Subscriber.id, Subscriber.email).where(Subscriber.id.in_(sorted(recipient_ids))))
+    rows = session.execute(select(Subscriber.id, Subscriber.email).where(_among(session, Subscriber.id, recipient_ids)))
     return {sid: str(email).rpartition("@")[2].lower() for sid, email in rows}
 
 
@@ -159,7 +171,7 @@ def _recent(session: Session, digests: set[str], since: datetime) -> dict[str, l
     if digests:
         rows = session.execute(
             select(TrackingRecent.digest, TrackingRecent.kind, TrackingRecent.at).where(
-                TrackingRecent.digest.in_(sorted(digests)), TrackingRecent.at >= since
+                _among(session, TrackingRecent.digest, digests), TrackingRecent.at >= since
             )
         )
         for digest, kind, at in rows:
