@@ -78,7 +78,11 @@ def test_a_cached_link_is_redirected_in_front_of_the_app_with_the_same_headers(
     assert {"content-security-policy", "strict-transport-security", "x-frame-options"} <= set(headers(by_app))
     assert by_fast_path.headers["referrer-policy"] == "no-referrer" and checked.content == b""
     app.state.tracking_capture.flush()
-    assert [(e.kind, e.reason) for e in events(store)] == [("click", "browser"), ("click", "browser"), ("click", "head")]
+    assert [(e.kind, e.reason) for e in events(store)] == [
+        ("click", "browser"),
+        ("click", "browser"),
+        ("click", "head"),
+    ]
 
 
 def test_the_pixel_is_the_same_from_the_fast_path_and_a_forged_one_records_nothing(
