@@ -41,6 +41,7 @@ WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "32"))
 SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 TARGET_RPS = 2_000
+SERVER_PIDS: list[int] = []  # the running web server's (its workers' CPU time is read from /proc)
 TARGET_P99_MS = 50.0
 
 # wrk's Lua: each request takes the next path of the file, so no token repeats until the file is done.
@@ -86,6 +87,27 @@ def seed(store: Store, settings: Settings) -> tuple[list[str], list[str]]:
     return pixels, clicks
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children alive now, from /proc (0 where unreadable)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return [c for child in found for c in (child, *_children(child))]
+
+
 @contextmanager
 def web_server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
     """The web app as the systemd unit runs it (deploy/systemd/publisher-web.service), on `port`."""
@@ -98,6 +120,7 @@ def web_server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
             _wait_port(port, timeout=60)
             base = f"http://127.0.0.1:{port}"
             _wait_answers(f"{base}/")
+            SERVER_PIDS.append(process.pid)
             yield base
         finally:
             process.terminate()
@@ -127,8 +150,13 @@ def wrk(base: str, paths: list[str], workdir: Path, name: str) -> dict[str, floa
     script = workdir / f"{name}.lua"
     script.write_text(_WALK % {"paths": listing})
     argv = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script), base]
+    before = cpu_seconds(SERVER_PIDS[-1]) if SERVER_PIDS else 0.0
     report = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=SECONDS + 60).stdout
+    used = cpu_seconds(SERVER_PIDS[-1]) - before if SERVER_PIDS else 0.0
+    requests = int(_found(r"(\d+) requests in", report))
     return {
+        # the web workers' CPU time per answer: what the machine's other load does not change much
+        "cpu_us": round(used / requests * 1e6) if requests else 0.0,
         "rps": float(_found(r"Requests/sec:\s+([\d.]+)", report)),
         "p99_ms": _milliseconds(_found(r"\s99%\s+([\d.]+\w+)", report)),
         "errors": _errors(report),
@@ -222,7 +250,11 @@ def run(log: Callable[[str], object] = print) -> dict[str, float]:
     return {
         "static_rps": round(static["rps"]),
         "static_p99_ms": static["p99_ms"],
+        "static_cpu_us_per_request": static["cpu_us"],
+        "pixel_cpu_us_per_request": pixel["cpu_us"],
+        "redirect_cpu_us_per_request": redirect["cpu_us"],
         "redirect_vs_static": round(redirect["rps"] / static["rps"], 3) if static["rps"] else 0.0,
+        "pixel_vs_static": round(pixel["rps"] / static["rps"], 3) if static["rps"] else 0.0,
         "pixel_rps": round(pixel["rps"]),
         "pixel_p99_ms": pixel["p99_ms"],
         "pixel_errors": pixel["errors"],

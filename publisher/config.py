@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     tracking: Literal["off", "aggregate", "individual"] = "aggregate"
     utm: bool = False
     tracking_early_click_seconds: float = Field(default=10.0, ge=0)
+    # Opens and clicks are written in batches this often (issue 17); a crash loses at most this long's
+    # events. 0: each is written before its answer goes (one transaction per event).
+    tracking_flush_seconds: float = Field(default=0.25, ge=0, le=60)
 
     # Media store (issue 11): uploaded and imported images. None: files under data_dir/media, served by the
     # web app at BASE_URL/media/; "s3://BUCKET/PREFIX" for any S3-compatible bucket (credentials below, else

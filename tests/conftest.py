@@ -28,6 +28,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PUBLISHER_FROM", "The Test Desk <news@example.org>")
     monkeypatch.setenv("PUBLISHER_BASE_URL", "https://news.example.org")
     monkeypatch.setenv("PUBLISHER_SECRET_KEY", "test-secret-key")
+    # Opens and clicks written before their answer goes, so a test reads them at once; the batches (the
+    # default) have their own tests (tests/publisher/insight/test_recording.py).
+    monkeypatch.setenv("PUBLISHER_TRACKING_FLUSH_SECONDS", "0")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from publisher import __version__, logs, runtime
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.insight.capture import Capture
 from publisher.runtime import Services
 from publisher.store import Store
 from publisher.web import limits
@@ -32,6 +33,7 @@ from publisher.web.security import (
     login_redirect,
 )
 from publisher.web.signups import SignupQueue, handle_signup
+from publisher.web.tracking_fast import TrackingFastPath
 
 STATIC_DIR = Path(__file__).parent / "static"
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
@@ -40,6 +42,7 @@ UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    app.state.tracking_capture.close()  # the opens and clicks still in memory are written
     app.state.signups.close()  # the signups already answered are handled before the process goes
     app.state.services.close_dispatcher()  # the one it made (broker connections); the store is its builder's
 
@@ -52,7 +55,7 @@ def create_app(
     services = services or runtime.build(settings, store=store)
     if services.settings.log_format == "json":  # `uvicorn --factory` (the units): uvicorn's own lines too
         logs.setup_logging("json", "INFO", adopt=UVICORN_LOGGERS)
-    app = FastAPI(
+    app = PublisherApp(
         title="publisher",
         version=__version__,
         docs_url=None,  # served below, with a policy of its own
@@ -62,6 +65,8 @@ def create_app(
     )
     app.state = AppState(services)
     app.state.signups = SignupQueue(partial(handle_signup, services))  # publisher/web/signups.py
+    # Opens and clicks (publisher.insight.capture), answered by the fast path or the routes, written in batches.
+    app.state.tracking_capture = Capture(services.store, services.settings, services.clock)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -71,6 +76,9 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     _install_security(app)
+    # The pixel and the redirect answered before any of the app's machinery (PublisherApp.__call__).
+    https = services.settings.base_url.startswith("https://")
+    app.fast_path = TrackingFastPath(app.state.tracking_capture, https=https)
     return app
 
 
@@ -109,6 +117,19 @@ def _install_security(app: FastAPI) -> None:
     https = app.state.settings.base_url.startswith("https://")
 
     app.add_middleware(SecurityHeaders, https=https)
+
+
+class PublisherApp(FastAPI):
+    """FastAPI with the tracking fast path (publisher/web/tracking_fast.py) in front of all of it: FastAPI's own
+    middleware (errors, telemetry, body limits) and ours cost more than answering a cached pixel."""
+
+    fast_path: TrackingFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.fast_path
+        if fast is not None and scope["type"] == "http" and await fast.handle(scope, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 class SecurityHeaders:
