@@ -10,7 +10,7 @@ import tempfile
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import delivery, public_endpoints, render, startup
+from benchmarks import delivery, public_endpoints, render, scale, startup
 from benchmarks.common import RESULTS
 from publisher.config import Settings
 
@@ -30,6 +30,10 @@ def main() -> None:
         console.print("per-recipient MIME build vs the naive render ...")
         results.update(render.run(settings))
         results.update(delivery.run(settings, int(results["digest_bytes"]), log=console.print))
+        results.update(scale.run(settings, log=console.print))  # ten million readers (issue 17)
+    for figure, target, met in scale.verdicts(results):
+        console.print(f"{figure}: {results[figure]:,} (target {target}) {'met' if met else '[bold red]MISSED[/]'}")
+    console.print(f"outbox_mb_per_million_rows: {results['outbox_mb_per_million_rows']:,}")
     try:  # the public endpoints under a burst (issue 17): needs wrk
         results.update(public_endpoints.run(log=console.print))
         for figure, target, met in public_endpoints.verdicts(results):

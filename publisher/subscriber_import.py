@@ -86,6 +86,7 @@ def import_people(
         _load(conn, people, progress)
         if check is not None:
             check()
+        _analyze(conn, _ROWS)
         first = select(_ROWS.c.email, func.min(_ROWS.c.line).label("line")).group_by(_ROWS.c.email).subquery()
         conn.execute(
             insert(_PEOPLE).from_select(
@@ -93,6 +94,7 @@ def import_people(
                 select(*_ROWS.c).join(first, and_(first.c.email == _ROWS.c.email, first.c.line == _ROWS.c.line)),
             )
         )
+        _analyze(conn, _PEOPLE)
         blocked = sorted(conn.scalars(select(Suppression.email).join(_PEOPLE, _PEOPLE.c.email == Suppression.email)))
         if blocked and allow_suppressed:
             conn.execute(delete(Suppression).where(Suppression.email.in_(select(_PEOPLE.c.email))))
@@ -115,6 +117,12 @@ def import_people(
         for table in (_PEOPLE, _ROWS):
             table.drop(conn)
     return report
+
+
+def _analyze(conn: Connection, table: Table) -> None:
+    """Statistics for a temporary table (autovacuum never sees one): the joins on it get a plan for its size."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 _Progress = Callable[[int], None] | None

@@ -88,7 +88,7 @@ class CsvRows:
                 problems.setdefault(start, problem)
                 self.rows += 1
                 continue
-            if start in problems or not any(cell.strip() for cell in row):
+            if start in problems or not "".join(row).strip():  # a blank row (join: no generator per row)
                 continue
             self.rows += 1
             if len(row) != len(header):
