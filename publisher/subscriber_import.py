@@ -20,7 +20,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    Index,
     Integer,
     MetaData,
     String,
@@ -62,7 +61,7 @@ def _table(name: str) -> Table:
 
 _ROWS = _table("import_rows")  # every good row as read
 _PEOPLE = _table("import_people")  # the first row of each address
-Index("ix_import_people_email", _PEOPLE.c.email)
+_SORT_MEMORY = "256MB"  # PostgreSQL's work_mem for the import's transaction: a million rows sort in memory
 
 
 def import_people(
@@ -80,6 +79,8 @@ def import_people(
     with store.session() as session:
         list_id = ensure_list(session, list_name).id
         conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{_SORT_MEMORY}'")
         for table in (_ROWS, _PEOPLE):
             table.drop(conn, checkfirst=True)
             table.create(conn)
@@ -94,6 +95,7 @@ def import_people(
                 select(*_ROWS.c).join(first, and_(first.c.email == _ROWS.c.email, first.c.line == _ROWS.c.line)),
             )
         )
+        conn.exec_driver_sql("CREATE INDEX ix_import_people_email ON import_people (email)")  # once, when filled
         _analyze(conn, _PEOPLE)
         blocked = sorted(conn.scalars(select(Suppression.email).join(_PEOPLE, _PEOPLE.c.email == Suppression.email)))
         if blocked and allow_suppressed:
