@@ -6,14 +6,12 @@ smtp-sink, real Celery worker processes. All of it is stopped and dropped at the
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
 import smtplib
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks.common import ROOT, SEED
+from benchmarks.common import SEED
 from publisher import campaigns, importers, library
 from publisher.config import Settings
 from publisher.render.email import render_digest
@@ -33,7 +31,6 @@ from workers.dispatch import CeleryDispatcher
 from workers.process import spawn_worker, stop_worker
 
 PIPELINE_RECIPIENTS = 20_000
-ENQUEUE_RECIPIENTS = 1_000_000
 NAIVE_RECIPIENTS = 300
 # Worker processes in the pipeline, and smtp-source's parallel sessions for the transport limit: the same, so
 # both sides get as many SMTP connections. BENCH_CONCURRENCY overrides it.
@@ -222,20 +219,6 @@ def pipeline(env: dict[str, str], store: Store, settings: Settings, article_id: 
         stop_worker(worker)
 
 
-def enqueue(env: dict[str, str], article_id: int) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.enqueue", "million", str(article_id)],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode:
-        raise RuntimeError(f"enqueue failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def run(settings: Settings, digest_bytes: int, log=print) -> dict[str, float]:  # noqa: ANN001
     check_tools()
     results: dict[str, float] = {}
@@ -268,14 +251,7 @@ def run(settings: Settings, digest_bytes: int, log=print) -> dict[str, float]:  
         seed_list(store, "pipeline", PIPELINE_RECIPIENTS, 0)
         log(f"pipeline: {PIPELINE_RECIPIENTS:,} recipients through {WORKER_CONCURRENCY} Celery worker processes ...")
         results["pipeline_msgs_per_s"] = round(pipeline(env, store, bench_settings, article_id, tmp), 1)
-
-        log(f"enqueue: seeding {ENQUEUE_RECIPIENTS:,} subscribers with COPY ...")
-        seed_list(store, "million", ENQUEUE_RECIPIENTS, PIPELINE_RECIPIENTS)
-        log("enqueue: creating the campaign and queueing every batch ...")
-        enqueued = enqueue(env, article_id)
-        results["enqueue_1m_seconds"] = enqueued["seconds"]
-        results["enqueue_1m_peak_rss_mb"] = enqueued["peak_rss_mb"]
-        results["enqueue_1m_batches"] = enqueued["batches"]
+        # The million-reader enqueue that was measured here is benchmarks/scale.py's ten million now.
 
     results["pipeline_vs_transport"] = round(results["pipeline_msgs_per_s"] / results["transport_limit_msgs_per_s"], 3)
     results["pipeline_vs_naive"] = round(results["pipeline_msgs_per_s"] / results["naive_msgs_per_s"], 1)

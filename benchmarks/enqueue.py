@@ -7,25 +7,14 @@ Run as `python -m benchmarks.enqueue LIST`, with PUBLISHER_DATABASE_URL and PUBL
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
+from benchmarks.rss import peak_rss_mb
 from publisher import campaigns
 from publisher.config import Settings
 from publisher.store import Store
 from workers.dispatch import CeleryDispatcher
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident set: VmHWM, since Linux carries ru_maxrss over from the parent across exec."""
-    try:
-        for line in open("/proc/self/status").read().splitlines():  # noqa: SIM115
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -38,7 +27,7 @@ def main() -> None:
     batches = campaigns.dispatch(store, settings, dispatcher, campaign_id)
     seconds = time.perf_counter() - start
     dispatcher.close()
-    peak = _peak_rss_mb()
+    peak = peak_rss_mb()
     print(json.dumps({"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1), "batches": batches}))
 
 

@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, and_, func, insert, select, update
@@ -19,16 +18,12 @@ from publisher.render.mime import Recipient
 from publisher.store import Store
 from publisher.store.models import CampaignList, MailingList, Subscriber, Subscription, Suppression, utcnow
 from publisher.subscriber_links import unsubscribe_token
+
+# BAD_NAME, CsvReport, CsvRows and read_csv re-exported: callers name them publisher.subscribers.*, as before.
+from publisher.subscriber_rows import BAD_NAME, CsvReport, CsvRows, NewSubscriber, check_name, read_csv  # noqa: F401
 from publisher.suppression import suppressed_among, unsuppress
 
 _CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class NewSubscriber:
-    email: str
-    name: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,17 +135,6 @@ def add_to_list(
     return report
 
 
-_HEADER_BREAKERS = ("\r", "\n", "\x00")
-BAD_NAME = "the name contains a line break or NUL, which no mail header can carry"
-
-
-def check_name(name: str) -> str:
-    """The name, or PublisherError: a line break or NUL in it would fail every mail sent to the person."""
-    if any(c in name for c in _HEADER_BREAKERS):
-        raise PublisherError(BAD_NAME)
-    return name
-
-
 def parse_addresses(addresses: Sequence[str], name: str = "") -> list[NewSubscriber]:
     """Validate every address first; InvalidAddress lists all the bad ones, so nothing is half-added."""
     check_name(name)
@@ -164,85 +148,6 @@ def parse_addresses(addresses: Sequence[str], name: str = "") -> list[NewSubscri
     if errors:
         raise InvalidAddress("; ".join(errors) + " (nothing was added)")
     return good
-
-
-@dataclass
-class CsvReport:
-    people: list[NewSubscriber]
-    errors: list[str]
-    rows: int
-
-
-def read_csv(path: Path) -> CsvReport:
-    """Read a subscriber CSV (header row with an `email` column, optional `name`, others become attributes).
-
-    Every bad row is reported with its line number (the line it starts on); the caller decides whether to go
-    on without them. A quote that is never closed would make the rest of the file one field: PublisherError.
-    """
-    problems: dict[int, str] = {}
-    decoded: list[str] = []
-    for number, line in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
-        try:
-            decoded.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
-        except UnicodeDecodeError as exc:
-            problems[number] = f"not valid UTF-8 (byte 0x{line[exc.start]:02x})"
-            decoded.append("\n")  # keeps the line numbers of the rows after it
-    reader = csv.reader(io.StringIO("".join(decoded), newline=""), strict=True)
-    header = [h.strip().lower() for h in _next_row(reader, path)[0] or []]
-    if "email" not in header:
-        raise PublisherError(f"{path}: the first line must be a header with an 'email' column")
-    email_at = header.index("email")
-    name_at = header.index("name") if "name" in header else None
-    people: dict[str, NewSubscriber] = {}
-    rows = len(problems)
-    while True:
-        start = reader.line_num + 1
-        row, problem = _next_row(reader, path)
-        if row is None:
-            break
-        if problem is not None:
-            problems.setdefault(start, problem)
-            rows += 1
-            continue
-        if start in problems or not any(cell.strip() for cell in row):
-            continue
-        rows += 1
-        if len(row) != len(header):
-            problems[start] = f"expected {len(header)} columns, found {len(row)}"
-            continue
-        try:
-            email = normalize_address(row[email_at])
-            name = check_name(row[name_at].strip()) if name_at is not None else ""
-        except PublisherError as exc:
-            problems[start] = str(exc)
-            continue
-        attributes = {
-            key: value
-            for i, (key, value) in enumerate(zip(header, row, strict=True))
-            if i not in (email_at, name_at) and key
-        }
-        people.setdefault(email, NewSubscriber(email=email, name=name, attributes=attributes))
-    errors = [f"line {number}: {problems[number]}" for number in sorted(problems)]
-    return CsvReport(people=list(people.values()), errors=errors, rows=rows)
-
-
-def _next_row(reader: Any, path: Path) -> tuple[list[str] | None, str | None]:  # noqa: ANN401 - a csv reader
-    """(the next row, None), ([], why) for a row the csv module could not read, (None, None) at the end."""
-    start = reader.line_num + 1
-    try:
-        return next(reader), None
-    except StopIteration:
-        return None, None
-    except csv.Error as exc:
-        message = str(exc)
-        if message.startswith("unexpected end of data"):
-            raise PublisherError(
-                f"{path}: line {start}: a quote opened here is never closed, so every line after it would be "
-                "read as one field; nothing was imported"
-            ) from None
-        if message.startswith("field larger than field limit"):
-            return [], f"a field is longer than {csv.field_size_limit() // 1024} KiB"
-        return [], f"badly quoted field ({message})"
 
 
 def list_size(store: Store, list_name: str) -> int:

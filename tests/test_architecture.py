@@ -49,6 +49,8 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "publisher.subscribers",
             "publisher.subscriber_links",
+            "publisher.subscriber_rows",
+            "publisher.subscriber_import",
             "publisher.preferences",
             "publisher.consent",
             "publisher.suppression",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from celery import Celery
 from kombu.exceptions import KombuError
 
@@ -19,8 +21,19 @@ class CeleryDispatcher:
         self.app = app or create_app(settings)
 
     def deliver(self, campaign_id: int, channel: str, first_id: int, last_id: int, queue: str) -> None:
+        self.deliver_many(campaign_id, [(channel, first_id, last_id, queue)])
+
+    def deliver_many(self, campaign_id: int, batches: Iterable[tuple[str, int, int, str]]) -> None:
+        """Every (channel, first id, last id, queue) of a campaign through one producer taken from the pool once.
+
+        A campaign of ten million rows is a thousand messages or more: the pool's acquire and release per
+        message were a fifth of the time of publishing them (issue 17).
+        """
         try:
-            self.app.send_task(DELIVER_TASK, args=(campaign_id, channel, first_id, last_id), queue=queue)
+            with self.app.producer_or_acquire() as producer:
+                for channel, first_id, last_id, queue in batches:
+                    args = (campaign_id, channel, first_id, last_id)
+                    self.app.send_task(DELIVER_TASK, args=args, queue=queue, producer=producer)
         except (KombuError, OSError) as exc:  # a full disk under the filesystem broker, Redis down, ...
             raise BrokerUnavailable(
                 f"campaign {campaign_id} is saved, but the broker could not take its batches ({exc}); "

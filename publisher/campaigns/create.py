@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,7 +159,7 @@ def _create_email_campaign(
         list_ids = [m.id for m in mailing_lists]
         session.add_all(CampaignList(campaign_id=campaign.id, list_id=i, position=n) for n, i in enumerate(list_ids))
         queue_subscribers(session, campaign.id, list_ids, channel, cadence=cadence)
-        if not session.scalar(select(func.count()).where(OutboxRow.campaign_id == campaign.id)):
+        if not session.scalar(select(exists().where(OutboxRow.campaign_id == campaign.id))):  # not count(): 10M rows
             if cadence is not None:
                 raise PublisherError(f"no active subscriber of {', '.join(list_names)} has the cadence {cadence!r}")
             if len(list_names) == 1:

@@ -62,11 +62,45 @@ class Dispatched:
         return self.first and self.kind == CampaignKind.EMAIL
 
 
+# A campaign goes out as at most about this many broker messages per channel: beyond MOST_BATCHES x batch_size
+# rows a range holds more rows (ten million rows: 1,000 ranges of 10,000, not 20,000 of 500). Each message is
+# a broker round trip; a worker delivers any range chunk by chunk within its time budget, so a big range only
+# means fewer, longer tasks, and a thousand of them still keep any number of workers busy.
+MOST_BATCHES = 1_000
+# Ids of one channel's rows spread over at most this much more than their number still batch by arithmetic:
+# a range then holds fewer rows (other campaigns' ids are in it), never more than batch_size of this one.
+_SPARSE = 1.25
+
+
 def batches(session: Session, campaign_id: int, batch_size: int, *, pending_only: bool = False) -> list[Batch]:
-    """Split a campaign's outbox rows into id ranges of at most batch_size rows, per channel."""
+    """Split a campaign's outbox rows into id ranges of at most batch_size rows, per channel.
+
+    A channel with more than MOST_BATCHES x batch_size rows gets MOST_BATCHES ranges of more rows each.
+
+    One INSERT ... SELECT (queue_subscribers) gives a campaign's rows nearly contiguous ids, so the ranges come
+    from the lowest and highest id in steps of batch_size, after one aggregate: no row_number() over ten million
+    rows. A channel whose ids are scattered (rows added over time, pending rows among sent ones) is numbered.
+    """
     where = [OutboxRow.campaign_id == campaign_id]
     if pending_only:
         where.append(OutboxRow.state.in_(PENDING_ROWS))
+    spans = session.execute(
+        select(OutboxRow.channel, func.min(OutboxRow.id), func.max(OutboxRow.id), func.count())
+        .where(*where)
+        .group_by(OutboxRow.channel)
+    ).all()
+    out: list[Batch] = []
+    for channel, low, high, count in spans:
+        size = max(batch_size, -(-count // MOST_BATCHES))
+        if high - low + 1 <= count * _SPARSE:
+            out.extend(Batch(channel, f, min(f + size - 1, high)) for f in range(low, high + 1, size))
+        else:
+            out.extend(_numbered(session, [*where, OutboxRow.channel == channel], size))
+    return sorted(out, key=lambda b: (b.channel, b.first_id))
+
+
+def _numbered(session: Session, where: list[ColumnElement[bool]], batch_size: int) -> list[Batch]:
+    """Ranges of exactly batch_size rows (the last one fewer), by numbering every row of each channel."""
     numbered = (
         select(
             OutboxRow.channel,
@@ -109,8 +143,13 @@ def dispatch_campaign(
             digest_events(session, EventType.DIGEST_SENT, [campaign_id])  # a digest's first dispatch (issue 16)
         campaign.progress_at = utcnow()  # the sweeper waits a lease before dispatching this campaign again
         kind = CampaignKind(campaign.kind)
-    for batch in work:
-        dispatcher.deliver(campaign_id, batch.channel, batch.first_id, batch.last_id, queue_for(kind, batch.channel))
+    sends = [(b.channel, b.first_id, b.last_id, queue_for(kind, b.channel)) for b in work]
+    deliver_many = getattr(dispatcher, "deliver_many", None)  # CeleryDispatcher's: one producer for them all
+    if deliver_many is not None:
+        deliver_many(campaign_id, sends)
+    else:
+        for channel, first_id, last_id, queue in sends:
+            dispatcher.deliver(campaign_id, channel, first_id, last_id, queue)
     return Dispatched(len(work), kind, first)
 
 

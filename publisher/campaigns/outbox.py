@@ -1,7 +1,9 @@
 """Writing a mail campaign's outbox rows: one set-based INSERT ... SELECT over the lists' subscriptions.
 
 A digest to several lists selects each subscriber once (DISTINCT): one row per address, whatever the number
-of the campaign's lists they are on; the unique (campaign, recipient, channel) key keeps it so.
+of the campaign's lists they are on; the unique (campaign, recipient, channel) key keeps it so. One list needs
+no DISTINCT (its subscriptions' key is (list, subscriber)), and the rows go in in subscriber order: the unique
+index then grows at its right edge instead of taking 10 million random inserts (issue 17).
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def queue_subscribers(
         )
     rows = select(
         literal(campaign_id), Subscription.subscriber_id, literal(channel), literal(RowState.QUEUED.value), literal(0)
-    ).where(*where).distinct()
+    ).where(*where).order_by(Subscription.subscriber_id)
+    if len(lists) > 1:
+        rows = rows.distinct()
     ensure_partition(session, campaign_id, rows)  # PostgreSQL: a big campaign's rows in a partition of their own
     # No count from the result: psycopg reports -1 for an INSERT ... SELECT made through the ORM session.
     session.execute(insert(OutboxRow).from_select(_COLUMNS, rows))

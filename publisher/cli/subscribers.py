@@ -56,27 +56,42 @@ def subscribers_import(
     """Import subscribers from a CSV with an `email` column (and optional `name`)."""
     from publisher import subscribers  # lazy: start-up cost
     from publisher.progress import bar  # lazy: start-up cost
+    from publisher.subscriber_import import import_people  # lazy: start-up cost
 
     if not file.is_file():
         raise PublisherError(f"{file}: no such file")
-    report = subscribers.read_csv(file)
-    for problem in report.errors:
-        err.print(f"{file}:{problem}", markup=False)
-    if report.errors and not skip_bad:
-        raise PublisherError(f"{len(report.errors)} bad rows in {file}; nothing imported (use --skip-bad)")
+    rows = subscribers.CsvRows(file)  # streamed into the store: a million rows never sit in memory at once
+
+    def refuse_bad_rows() -> None:  # every row is read by now, and nothing is written yet
+        if rows.problems and not skip_bad:
+            raise _BadRows
+
     store = services(ctx).store
+    added: AddReport | None = None
     with bar(err) as progress:
-        task = progress.add_task("importing", total=len(report.people))
-        added = subscribers.add_to_list(
-            store,
-            list_name,
-            report.people,
-            source=f"csv:{file.name}",
-            progress=lambda n: progress.advance(task, n),
-            allow_suppressed=allow_suppressed,
-        )
+        task = progress.add_task("importing", total=None)
+        try:
+            added = import_people(
+                store,
+                list_name,
+                rows,
+                source=f"csv:{file.name}",
+                progress=lambda n: progress.advance(task, n),
+                allow_suppressed=allow_suppressed,
+                check=refuse_bad_rows,
+            )
+        except _BadRows:
+            pass
+    for problem in rows.errors:
+        err.print(f"{file}:{problem}", markup=False)
+    if added is None:
+        raise PublisherError(f"{len(rows.problems)} bad rows in {file}; nothing imported (use --skip-bad)")
     _report_suppressed(added)
-    out.print(f"{added.added} added to {list_name!r}, {added.already} already there, {len(report.errors)} skipped")
+    out.print(f"{added.added} added to {list_name!r}, {added.already} already there, {len(rows.problems)} skipped")
+
+
+class _BadRows(Exception):
+    """The CSV has bad rows and --skip-bad was not given: the import's transaction is rolled back."""
 
 
 def _report_suppressed(report: AddReport) -> None:
