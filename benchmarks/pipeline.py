@@ -118,9 +118,8 @@ def main() -> None:
             if profiler:
                 profiler.finish()
             ratios.append(ours / transport)
-            print(
-                f"run {run}: transport {transport:,.0f} msg/s, pipeline {ours:,.0f} msg/s, ratio {ours / transport:.3f}; {phases}"
-            )
+            rates = f"transport {transport:,.0f} msg/s, pipeline {ours:,.0f} msg/s"
+            print(f"run {run}: {rates}, ratio {ours / transport:.3f}; {phases}")
     print(
         json.dumps(
             {

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from publisher.config import Settings
 from publisher.errors import HeaderInjection
 from publisher.importers import load
-from publisher.render.email import render_digest
 from publisher.render import mime
+from publisher.render.email import render_digest
 from publisher.render.mime import MessageTemplate, Recipient
 
 
