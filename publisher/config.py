@@ -171,7 +171,6 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError, OSError):
             problem = f"PUBLISHER_SCHEDULE_TIMEZONE must be a time zone name such as Europe/Berlin: {value!r}"
             raise ValueError(problem) from None
-
     # Event webhooks (issue 16, publisher.automation.webhooks): events fanned out per batch of a sweep.
     webhook_fan_out_batch: int = Field(default=200, ge=1, le=10_000)
 

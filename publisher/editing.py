@@ -335,7 +335,9 @@ def public_articles(store: Store, limit: int = 50) -> list[Article]:
 PREVIEW_VALUES = {"NAME": "Alex Reader", "EMAIL": "alex@example.com", "TOKEN": "preview"}
 
 
-def preview_digest(article: Article | Sequence[Article], settings: Settings, **options: Any) -> RenderedDigest:
+def preview_digest(
+    article: Article | Sequence[Article], settings: Settings, **options: Any
+) -> RenderedDigest:
     """The digest as one sample reader would get it: personal fields filled with sample values.
 
     options: render_digest's (subject, full, preheader)."""

@@ -80,7 +80,9 @@ def check_password(password: str) -> None:
         raise PublisherError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def add_user(store: Store, username: str, password: str, *, admin: bool | None = None, email: str | None = None) -> int:
+def add_user(
+    store: Store, username: str, password: str, *, admin: bool | None = None, email: str | None = None
+) -> int:
     """Create an editor; the password is stored as an argon2id hash. The first editor is an administrator.
 
     email: where "Send a test to me" mails them (checked like a subscriber's address).
@@ -189,7 +191,9 @@ class UserSummary:
 def user_summaries(store: Store) -> list[UserSummary]:
     """Every editor by username, with their API token count."""
     with store.session() as session:
-        counts = select(ApiToken.user_id, func.count().label("n")).group_by(ApiToken.user_id).subquery("token_counts")
+        counts = (
+            select(ApiToken.user_id, func.count().label("n")).group_by(ApiToken.user_id).subquery("token_counts")
+        )
         rows = session.execute(
             select(User, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.user_id == User.id)

@@ -186,3 +186,5 @@ def _left(session: Session, subscriber_id: int, list_ids: Sequence[int]) -> None
     """subscriber.unsubscribed for each list the reader just left (issue 16), in the same transaction."""
     if list_ids:
         subscriber_events(session, EventType.SUBSCRIBER_UNSUBSCRIBED, subscriber_id, list_ids)
+
+

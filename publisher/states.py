@@ -42,6 +42,7 @@ ACTIVE_CAMPAIGNS: tuple[CampaignState, ...] = (CampaignState.QUEUED, CampaignSta
 MAIL_KINDS: tuple[CampaignKind, ...] = (CampaignKind.EMAIL, CampaignKind.CONFIRM, CampaignKind.SEQUENCE)
 
 
+
 class EventType(StrEnum):
     """The event log's vocabulary (issue 16): what webhook endpoints subscribe to."""
 

@@ -42,6 +42,8 @@ class SuppressionEntry:
         }
 
 
+
+
 def is_suppressed(session: Session, email: str) -> bool:
     """Whether this address is on the suppression list."""
     return session.scalar(select(Suppression.id).where(Suppression.email == canonical_address(email))) is not None

@@ -80,7 +80,7 @@ def estimate_registers(ranks: dict[int, int]) -> int:
     m = REGISTERS
     empty = m - len(ranks)
     alpha = 0.7213 / (1 + 1.079 / m)
-    raw = alpha * m * m / (empty + sum(2.0**-rank for rank in ranks.values()))
+    raw = alpha * m * m / (empty + sum(2.0 ** -rank for rank in ranks.values()))
     if raw <= 2.5 * m and empty:
         return round(m * math.log(m / empty))  # linear counting, near exact for small counts
     return round(raw)

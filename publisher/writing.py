@@ -90,7 +90,9 @@ def update(
     return editing.save_document(store, article_id, title, blocks)
 
 
-def as_sent(store: Store, settings: Settings, articles: Article | Sequence[Article], **options: Any) -> RenderedDigest:
+def as_sent(
+    store: Store, settings: Settings, articles: Article | Sequence[Article], **options: Any
+) -> RenderedDigest:
     """The digest of these articles as a sample reader would get it today: the publication's name, sender
     and look, and its own templates (options: render_digest's subject, full, preheader)."""
     effective = publication.effective(store, settings)

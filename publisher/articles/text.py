@@ -126,7 +126,7 @@ _RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", 
 
 
 def text_direction(lang: str | None) -> str:
-    """ "rtl" for a language written right to left (Arabic, Hebrew, Persian, Urdu, ...), else "ltr"."""
+    """"rtl" for a language written right to left (Arabic, Hebrew, Persian, Urdu, ...), else "ltr"."""
     parts = (lang or "").lower().split("-")
     if len(parts) > 1 and parts[1] in ("latn", "cyrl"):
         return "ltr"

@@ -35,7 +35,7 @@ class Alarm:
     diagnostic: str
 
     def describe(self) -> str:
-        """ "12 of 400 messages came back sender blocked, most at gmail.com: 550 5.7.1 ... listed on ..." """
+        """"12 of 400 messages came back sender blocked, most at gmail.com: 550 5.7.1 ... listed on ..." """
         text = (
             f"{self.count} of {self.sent} messages came back for the sender's problem, most of them "
             f"{label_of(self.reason)} at {self.domain}: {self.diagnostic or 'no diagnostic'}"
@@ -79,7 +79,9 @@ def passes_threshold(settings: Settings, alarm: Alarm) -> bool:
 
 def check_campaign(session: Session, settings: Settings, campaign_id: int) -> str | None:
     """Pause an active campaign whose sender-side bounces passed the threshold; the reason, or None."""
-    row = session.execute(select(Campaign.state, Campaign.sender_alarm_mark).where(Campaign.id == campaign_id)).first()
+    row = session.execute(
+        select(Campaign.state, Campaign.sender_alarm_mark).where(Campaign.id == campaign_id)
+    ).first()
     if row is None or row.state not in ACTIVE_CAMPAIGNS:
         return None
     alarm = alarm_of(session, campaign_id, row.sender_alarm_mark)

@@ -86,75 +86,25 @@ _REPLY = re.compile(r"(?<![\d.])([245]\d\d)(?![\d.])")
 # RFC 3463 / 3886 / 7372 subject.detail codes that name one reason on their own. x.7.1 is not here: it
 # means "delivery not authorized", which is most often a blocklist or policy, and is read from the text.
 _STATUS_REASONS: dict[str, str] = {
-    "1.0": "userunknown",
-    "1.1": "userunknown",
-    "1.2": "hostunknown",
-    "1.3": "syntaxerror",
-    "1.4": "userunknown",
-    "1.5": "userunknown",
-    "1.6": "hasmoved",
-    "1.7": "rejected",
-    "1.8": "rejected",
-    "1.9": "rejected",
-    "1.10": "notaccept",
-    "2.0": "userunknown",
-    "2.1": "suspend",
-    "2.2": "mailboxfull",
-    "2.3": "exceedlimit",
-    "2.4": "systemerror",
-    "3.0": "systemerror",
-    "3.1": "systemfull",
-    "3.2": "systemerror",
-    "3.3": "systemerror",
-    "3.4": "mesgtoobig",
+    "1.0": "userunknown", "1.1": "userunknown", "1.2": "hostunknown", "1.3": "syntaxerror",
+    "1.4": "userunknown", "1.5": "userunknown", "1.6": "hasmoved", "1.7": "rejected", "1.8": "rejected",
+    "1.9": "rejected", "1.10": "notaccept",
+    "2.0": "userunknown", "2.1": "suspend", "2.2": "mailboxfull", "2.3": "exceedlimit", "2.4": "systemerror",
+    "3.0": "systemerror", "3.1": "systemfull", "3.2": "systemerror", "3.3": "systemerror", "3.4": "mesgtoobig",
     "3.5": "systemerror",
-    "4.0": "networkerror",
-    "4.1": "networkerror",
-    "4.2": "networkerror",
-    "4.3": "systemerror",
-    "4.4": "hostunknown",
-    "4.5": "toomanyconn",
-    "4.6": "networkerror",
-    "4.7": "expired",
-    "5.0": "systemerror",
-    "5.1": "syntaxerror",
-    "5.2": "syntaxerror",
-    "5.3": "exceedlimit",
-    "5.4": "syntaxerror",
+    "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror", "4.3": "systemerror",
+    "4.4": "hostunknown", "4.5": "toomanyconn", "4.6": "networkerror", "4.7": "expired",
+    "5.0": "systemerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.3": "exceedlimit", "5.4": "syntaxerror",
     "5.5": "systemerror",
-    "6.0": "contenterror",
-    "6.1": "contenterror",
-    "6.2": "contenterror",
-    "6.3": "contenterror",
-    "6.4": "contenterror",
-    "6.5": "contenterror",
-    "7.0": "securityerror",
-    "7.2": "systemerror",
-    "7.3": "securityerror",
-    "7.4": "securityerror",
-    "7.5": "securityerror",
-    "7.6": "securityerror",
-    "7.7": "securityerror",
-    "7.8": "securityerror",
-    "7.9": "securityerror",
-    "7.10": "securityerror",
-    "7.11": "securityerror",
-    "7.12": "securityerror",
-    "7.13": "suspend",
-    "7.14": "securityerror",
-    "7.15": "securityerror",
-    "7.16": "securityerror",
-    "7.17": "securityerror",
-    "7.18": "securityerror",
-    "7.19": "securityerror",
-    "7.20": "securityerror",
-    "7.21": "securityerror",
-    "7.22": "securityerror",
-    "7.23": "securityerror",
-    "7.24": "securityerror",
-    "7.25": "securityerror",
-    "7.26": "securityerror",
-    "7.27": "rejected",
+    "6.0": "contenterror", "6.1": "contenterror", "6.2": "contenterror", "6.3": "contenterror",
+    "6.4": "contenterror", "6.5": "contenterror",
+    "7.0": "securityerror", "7.2": "systemerror", "7.3": "securityerror", "7.4": "securityerror",
+    "7.5": "securityerror", "7.6": "securityerror", "7.7": "securityerror", "7.8": "securityerror",
+    "7.9": "securityerror", "7.10": "securityerror", "7.11": "securityerror", "7.12": "securityerror",
+    "7.13": "suspend", "7.14": "securityerror", "7.15": "securityerror", "7.16": "securityerror",
+    "7.17": "securityerror", "7.18": "securityerror", "7.19": "securityerror", "7.20": "securityerror",
+    "7.21": "securityerror", "7.22": "securityerror", "7.23": "securityerror", "7.24": "securityerror",
+    "7.25": "securityerror", "7.26": "securityerror", "7.27": "rejected",
 }
 # Codes so general that the text decides when it can (x.0.0 "other", x.7.1 "not authorized", ...).
 _VAGUE_STATUS = frozenset({"0.0", "1.0", "2.0", "3.0", "4.0", "5.0", "7.0", "7.1", "7.26"})
@@ -166,117 +116,69 @@ _VAGUE_STATUS = frozenset({"0.0", "1.0", "2.0", "3.0", "4.0", "5.0", "7.0", "7.1
 _WORDING: list[tuple[str, re.Pattern[str]]] = [
     (reason, re.compile(pattern, re.IGNORECASE))
     for reason, pattern in [
-        (
-            "vacation",
-            r"\b(?:out of (?:the )?office|on vacation|auto(?:matic)?[- ]?reply|"
-            r"away from (?:the|my) office)\b",
-        ),
-        (
-            "filtered",
-            r"blocked by the recipient|recipient'?s? (?:mail )?filter|recipient'?s? (?:personal )?block ?list|"
-            r"rejected by (?:the )?recipient|recipient preferences|by user preferences|user reject|"
-            r"resolver\.rst\.notauthorized|not authorized to send to this recipient|refuses? to receive",
-        ),
+        ("vacation", r"\b(?:out of (?:the )?office|on vacation|auto(?:matic)?[- ]?reply|"
+                     r"away from (?:the|my) office)\b"),
+        ("filtered", r"blocked by the recipient|recipient'?s? (?:mail )?filter|recipient'?s? (?:personal )?block ?list|"
+                     r"rejected by (?:the )?recipient|recipient preferences|by user preferences|user reject|"
+                     r"resolver\.rst\.notauthorized|not authorized to send to this recipient|refuses? to receive"),
         ("virusdetected", r"\bvirus\b|malware|\binfected\b|eicar|content presents a potential security issue"),
-        (
-            "rejected",
-            r"sender address has null mx|relay(?:ing)? (?:access )?denied|not permitted to relay|"
-            r"unable to relay|relay not permitted",
-        ),
+        ("rejected", r"sender address has null mx|relay(?:ing)? (?:access )?denied|not permitted to relay|"
+                     r"unable to relay|relay not permitted"),
         ("notaccept", r"\bnull ?mx\b|does not accept (?:any )?mail|accepts no mail"),
-        (
-            "blocked",
-            r"blocked using|\blisted (?:on|in|at)\b|black ?list|block ?list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|"
-            r"barracuda|\bsorbs\b|smtp server of your isp|dynamic ip|dial-?up|residential ip|"
-            r"unwanted messages have been sent|"
-            r"client host .{0,80}blocked|\bip\b.{0,60}\b(?:blocked|banned|rejected)\b|"
-            r"(?:poor|bad|low) reputation|reputation of the sending|not allowed to send from|"
-            r"access denied.{0,40}\bip\b|banned sending|traffic not accepted from this ip|junkmail rejected|"
-            r"unusual rate of (?:unsolicited )?mail|\[TSS0[45]\]|\[BL\d\d\]|due to (?:unexpected volume or )?"
-            r"user complaints|\(S3150\)|not accepted from ip|aup#\w*rbl",
-        ),
+        ("blocked", r"blocked using|\blisted (?:on|in|at)\b|black ?list|block ?list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|"
+                    r"barracuda|\bsorbs\b|smtp server of your isp|dynamic ip|dial-?up|residential ip|"
+                    r"unwanted messages have been sent|"
+                    r"client host .{0,80}blocked|\bip\b.{0,60}\b(?:blocked|banned|rejected)\b|"
+                    r"(?:poor|bad|low) reputation|reputation of the sending|not allowed to send from|"
+                    r"access denied.{0,40}\bip\b|banned sending|traffic not accepted from this ip|junkmail rejected|"
+                    r"unusual rate of (?:unsolicited )?mail|\[TSS0[45]\]|\[BL\d\d\]|due to (?:unexpected volume or )?"
+                    r"user complaints|\(S3150\)|not accepted from ip|aup#\w*rbl"),
         ("spamdetected", r"\bspam\b|junk mail|unsolicited|bulk mail|classified as spam"),
-        (
-            "securityerror",
-            r"\bspf\b|\bdkim\b|\bdmarc\b|authentication (?:failed|required)|not authenticated|"
-            r"unauthenticated|\brdns\b|"
-            r"starttls|\btls\b.{0,40}(?:required|fail|not offered)|reverse dns|\bptr\b|"
-            r"encryption required",
-        ),
-        (
-            "toomanyconn",
-            r"too many (?:connections|concurrent|messages|recipients|emails)|rate limit|throttl|"
-            r"server busy|max(?:imum)? messages? per connection|sending rate|temporarily deferred|"
-            r"concurrent (?:smtp )?connections|receiving mail too quickly",
-        ),
-        (
-            "contenterror",
-            r"invalid mime|mime content|bare lf|invalid header|malformed (?:mime|message|header)|"
-            r"message contains (?:invalid|illegal)",
-        ),
+        ("securityerror", r"\bspf\b|\bdkim\b|\bdmarc\b|authentication (?:failed|required)|not authenticated|"
+                          r"unauthenticated|\brdns\b|"
+                          r"starttls|\btls\b.{0,40}(?:required|fail|not offered)|reverse dns|\bptr\b|"
+                          r"encryption required"),
+        ("toomanyconn", r"too many (?:connections|concurrent|messages|recipients|emails)|rate limit|throttl|"
+                        r"server busy|max(?:imum)? messages? per connection|sending rate|temporarily deferred|"
+                        r"concurrent (?:smtp )?connections|receiving mail too quickly"),
+        ("contenterror", r"invalid mime|mime content|bare lf|invalid header|malformed (?:mime|message|header)|"
+                         r"message contains (?:invalid|illegal)"),
         ("policyviolation", r"\bpolic(?:y|ies)\b|prohibited|violat|external forwarding|network not allowed"),
-        (
-            "rejected",
-            r"sender (?:address )?(?:rejected|denied|refused|verify failed|unknown|not allowed)|"
-            r"domain of sender|envelope sender|"
-            r"from: domain is invalid|sender domain (?:is )?(?:invalid|unknown)|"
-            r"mail from .{0,40}(?:rejected|refused)|sender verify failed",
-        ),
-        (
-            "mesgtoobig",
-            r"message (?:is )?too (?:big|large)|message (?:size|length) exceeds|exceeds? (?:the )?"
-            r"(?:maximum )?(?:permitted )?(?:message )?size|(?<!mailbox )size limit|too large",
-        ),
-        (
-            "mailboxfull",
-            r"mailbox (?:is )?full|over (?:the )?quota|quota exceeded|exceeded .{0,20}quota|"
-            r"insufficient (?:disk )?space|mailbox size limit|storage (?:space|limit)|inbox is full|"
-            r"postfach (?:ist )?voll|bo[iî]te aux lettres .{0,10}pleine|buz[oó]n .{0,10}lleno|"
-            r"caixa (?:postal )?.{0,10}cheia|容量",
-        ),
-        (
-            "suspend",
-            r"(?<!temporarily )suspended|disabled|inactive|deactivated|account (?:is )?(?:locked|closed)|"
-            r"no longer active|is no longer valid",
-        ),
+        ("rejected", r"sender (?:address )?(?:rejected|denied|refused|verify failed|unknown|not allowed)|"
+                     r"domain of sender|envelope sender|"
+                     r"from: domain is invalid|sender domain (?:is )?(?:invalid|unknown)|"
+                     r"mail from .{0,40}(?:rejected|refused)|sender verify failed"),
+        ("mesgtoobig", r"message (?:is )?too (?:big|large)|message (?:size|length) exceeds|exceeds? (?:the )?"
+                       r"(?:maximum )?(?:permitted )?(?:message )?size|(?<!mailbox )size limit|too large"),
+        ("mailboxfull", r"mailbox (?:is )?full|over (?:the )?quota|quota exceeded|exceeded .{0,20}quota|"
+                        r"insufficient (?:disk )?space|mailbox size limit|storage (?:space|limit)|inbox is full|"
+                        r"postfach (?:ist )?voll|bo[iî]te aux lettres .{0,10}pleine|buz[oó]n .{0,10}lleno|"
+                        r"caixa (?:postal )?.{0,10}cheia|容量"),
+        ("suspend", r"(?<!temporarily )suspended|disabled|inactive|deactivated|account (?:is )?(?:locked|closed)|"
+                    r"no longer active|is no longer valid"),
         ("hasmoved", r"has moved|address changed|no longer (?:with|at)|forwarding address"),
-        (
-            "hostunknown",
-            r"host (?:or domain name )?not found|host unknown|unknown host|domain (?:name )?not found|"
-            r"no such domain|unrouteable|unroutable|name service error|nxdomain|"
-            r"domain .{0,40}does not exist|no mx\b|domain is not reachable|domain (?:is )?unreachable",
-        ),
-        (
-            "userunknown",
-            r"user unknown|unknown user|no such (?:user|mailbox|recipient|address|account)|"
-            r"\b(?:user|mailbox|recipient|address|account)\b.{0,60}?(?:does not exist|doesn't exist|"
-            r"not found|unknown|unavailable|invalid)|invalid (?:recipient|mailbox|address|user)|"
-            r"recipient (?:address )?rejected|unknown (?:recipient|mailbox|address|local)|"
-            r"not our customer|mailbox not available|no mailbox|address rejected|"
-            r"doesn't have an? .{0,30}account|"
-            r"benutzer unbekannt|empf[aä]nger unbekannt|unbekannter (?:benutzer|empf)|existiert nicht|"
-            r"destinataires? (?:invalide|inconnu)|utilisateur inconnu|"
-            r"usuario (?:no existe|desconocido|inexistente)|"
-            r"usu[aá]rio (?:inexistente|desconhecido)|宛先.{0,10}(?:存在しません|不明)",
-        ),
-        (
-            "expired",
-            r"\bexpired\b|retry timeout|delivery time|could not be delivered (?:within|for \d+)|"
-            r"unable to deliver in \d+|timed? ?out.{0,40}(?:days|hours)|too long in (?:the )?queue|giving up",
-        ),
+        ("hostunknown", r"host (?:or domain name )?not found|host unknown|unknown host|domain (?:name )?not found|"
+                        r"no such domain|unrouteable|unroutable|name service error|nxdomain|"
+                        r"domain .{0,40}does not exist|no mx\b|domain is not reachable|domain (?:is )?unreachable"),
+        ("userunknown", r"user unknown|unknown user|no such (?:user|mailbox|recipient|address|account)|"
+                        r"\b(?:user|mailbox|recipient|address|account)\b.{0,60}?(?:does not exist|doesn't exist|"
+                        r"not found|unknown|unavailable|invalid)|invalid (?:recipient|mailbox|address|user)|"
+                        r"recipient (?:address )?rejected|unknown (?:recipient|mailbox|address|local)|"
+                        r"not our customer|mailbox not available|no mailbox|address rejected|"
+                        r"doesn't have an? .{0,30}account|"
+                        r"benutzer unbekannt|empf[aä]nger unbekannt|unbekannter (?:benutzer|empf)|existiert nicht|"
+                        r"destinataires? (?:invalide|inconnu)|utilisateur inconnu|"
+                        r"usuario (?:no existe|desconocido|inexistente)|"
+                        r"usu[aá]rio (?:inexistente|desconhecido)|宛先.{0,10}(?:存在しません|不明)"),
+        ("expired", r"\bexpired\b|retry timeout|delivery time|could not be delivered (?:within|for \d+)|"
+                    r"unable to deliver in \d+|timed? ?out.{0,40}(?:days|hours)|too long in (?:the )?queue|giving up"),
         ("systemfull", r"system (?:is )?full|disk full|out of (?:disk )?space|insufficient system storage"),
-        (
-            "networkerror",
-            r"connection (?:refused|timed out|reset)|network (?:is )?unreachable|routing loop|"
-            r"mail loop|forwarding loop|loop detected|too many hops|exceeded \d+ hops|hop count exceeded|"
-            r"loops back",
-        ),
+        ("networkerror", r"connection (?:refused|timed out|reset)|network (?:is )?unreachable|routing loop|"
+                         r"mail loop|forwarding loop|loop detected|too many hops|exceeded \d+ hops|hop count exceeded|"
+                         r"loops back"),
         ("syntaxerror", r"syntax error|command unrecognized|line too long|invalid (?:command )?argument"),
-        (
-            "systemerror",
-            r"system error|internal error|server error|temporary failure|local error|"
-            r"temporary local problem|local configuration error|system not accepting",
-        ),
+        ("systemerror", r"system error|internal error|server error|temporary failure|local error|"
+                        r"temporary local problem|local configuration error|system not accepting"),
         ("mailererror", r"mailer error|command (?:died|failed)|pipe to|procmail"),
     ]
 ]
@@ -394,7 +296,7 @@ def decide(status: str | None, reply_code: str | None, diagnostic: str | None) -
             return worded
         return coded
     if coded or worded:
-        return coded or worded  # type: ignore[return-value]
+        return (coded or worded)  # type: ignore[return-value]
     if reply_code in ("421", "450", "451", "452") and status is None:
         return {"421": "toomanyconn", "452": "systemfull"}.get(reply_code, "systemerror")
     if reply_code == "554" and status is None:

@@ -159,4 +159,6 @@ def redispatch_pending(
         unfinished = session.scalars(
             select(Campaign.id).where(Campaign.state.in_(ACTIVE_CAMPAIGNS), condition, Campaign.id.not_in(skip))
         ).all()
-    return sum(dispatch_campaign(store, settings, dispatcher, cid, pending_only=True).batches for cid in unfinished)
+    return sum(
+        dispatch_campaign(store, settings, dispatcher, cid, pending_only=True).batches for cid in unfinished
+    )

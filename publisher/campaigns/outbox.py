@@ -43,17 +43,9 @@ def queue_subscribers(
                 OutboxRow.channel == channel,
             )
         )
-    rows = (
-        select(
-            literal(campaign_id),
-            Subscription.subscriber_id,
-            literal(channel),
-            literal(RowState.QUEUED.value),
-            literal(0),
-        )
-        .where(*where)
-        .distinct()
-    )
+    rows = select(
+        literal(campaign_id), Subscription.subscriber_id, literal(channel), literal(RowState.QUEUED.value), literal(0)
+    ).where(*where).distinct()
     # No count from the result: psycopg reports -1 for an INSERT ... SELECT made through the ORM session.
     session.execute(insert(OutboxRow).from_select(_COLUMNS, rows))
 

@@ -232,7 +232,9 @@ def _next_free(session: Session, account: str, slots: Slots, now: datetime, *, p
         )
     taken = set(
         session.scalars(
-            select(QueuedPost.slot_at).where(QueuedPost.id.in_(held.scalar_subquery()), QueuedPost.slot_at > now)
+            select(QueuedPost.slot_at).where(
+                QueuedPost.id.in_(held.scalar_subquery()), QueuedPost.slot_at > now
+            )
         )
     )
     return next((at for at in slots.times(now, now + MAX_SCHEDULE_AHEAD) if at not in taken), None)

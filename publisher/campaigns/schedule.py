@@ -85,7 +85,9 @@ def _start_scheduled(store: Store, campaign_id: int, now: datetime) -> bool:
         claimed = rows_changed(
             session,
             update(Campaign)
-            .where(Campaign.id == campaign_id, Campaign.state == CampaignState.SCHEDULED, Campaign.scheduled_at <= now)
+            .where(
+                Campaign.id == campaign_id, Campaign.state == CampaignState.SCHEDULED, Campaign.scheduled_at <= now
+            )
             # progress_at now: the stalled-campaign sweep of other workers leaves it alone for a lease.
             .values(state=CampaignState.SENDING, progress_at=now),
         )

@@ -145,7 +145,7 @@ def add_to_queue(
     texts: Mapping[str, str] | None = None,
     track_clicks: bool = False,
 ) -> list[QueuedShare]:
-    """ "Add to queue" (issue 14): each account's post scheduled at its next free posting slot.
+    """"Add to queue" (issue 14): each account's post scheduled at its next free posting slot.
 
     texts: the editor's own text per account, as share() takes them.
     """

@@ -177,7 +177,9 @@ def events_list(
 
     found = webhooks.recent_events(services(ctx).store, type, limit)
     if fmt is Format.json:
-        rows = [{"id": e.id, "type": e.type, "created_at": e.created_at.isoformat(), "data": e.data} for e in found]
+        rows = [
+            {"id": e.id, "type": e.type, "created_at": e.created_at.isoformat(), "data": e.data} for e in found
+        ]
         out.print(json.dumps(rows, indent=2, ensure_ascii=False), markup=False)
         return
     for e in found:

@@ -68,12 +68,9 @@ def record(
         results_recorded(session, campaign_id, claimed_at, updates)  # issue 16: events of the results
         paused = None
         for refusal in health.refused:  # recipients the server refused with a 5xx
-            paused = (
-                refused_at_send(
-                    session, settings, campaign_id, refusal.recipient_id, refusal.address, refusal.code, refusal.reply
-                )
-                or paused
-            )
+            paused = refused_at_send(
+                session, settings, campaign_id, refusal.recipient_id, refusal.address, refusal.code, refusal.reply
+            ) or paused
         return campaign_health(session, settings, campaign_id, health) or paused
 
 

@@ -54,10 +54,9 @@ class StoreCollector(Collector):
             ).all()
             kind, reason = BounceEvent.kind, BounceEvent.reason
             by_reason = conn.execute(select(kind, reason, func.count()).group_by(kind, reason)).all()
-            by_campaign = {
-                state: count
-                for state, count in conn.execute(select(Campaign.state, func.count()).group_by(Campaign.state))
-            }
+            by_campaign = {state: count for state, count in conn.execute(
+                select(Campaign.state, func.count()).group_by(Campaign.state)
+            )}
         channels = sorted({channel for _, channel, _ in by_state})
         counts = {(state, channel): count for state, channel, count in by_state}
         for channel in channels:  # every state of a channel it has rows in, zeros too: no series comes and goes

@@ -80,7 +80,9 @@ def _read_record(store: MediaStore, image_id: str) -> StoredImage | None:
         record = json.loads(store.get(_record_key(image_id)))
     except NotFound:
         return None
-    copies = tuple(Copy(c["width"], c["height"], url_of(store, c["key"]), c["bytes"]) for c in record["copies"])
+    copies = tuple(
+        Copy(c["width"], c["height"], url_of(store, c["key"]), c["bytes"]) for c in record["copies"]
+    )
     return StoredImage(id=image_id, content_type=record["content_type"], copies=copies)
 
 

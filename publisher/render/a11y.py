@@ -30,18 +30,8 @@ TEXT_DEFAULT = "#000000"
 
 _HEX = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 _RGB = re.compile(r"rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*([\d.]+)\s*)?\)")
-_NAMED = {
-    "white": "#ffffff",
-    "black": "#000000",
-    "red": "#ff0000",
-    "blue": "#0000ff",
-    "gray": "#808080",
-    "grey": "#808080",
-    "silver": "#c0c0c0",
-    "navy": "#000080",
-    "green": "#008000",
-    "yellow": "#ffff00",
-}
+_NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff", "gray": "#808080",
+          "grey": "#808080", "silver": "#c0c0c0", "navy": "#000080", "green": "#008000", "yellow": "#ffff00"}
 _SIZE = re.compile(r"([\d.]+)\s*(px|pt)")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0(?![.\d])")
 _SKIP = {"head", "style", "script", "title", "meta", "link"}

@@ -347,6 +347,7 @@ class QueuedPost(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
 
 
+
 # The insight (issue 15, migration 0019) and automation (issue 16, migration 0020) tables, on the same Base.
 from publisher.store.automation import DigestRun as DigestRun  # noqa: E402
 from publisher.store.automation import DigestSchedule as DigestSchedule  # noqa: E402

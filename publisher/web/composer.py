@@ -108,14 +108,11 @@ def preview(store: Store, settings: Settings, draft: Draft) -> tuple[Inbox, Rend
 def audience(store: Store, list_names: Sequence[str]) -> int:
     """How many addresses the digest goes to: the lists' active subscribers, each counted once."""
     with store.session() as session:
-        return (
-            session.scalar(
-                select(func.count(func.distinct(Subscription.subscriber_id)))
-                .join(MailingList, MailingList.id == Subscription.list_id)
-                .where(MailingList.name.in_(list(list_names)), Subscription.status == "active")
-            )
-            or 0
-        )
+        return session.scalar(
+            select(func.count(func.distinct(Subscription.subscriber_id)))
+            .join(MailingList, MailingList.id == Subscription.list_id)
+            .where(MailingList.name.in_(list(list_names)), Subscription.status == "active")
+        ) or 0
 
 
 def share_accounts(settings: Settings) -> tuple[list[str], list[str]]:
@@ -167,3 +164,4 @@ def send_and_share(services: Services, draft: Draft, *, submission: str, force: 
         except PublisherError as exc:
             sent.errors.append(f"{title}: {word(exc, api=False)}")
     return sent
+

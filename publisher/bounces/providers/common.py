@@ -131,7 +131,9 @@ def report(
         remote_mta=text(remote_mta, 255),
         reason=reason,
     )
-    return verdict_report(found, format=format, message_id=message_id, report_id=report_id, sent_to=text(sent_to, 320))
+    return verdict_report(
+        found, format=format, message_id=message_id, report_id=report_id, sent_to=text(sent_to, 320)
+    )
 
 
 def settled(reports: list[BounceReport], settings: Settings) -> list[BounceReport]:

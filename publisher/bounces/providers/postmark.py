@@ -53,18 +53,9 @@ _TYPES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "SpamComplaint": ("feedback", ("complaint",)),
 }
 _CODES = {
-    1: "HardBounce",
-    2: "Transient",
-    128: "AddressChange",
-    256: "DnsError",
-    512: "SpamNotification",
-    2048: "Unknown",
-    4096: "SoftBounce",
-    16384: "VirusNotification",
-    100000: "BadEmailAddress",
-    100001: "SpamComplaint",
-    100006: "Blocked",
-    100009: "DMARCPolicy",
+    1: "HardBounce", 2: "Transient", 128: "AddressChange", 256: "DnsError", 512: "SpamNotification",
+    2048: "Unknown", 4096: "SoftBounce", 16384: "VirusNotification", 100000: "BadEmailAddress",
+    100001: "SpamComplaint", 100006: "Blocked", 100009: "DMARCPolicy",
 }
 
 

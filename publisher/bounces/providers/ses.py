@@ -148,6 +148,6 @@ def _complaints(complaint: dict[str, Any], sent: dict[str, Any], sns_id: str | N
 
 
 def _mta(value: object) -> str | None:
-    """ "dns; mx.example.com" -> "mx.example.com"."""
+    """"dns; mx.example.com" -> "mx.example.com"."""
     found = text(value, 300)
     return found.partition(";")[2].strip() or found if found else None

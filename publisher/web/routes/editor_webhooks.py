@@ -100,9 +100,7 @@ def replay_delivery(row_id: DbId, request: Request, form: CheckedForm, ctx: Edit
 
 @router.get("/events", response_class=HTMLResponse)
 def events_page(
-    request: Request,
-    ctx: Editor,
-    type: Annotated[str, Query(max_length=50)] = "",  # noqa: A002
+    request: Request, ctx: Editor, type: Annotated[str, Query(max_length=50)] = ""  # noqa: A002
 ) -> Response:
     error = ""
     try:

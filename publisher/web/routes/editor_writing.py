@@ -70,7 +70,9 @@ async def store_upload(request: Request, form: FormData) -> Response:
     data = await upload.read()
     services = get_services(request)
     try:  # decoding and re-encoding an image takes a moment: not on the event loop
-        stored = await run_in_threadpool(writing.upload_image, services.media, services.settings, data, upload.filename)
+        stored = await run_in_threadpool(
+            writing.upload_image, services.media, services.settings, data, upload.filename
+        )
     except MediaRefused as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
     return JSONResponse(stored.as_json(), status_code=201)

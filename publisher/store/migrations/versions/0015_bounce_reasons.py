@@ -30,11 +30,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("domain", sa.String(length=255), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("format", sa.String(length=20), nullable=False, server_default=""))
         batch_op.create_index("ix_bounce_events_campaign_kind", ["campaign_id", "kind"], unique=False)
-    op.execute(
-        "UPDATE bounce_events SET domain = lower(substr(email, instr(email, '@') + 1))"
-        if op.get_bind().dialect.name == "sqlite"
-        else "UPDATE bounce_events SET domain = lower(split_part(email, '@', 2))"
-    )
+    op.execute("UPDATE bounce_events SET domain = lower(substr(email, instr(email, '@') + 1))"
+               if op.get_bind().dialect.name == "sqlite"
+               else "UPDATE bounce_events SET domain = lower(split_part(email, '@', 2))")
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sender_alarm_mark", sa.Integer(), nullable=False, server_default="0"))
 
