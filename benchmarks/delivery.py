@@ -14,12 +14,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from benchmarks.common import SEED
 from publisher import campaigns, importers, library
@@ -195,33 +196,102 @@ def _wait_ready(log: Path, timeout: float = 60) -> None:
     raise RuntimeError(f"the worker did not start in {timeout} s; see {log}")
 
 
-def pipeline(env: dict[str, str], store: Store, settings: Settings, article_id: int, tmp: Path) -> float:
-    """A campaign to PIPELINE_RECIPIENTS through Celery workers, from `send` to the last row recorded."""
+def pipeline(
+    env: dict[str, str],
+    store: Store,
+    settings: Settings,
+    article_id: int,
+    tmp: Path,
+    on_ready: Callable[[subprocess.Popen[bytes]], object] | None = None,
+    phases: dict[str, float] | None = None,
+) -> float:
+    """A campaign to PIPELINE_RECIPIENTS through Celery workers, from `send` to the last row recorded.
+
+    on_ready(worker) runs once the worker is ready, before the campaign is sent (a profiler attaches there);
+    phases, when given, gets where the time went: seconds to create and to dispatch the campaign, from the
+    start to the first row sent, and the CPU microseconds per message, from the dispatch to the end, of the
+    worker processes and of the database's PostgreSQL backends.
+    """
     log = tmp / "worker.log"
     worker = spawn_worker(env, concurrency=WORKER_CONCURRENCY, log_path=log, loglevel="INFO")
     try:
         _wait_ready(log)
+        if on_ready is not None:
+            on_ready(worker)
         dispatcher = CeleryDispatcher(settings)
         start = time.time()
-        campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "pipeline")
+        campaign_id = campaigns.create_email_campaign(store, settings, [article_id], "pipeline", force=True)
+        created = time.time()
         campaigns.dispatch(store, settings, dispatcher, campaign_id)
+        dispatched = time.time()
+        cpu_before = _cpu_seconds(_process_tree(worker.pid)), _cpu_seconds(_backends(store))
         dispatcher.close()
         deadline = time.monotonic() + 600
+        # Polled once a second: the figure ends at the last row's updated_at, and the count is work for the
+        # same database the workers use.
         while campaigns.status(store, campaign_id).pending and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(1.0)
         state = campaigns.status(store, campaign_id)
         if state.pending or state.counts["sent"] != PIPELINE_RECIPIENTS:
             raise RuntimeError(f"pipeline run incomplete: {state.counts}; see {log}")
         with store.session() as session:
             last = session.scalar(select(func.max(OutboxRow.updated_at)).where(OutboxRow.campaign_id == campaign_id))
+            first = session.scalar(select(func.min(OutboxRow.updated_at)).where(OutboxRow.campaign_id == campaign_id))
+        if phases is not None:
+            phases.update(
+                create_s=round(created - start, 2),
+                dispatch_s=round(dispatched - created, 2),
+                first_sent_s=round(first.timestamp() - start, 2),
+                worker_cpu_us_per_msg=round(
+                    (_cpu_seconds(_process_tree(worker.pid)) - cpu_before[0]) / PIPELINE_RECIPIENTS * 1e6
+                ),
+                postgres_cpu_us_per_msg=round(
+                    (_cpu_seconds(_backends(store)) - cpu_before[1]) / PIPELINE_RECIPIENTS * 1e6
+                ),
+            )
         return PIPELINE_RECIPIENTS / (last.timestamp() - start)
     finally:
         stop_worker(worker)
 
 
-def run(settings: Settings, digest_bytes: int, log=print) -> dict[str, float]:  # noqa: ANN001
+def _process_tree(pid: int) -> list[int]:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid, *(int(c) for c in children)]
+
+
+def _backends(store: Store) -> list[int]:
+    """The PostgreSQL backends connected to the store's database (the workers' connections, ours)."""
+    with store.session() as session:
+        return list(session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (those gone meanwhile count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class _Bench:
+    """What one benchmark run has set up: smtp-sink's port, the workers' environment, settings, store."""
+
+    port: int
+    env: dict[str, str]
+    settings: Settings
+    store: Store
+    tmp: Path
+
+
+@contextmanager
+def _bench(settings: Settings) -> Iterator[_Bench]:
+    """smtp-sink, a private PostgreSQL database and redis-server; all stopped and dropped on the way out."""
     check_tools()
-    results: dict[str, float] = {}
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="publisher-bench-")))
         port, sink = smtp_sink()
@@ -238,10 +308,15 @@ def run(settings: Settings, digest_bytes: int, log=print) -> dict[str, float]:  
             "PUBLISHER_BASE_URL": settings.base_url,
         }
         os.environ.update(env)
-        bench_settings = Settings()
         store = Store(database_url)
         stack.callback(store.dispose)
+        yield _Bench(port, env, Settings(), store, tmp)
 
+
+def run(settings: Settings, digest_bytes: int, log=print) -> dict[str, float]:  # noqa: ANN001
+    results: dict[str, float] = {}
+    with _bench(settings) as bench:
+        port, env, bench_settings, store, tmp = bench.port, bench.env, bench.settings, bench.store, bench.tmp
         log(f"transport limit: smtp-source, {PIPELINE_RECIPIENTS:,} messages of {digest_bytes:,} bytes ...")
         results["transport_limit_msgs_per_s"] = round(transport_limit(port, digest_bytes), 1)
         log(f"naive path: {NAIVE_RECIPIENTS} recipients ...")
@@ -251,6 +326,7 @@ def run(settings: Settings, digest_bytes: int, log=print) -> dict[str, float]:  
         seed_list(store, "pipeline", PIPELINE_RECIPIENTS, 0)
         log(f"pipeline: {PIPELINE_RECIPIENTS:,} recipients through {WORKER_CONCURRENCY} Celery worker processes ...")
         results["pipeline_msgs_per_s"] = round(pipeline(env, store, bench_settings, article_id, tmp), 1)
+
         # The million-reader enqueue that was measured here is benchmarks/scale.py's ten million now.
 
     results["pipeline_vs_transport"] = round(results["pipeline_msgs_per_s"] / results["transport_limit_msgs_per_s"], 3)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from publisher import logs, telemetry
 from publisher.channels import Channel, open_channel
 from publisher.config import Settings
-from publisher.delivery.claim import CHUNK, claim
+from publisher.delivery.claim import CHUNK, claim, in_batch
 from publisher.delivery.outcome import BatchOutcome, ChunkHealth
 from publisher.delivery.record import record
 from publisher.delivery.send import send_chunk
@@ -229,9 +229,8 @@ def _finish(store: Store, work: _Work) -> float | None:
         finish_if_done(session, work.campaign_id)
         next_due = session.scalar(
             select(func.min(OutboxRow.next_attempt_at)).where(
-                OutboxRow.campaign_id == work.campaign_id,
+                in_batch(work.campaign_id, work.first_id, work.last_id),
                 OutboxRow.channel == work.channel,
-                OutboxRow.id.between(work.first_id, work.last_id),
                 OutboxRow.state == RowState.QUEUED,
             )
         )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, update
 
 from publisher.states import ACTIVE_CAMPAIGNS, RowState
 from publisher.store import Store
@@ -21,6 +21,16 @@ from publisher.store.models import Campaign, OutboxRow, utcnow
 CHUNK = 200
 
 
+def in_batch(campaign_id: int, first_id: int, last_id: int) -> ColumnElement[bool]:
+    """Rows of the campaign with id in [first_id, last_id], found through the primary key's range only.
+
+    The campaign is checked row by row (`campaign_id + 0`, which no index serves), not looked up: a new
+    campaign's rows have no statistics yet (nor its partition), so the planner took (campaign_id, ...) for
+    selective and read every row of the campaign per chunk, 40 ms per claim on 20,000 rows instead of 0.3.
+    """
+    return and_(OutboxRow.id.between(first_id, last_id), (OutboxRow.campaign_id + 0) == campaign_id)
+
+
 @dataclass(frozen=True)
 class Claimed:
     id: int
@@ -29,11 +39,10 @@ class Claimed:
     payload: dict[str, Any] | None
 
 
-def claim(
-    store: Store, campaign_id: int, channel: str, first_id: int, last_id: int, lease: int, chunk: int = CHUNK
-) -> tuple[datetime, list[Claimed]]:
-    """Claim up to `chunk` due rows of (campaign, channel) with id in [first_id, last_id]; returns the claim time."""
-    now = utcnow()
+def claimable(
+    campaign_id: int, channel: str, first_id: int, last_id: int, lease: int, chunk: int, now: datetime
+) -> Select[int]:
+    """The ids claim() takes, locked, skipping rows another worker holds: due rows of the batch, in id order."""
     due = or_(
         and_(
             OutboxRow.state == RowState.QUEUED,
@@ -41,12 +50,11 @@ def claim(
         ),
         and_(OutboxRow.state == RowState.SENDING, OutboxRow.claimed_at < now - timedelta(seconds=lease)),
     )
-    ids = (
+    return (
         select(OutboxRow.id)
         .where(
-            OutboxRow.campaign_id == campaign_id,
+            in_batch(campaign_id, first_id, last_id),
             OutboxRow.channel == channel,
-            OutboxRow.id.between(first_id, last_id),
             due,
             # Pause and cancel take effect here, between chunks: at most one chunk is in flight when they land.
             exists().where(Campaign.id == campaign_id, Campaign.state.in_(ACTIVE_CAMPAIGNS)),
@@ -55,7 +63,15 @@ def claim(
         .limit(chunk)
         .with_for_update(skip_locked=True)
     )
-    with store.session() as session:
+
+
+def claim(
+    store: Store, campaign_id: int, channel: str, first_id: int, last_id: int, lease: int, chunk: int = CHUNK
+) -> tuple[datetime, list[Claimed]]:
+    """Claim up to `chunk` due rows of (campaign, channel) with id in [first_id, last_id]; returns the claim time."""
+    now = utcnow()
+    ids = claimable(campaign_id, channel, first_id, last_id, lease, chunk, now)
+    with store.autocommit() as session:  # one statement: its own transaction, without BEGIN and COMMIT
         rows = session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(ids.scalar_subquery()))

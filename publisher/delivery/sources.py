@@ -105,7 +105,7 @@ class MailSource:
     def messages(self, store: Store, claimed: list[Claimed]) -> dict[int, Built]:
         """Per row: the Email, or the reason it must not be sent (checked now, not at campaign creation)."""
         by_recipient = {c.recipient_id: c.id for c in claimed}
-        with store.session() as session:
+        with store.autocommit() as session:  # reads only
             found = mail_recipients_of_lists(
                 session, self.secret, list(self.templates), by_recipient, wanted=self.wanted
             )

@@ -57,10 +57,17 @@ def _encode_address(label: str, value: str) -> str:
     return formataddr((display, address), charset="utf-8") if display else address
 
 
+# A value b2a_qp leaves as it is: printable ASCII but "=" and space, not starting with a dot, short enough to
+# fit on one encoded line with the soft break after it. Most per-recipient values (URLs, tokens, addresses).
+_QP_AS_IS = re.compile(r"[!-<>-~]{1,75}")
+
+
 def _qp(text: str, *, soft_break: bool) -> bytes:
     """Quoted-printable with CRLF line ends; with soft_break, end in "=" CRLF: what follows starts a line."""
     if not text:
         return b""
+    if soft_break and text[0] != "." and _QP_AS_IS.fullmatch(text):
+        return text.encode("ascii") + b"=" + CRLF
     encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
     encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n", CRLF)
     if soft_break and not encoded.endswith(CRLF):

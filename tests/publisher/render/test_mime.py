@@ -1,12 +1,16 @@
+import binascii
 import email
 import email.policy
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from publisher.config import Settings
 from publisher.errors import HeaderInjection
 from publisher.importers import load
+from publisher.render import mime
 from publisher.render.email import render_digest
 from publisher.render.mime import MessageTemplate, Recipient
 
@@ -70,3 +74,15 @@ def test_line_break_in_subject_is_refused(seed_path: Path, settings: Settings):
     digest = render_digest([load(seed_path)], settings, subject="Hi\r\nBcc: all@example.com")
     with pytest.raises(HeaderInjection, match="Subject"):
         MessageTemplate(digest, campaign_id=1, sender=settings.from_, base_url="https://x", list_id="l <l.x>")
+
+
+_URLISH = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=127), max_size=90)
+
+
+@given(st.one_of(_URLISH, st.text(max_size=90)))
+def test_a_value_left_as_it_is_encodes_as_quoted_printable_does(value: str):
+    # The fast path for short plain values (URLs, tokens) writes what binascii.b2a_qp does, soft break after.
+    encoded = binascii.b2a_qp(value.encode("utf-8"), istext=True).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if value and not encoded.endswith(b"\r\n"):
+        encoded += b"=\r\n"
+    assert mime._qp(value, soft_break=True) == encoded
