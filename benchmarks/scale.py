@@ -16,13 +16,14 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
 from sqlalchemy import func, select
 
+from benchmarks import targets
 from benchmarks.common import ROOT, SEED
 from benchmarks.delivery import check_tools, private_postgres, private_redis
 from publisher import importers, library
@@ -33,12 +34,6 @@ from publisher.store.models import MailingList, Subscription
 READERS = int(os.environ.get("BENCH_READERS", "10000000"))
 CSV_ROWS = int(os.environ.get("BENCH_CSV_ROWS", "1000000"))
 BAD_EVERY = 100  # 1% of the CSV's rows are bad
-TARGETS = {  # figure: (target, met)
-    "enqueue_10m_seconds": ("< 60 s", lambda v: v < 60),
-    "enqueue_10m_peak_rss_mb": ("< 150 MB", lambda v: v < 150),
-    "csv_import_1m_seconds": ("< 60 s", lambda v: v < 60),
-    "csv_import_1m_peak_rss_mb": ("< 200 MB", lambda v: v < 200),
-}
 
 # Built after the rows are in: one sort per index and one anti-join per foreign key instead of a probe per row.
 _AFTER = [
@@ -191,19 +186,11 @@ def run(settings: Settings, log: Callable[[str], object] = print) -> dict[str, f
     return results
 
 
-def verdicts(results: dict[str, float]) -> Iterator[tuple[str, str, bool]]:
-    """(figure, target, met) for each of this benchmark's figures in results."""
-    for figure, (target, met) in TARGETS.items():
-        if figure in results:
-            yield figure, target, met(results[figure])
-
-
 def main() -> None:
     os.environ.setdefault("PUBLISHER_SECRET_KEY", "bench")
     with tempfile.TemporaryDirectory() as tmp:
         results = run(Settings(data_dir=tmp, base_url="https://news.example.org"))
-    for figure, target, met in verdicts(results):
-        print(f"{figure}: {results[figure]:,} (target {target}) {'met' if met else 'MISSED'}")
+    print("\n".join(targets.lines(results)))
     print(f"outbox_mb_per_million_rows: {results['outbox_mb_per_million_rows']:,}")
     print(json.dumps(results, indent=2))
 
