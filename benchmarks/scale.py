@@ -121,7 +121,11 @@ def _child(module: str, args: list[str], env: dict[str, str]) -> dict[str, float
 
 def _outbox_mb_per_million(url: str) -> float:
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
-        size, rows = conn.execute("SELECT pg_total_relation_size('outbox'), count(*) FROM outbox").fetchone()  # type: ignore[misc]
+        # The outbox is partitioned (migration 0023): the parent holds no storage, its partitions do.
+        size, rows = conn.execute(  # type: ignore[misc]
+            "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('outbox')),"
+            " (SELECT count(*) FROM outbox)"
+        ).fetchone()
     return round(size / 2**20 / (rows / 1e6), 1)
 
 
