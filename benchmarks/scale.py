@@ -126,7 +126,7 @@ def _outbox_mb_per_million(url: str) -> float:
             "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('outbox')),"
             " (SELECT count(*) FROM outbox)"
         ).fetchone()
-    return round(size / 2**20 / (rows / 1e6), 1)
+    return round(float(size) / 2**20 / (rows / 1e6), 1)
 
 
 def _queued_messages(broker_url: str) -> int:
