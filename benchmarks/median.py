@@ -16,7 +16,7 @@ from benchmarks import targets
 def medians(runs: list[dict[str, float]]) -> dict[str, float]:
     """Per figure, the median over the runs that measured it."""
     keys = {key for run in runs for key in run}
-    return {key: statistics.median(run[key] for run in runs if key in run) for key in sorted(keys)}
+    return {key: round(statistics.median(run[key] for run in runs if key in run), 3) for key in sorted(keys)}
 
 
 def main(paths: list[str]) -> None:
