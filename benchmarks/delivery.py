@@ -117,13 +117,18 @@ def private_postgres() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def seed_list(store: Store, name: str, count: int, offset: int) -> None:
-    """`count` active subscribers on a new list, written with COPY."""
+def new_list(store: Store, name: str) -> int:
+    """A new, empty mailing list; its id."""
     with store.session() as session:
         mailing_list = MailingList(name=name)
         session.add(mailing_list)
         session.flush()
-        list_id = mailing_list.id
+        return mailing_list.id
+
+
+def seed_list(store: Store, name: str, count: int, offset: int) -> None:
+    """`count` active subscribers on a new list, written with COPY."""
+    list_id = new_list(store, name)
     raw = store.engine.raw_connection()
     try:
         cursor = raw.cursor()

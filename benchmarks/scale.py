@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from benchmarks import targets
 from benchmarks.common import ROOT, SEED
-from benchmarks.delivery import check_tools, private_postgres, private_redis
+from benchmarks.delivery import check_tools, new_list, private_postgres, private_redis
 from publisher import importers, library
 from publisher.config import Settings
 from publisher.store import Store
@@ -54,11 +54,7 @@ def _libpq(url: str) -> str:
 
 def seed_readers(store: Store, url: str, name: str, count: int) -> None:
     """`count` active subscribers on a new list, made inside PostgreSQL from generate_series."""
-    with store.session() as session:
-        mailing_list = MailingList(name=name)
-        session.add(mailing_list)
-        session.flush()
-        list_id = mailing_list.id
+    list_id = new_list(store, name)
     with psycopg.connect(_libpq(url)) as conn:
         conn.execute("SET synchronous_commit = off")
         conn.execute("SET maintenance_work_mem = '256MB'")

@@ -1,8 +1,6 @@
 """Migration 0023 (issue 17): an outbox with rows is carried over; on PostgreSQL it becomes partitioned."""
 
-from collections.abc import Iterator
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
@@ -12,15 +10,6 @@ from publisher.store.session import _alembic_config
 from tests.support.services import postgres_database
 
 BIG = PARTITION_MIN_ROWS + 5
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-    else:
-        with postgres_database() as url:
-            yield url
 
 
 def _at_0022_with_rows(url: str) -> None:

@@ -1,6 +1,4 @@
-from collections.abc import Iterator
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -10,16 +8,6 @@ from publisher.store import Store
 from publisher.store.models import Base
 from publisher.store.partitions import is_outbox_partition
 from publisher.store.session import _alembic_config
-from tests.support.services import postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-    else:
-        with postgres_database() as url:
-            yield url
 
 
 def test_migrations_build_exactly_the_models_schema(database_url: str):
